@@ -1,0 +1,136 @@
+import { GraphQLError } from 'graphql';
+import { Authorized, createMethodMiddlewareDecorator, registerEnumType, type AuthChecker } from 'type-graphql';
+import type { RoleName } from '../config/config';
+import type { Context } from '../context/context';
+
+export enum Role {
+  ADMIN = 'ADMIN',
+  AGENT = 'AGENT',
+  ANALYST = 'ANALYST',
+  PARTNER = 'PARTNER',
+  INGEST = 'INGEST',
+}
+registerEnumType(Role, { name: 'Role', description: 'What a token may do; see the role matrix in the README.' });
+
+/** Who is calling: resolved once per request (or per WebSocket connection) from the token. */
+export interface Principal {
+  role: RoleName;
+  /** The API key's name or the JWT subject: logged, recorded as the writer, never secret. */
+  name: string;
+  via: 'api-key' | 'jwt';
+}
+
+/**
+ * Role sets used in `@Authorized(...)` across modules: declare intent once, read it on the schema.
+ * ADMIN is in every set.
+ */
+export const Roles = {
+  /** Reads of the whole graph (PII masked for ANALYST and PARTNER). */
+  READ: [Role.ADMIN, Role.AGENT, Role.ANALYST, Role.PARTNER],
+  /** Reads of internal data partners do not get: catalogue admin views, exports. */
+  READ_INTERNAL: [Role.ADMIN, Role.AGENT, Role.ANALYST],
+  /** Reads by the systems that wrote the data too (INGEST reads back what it wrote). */
+  READ_WITH_INGEST: [Role.ADMIN, Role.AGENT, Role.ANALYST, Role.PARTNER, Role.INGEST],
+  /** Customer-facing writes done by agents and by ingesting systems. */
+  WRITE_CUSTOMER: [Role.ADMIN, Role.AGENT, Role.INGEST],
+  /** Writes done by agents only (not by ingesting systems). */
+  WRITE_AGENT: [Role.ADMIN, Role.AGENT],
+  /** Administration: catalogue, offers, erasure. */
+  ADMIN: [Role.ADMIN],
+  /** Aggregates for BI. */
+  ANALYTICS: [Role.ADMIN, Role.ANALYST],
+} as const satisfies Record<string, readonly Role[]>;
+
+export const MASKED_ROLES: ReadonlySet<RoleName> = new Set(['ANALYST', 'PARTNER']);
+
+/** Shorthand so resolvers read `@Allow(Roles.READ)`. */
+export function Allow(roles: readonly Role[]): MethodDecorator & PropertyDecorator {
+  return Authorized(...roles);
+}
+
+export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
+  if (!context.principal) return false;
+  return roles.length === 0 || roles.includes(context.principal.role as Role);
+};
+
+export function unauthenticated(message = 'Authentication required: send "Authorization: Bearer <token>".'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+export function forbidden(message = 'Your role may not perform this operation.'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+}
+
+export function shouldMask(principal: Principal | undefined): boolean {
+  return principal === undefined || MASKED_ROLES.has(principal.role);
+}
+
+function maskWord(word: string): string {
+  if (word.length === 0) return word;
+  return `${[...word][0]}***`;
+}
+
+/** `jan.kowalski@example.com` -> `j***@e***.com` */
+export function maskEmail(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return maskText(value);
+  const domain = value.slice(at + 1);
+  const dot = domain.lastIndexOf('.');
+  const tld = dot >= 0 ? domain.slice(dot) : '';
+  const host = dot >= 0 ? domain.slice(0, dot) : domain;
+  return `${maskWord(value.slice(0, at))}@${maskWord(host)}${tld}`;
+}
+
+/** `+48601234567` -> `+48*******67`: country code and last two digits stay. */
+export function maskPhone(value: string): string {
+  const match = /^(\+\d{2})(\d*)(\d{2})$/.exec(value);
+  if (!match) return maskText(value);
+  return `${match[1]}${'*'.repeat(match[2].length)}${match[3]}`;
+}
+
+/** Names and other short personal values: first letter of each word. */
+export function maskName(value: string): string {
+  return value.split(/\s+/).map(maskWord).join(' ');
+}
+
+/** Free text carries no structure worth keeping: replaced whole. */
+export function maskText(value: string): string {
+  return value.length === 0 ? value : '***';
+}
+
+export type PiiKind = 'email' | 'phone' | 'name' | 'text' | 'identity';
+
+/** Masks an identity value by its type (EMAIL, PHONE, anything else as a name-like token). */
+export function maskIdentityValue(type: string, value: string): string {
+  if (type === 'EMAIL') return maskEmail(value);
+  if (type === 'PHONE') return maskPhone(value);
+  return maskName(value);
+}
+
+export function maskValue(kind: PiiKind, value: string): string {
+  switch (kind) {
+    case 'email':
+      return maskEmail(value);
+    case 'phone':
+      return maskPhone(value);
+    case 'name':
+      return maskName(value);
+    case 'text':
+    case 'identity':
+      return maskText(value);
+  }
+}
+
+/**
+ * Marks a field as personal data: its string value is masked for ANALYST and PARTNER wherever the
+ * type appears (queries, payloads, subscriptions). Lists of strings are masked element-wise.
+ */
+export function Pii(kind: PiiKind): MethodDecorator & PropertyDecorator {
+  return createMethodMiddlewareDecorator<Context>(async ({ context }, next) => {
+    const value = await next();
+    if (!shouldMask(context.principal)) return value;
+    if (typeof value === 'string') return maskValue(kind, value);
+    if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? maskValue(kind, item) : item));
+    return value;
+  }) as MethodDecorator & PropertyDecorator;
+}

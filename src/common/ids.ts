@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/**
+ * Prefixes of the ids of every node type. An id carries its type so that `node(id)` can dispatch
+ * without a lookup, and ids sort by creation time (48-bit millisecond time, then 80 random bits).
+ */
+export const ID_PREFIX = {
+  Customer: 'cus',
+  Identity: 'idn',
+  Consent: 'cns',
+  CustomerMerge: 'mrg',
+  Product: 'prd',
+  Location: 'loc',
+  Order: 'ord',
+  OrderLine: 'orl',
+  StockMovement: 'stm',
+  Offer: 'ofr',
+  OfferResponse: 'ofs',
+  Interaction: 'int',
+  Conversation: 'cnv',
+  Handover: 'hnd',
+  Agent: 'agt',
+} as const;
+
+export type NodeTypeName = keyof typeof ID_PREFIX;
+
+function encodeTime(ms: number): string {
+  let out = '';
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[ms % 32] + out;
+    ms = Math.floor(ms / 32);
+  }
+  return out;
+}
+
+function encodeRandom(): string {
+  const bytes = randomBytes(16);
+  let out = '';
+  for (let i = 0; i < 16; i++) out += CROCKFORD[bytes[i] & 31];
+  return out;
+}
+
+/** A new time-ordered id such as `cus_01jd3w2k9x...`. */
+export function newId(type: NodeTypeName): string {
+  return `${ID_PREFIX[type]}_${encodeTime(Date.now())}${encodeRandom()}`;
+}
+
+const TYPE_BY_PREFIX = new Map<string, NodeTypeName>(
+  Object.entries(ID_PREFIX).map(([type, prefix]) => [prefix, type as NodeTypeName]),
+);
+
+/** The node type an id belongs to, or undefined for anything that is not one of ours. */
+export function typeOfId(id: string): NodeTypeName | undefined {
+  const match = /^([a-z]{3})_[0-9a-z]{26}$/.exec(id);
+  return match ? TYPE_BY_PREFIX.get(match[1]) : undefined;
+}
+
+/** True when `id` is well-formed for the given type; lets services answer NOT_FOUND without a query. */
+export function isIdOf(type: NodeTypeName, id: string): boolean {
+  return typeOfId(id) === type;
+}

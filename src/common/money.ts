@@ -1,0 +1,43 @@
+import { Field, InputType, ObjectType } from 'type-graphql';
+import { DomainError, CommonErrorCode } from './errors';
+
+@ObjectType({ description: 'An amount of money: a decimal string (never a float) and an ISO-4217 currency.' })
+export class Money {
+  @Field({ description: 'Decimal string with two fraction digits, e.g. "1299.00".' })
+  amount!: string;
+
+  @Field({ description: 'ISO-4217 code, e.g. PLN, EUR.' })
+  currencyCode!: string;
+}
+
+@InputType({ description: 'An amount of money as input.' })
+export class MoneyInput {
+  @Field({ description: 'Decimal string, at most two fraction digits, e.g. "1299.00".' })
+  amount!: string;
+
+  @Field({ description: 'ISO-4217 code, e.g. PLN.' })
+  currencyCode!: string;
+}
+
+/** Money travels as integer minor units (cents) inside omni360: no float ever touches an amount. */
+export function parseMoney(input: MoneyInput, field: string[]): { cents: number; currency: string } {
+  const match = /^(-?)(\d{1,12})(?:\.(\d{1,2}))?$/.exec(input.amount.trim());
+  if (!match) throw new DomainError(CommonErrorCode.INVALID_VALUE, `amount must be a decimal string such as "19.99", got "${input.amount}"`, [...field, 'amount']);
+  const currency = input.currencyCode.trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) throw new DomainError(CommonErrorCode.INVALID_VALUE, 'currencyCode must be a three-letter ISO-4217 code', [...field, 'currencyCode']);
+  const cents = Number(match[2]) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
+  return { cents: match[1] === '-' ? -cents : cents, currency };
+}
+
+export function formatCents(cents: number | string | bigint): string {
+  const value = BigInt(cents);
+  const negative = value < 0n;
+  const abs = negative ? -value : value;
+  const whole = abs / 100n;
+  const fraction = (abs % 100n).toString().padStart(2, '0');
+  return `${negative ? '-' : ''}${whole}.${fraction}`;
+}
+
+export function money(cents: number | string | bigint, currencyCode: string): Money {
+  return { amount: formatCents(cents), currencyCode };
+}

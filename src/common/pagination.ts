@@ -1,0 +1,147 @@
+import { ArgsType, Field, Int, ObjectType, UseMiddleware, type ClassType, type MiddlewareFn } from 'type-graphql';
+import { badUserInput } from './errors';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+@ObjectType({ description: 'Relay page information.' })
+export class PageInfo {
+  @Field({ description: 'True when more items follow the last edge of this page.' })
+  hasNextPage!: boolean;
+
+  @Field({ description: 'True when this page was requested with a cursor (items precede it).' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the first edge; null for an empty page.' })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the last edge: pass it as `after` for the next page.' })
+  endCursor!: string | null;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `Page size, 1..${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` })
+  first?: number;
+
+  @Field(() => String, { nullable: true, description: 'Opaque cursor: the `endCursor` of the previous page.' })
+  after?: string;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/**
+ * A page as the connection field returns it. `totalCount` is resolved lazily, so a client that does not
+ * ask for it costs no count query.
+ */
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+  totalCount: () => Promise<number> | number;
+}
+
+/** Resolves a field whose value may be a thunk: lets connections compute totalCount only when asked. */
+const resolveThunk: MiddlewareFn = async (_data, next) => {
+  const value = await next();
+  return typeof value === 'function' ? (value as () => unknown)() : value;
+};
+
+/** Builds `XConnection` and `XEdge` types for a node type. */
+export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: string = nodeType.name) {
+  @ObjectType(`${name}Edge`, { description: `An edge of a ${name} connection.` })
+  class EdgeClass {
+    @Field({ description: 'Opaque cursor of this edge.' })
+    cursor!: string;
+
+    @Field(() => nodeType)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items.` })
+  class ConnectionClass {
+    @Field(() => [EdgeClass])
+    edges!: EdgeClass[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: 'Number of items matching the query, across all pages.' })
+    @UseMiddleware(resolveThunk)
+    totalCount!: number;
+  }
+  return ConnectionClass;
+}
+
+/** Validates `first` (1..100) and returns the page size. */
+export function pageSize(first: number | undefined | null): number {
+  if (first === undefined || first === null) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+  }
+  return first;
+}
+
+/** Cursors are opaque to clients: base64url of the sort key values. */
+export function encodeCursor(values: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+/** Decodes a cursor made by encodeCursor with `arity` values, or throws BAD_USER_INPUT. */
+export function decodeCursor(cursor: string, arity: number): (string | number)[] {
+  try {
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(values) && values.length === arity && values.every((v) => typeof v === 'string' || typeof v === 'number')) {
+      return values as (string | number)[];
+    }
+  } catch {
+    // fall through to the coded error
+  }
+  throw badUserInput('after is not a cursor of this list', 'after');
+}
+
+export interface KeysetPage<R> {
+  rows: R[];
+  hasNextPage: boolean;
+}
+
+/**
+ * The one keyset pagination rule: ask the database for `size + 1` rows ordered by the key, and cut.
+ * `rows` must already be ordered and filtered by the cursor (see `keysetWhere`).
+ */
+export function cutPage<R>(rows: R[], size: number): KeysetPage<R> {
+  return { rows: rows.slice(0, size), hasNextPage: rows.length > size };
+}
+
+/**
+ * SQL predicate for "after this cursor" with a descending (or ascending) composite key, e.g.
+ * `(placed_at, id) < (?, ?)`. Columns are trusted identifiers from code, never from input.
+ */
+export function keysetWhere(columns: string[], direction: 'asc' | 'desc', after: (string | number)[] | undefined): { sql: string; params: unknown[] } {
+  if (!after) return { sql: 'true', params: [] };
+  const op = direction === 'desc' ? '<' : '>';
+  return { sql: `(${columns.join(', ')}) ${op} (${columns.map(() => '?').join(', ')})`, params: after };
+}
+
+/** Assembles a connection from a cut page; `cursorOf` gives each row's key values. */
+export function toConnection<R, T>(
+  page: KeysetPage<R>,
+  hadCursor: boolean,
+  cursorOf: (row: R) => (string | number)[],
+  toNode: (row: R) => T,
+  totalCount: () => Promise<number> | number,
+): Connection<T> {
+  const edges = page.rows.map((row) => ({ cursor: encodeCursor(cursorOf(row)), node: toNode(row) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: hadCursor,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount,
+  };
+}

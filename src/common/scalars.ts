@@ -1,0 +1,37 @@
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+
+/** PostgreSQL's text form of timestamptz (`2026-01-02 03:04:05.678+00`) as a Date. */
+export function pgTimestamp(value: string | Date): Date {
+  if (value instanceof Date) return value;
+  return new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function parse(value: unknown): Date {
+  if (typeof value !== 'string' || !ISO.test(value)) {
+    throw new GraphQLError('DateTime must be an ISO-8601 string with a time zone, e.g. 2026-01-31T12:00:00Z', { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new GraphQLError(`"${value}" is not a valid DateTime`, { extensions: { code: 'BAD_USER_INPUT' } });
+  return date;
+}
+
+/**
+ * ISO-8601 in UTC with milliseconds. Read paths hand over rows as PostgreSQL returns them (strings), so
+ * serialisation accepts both Dates and PostgreSQL timestamps.
+ */
+export const DateTimeScalar = new GraphQLScalarType<Date, string>({
+  name: 'DateTime',
+  description: 'An ISO-8601 instant in UTC, e.g. 2026-01-31T12:00:00.000Z. Inputs must carry a time zone.',
+  serialize(value) {
+    const date = pgTimestamp(value as string | Date);
+    if (Number.isNaN(date.getTime())) throw new GraphQLError('DateTime cannot represent an invalid date');
+    return date.toISOString();
+  },
+  parseValue: parse,
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING) throw new GraphQLError('DateTime must be a string', { extensions: { code: 'BAD_USER_INPUT' } });
+    return parse(ast.value);
+  },
+});

@@ -1,0 +1,162 @@
+import path from 'node:path';
+
+/** Roles a token can carry. The order is not significant. */
+export const ROLES = ['ADMIN', 'AGENT', 'ANALYST', 'PARTNER', 'INGEST'] as const;
+export type RoleName = (typeof ROLES)[number];
+
+export interface ApiKeyConfig {
+  role: RoleName;
+  name: string;
+  secret: string;
+}
+
+/** Channels with an SLA target; every other channel falls back to `default`. */
+export type SlaTargets = Record<string, number> & { default: number };
+
+/** The one typed configuration object, parsed and validated once at start-up. */
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** `undefined` means: start an embedded PostgreSQL in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  dbPoolMax: number;
+  dbStatementTimeoutMs: number;
+  apiKeys: ApiKeyConfig[];
+  jwtSecret?: string;
+  jwksUrl?: string;
+  defaultRegion: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  introspection: boolean;
+  graphiql: boolean;
+  eventRetentionDays: number;
+  declineCooldownDays: number;
+  slaTargets: SlaTargets;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+/** `role:name:secret,role:name:secret`; the secret may itself contain colons. */
+export function parseApiKeys(raw: string | undefined): ApiKeyConfig[] {
+  if (raw === undefined) return [];
+  const keys: ApiKeyConfig[] = [];
+  for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const [role, name, ...rest] = entry.split(':');
+    const secret = rest.join(':');
+    if (!(ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError('OMNI360_API_KEYS', `has an unknown role "${role}" (expected ${ROLES.join(', ')})`);
+    }
+    if (!name || !secret) throw new ConfigError('OMNI360_API_KEYS', 'entries must look like role:name:secret');
+    if (secret.length < 16) throw new ConfigError('OMNI360_API_KEYS', `secret of key "${name}" must have at least 16 characters`);
+    if (keys.some((key) => key.name === name)) throw new ConfigError('OMNI360_API_KEYS', `names key "${name}" twice`);
+    keys.push({ role: role as RoleName, name, secret });
+  }
+  return keys;
+}
+
+/** `CHAT=120,PHONE=60`: seconds per channel, merged over the defaults. */
+function slaTargets(env: Env): SlaTargets {
+  const targets: SlaTargets = { CHAT: 120, PHONE: 60, SOCIAL: 3600, EMAIL: 86_400, default: 86_400 };
+  const raw = str(env, 'OMNI360_SLA_TARGETS');
+  if (raw === undefined) return targets;
+  for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const [channel, seconds] = entry.split('=');
+    if (!channel || !seconds || !/^\d+$/.test(seconds)) {
+      throw new ConfigError('OMNI360_SLA_TARGETS', `entries must look like CHANNEL=seconds, got "${entry}"`);
+    }
+    targets[channel.toUpperCase() === 'DEFAULT' ? 'default' : channel.toUpperCase()] = Number(seconds);
+  }
+  return targets;
+}
+
+/** Parses the environment into a Config, throwing a ConfigError that names the offending variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const production = nodeEnv === 'production';
+  const region = (str(env, 'OMNI360_DEFAULT_REGION') ?? 'PL').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(region)) throw new ConfigError('OMNI360_DEFAULT_REGION', `must be a two-letter country code, got "${region}"`);
+  const jwtSecret = str(env, 'OMNI360_JWT_SECRET');
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    throw new ConfigError('OMNI360_JWT_SECRET', 'must have at least 32 characters for HS256');
+  }
+  return {
+    nodeEnv,
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    port: int(env, 'PORT', 4000, 0, 65_535),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: path.resolve(str(env, 'OMNI360_DATA_DIR') ?? '.data'),
+    embeddedPgPort: int(env, 'OMNI360_EMBEDDED_PG_PORT', 54_329, 1024, 65_535),
+    dbPoolMax: int(env, 'OMNI360_DB_POOL_MAX', 10, 1, 500),
+    dbStatementTimeoutMs: int(env, 'OMNI360_DB_STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
+    apiKeys: parseApiKeys(str(env, 'OMNI360_API_KEYS')),
+    jwtSecret,
+    jwksUrl: url(env, 'OMNI360_JWKS_URL', ['https:', 'http:']),
+    defaultRegion: region,
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    introspection: bool(env, 'OMNI360_INTROSPECTION', !production),
+    graphiql: bool(env, 'OMNI360_GRAPHIQL', !production),
+    eventRetentionDays: int(env, 'OMNI360_EVENT_RETENTION_DAYS', 30, 1, 3650),
+    declineCooldownDays: int(env, 'OMNI360_OFFER_DECLINE_COOLDOWN_DAYS', 30, 0, 3650),
+    slaTargets: slaTargets(env),
+    shutdownGraceMs: int(env, 'OMNI360_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  };
+}

@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { allEntities } from '../modules';
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+
+export interface OrmOptions {
+  clientUrl: string;
+  poolMax?: number;
+  statementTimeoutMs?: number;
+  debug?: boolean;
+  /** Called for every SQL statement; tests count statements through it. */
+  onQuery?: (sql: string) => void;
+}
+
+/** The one MikroORM configuration, shared by the server, the migration CLI and the test suite. */
+export function ormConfig(options: OrmOptions): Options {
+  return defineConfig({
+    clientUrl: options.clientUrl,
+    entities: allEntities,
+    extensions: [Migrator],
+    // Entities declare their types explicitly, so no reflection at start-up.
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    forceUtcTimezone: true,
+    timezone: 'UTC',
+    allowGlobalContext: false,
+    implicitTransactions: false,
+    pool: {
+      min: 0,
+      max: options.poolMax ?? 10,
+      // Applied to every pooled connection: a slow query cannot hold a connection forever.
+      afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
+        conn.query(`set statement_timeout = ${Math.trunc(options.statementTimeoutMs ?? 15_000)}; set timezone = 'UTC'`, (err) => done(err, conn));
+      },
+    },
+    debug: options.debug ?? false,
+    logger: options.onQuery ? (message: string) => options.onQuery!(message) : undefined,
+    migrations: {
+      path: MIGRATIONS_DIR,
+      pathTs: MIGRATIONS_DIR,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+      fileName: (timestamp: string, name?: string) => `Migration${timestamp}${name ? `_${name}` : ''}`,
+    },
+  });
+}

@@ -1,0 +1,73 @@
+import type { Context } from '../../context/context';
+import { groupBy, indexBy, makeLoader } from '../../context/loaders';
+import { placeholders, query } from '../../database/sql';
+import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_ } from './customer.type';
+
+export const CUSTOMER_COLUMNS = `c.id, c.first_name as "firstName", c.last_name as "lastName", c.locale, c.city, c.status,
+  c.created_at as "createdAt", c.created_by as "createdBy"`;
+
+/**
+ * Customers by id, following merges: an id merged away resolves to its survivor (through any chain of
+ * merges), so every reader of a merged id sees one customer.
+ */
+export function CustomerByIdLoader(ctx: Context) {
+  return makeLoader<string, CustomerRow | null>(async (ids) => {
+    const rows = await query<CustomerRow & { requested: string }>(
+      ctx.em,
+      `with recursive chain(requested, id, merged_into, depth) as (
+         select c.id, c.id, c.merged_into_id, 0 from customer c where c.id in (${placeholders(ids.length)})
+         union all
+         select chain.requested, c.id, c.merged_into_id, chain.depth + 1
+           from chain join customer c on c.id = chain.merged_into where chain.depth < 32
+       )
+       select chain.requested, ${CUSTOMER_COLUMNS}
+         from chain join customer c on c.id = chain.id where chain.merged_into is null`,
+      [...ids],
+    );
+    return indexBy(ids, rows, (row) => row.requested);
+  });
+}
+
+export function IdentitiesByCustomerLoader(ctx: Context) {
+  return makeLoader<string, IdentityType_[]>(async (customerIds) => {
+    const rows = await query<IdentityType_>(
+      ctx.em,
+      `select id, customer_id as "customerId", type, nullif(system, '') as system, value, verified,
+              first_seen_channel as "firstSeenChannel", added_at as "addedAt"
+         from identity where customer_id in (${placeholders(customerIds.length)}) order by added_at, id`,
+      [...customerIds],
+    );
+    return groupBy(customerIds, rows, (row) => row.customerId);
+  });
+}
+
+/** Current consent state: the latest record per purpose and channel. */
+export function ConsentsByCustomerLoader(ctx: Context) {
+  return makeLoader<string, ConsentType[]>(async (customerIds) => {
+    const rows = await query<ConsentType>(
+      ctx.em,
+      `select distinct on (customer_id, purpose, channel)
+              customer_id as "customerId", purpose, channel, granted, source, recorded_at as "updatedAt"
+         from consent where customer_id in (${placeholders(customerIds.length)})
+        order by customer_id, purpose, channel, recorded_at desc, id desc`,
+      [...customerIds],
+    );
+    return groupBy(customerIds, rows, (row) => row.customerId);
+  });
+}
+
+export const MERGE_COLUMNS = `m.id, m.survivor_id as "survivorId", m.merged_id as "mergedCustomerId", m.merged_at as "mergedAt",
+  m.reason, m.undone_at as "undoneAt"`;
+
+/** Every merge into a customer, newest first, undone ones included (the lineage). */
+export function MergesBySurvivorLoader(ctx: Context) {
+  return makeLoader<string, CustomerMergeType[]>(async (customerIds) => {
+    const rows = await query<CustomerMergeType>(
+      ctx.em,
+      `select ${MERGE_COLUMNS} from customer_merge m
+        where m.survivor_id in (${placeholders(customerIds.length)}) order by m.merged_at desc, m.id desc`,
+      [...customerIds],
+    );
+    return groupBy(customerIds, rows, (row) => row.survivorId);
+  });
+}

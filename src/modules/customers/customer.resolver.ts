@@ -1,0 +1,104 @@
+import { JSONResolver } from 'graphql-scalars';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Allow, Roles } from '../../common/auth';
+import { DomainError, badUserInput, mutationPayload } from '../../common/errors';
+import { PageArgs, type Connection } from '../../common/pagination';
+import type { Context } from '../../context/context';
+import { exportCustomerData, eraseCustomer } from './customer-privacy.service';
+import {
+  addIdentity, getCustomer, getCustomerByIdentity, identifyCustomer, listCustomers, mergeCustomers, recordConsent, undoMerge,
+} from './customer.service';
+import {
+  AddIdentityInput, EraseCustomerInput, IdentifyCustomerInput, IdentityInput, MergeCustomersInput, RecordConsentInput, UndoMergeInput,
+} from './customer.inputs';
+import {
+  AddIdentityPayload, EraseCustomerPayload, IdentifyCustomerPayload, MergeCustomersPayload, RecordConsentPayload, UndoMergePayload,
+} from './customer.payloads';
+import { CustomerConnection, CustomerType, DuplicateCandidateType, type CustomerRow } from './customer.type';
+import { duplicateCandidates } from './duplicates.service';
+import { ArgsType, Field } from 'type-graphql';
+
+@ArgsType()
+class CustomersArgs extends PageArgs {
+  @Field(() => String, { nullable: true, description: 'Fragment of a name, e-mail or phone (at least 3 characters use the index).' })
+  search?: string | null;
+}
+
+/** Reads as a query error rather than a payload: queries have no userErrors. */
+async function asQueryError<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof DomainError) throw badUserInput(error.message, error.field?.join('.'));
+    throw error;
+  }
+}
+
+@Resolver(() => CustomerType)
+export class CustomerResolver {
+  @Allow(Roles.READ_WITH_INGEST)
+  @Query(() => CustomerType, { nullable: true, description: 'A customer by id; an id merged away resolves to the survivor.' })
+  customer(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<CustomerRow | null> {
+    return getCustomer(ctx, id);
+  }
+
+  @Allow(Roles.READ_WITH_INGEST)
+  @Query(() => CustomerType, { nullable: true, description: 'Automatic identification: the customer owning this identity (normalised first).' })
+  customerByIdentity(@Ctx() ctx: Context, @Arg('identity', () => IdentityInput) identity: IdentityInput): Promise<CustomerRow | null> {
+    return getCustomerByIdentity(ctx, identity);
+  }
+
+  @Allow(Roles.READ)
+  @Query(() => CustomerConnection, { description: 'Customers, newest first; search matches name, e-mail and phone fragments.' })
+  customers(@Ctx() ctx: Context, @Args() args: CustomersArgs): Promise<Connection<CustomerRow>> {
+    return listCustomers(ctx, args);
+  }
+
+  @Allow(Roles.READ_INTERNAL)
+  @Query(() => [DuplicateCandidateType], { description: 'Customers that may be the same person, scored with readable reasons.' })
+  duplicateCandidates(@Ctx() ctx: Context, @Arg('customerId', () => ID) customerId: string): Promise<DuplicateCandidateType[]> {
+    return asQueryError(() => duplicateCandidates(ctx, customerId));
+  }
+
+  @Allow(Roles.WRITE_AGENT)
+  @Query(() => JSONResolver, { description: 'GDPR access and portability: everything held about the customer, as JSON.' })
+  customerDataExport(@Ctx() ctx: Context, @Arg('customerId', () => ID) customerId: string): Promise<Record<string, unknown>> {
+    return asQueryError(() => exportCustomerData(ctx, customerId));
+  }
+
+  @Allow(Roles.WRITE_CUSTOMER)
+  @Mutation(() => IdentifyCustomerPayload, { description: 'Resolve-or-create from identities; never merges silently (CONFLICT names both customers).' })
+  identifyCustomer(@Ctx() ctx: Context, @Arg('input', () => IdentifyCustomerInput) input: IdentifyCustomerInput) {
+    return mutationPayload(() => identifyCustomer(ctx, input), { customer: null, created: false });
+  }
+
+  @Allow(Roles.WRITE_AGENT)
+  @Mutation(() => AddIdentityPayload, { description: 'Attaches an identity; CONFLICT when another customer owns it.' })
+  addIdentity(@Ctx() ctx: Context, @Arg('input', () => AddIdentityInput) input: AddIdentityInput) {
+    return mutationPayload(async () => ({ customer: await addIdentity(ctx, input) }), { customer: null });
+  }
+
+  @Allow(Roles.WRITE_AGENT)
+  @Mutation(() => MergeCustomersPayload, { description: 'Moves everything of mergedId to survivorId and keeps the lineage.' })
+  mergeCustomers(@Ctx() ctx: Context, @Arg('input', () => MergeCustomersInput) input: MergeCustomersInput) {
+    return mutationPayload(() => mergeCustomers(ctx, input), { customer: null, merge: null });
+  }
+
+  @Allow(Roles.WRITE_AGENT)
+  @Mutation(() => UndoMergePayload, { description: 'Restores the merged customer with exactly what the merge moved.' })
+  undoMerge(@Ctx() ctx: Context, @Arg('input', () => UndoMergeInput) input: UndoMergeInput) {
+    return mutationPayload(() => undoMerge(ctx, input), { customer: null, merge: null });
+  }
+
+  @Allow(Roles.WRITE_AGENT)
+  @Mutation(() => RecordConsentPayload, { description: 'Appends to the consent history.' })
+  recordConsent(@Ctx() ctx: Context, @Arg('input', () => RecordConsentInput) input: RecordConsentInput) {
+    return mutationPayload(async () => ({ customer: await recordConsent(ctx, input) }), { customer: null });
+  }
+
+  @Allow(Roles.ADMIN)
+  @Mutation(() => EraseCustomerPayload, { description: 'GDPR erasure: anonymises personal data everywhere, the event log included; keeps amounts and dates.' })
+  eraseCustomer(@Ctx() ctx: Context, @Arg('input', () => EraseCustomerInput) input: EraseCustomerInput) {
+    return mutationPayload(() => eraseCustomer(ctx, input), { customer: null, erased: [] });
+  }
+}

@@ -1,0 +1,425 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Context } from '../../context/context';
+import { Channel } from '../../common/channel';
+import { customerDataOwners } from '../../common/customer-data';
+import { CommonErrorCode, DomainError } from '../../common/errors';
+import { isIdOf, newId } from '../../common/ids';
+import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
+import { inTransaction, placeholders, query, queryOne } from '../../database/sql';
+import { appendEvents } from '../events/event-log';
+import { CustomerErrorCode } from './customer.errors';
+import { CUSTOMER_COLUMNS, CustomerByIdLoader, MERGE_COLUMNS } from './customer.loaders';
+import { CustomerStatus } from './customer.enums';
+import type { CustomerMergeType, CustomerRow } from './customer.type';
+import type { CustomerProfileInput, CustomerRefInput, IdentityInput } from './customer.inputs';
+import { identityKey, normalizeIdentity, type NormalizedIdentity } from './identity.normalize';
+
+const MAX_IDENTITIES = 20;
+const MAX_PROFILE_FIELD = 200;
+
+export interface IdentifyResult {
+  customer: CustomerRow;
+  created: boolean;
+}
+
+function writer(ctx: Context): string {
+  return ctx.principal?.name ?? 'system';
+}
+
+function normalizeAll(ctx: Context, identities: IdentityInput[], field: string[]): NormalizedIdentity[] {
+  if (identities.length === 0) throw new DomainError(CommonErrorCode.INVALID_VALUE, 'At least one identity is required.', field);
+  if (identities.length > MAX_IDENTITIES) throw new DomainError(CommonErrorCode.INVALID_VALUE, `At most ${MAX_IDENTITIES} identities at once.`, field);
+  const unique = new Map<string, NormalizedIdentity>();
+  identities.forEach((identity, index) => {
+    const normalized = normalizeIdentity(identity, ctx.config.defaultRegion, [...field, String(index)]);
+    unique.set(identityKey(normalized), normalized);
+  });
+  return [...unique.values()];
+}
+
+function cleanProfile(profile: CustomerProfileInput | null | undefined): Partial<Record<'firstName' | 'lastName' | 'locale' | 'city', string>> {
+  const out: Partial<Record<'firstName' | 'lastName' | 'locale' | 'city', string>> = {};
+  for (const key of ['firstName', 'lastName', 'locale', 'city'] as const) {
+    const value = profile?.[key]?.trim();
+    if (!value) continue;
+    if (value.length > MAX_PROFILE_FIELD) {
+      throw new DomainError(CommonErrorCode.INVALID_VALUE, `${key} has at most ${MAX_PROFILE_FIELD} characters.`, ['input', 'profile', key]);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Serialises writers of the same identities (sorted, so two writers can never deadlock). */
+async function lockIdentities(em: EntityManager, identities: NormalizedIdentity[]): Promise<void> {
+  const keys = identities.map(identityKey).sort();
+  await query(em, `select pg_advisory_xact_lock(hashtextextended(k, 42)) from (select unnest(?::text[]) as k order by 1) s`, [`{${keys.map((k) => JSON.stringify(k)).join(',')}}`]);
+}
+
+async function ownersOf(em: EntityManager, identities: NormalizedIdentity[]): Promise<{ customerId: string; type: string; system: string; value: string }[]> {
+  const tuples = identities.map(() => '(?, ?, ?)').join(', ');
+  return query(
+    em,
+    `select customer_id as "customerId", type, system, value from identity where (type, system, value) in (${tuples})`,
+    identities.flatMap((identity) => [identity.type, identity.system, identity.value]),
+  );
+}
+
+async function insertIdentities(em: EntityManager, customerId: string, identities: NormalizedIdentity[], channel: Channel | null | undefined): Promise<void> {
+  if (identities.length === 0) return;
+  await query(
+    em,
+    `insert into identity (id, customer_id, type, system, value, verified, first_seen_channel, added_at)
+     values ${identities.map(() => '(?, ?, ?, ?, ?, false, ?, now())').join(', ')}`,
+    identities.flatMap((identity) => [newId('Identity'), customerId, identity.type, identity.system, identity.value, channel ?? null]),
+  );
+}
+
+/** Recomputes the trigram-indexed search text from names and identity values. */
+export async function refreshSearchText(em: EntityManager, customerIds: string[]): Promise<void> {
+  if (customerIds.length === 0) return;
+  await query(
+    em,
+    `update customer c set search_text = lower(concat_ws(' ', c.first_name, c.last_name, c.city,
+        (select string_agg(i.value, ' ' order by i.added_at) from identity i where i.customer_id = c.id)))
+      where c.id in (${placeholders(customerIds.length)})`,
+    customerIds,
+  );
+}
+
+async function loadCustomer(em: EntityManager, id: string): Promise<CustomerRow> {
+  const row = await queryOne<CustomerRow>(em, `select ${CUSTOMER_COLUMNS} from customer c where c.id = ?`, [id]);
+  if (!row) throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${id}.`);
+  return row;
+}
+
+/**
+ * Locks a customer row for a write, following merges to the survivor. Fails with NOT_FOUND for
+ * unknown ids and CUSTOMER_ERASED for erased customers.
+ */
+async function lockActiveCustomer(ctx: Context, em: EntityManager, id: string, field: string[]): Promise<CustomerRow> {
+  const survivorId = await resolveSurvivorId(em, id);
+  if (!survivorId) throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${id}.`, field);
+  const row = await queryOne<CustomerRow>(em, `select ${CUSTOMER_COLUMNS} from customer c where c.id = ? for update`, [survivorId]);
+  if (!row) throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${id}.`, field);
+  if (row.status === CustomerStatus.ERASED) throw new DomainError(CommonErrorCode.CUSTOMER_ERASED, `Customer ${id} was erased.`, field);
+  return row;
+}
+
+/** The id a customer id resolves to now (itself, or its survivor), or undefined when unknown. */
+export async function resolveSurvivorId(em: EntityManager, id: string): Promise<string | undefined> {
+  if (!isIdOf('Customer', id)) return undefined;
+  const row = await queryOne<{ id: string }>(
+    em,
+    `with recursive chain(id, merged_into, depth) as (
+       select id, merged_into_id, 0 from customer where id = ?
+       union all
+       select c.id, c.merged_into_id, chain.depth + 1 from chain join customer c on c.id = chain.merged_into where chain.depth < 32
+     ) select id from chain where merged_into is null`,
+    [id],
+  );
+  return row?.id;
+}
+
+/**
+ * Resolve-or-create from identities, inside the caller's transaction. Identities that point at two
+ * different customers are a CONFLICT naming both: never a silent merge.
+ */
+async function identifyIn(
+  ctx: Context,
+  em: EntityManager,
+  identities: NormalizedIdentity[],
+  profile: ReturnType<typeof cleanProfile>,
+  channel: Channel | null | undefined,
+  field: string[],
+): Promise<IdentifyResult> {
+  await lockIdentities(em, identities);
+  const owners = await ownersOf(em, identities);
+  const ownerIds = [...new Set(owners.map((owner) => owner.customerId))];
+  if (ownerIds.length > 1) {
+    throw new DomainError(
+      CommonErrorCode.CONFLICT,
+      `These identities belong to different customers: ${ownerIds.join(' and ')}. Merge them with mergeCustomers if they are one person.`,
+      field,
+    );
+  }
+  if (ownerIds.length === 0) {
+    const id = newId('Customer');
+    await query(
+      em,
+      `insert into customer (id, first_name, last_name, locale, city, status, created_by, created_at, updated_at)
+       values (?, ?, ?, ?, ?, 'ACTIVE', ?, now(), now())`,
+      [id, profile.firstName ?? null, profile.lastName ?? null, profile.locale ?? null, profile.city ?? null, writer(ctx)],
+    );
+    await insertIdentities(em, id, identities, channel);
+    await refreshSearchText(em, [id]);
+    await appendEvents(em, [{ type: 'customer.created', customerId: id, payload: { customerId: id, channel: channel ?? null } }]);
+    return { customer: await loadCustomer(em, id), created: true };
+  }
+
+  const customerId = ownerIds[0];
+  const known = new Set(owners.map((owner) => `${owner.type}\u0000${owner.system}\u0000${owner.value}`));
+  const added = identities.filter((identity) => !known.has(identityKey(identity)));
+  await insertIdentities(em, customerId, added, channel);
+  const filled = await query(
+    em,
+    `update customer set first_name = coalesce(first_name, ?), last_name = coalesce(last_name, ?),
+            locale = coalesce(locale, ?), city = coalesce(city, ?), updated_at = now()
+      where id = ? and (first_name is null and ?::text is not null or last_name is null and ?::text is not null
+            or locale is null and ?::text is not null or city is null and ?::text is not null)
+      returning id`,
+    [
+      profile.firstName ?? null, profile.lastName ?? null, profile.locale ?? null, profile.city ?? null, customerId,
+      profile.firstName ?? null, profile.lastName ?? null, profile.locale ?? null, profile.city ?? null,
+    ],
+  );
+  if (added.length > 0 || filled.length > 0) {
+    await refreshSearchText(em, [customerId]);
+    await appendEvents(em, [{
+      type: 'customer.updated',
+      customerId,
+      payload: { customerId, identitiesAdded: added.map((identity) => identity.type), profileFilled: filled.length > 0 },
+    }]);
+  }
+  return { customer: await loadCustomer(em, customerId), created: false };
+}
+
+/** `identifyCustomer`: resolve-or-create from identities. */
+export async function identifyCustomer(
+  ctx: Context,
+  input: { identities: IdentityInput[]; profile?: CustomerProfileInput | null; channel?: Channel | null },
+): Promise<IdentifyResult> {
+  const identities = normalizeAll(ctx, input.identities, ['input', 'identities']);
+  const profile = cleanProfile(input.profile);
+  return inTransaction(ctx.em, (em) => identifyIn(ctx, em, identities, profile, input.channel, ['input', 'identities']));
+}
+
+/**
+ * The one way every module resolves a customer reference (an id, or identities to resolve or create),
+ * inside the caller's transaction. `field` locates the reference in the caller's input.
+ */
+export async function resolveCustomerRef(
+  ctx: Context,
+  em: EntityManager,
+  ref: CustomerRefInput,
+  channel: Channel | null | undefined,
+  field: string[],
+): Promise<IdentifyResult> {
+  if (ref.id) {
+    const customer = await lockActiveCustomer(ctx, em, ref.id, [...field, 'id']);
+    if (ref.identities?.length) {
+      const identities = normalizeAll(ctx, ref.identities, [...field, 'identities']);
+      const result = await identifyIn(ctx, em, identities, cleanProfile(ref.profile), channel, [...field, 'identities']);
+      if (result.customer.id !== customer.id) {
+        throw new DomainError(CommonErrorCode.CONFLICT, `The identities belong to ${result.customer.id}, not to ${customer.id}.`, [...field, 'identities']);
+      }
+      return result;
+    }
+    return { customer, created: false };
+  }
+  if (!ref.identities?.length) {
+    throw new DomainError(CommonErrorCode.INVALID_VALUE, 'A customer reference needs an id or identities.', field);
+  }
+  const identities = normalizeAll(ctx, ref.identities, [...field, 'identities']);
+  return identifyIn(ctx, em, identities, cleanProfile(ref.profile), channel, [...field, 'identities']);
+}
+
+/** `addIdentity`: attaches one identity; CONFLICT when another customer owns it. */
+export async function addIdentity(ctx: Context, input: { customerId: string; identity: IdentityInput; channel?: Channel | null }): Promise<CustomerRow> {
+  const identity = normalizeIdentity(input.identity, ctx.config.defaultRegion, ['input', 'identity']);
+  return inTransaction(ctx.em, async (em) => {
+    const customer = await lockActiveCustomer(ctx, em, input.customerId, ['input', 'customerId']);
+    await lockIdentities(em, [identity]);
+    const [owner] = await ownersOf(em, [identity]);
+    if (owner && owner.customerId !== customer.id) {
+      throw new DomainError(CommonErrorCode.CONFLICT, `This identity belongs to customer ${owner.customerId}.`, ['input', 'identity', 'value']);
+    }
+    if (!owner) {
+      await insertIdentities(em, customer.id, [identity], input.channel);
+      await refreshSearchText(em, [customer.id]);
+      await appendEvents(em, [{ type: 'customer.updated', customerId: customer.id, payload: { customerId: customer.id, identitiesAdded: [identity.type] } }]);
+    }
+    return customer;
+  });
+}
+
+/** `customer(id)`: follows merges; null when unknown. */
+export async function getCustomer(ctx: Context, id: string): Promise<CustomerRow | null> {
+  if (!isIdOf('Customer', id)) return null;
+  return ctx.loaders.get(CustomerByIdLoader).load(id);
+}
+
+/** `customerByIdentity`: exact match on the normalised identity. */
+export async function getCustomerByIdentity(ctx: Context, input: IdentityInput): Promise<CustomerRow | null> {
+  let identity: NormalizedIdentity;
+  try {
+    identity = normalizeIdentity(input, ctx.config.defaultRegion, ['identity']);
+  } catch (error) {
+    if (error instanceof DomainError) return null;
+    throw error;
+  }
+  const [owner] = await ownersOf(ctx.em, [identity]);
+  return owner ? ctx.loaders.get(CustomerByIdLoader).load(owner.customerId) : null;
+}
+
+/** Turns a search string into a trigram-friendly fragment: phone-like input keeps its digits only. */
+function searchFragment(search: string): string {
+  const trimmed = search.trim().toLowerCase();
+  if (/^[+\d][\d\s\-().]*$/.test(trimmed)) return trimmed.replace(/[^\d]/g, '');
+  return trimmed;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+/** `customers(first, after, search)`: newest first; merged-away customers are not listed. */
+export async function listCustomers(ctx: Context, args: { first?: number; after?: string; search?: string | null }): Promise<Connection<CustomerRow>> {
+  const size = pageSize(args.first);
+  const after = args.after ? decodeCursor(args.after, 1) : undefined;
+  const fragment = args.search ? searchFragment(args.search) : '';
+  const filter = fragment ? `c.search_text like ? escape '\\'` : 'true';
+  const filterParams = fragment ? [`%${escapeLike(fragment)}%`] : [];
+  const keyset = keysetWhere(['c.id'], 'desc', after);
+  const rows = await query<CustomerRow>(
+    ctx.em,
+    `select ${CUSTOMER_COLUMNS} from customer c
+      where c.merged_into_id is null and ${filter} and ${keyset.sql}
+      order by c.id desc limit ?`,
+    [...filterParams, ...keyset.params, size + 1],
+  );
+  const loader = ctx.loaders.get(CustomerByIdLoader);
+  for (const row of rows) loader.prime(row.id, row);
+  return toConnection(cutPage(rows, size), Boolean(after), (row) => [row.id], (row) => row, async () => {
+    const count = await queryOne<{ count: string }>(ctx.em, `select count(*) from customer c where c.merged_into_id is null and ${filter}`, filterParams);
+    return Number(count?.count ?? 0);
+  });
+}
+
+/** `recordConsent`: appends to the history; the current state is the latest per purpose × channel. */
+export async function recordConsent(
+  ctx: Context,
+  input: { customerId: string; purpose: string; channel: Channel; granted: boolean; source?: Channel | null },
+): Promise<CustomerRow> {
+  return inTransaction(ctx.em, async (em) => {
+    const customer = await lockActiveCustomer(ctx, em, input.customerId, ['input', 'customerId']);
+    await query(
+      em,
+      `insert into consent (id, customer_id, purpose, channel, granted, source, recorded_by, recorded_at) values (?, ?, ?, ?, ?, ?, ?, now())`,
+      [newId('Consent'), customer.id, input.purpose, input.channel, input.granted, input.source ?? null, writer(ctx)],
+    );
+    await appendEvents(em, [{
+      type: 'customer.consent_changed',
+      customerId: customer.id,
+      payload: { customerId: customer.id, purpose: input.purpose, channel: input.channel, granted: input.granted, source: input.source ?? null },
+    }]);
+    return customer;
+  });
+}
+
+/** Moves a customer's rows of every registered owner, recording each moved row under the merge. */
+async function moveOwnedRows(em: EntityManager, mergeId: string, fromId: string, toId: string): Promise<Record<string, number>> {
+  const moved: Record<string, number> = {};
+  for (const owner of customerDataOwners()) {
+    if (owner.movesOnMerge === false) continue;
+    const idColumn = owner.idColumn ?? 'id';
+    const rows = await query(
+      em,
+      `with moved as (update "${owner.table}" set "${owner.customerColumn}" = ? where "${owner.customerColumn}" = ? returning "${idColumn}"::text as row_id)
+       insert into customer_merge_move (merge_id, table_name, row_id) select ?, ?, row_id from moved returning row_id`,
+      [toId, fromId, mergeId, owner.table],
+    );
+    moved[owner.name] = rows.length;
+  }
+  for (const owner of customerDataOwners()) await owner.afterMove?.(em, [fromId, toId]);
+  return moved;
+}
+
+/**
+ * `mergeCustomers`: moves everything every module registered as customer-owned to the survivor and
+ * records exactly what moved, so that `undoMerge` can put it back.
+ */
+export async function mergeCustomers(ctx: Context, input: { survivorId: string; mergedId: string; reason?: string | null }): Promise<{ customer: CustomerRow; merge: CustomerMergeType }> {
+  return inTransaction(ctx.em, async (em) => {
+    if (input.survivorId === input.mergedId) {
+      throw new DomainError(CustomerErrorCode.SAME_CUSTOMER, 'A customer cannot be merged into itself.', ['input', 'mergedId']);
+    }
+    for (const [key, id] of [['survivorId', input.survivorId], ['mergedId', input.mergedId]] as const) {
+      if (!isIdOf('Customer', id)) throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${id}.`, ['input', key]);
+    }
+    // Lock both rows in id order: two merges of the same pair can never deadlock.
+    const locked = await query<CustomerRow & { mergedInto: string | null }>(
+      em,
+      `select ${CUSTOMER_COLUMNS}, c.merged_into_id as "mergedInto" from customer c where c.id in (?, ?) order by c.id for update`,
+      [input.survivorId, input.mergedId],
+    );
+    const survivor = locked.find((row) => row.id === input.survivorId);
+    const merged = locked.find((row) => row.id === input.mergedId);
+    if (!survivor) throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${input.survivorId}.`, ['input', 'survivorId']);
+    if (!merged) throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${input.mergedId}.`, ['input', 'mergedId']);
+    for (const [key, row] of [['survivorId', survivor], ['mergedId', merged]] as const) {
+      if (row.mergedInto) {
+        throw new DomainError(CustomerErrorCode.ALREADY_MERGED, `Customer ${row.id} was already merged into ${row.mergedInto}.`, ['input', key]);
+      }
+      if (row.status === CustomerStatus.ERASED) throw new DomainError(CommonErrorCode.CUSTOMER_ERASED, `Customer ${row.id} was erased.`, ['input', key]);
+    }
+    const mergeId = newId('CustomerMerge');
+    await query(
+      em,
+      `insert into customer_merge (id, survivor_id, merged_id, reason, merged_by, merged_at) values (?, ?, ?, ?, ?, now())`,
+      [mergeId, survivor.id, merged.id, input.reason?.trim() || null, writer(ctx)],
+    );
+    const moved = await moveOwnedRows(em, mergeId, merged.id, survivor.id);
+    await query(em, `update customer set merged_into_id = ?, updated_at = now() where id = ?`, [survivor.id, merged.id]);
+    await refreshSearchText(em, [survivor.id, merged.id]);
+    await appendEvents(em, [{
+      type: 'customer.merged',
+      customerId: survivor.id,
+      payload: { customerId: survivor.id, survivorId: survivor.id, mergedId: merged.id, mergeId, moved },
+    }]);
+    const merge = await queryOne<CustomerMergeType>(em, `select ${MERGE_COLUMNS} from customer_merge m where m.id = ?`, [mergeId]);
+    return { customer: survivor, merge: merge! };
+  });
+}
+
+/** `undoMerge`: restores the merged customer with exactly the rows the merge moved. */
+export async function undoMerge(ctx: Context, input: { mergeId: string }): Promise<{ customer: CustomerRow; merge: CustomerMergeType }> {
+  return inTransaction(ctx.em, async (em) => {
+    if (!isIdOf('CustomerMerge', input.mergeId)) throw new DomainError(CommonErrorCode.NOT_FOUND, `No merge ${input.mergeId}.`, ['input', 'mergeId']);
+    const merge = await queryOne<CustomerMergeType>(em, `select ${MERGE_COLUMNS} from customer_merge m where m.id = ? for update`, [input.mergeId]);
+    if (!merge) throw new DomainError(CommonErrorCode.NOT_FOUND, `No merge ${input.mergeId}.`, ['input', 'mergeId']);
+    if (merge.undoneAt) throw new DomainError(CustomerErrorCode.ALREADY_UNDONE, `Merge ${merge.id} was already undone.`, ['input', 'mergeId']);
+    const locked = await query<{ id: string; status: string; mergedInto: string | null }>(
+      em,
+      `select id, status, merged_into_id as "mergedInto" from customer where id in (?, ?) order by id for update`,
+      [merge.survivorId, merge.mergedCustomerId],
+    );
+    if (locked.some((row) => row.status === CustomerStatus.ERASED)) {
+      throw new DomainError(CommonErrorCode.CUSTOMER_ERASED, 'A customer of this merge was erased; the merge cannot be undone.', ['input', 'mergeId']);
+    }
+    const restored: Record<string, number> = {};
+    for (const owner of customerDataOwners()) {
+      if (owner.movesOnMerge === false) continue;
+      const idColumn = owner.idColumn ?? 'id';
+      const rows = await query(
+        em,
+        `update "${owner.table}" t set "${owner.customerColumn}" = ?
+           from customer_merge_move m
+          where m.merge_id = ? and m.table_name = ? and t."${idColumn}"::text = m.row_id
+          returning t."${idColumn}"`,
+        [merge.mergedCustomerId, merge.id, owner.table],
+      );
+      restored[owner.name] = rows.length;
+    }
+    await query(em, `update customer set merged_into_id = null, updated_at = now() where id = ?`, [merge.mergedCustomerId]);
+    await query(em, `update customer_merge set undone_at = now() where id = ?`, [merge.id]);
+    for (const owner of customerDataOwners()) await owner.afterMove?.(em, [merge.mergedCustomerId, merge.survivorId]);
+    await refreshSearchText(em, [merge.survivorId, merge.mergedCustomerId]);
+    await appendEvents(em, [
+      { type: 'customer.merge_undone', customerId: merge.survivorId, payload: { customerId: merge.survivorId, mergeId: merge.id, restoredCustomerId: merge.mergedCustomerId, restored } },
+      { type: 'customer.updated', customerId: merge.mergedCustomerId, payload: { customerId: merge.mergedCustomerId, restoredFromMerge: merge.id } },
+    ]);
+    const updated = await queryOne<CustomerMergeType>(em, `select ${MERGE_COLUMNS} from customer_merge m where m.id = ?`, [merge.id]);
+    return { customer: await loadCustomer(em, merge.mergedCustomerId), merge: updated! };
+  });
+}

@@ -1,0 +1,133 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Channel } from '../../common/channel';
+import { Pii } from '../../common/auth';
+import { Node } from '../../common/node';
+import { ConnectionType } from '../../common/pagination';
+import { ConsentPurpose, CustomerStatus, IdentityType } from './customer.enums';
+
+/** A customer row as the read paths load it: no entity hydration on the hot path. */
+export interface CustomerRow {
+  id: string;
+  firstName: string | null;
+  lastName: string | null;
+  locale: string | null;
+  city: string | null;
+  status: CustomerStatus;
+  createdAt: Date;
+  createdBy: string;
+}
+
+@ObjectType('Customer', { implements: Node, description: 'One person, recognised in every channel.' })
+export class CustomerType implements CustomerRow {
+  @Field(() => ID)
+  id!: string;
+
+  @Pii('name')
+  @Field(() => String, { nullable: true, description: 'Masked for ANALYST and PARTNER.' })
+  firstName!: string | null;
+
+  @Pii('name')
+  @Field(() => String, { nullable: true, description: 'Masked for ANALYST and PARTNER.' })
+  lastName!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Preferred locale, e.g. pl-PL.' })
+  locale!: string | null;
+
+  @Pii('name')
+  @Field(() => String, { nullable: true, description: 'City of residence, used for duplicate detection. Masked for ANALYST and PARTNER.' })
+  city!: string | null;
+
+  @Field(() => CustomerStatus)
+  status!: CustomerStatus;
+
+  @Field()
+  createdAt!: Date;
+
+  createdBy!: string;
+}
+
+@ObjectType('Identity', { description: 'How a channel knows the customer. (type, system, value) belongs to one customer at most.' })
+export class IdentityType_ {
+  id!: string;
+  customerId!: string;
+
+  @Field(() => IdentityType)
+  type!: IdentityType;
+
+  /** Resolved in the field resolver: masking depends on the type. */
+  value!: string;
+
+  @Field(() => String, { nullable: true, description: 'For SOCIAL and EXTERNAL identities: facebook, instagram, the other system, ...' })
+  system!: string | null;
+
+  @Field()
+  verified!: boolean;
+
+  @Field(() => Channel, { nullable: true, description: 'The channel in which omni360 first saw this identity.' })
+  firstSeenChannel!: Channel | null;
+
+  @Field()
+  addedAt!: Date;
+}
+
+@ObjectType('Consent', { description: 'Current consent for one purpose in one channel.' })
+export class ConsentType {
+  customerId!: string;
+
+  @Field(() => ConsentPurpose)
+  purpose!: ConsentPurpose;
+
+  @Field(() => Channel)
+  channel!: Channel;
+
+  @Field()
+  granted!: boolean;
+
+  @Field(() => Channel, { nullable: true, description: 'Channel through which the customer gave or withdrew it.' })
+  source!: Channel | null;
+
+  @Field({ description: 'When this state was recorded.' })
+  updatedAt!: Date;
+}
+
+@ObjectType('CustomerMerge', { description: 'A merge of one customer into another, with its lineage.' })
+export class CustomerMergeType {
+  @Field(() => ID)
+  id!: string;
+
+  survivorId!: string;
+
+  @Field(() => ID, { description: 'The id that was merged away; it now resolves to the survivor (until undone).' })
+  mergedCustomerId!: string;
+
+  @Field()
+  mergedAt!: Date;
+
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Set when undoMerge restored the merged customer.' })
+  undoneAt!: Date | null;
+}
+
+@ObjectType('DuplicateCandidate', { description: 'A customer that may be the same person, with explained reasons.' })
+export class DuplicateCandidateType {
+  customerId!: string;
+
+  @Field(() => Float, { description: '0..1; above 0.8 is very likely the same person.' })
+  score!: number;
+
+  @Field(() => [String], { description: 'Readable reasons, e.g. "same normalised phone".' })
+  reasons!: string[];
+}
+
+@ObjectType('ErasedRecords', { description: 'What eraseCustomer anonymised or removed in one place.' })
+export class ErasedRecordsType {
+  @Field({ description: 'Which records, e.g. customer, identities, orders, interactions, events.' })
+  name!: string;
+
+  @Field(() => Int, { description: 'Rows anonymised or removed.' })
+  rows!: number;
+}
+
+export const CustomerConnection = ConnectionType(CustomerType, 'Customer');

@@ -1,0 +1,196 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { MikroORM } from '@mikro-orm/postgresql';
+import express from 'express';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { AuthenticationError, AuthorizationError } from 'type-graphql';
+import { WebSocketServer } from 'ws';
+import type { Config } from '../config/config';
+import { ormConfig } from '../config/mikro-orm.config';
+import type { Principal } from '../common/auth';
+import { createContext, type AppState, type Context } from '../context/context';
+import { idleEventHub } from '../modules/events/event-hub';
+import { Authenticator } from './authenticate';
+import { mountGraphiql } from './graphiql';
+import type { Logger } from './logger';
+import { buildOmniSchema } from './schema';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface OmniServer {
+  app: AppState;
+  httpServer: http.Server;
+  /** Resolves once the server listens; `port` is the bound port (useful with PORT=0). */
+  listen(): Promise<number>;
+  /** Graceful stop: stop accepting, finish in-flight requests, close sockets with 1001, close the pool. */
+  stop(): Promise<void>;
+}
+
+const KNOWN_CODES = new Set([
+  'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED',
+  'QUERY_TOO_COMPLEX', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'RATE_LIMITED',
+  'CURSOR_EXPIRED', 'DATABASE_UNAVAILABLE', 'TIMEOUT',
+]);
+
+/**
+ * The one error formatter for HTTP and WebSocket: known codes pass through, authorization errors of
+ * type-graphql become FORBIDDEN/UNAUTHENTICATED, everything else is masked as an internal error with the
+ * request id (the stack goes to the log only).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown, requestId?: string): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof AuthorizationError) {
+    return { message: 'Your role may not perform this operation.', path: formatted.path, locations: formatted.locations, extensions: { code: 'FORBIDDEN' } };
+  }
+  if (original instanceof AuthenticationError) {
+    return { message: 'Authentication required.', path: formatted.path, locations: formatted.locations, extensions: { code: 'UNAUTHENTICATED' } };
+  }
+  const code = formatted.extensions?.code as string | undefined;
+  if (code && KNOWN_CODES.has(code)) {
+    const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  return {
+    message: 'Internal server error',
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
+  };
+}
+
+function loggingPlugin(log: Logger): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = process.hrtime.bigint();
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) {
+            const code = error.extensions?.code as string | undefined;
+            const original = error.originalError;
+            if (!code || !KNOWN_CODES.has(code)) {
+              if (!(original instanceof AuthorizationError) && !(original instanceof AuthenticationError)) {
+                log.error({ requestId: contextValue.requestId, err: original ?? error }, 'unexpected error');
+              }
+            }
+          }
+        },
+        async willSendResponse({ response, operationName }) {
+          if (response.body.kind === 'single' && response.body.singleResult.errors) {
+            response.body.singleResult.errors = response.body.singleResult.errors.map((error) =>
+              error.extensions?.code === 'INTERNAL_SERVER_ERROR' ? { ...error, extensions: { ...error.extensions, requestId: contextValue.requestId } } : error,
+            );
+          }
+          log.info({
+            requestId: contextValue.requestId,
+            operation: operationName ?? null,
+            role: contextValue.principal?.role ?? null,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+            outcome: response.body.kind === 'single' && response.body.singleResult.errors?.length ? 'error' : 'ok',
+          }, 'graphql request');
+        },
+      };
+    },
+  };
+}
+
+/** Creates the HTTP + WebSocket server on one port, against an already reachable database URL. */
+export async function createServer(config: Config, databaseUrl: string, log: Logger): Promise<OmniServer> {
+  const orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs }));
+  const state: AppState = { config, orm, events: idleEventHub, log };
+  const authenticator = new Authenticator(config.apiKeys, config);
+  const schema = buildOmniSchema();
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
+
+  const wsCleanup = useServer<{ authorization?: unknown }, { principal?: Principal }>(
+    {
+      schema,
+      connectionInitWaitTimeout: 5_000,
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
+          return true;
+        } catch {
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+      },
+      context: (ctx) => createContext(state, ctx.extra.principal),
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON?.() ?? { message: error.message }, error)) as never,
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    formatError: (formatted, error) => formatError(formatted, error),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      loggingPlugin(log),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await Promise.race([
+        orm.em.getConnection().execute('select 1'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000)),
+      ]);
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', reason: 'database not reachable' });
+    }
+  });
+  if (config.graphiql) mountGraphiql(app, GRAPHQL_PATH);
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
+        const principal = await authenticator.authenticate(req.headers.authorization);
+        return createContext(state, principal, requestId);
+      },
+    }),
+  );
+
+  let stopped: Promise<void> | undefined;
+  return {
+    app: state,
+    httpServer,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          const address = httpServer.address();
+          resolve(typeof address === 'object' && address ? address.port : config.port);
+        });
+      }),
+    stop: () => {
+      stopped ??= (async () => {
+        for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+        await apollo.stop();
+        await state.events.stop();
+        await orm.close(true);
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROLES, type ApiKeyConfig, type Config, type RoleName } from '../config/config';
+import { unauthenticated, type Principal } from '../common/auth';
+
+type JwtVerifier = (token: string) => Promise<Principal>;
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/**
+ * Resolves `Bearer <token>` to a principal: API keys first (compared in constant time against every
+ * key, so timing tells nothing about which prefix matched), then JWTs when configured.
+ */
+export class Authenticator {
+  private readonly keys: { key: ApiKeyConfig; digest: Buffer }[];
+  private jwtVerifier?: Promise<JwtVerifier | undefined>;
+
+  constructor(
+    apiKeys: ApiKeyConfig[],
+    private readonly config: Pick<Config, 'jwtSecret' | 'jwksUrl'>,
+  ) {
+    this.keys = apiKeys.map((key) => ({ key, digest: digest(key.secret) }));
+  }
+
+  /** Throws UNAUTHENTICATED for a missing, malformed or unknown token. */
+  async authenticate(authorization: unknown): Promise<Principal> {
+    if (typeof authorization !== 'string' || authorization.trim() === '') throw unauthenticated();
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>".');
+    const token = match[1];
+    const presented = digest(token);
+    let found: ApiKeyConfig | undefined;
+    for (const entry of this.keys) {
+      if (timingSafeEqual(entry.digest, presented)) found = entry.key;
+    }
+    if (found) return { role: found.role, name: found.name, via: 'api-key' };
+    const verify = await this.jwt();
+    if (verify && token.split('.').length === 3) {
+      try {
+        return await verify(token);
+      } catch {
+        throw unauthenticated('The token is not valid (bad signature, expired, or no known role).');
+      }
+    }
+    throw unauthenticated('Unknown API key.');
+  }
+
+  private jwt(): Promise<JwtVerifier | undefined> {
+    this.jwtVerifier ??= this.loadJwt();
+    return this.jwtVerifier;
+  }
+
+  private async loadJwt(): Promise<JwtVerifier | undefined> {
+    const { jwtSecret, jwksUrl } = this.config;
+    if (!jwtSecret && !jwksUrl) return undefined;
+    const jose = await import('jose');
+    const key = jwtSecret ? new TextEncoder().encode(jwtSecret) : jose.createRemoteJWKSet(new URL(jwksUrl!));
+    return async (token) => {
+      const { payload } = jwtSecret
+        ? await jose.jwtVerify(token, key as Uint8Array, { algorithms: ['HS256'] })
+        : await jose.jwtVerify(token, key as ReturnType<typeof jose.createRemoteJWKSet>);
+      const role = payload.role;
+      if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new Error('no role claim');
+      return { role: role as RoleName, name: typeof payload.sub === 'string' ? payload.sub : 'jwt', via: 'jwt' };
+    };
+  }
+}
+
+/**
+ * With no API keys and no JWT configured, the first start generates an ADMIN key and keeps it in the
+ * data directory, so that a newcomer can explore at once. Returns the key and whether it is new.
+ */
+export function ensureBootstrapKey(dataDir: string): { key: ApiKeyConfig; created: boolean } {
+  const file = path.join(dataDir, 'admin-api-key');
+  if (fs.existsSync(file)) {
+    return { key: { role: 'ADMIN', name: 'bootstrap-admin', secret: fs.readFileSync(file, 'utf8').trim() }, created: false };
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const secret = `omni_${randomBytes(24).toString('base64url')}`;
+  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return { key: { role: 'ADMIN', name: 'bootstrap-admin', secret }, created: true };
+}

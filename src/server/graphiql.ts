@@ -1,0 +1,77 @@
+import type { Express, Request, Response, NextFunction } from 'express';
+
+/** Files GraphiQL needs, served by omni360 itself: the IDE works on a network without internet. */
+const ASSETS: Record<string, { module: string; type: string }> = {
+  'react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
+  'graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
+  'graphql-ws.js': { module: 'graphql-ws/umd/graphql-ws.min.js', type: 'text/javascript' },
+};
+
+export const GRAPHIQL_ASSET_PATH = '/graphiql-assets';
+
+/**
+ * The page: the token comes from the URL fragment printed at first start (`#token=...`, never sent to
+ * the server), or from the Headers tab; the WebSocket client reads the same Authorization header.
+ */
+function page(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8" />
+<title>omni360 GraphiQL</title>
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+<link rel="stylesheet" href="${GRAPHIQL_ASSET_PATH}/graphiql.css" />
+<style>body{margin:0;height:100vh}#graphiql{height:100vh}</style>
+</head>
+<body>
+<div id="graphiql">Loading GraphiQL…</div>
+<script src="${GRAPHIQL_ASSET_PATH}/react.js"></script>
+<script src="${GRAPHIQL_ASSET_PATH}/react-dom.js"></script>
+<script src="${GRAPHIQL_ASSET_PATH}/graphql-ws.js"></script>
+<script src="${GRAPHIQL_ASSET_PATH}/graphiql.js"></script>
+<script>
+(function () {
+  var HEADERS_KEY = 'graphiql:headers';
+  var match = /[#&]token=([^&]+)/.exec(window.location.hash);
+  if (match) {
+    localStorage.setItem(HEADERS_KEY, JSON.stringify({ Authorization: 'Bearer ' + decodeURIComponent(match[1]) }, null, 2));
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+  if (!localStorage.getItem(HEADERS_KEY)) {
+    localStorage.setItem(HEADERS_KEY, JSON.stringify({ Authorization: 'Bearer <paste your API key>' }, null, 2));
+  }
+  function authorization() {
+    try { return (JSON.parse(localStorage.getItem(HEADERS_KEY) || '{}').Authorization) || ''; } catch (e) { return ''; }
+  }
+  var url = window.location.origin + window.location.pathname;
+  var wsUrl = url.replace(/^http/, 'ws');
+  var wsClient = graphqlWs.createClient({ url: wsUrl, lazy: true, connectionParams: function () { return { authorization: authorization() }; } });
+  var fetcher = GraphiQL.createFetcher({ url: url, wsClient: wsClient });
+  var example = '# Welcome to omni360. Set your key in the Headers tab (bottom).\\n' +
+    'query FirstLook {\\n  customers(first: 5) {\\n    totalCount\\n    edges { node { id displayName email phone identities { type value } } }\\n  }\\n}\\n';
+  ReactDOM.createRoot(document.getElementById('graphiql')).render(
+    React.createElement(GraphiQL, { fetcher: fetcher, defaultQuery: example, isHeadersEditorEnabled: true, shouldPersistHeaders: true, defaultEditorToolsVisibility: 'headers' })
+  );
+})();
+</script>
+</body>
+</html>`;
+}
+
+export function mountGraphiql(app: Express, graphqlPath: string): void {
+  const html = page();
+  app.get(`${GRAPHIQL_ASSET_PATH}/:file`, (req: Request, res: Response, next: NextFunction) => {
+    const asset = ASSETS[String(req.params.file)];
+    if (!asset) return next();
+    res.type(asset.type).set('Cache-Control', 'public, max-age=86400').sendFile(require.resolve(asset.module));
+  });
+  app.get(graphqlPath, (req: Request, res: Response, next: NextFunction) => {
+    // Browsers ask for HTML; GraphQL clients using GET ask for JSON and go on to Apollo.
+    if (!req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) || req.accepts(['text/html', 'application/json']) !== 'text/html' || req.query.query) {
+      return next();
+    }
+    res.type('html').set('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; worker-src 'self' blob:").send(html);
+  });
+}

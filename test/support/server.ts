@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type DocumentNode } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import { Client as PgClient } from 'pg';
+import request from 'supertest';
+import WebSocket from 'ws';
+import { loadConfig, type Config, type RoleName } from '../../src/config/config';
+import { createServer, GRAPHQL_PATH, type OmniServer } from '../../src/server/app';
+import { createLogger } from '../../src/server/logger';
+
+/** One fixed API key per role; tests authenticate as `TOKENS.AGENT`, etc. */
+export const TOKENS: Record<RoleName, string> = {
+  ADMIN: 'test-admin-secret-000000',
+  AGENT: 'test-agent-secret-000000',
+  ANALYST: 'test-analyst-secret-0000',
+  PARTNER: 'test-partner-secret-0000',
+  INGEST: 'test-ingest-secret-00000',
+};
+
+const API_KEYS = Object.entries(TOKENS).map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`).join(',');
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const admin = new PgClient({ connectionString: withDatabase(process.env.OMNI360_TEST_SERVER_URL!, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * A fresh database for one test file: cloned from the run's migrated template (fast), dropped by the
+ * global teardown. Two servers of one file may share it (scale-out tests).
+ */
+export async function createTestDatabase(): Promise<string> {
+  const name = `${process.env.OMNI360_TEST_RUN}_${randomBytes(4).toString('hex')}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adminQuery(`create database "${name}" template "${process.env.OMNI360_TEST_TEMPLATE}"`);
+      break;
+    } catch (error) {
+      // Two files cloning the template at the same instant: PostgreSQL refuses one; try again.
+      if (attempt >= 20 || !/being accessed by other users/.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+    }
+  }
+  return withDatabase(process.env.OMNI360_TEST_SERVER_URL!, name);
+}
+
+export interface GraphQLResponse<T> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestServer {
+  server: OmniServer;
+  url: string;
+  wsUrl: string;
+  databaseUrl: string;
+  config: Config;
+  /** Sends one operation over real HTTP; `token: null` sends none. */
+  gql<R, V>(document: TypedDocumentNode<R, V> | DocumentNode | string, variables?: V, token?: string | null): Promise<GraphQLResponse<R>>;
+  /** Like gql, but fails the test on any top-level error and returns data. */
+  ok<R, V>(document: TypedDocumentNode<R, V> | DocumentNode | string, variables?: V, token?: string | null): Promise<R>;
+  /** A graphql-ws client on the same port, authenticated with `token`. */
+  ws(token?: string | null, options?: Partial<Parameters<typeof createClient>[0]>): Client;
+  /** Counts SQL statements this server sends while `work` runs. */
+  countStatements(work: () => Promise<unknown>): Promise<{ count: number; statements: string[] }>;
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  databaseUrl?: string;
+  env?: Record<string, string>;
+}
+
+/** Boots the real server (HTTP + WebSocket on one ephemeral port) against a real PostgreSQL. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    OMNI360_API_KEYS: API_KEYS,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const server = await createServer(config, databaseUrl, createLogger(config.logLevel));
+  const port = await server.listen();
+  const url = `http://127.0.0.1:${port}${GRAPHQL_PATH}`;
+  const wsUrl = `ws://127.0.0.1:${port}${GRAPHQL_PATH}`;
+  const clients: Client[] = [];
+
+  const gql: TestServer['gql'] = async (document, variables, token = TOKENS.ADMIN) => {
+    const query = typeof document === 'string' ? document : print(document as DocumentNode);
+    let req = request(server.httpServer).post(GRAPHQL_PATH).set('content-type', 'application/json');
+    if (token !== null) req = req.set('authorization', `Bearer ${token}`);
+    const res = await req.send({ query, variables });
+    return { status: res.status, data: res.body.data, errors: res.body.errors };
+  };
+
+  return {
+    server,
+    url,
+    wsUrl,
+    databaseUrl,
+    config,
+    gql,
+    async ok(document, variables, token) {
+      const res = await gql(document, variables, token);
+      if (res.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+      return res.data!;
+    },
+    ws(token = TOKENS.ADMIN, extra = {}) {
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: true,
+        connectionParams: token === null ? {} : { authorization: `Bearer ${token}` },
+        ...extra,
+      });
+      clients.push(client);
+      return client;
+    },
+    async countStatements(work) {
+      const knex = server.app.orm.em.getConnection().getKnex();
+      const statements: string[] = [];
+      const listener = (q: { sql: string }) => statements.push(q.sql);
+      knex.on('query', listener);
+      try {
+        await work();
+      } finally {
+        knex.off('query', listener);
+      }
+      return { count: statements.length, statements };
+    },
+    async stop() {
+      await Promise.all(clients.map((client) => client.dispose()));
+      await server.stop();
+    },
+  };
+}
+
+/** A unique suffix so that tests sharing a database never collide on identities. */
+export function unique(prefix = 't'): string {
+  return `${prefix}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
