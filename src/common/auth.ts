@@ -22,23 +22,25 @@ export interface Principal {
 
 /**
  * Role sets used in `@Authorized(...)` across modules: declare intent once, read it on the schema.
- * ADMIN is in every set.
+ * ADMIN is in every set. The README's role matrix is generated from the same declarations.
  */
 export const Roles = {
-  /** Reads of the whole graph (PII masked for ANALYST and PARTNER). */
+  /** Reads of customers, interactions, conversations, events and subscriptions (PII masked for ANALYST and PARTNER). */
   READ: [Role.ADMIN, Role.AGENT, Role.ANALYST, Role.PARTNER],
-  /** Reads of internal data partners do not get: catalogue admin views, exports. */
+  /** Reads partners do not get: orders, catalogue, stock, offers, analytics, duplicate detection. */
   READ_INTERNAL: [Role.ADMIN, Role.AGENT, Role.ANALYST],
-  /** Reads by the systems that wrote the data too (INGEST reads back what it wrote). */
+  /** Reads by id that INGEST may also make, for records it wrote itself (the service checks the writer). */
   READ_WITH_INGEST: [Role.ADMIN, Role.AGENT, Role.ANALYST, Role.PARTNER, Role.INGEST],
-  /** Customer-facing writes done by agents and by ingesting systems. */
+  /** Writes that agents and ingesting systems make: identifyCustomer, recordInteraction, placeOrder, import. */
   WRITE_CUSTOMER: [Role.ADMIN, Role.AGENT, Role.INGEST],
-  /** Writes done by agents only (not by ingesting systems). */
+  /** Writes by agents only: identities, merges, consents, conversations, order status, offer responses. */
   WRITE_AGENT: [Role.ADMIN, Role.AGENT],
-  /** Administration: catalogue, offers, erasure. */
+  /** Stock movements: administrators and ingesting systems (store and warehouse software). */
+  WRITE_STOCK: [Role.ADMIN, Role.INGEST],
+  /** Administration: erasure, catalogue, locations, offers, agents. */
   ADMIN: [Role.ADMIN],
-  /** Aggregates for BI. */
-  ANALYTICS: [Role.ADMIN, Role.ANALYST],
+  /** GDPR export: personal data in clear, for the people who answer data-subject requests. */
+  PERSONAL_DATA: [Role.ADMIN, Role.AGENT],
 } as const satisfies Record<string, readonly Role[]>;
 
 export const MASKED_ROLES: ReadonlySet<RoleName> = new Set(['ANALYST', 'PARTNER']);
@@ -133,4 +135,14 @@ export function Pii(kind: PiiKind): MethodDecorator & PropertyDecorator {
     if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? maskValue(kind, item) : item));
     return value;
   }) as MethodDecorator & PropertyDecorator;
+}
+
+/**
+ * INGEST tokens read back only what they wrote: services call this on by-id reads with the record's
+ * writer (the principal name stored at creation). Other roles pass.
+ */
+export function assertReadableByWriter(principal: Principal | undefined, writtenBy: string | null | undefined): void {
+  if (principal?.role === 'INGEST' && writtenBy !== principal.name) {
+    throw forbidden('INGEST tokens may read only records they wrote themselves.');
+  }
 }

@@ -60,7 +60,7 @@ export class CustomerResolver {
     return asQueryError(() => duplicateCandidates(ctx, customerId));
   }
 
-  @Allow(Roles.WRITE_AGENT)
+  @Allow(Roles.PERSONAL_DATA)
   @Query(() => JSONResolver, { description: 'GDPR access and portability: everything held about the customer, as JSON.' })
   customerDataExport(@Ctx() ctx: Context, @Arg('customerId', () => ID) customerId: string): Promise<Record<string, unknown>> {
     return asQueryError(() => exportCustomerData(ctx, customerId));

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../context/context';
+import { assertReadableByWriter } from '../../common/auth';
 import { Channel } from '../../common/channel';
 import { customerDataOwners } from '../../common/customer-data';
 import { CommonErrorCode, DomainError } from '../../common/errors';
@@ -246,7 +247,9 @@ export async function addIdentity(ctx: Context, input: { customerId: string; ide
 /** `customer(id)`: follows merges; null when unknown. */
 export async function getCustomer(ctx: Context, id: string): Promise<CustomerRow | null> {
   if (!isIdOf('Customer', id)) return null;
-  return ctx.loaders.get(CustomerByIdLoader).load(id);
+  const customer = await ctx.loaders.get(CustomerByIdLoader).load(id);
+  assertReadableByWriter(ctx.principal, customer?.createdBy);
+  return customer;
 }
 
 /** `customerByIdentity`: exact match on the normalised identity. */
@@ -259,7 +262,7 @@ export async function getCustomerByIdentity(ctx: Context, input: IdentityInput):
     throw error;
   }
   const [owner] = await ownersOf(ctx.em, [identity]);
-  return owner ? ctx.loaders.get(CustomerByIdLoader).load(owner.customerId) : null;
+  return owner ? getCustomer(ctx, owner.customerId) : null;
 }
 
 /** Turns a search string into a trigram-friendly fragment: phone-like input keeps its digits only. */
