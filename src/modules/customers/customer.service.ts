@@ -248,7 +248,7 @@ export async function addIdentity(ctx: Context, input: { customerId: string; ide
 export async function getCustomer(ctx: Context, id: string): Promise<CustomerRow | null> {
   if (!isIdOf('Customer', id)) return null;
   const customer = await ctx.loaders.get(CustomerByIdLoader).load(id);
-  assertReadableByWriter(ctx.principal, customer?.createdBy);
+  if (customer) assertReadableByWriter(ctx.principal, customer.createdBy);
   return customer;
 }
 
