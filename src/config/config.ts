@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_LIMITS, type QueryLimits } from '../server/limits';
 
 /** Roles a token can carry. The order is not significant. */
 export const ROLES = ['ADMIN', 'AGENT', 'ANALYST', 'PARTNER', 'INGEST'] as const;
@@ -35,6 +36,7 @@ export interface Config {
   declineCooldownDays: number;
   slaTargets: SlaTargets;
   shutdownGraceMs: number;
+  limits: QueryLimits;
 }
 
 export class ConfigError extends Error {
@@ -158,5 +160,12 @@ export function loadConfig(env: Env = process.env): Config {
     declineCooldownDays: int(env, 'OMNI360_OFFER_DECLINE_COOLDOWN_DAYS', 30, 0, 3650),
     slaTargets: slaTargets(env),
     shutdownGraceMs: int(env, 'OMNI360_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    limits: {
+      maxDepth: int(env, 'OMNI360_MAX_DEPTH', DEFAULT_LIMITS.maxDepth, 1, 100),
+      maxCost: int(env, 'OMNI360_MAX_COST', DEFAULT_LIMITS.maxCost, 1, 100_000_000),
+      maxAliases: int(env, 'OMNI360_MAX_ALIASES', DEFAULT_LIMITS.maxAliases, 0, 10_000),
+      maxDirectives: int(env, 'OMNI360_MAX_DIRECTIVES', DEFAULT_LIMITS.maxDirectives, 0, 10_000),
+      maxTokens: int(env, 'OMNI360_MAX_TOKENS', DEFAULT_LIMITS.maxTokens, 100, 1_000_000),
+    },
   };
 }

@@ -6,7 +6,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, parse, validate, type ExecutionArgs, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { WebSocketServer } from 'ws';
@@ -17,6 +17,7 @@ import { createContext, type AppState, type Context } from '../context/context';
 import { idleEventHub } from '../modules/events/event-hub';
 import { Authenticator } from './authenticate';
 import { mountGraphiql } from './graphiql';
+import { enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
 import type { Logger } from './logger';
 import { buildOmniSchema } from './schema';
 
@@ -44,6 +45,9 @@ const KNOWN_CODES = new Set([
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, requestId?: string): GraphQLFormattedError {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (isTokenLimitError(formatted.message)) {
+    return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'QUERY_TOO_COMPLEX' } };
+  }
   if (original instanceof AuthorizationError) {
     return { message: 'Your role may not perform this operation.', path: formatted.path, locations: formatted.locations, extensions: { code: 'FORBIDDEN' } };
   }
@@ -61,6 +65,48 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, re
     locations: formatted.locations,
     extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
   };
+}
+
+/** Depth, cost, alias and directive limits, checked once the operation and its variables are known. */
+function limitsPlugin(limits: QueryLimits): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operationName, request }) {
+          enforceLimits(limits, document, operationName, request.variables);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * graphql-ws gets the same treatment as HTTP: parse with the token limit, validate, enforce limits, and
+ * a fresh context per operation.
+ */
+function prepareWsOperation(
+  schema: ExecutionArgs['schema'],
+  limits: QueryLimits,
+  payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+  contextValue: Context,
+): ExecutionArgs | readonly GraphQLError[] {
+  let document;
+  try {
+    document = parse(payload.query, { maxTokens: limits.maxTokens });
+  } catch (error) {
+    if (isTokenLimitError(error)) return [tooComplex((error as GraphQLError).message.replace(/^Syntax Error: /, ''))];
+    return [error instanceof GraphQLError ? error : new GraphQLError('Malformed document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+  }
+  const errors = validate(schema, document);
+  if (errors.length > 0) {
+    return errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+  }
+  try {
+    enforceLimits(limits, document, payload.operationName, payload.variables);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
+  return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
 }
 
 function loggingPlugin(log: Logger): ApolloServerPlugin<Context> {
@@ -122,7 +168,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
-      context: (ctx) => createContext(state, ctx.extra.principal),
+      onSubscribe: (ctx, _id, payload) => prepareWsOperation(schema, config.limits, payload, createContext(state, ctx.extra.principal)),
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON?.() ?? { message: error.message }, error)) as never,
     },
     wsServer,
@@ -133,11 +179,13 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: config.limits.maxTokens },
     csrfPrevention: true,
     formatError: (formatted, error) => formatError(formatted, error),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      limitsPlugin(config.limits),
       loggingPlugin(log),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
     ],

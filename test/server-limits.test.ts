@@ -1,0 +1,47 @@
+import { startTestServer, TOKENS, type TestServer } from './support/server';
+
+let env: TestServer;
+beforeAll(async () => {
+  env = await startTestServer({ env: { OMNI360_MAX_DEPTH: '8', OMNI360_MAX_ALIASES: '5', OMNI360_MAX_TOKENS: '400', OMNI360_MAX_COST: '2000' } });
+});
+afterAll(() => env.stop());
+
+function nested(depth: number): string {
+  let selection = 'id';
+  for (let i = 0; i < depth; i++) selection = `mergedFrom { survivor { ${selection} } }`;
+  return `{ customers(first: 1) { edges { node { ${selection} } } } }`;
+}
+
+describe('query limits', () => {
+  it('lets an ordinary customer query through', async () => {
+    const res = await env.gql('{ customers(first: 5) { totalCount edges { node { id identities { type value } } } } }');
+    expect(res.errors).toBeUndefined();
+  });
+
+  it.each([
+    ['depth', nested(4), /depth \d+ exceeds the limit of 8/],
+    ['aliases', `{ ${Array.from({ length: 6 }, (_, i) => `a${i}: viewer { role }`).join(' ')} }`, /6 aliases exceed the limit of 5/],
+    ['cost', '{ customers(first: 100) { edges { node { identities { value } consents { purpose } mergedFrom { id } } } } }', /cost \d+ exceeds the limit of 2000/],
+    ['cost through variables', ['query Q($n: Int) { customers(first: $n) { edges { node { identities { value } consents { purpose } mergedFrom { id } } } } }', { n: 100 }], /cost/],
+    ['tokens', `{ viewer { ${Array.from({ length: 500 }, () => 'role').join(' ')} } }`, /more tha[nt] 400 tokens/],
+  ] as const)('rejects a document over the %s limit with QUERY_TOO_COMPLEX over HTTP', async (_name, document, message) => {
+    const [query, variables] = Array.isArray(document) ? document : [document, undefined];
+    const res = await env.gql(query as string, variables as Record<string, unknown> | undefined);
+    expect(res.status).toBe(400);
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect(res.errors![0].message).toMatch(message);
+  });
+
+  it('applies the same limits over graphql-ws', async () => {
+    const client = env.ws(TOKENS.ADMIN);
+    const errors = await new Promise<unknown[]>((resolve) => {
+      client.subscribe({ query: nested(4) }, { next: () => undefined, error: (error) => resolve(error as unknown[]), complete: () => resolve([]) });
+    });
+    expect(errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/depth \d+ exceeds/), extensions: { code: 'QUERY_TOO_COMPLEX' } })]);
+    const ok = await new Promise<unknown>((resolve, reject) => {
+      client.subscribe({ query: '{ viewer { role } }' }, { next: (value) => resolve(value), error: reject, complete: () => undefined });
+    });
+    expect(ok).toEqual({ data: { viewer: { role: 'ADMIN' } } });
+  });
+});
