@@ -37,6 +37,7 @@ export interface Config {
   slaTargets: SlaTargets;
   shutdownGraceMs: number;
   limits: QueryLimits;
+  rateLimit: { perSecond: number; burst: number };
 }
 
 export class ConfigError extends Error {
@@ -160,6 +161,10 @@ export function loadConfig(env: Env = process.env): Config {
     declineCooldownDays: int(env, 'OMNI360_OFFER_DECLINE_COOLDOWN_DAYS', 30, 0, 3650),
     slaTargets: slaTargets(env),
     shutdownGraceMs: int(env, 'OMNI360_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    rateLimit: {
+      perSecond: int(env, 'OMNI360_RATE_LIMIT_PER_SECOND', 500, 0, 1_000_000),
+      burst: int(env, 'OMNI360_RATE_LIMIT_BURST', 1_000, 1, 10_000_000),
+    },
     limits: {
       maxDepth: int(env, 'OMNI360_MAX_DEPTH', DEFAULT_LIMITS.maxDepth, 1, 100),
       maxCost: int(env, 'OMNI360_MAX_COST', DEFAULT_LIMITS.maxCost, 1, 100_000_000),

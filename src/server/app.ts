@@ -12,11 +12,13 @@ import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config/config';
 import { ormConfig } from '../config/mikro-orm.config';
+import { checkDurableSettings } from '../database/durability';
 import type { Principal } from '../common/auth';
 import { createContext, type AppState, type Context } from '../context/context';
 import { idleEventHub } from '../modules/events/event-hub';
 import { Authenticator } from './authenticate';
 import { mountGraphiql } from './graphiql';
+import { RateLimiter, rateLimited } from './rate-limit';
 import { enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
 import type { Logger } from './logger';
 import { buildOmniSchema } from './schema';
@@ -147,8 +149,10 @@ function loggingPlugin(log: Logger): ApolloServerPlugin<Context> {
 /** Creates the HTTP + WebSocket server on one port, against an already reachable database URL. */
 export async function createServer(config: Config, databaseUrl: string, log: Logger): Promise<OmniServer> {
   const orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs }));
+  await checkDurableSettings(orm, log);
   const state: AppState = { config, orm, events: idleEventHub, log };
   const authenticator = new Authenticator(config.apiKeys, config);
+  const rateLimiter = new RateLimiter(config.rateLimit);
   const schema = buildOmniSchema();
 
   const app = express();
@@ -168,7 +172,11 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
-      onSubscribe: (ctx, _id, payload) => prepareWsOperation(schema, config.limits, payload, createContext(state, ctx.extra.principal)),
+      onSubscribe: (ctx, _id, payload) => {
+        const retryAfter = rateLimiter.take(ctx.extra.principal!.name);
+        if (retryAfter > 0) return [rateLimited(retryAfter)];
+        return prepareWsOperation(schema, config.limits, payload, createContext(state, ctx.extra.principal));
+      },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON?.() ?? { message: error.message }, error)) as never,
     },
     wsServer,
@@ -214,6 +222,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       context: async ({ req }) => {
         const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
         const principal = await authenticator.authenticate(req.headers.authorization);
+        rateLimiter.enforce(principal.name);
         return createContext(state, principal, requestId);
       },
     }),
