@@ -9,6 +9,8 @@ export interface OrmOptions {
   clientUrl: string;
   poolMax?: number;
   statementTimeoutMs?: number;
+  /** How long a request waits for a pooled connection before failing with DATABASE_UNAVAILABLE. */
+  acquireTimeoutMs?: number;
   debug?: boolean;
   /** Called for every SQL statement; tests count statements through it. */
   onQuery?: (sql: string) => void;
@@ -33,6 +35,11 @@ export function ormConfig(options: OrmOptions): Options {
       afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) => {
         conn.query(`set statement_timeout = ${Math.trunc(options.statementTimeoutMs ?? 15_000)}; set timezone = 'UTC'`, (err) => done(err, conn));
       },
+    },
+    // Fail fast when the database is unreachable: a request waits at most this long for a connection.
+    driverOptions: {
+      acquireConnectionTimeout: options.acquireTimeoutMs ?? 5_000,
+      connection: { connectionTimeoutMillis: 3_000, keepAlive: true },
     },
     debug: options.debug ?? false,
     logger: options.onQuery ? (message: string) => options.onQuery!(message) : undefined,

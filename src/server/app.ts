@@ -13,6 +13,7 @@ import { WebSocketServer } from 'ws';
 import type { Config } from '../config/config';
 import { ormConfig } from '../config/mikro-orm.config';
 import { checkDurableSettings } from '../database/durability';
+import { isDatabaseUnavailable, isStatementTimeout } from '../database/errors';
 import type { Principal } from '../common/auth';
 import { createContext, type AppState, type Context } from '../context/context';
 import { idleEventHub } from '../modules/events/event-hub';
@@ -55,6 +56,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, re
   }
   if (original instanceof AuthenticationError) {
     return { message: 'Authentication required.', path: formatted.path, locations: formatted.locations, extensions: { code: 'UNAUTHENTICATED' } };
+  }
+  if (isDatabaseUnavailable(original)) {
+    return { message: 'The database is unavailable; retry shortly.', path: formatted.path, extensions: { code: 'DATABASE_UNAVAILABLE' } };
+  }
+  if (isStatementTimeout(original)) {
+    return { message: 'The operation took too long and was cancelled; ask for less (smaller pages, narrower filters).', path: formatted.path, extensions: { code: 'TIMEOUT' } };
   }
   const code = formatted.extensions?.code as string | undefined;
   if (code && KNOWN_CODES.has(code)) {
