@@ -16,7 +16,7 @@ import { checkDurableSettings } from '../database/durability';
 import { isDatabaseUnavailable, isStatementTimeout } from '../database/errors';
 import type { Principal } from '../common/auth';
 import { createContext, type AppState, type Context } from '../context/context';
-import { idleEventHub } from '../modules/events/event-hub';
+import { PgEventHub } from '../modules/events/event-hub';
 import { Authenticator } from './authenticate';
 import { mountGraphiql } from './graphiql';
 import { RateLimiter, rateLimited } from './rate-limit';
@@ -64,6 +64,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, re
     return { message: 'The operation took too long and was cancelled; ask for less (smaller pages, narrower filters).', path: formatted.path, extensions: { code: 'TIMEOUT' } };
   }
   const code = formatted.extensions?.code as string | undefined;
+  if ((!code || code === 'INTERNAL_SERVER_ERROR') && error instanceof GraphQLError && !error.path) {
+    // graphql-js refusing the request itself: variables that do not coerce, an operation type this
+    // schema does not serve. The client's fault, and safe to show.
+    if (/^Variable "\$/.test(formatted.message)) {
+      return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
+    }
+    if (!error.originalError) return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_REQUEST' } };
+  }
   if (code && KNOWN_CODES.has(code)) {
     const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
@@ -157,7 +165,9 @@ function loggingPlugin(log: Logger): ApolloServerPlugin<Context> {
 export async function createServer(config: Config, databaseUrl: string, log: Logger): Promise<OmniServer> {
   const orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs }));
   await checkDurableSettings(orm, log);
-  const state: AppState = { config, orm, events: idleEventHub, log };
+  // One LISTEN connection and one log reader per instance: fans the durable event log out to subscriptions.
+  const events = new PgEventHub({ databaseUrl, config, log });
+  const state: AppState = { config, orm, events, log };
   const authenticator = new Authenticator(config.apiKeys, config);
   const rateLimiter = new RateLimiter(config.rateLimit);
   const schema = buildOmniSchema();
@@ -184,7 +194,10 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
         if (retryAfter > 0) return [rateLimited(retryAfter)];
         return prepareWsOperation(schema, config.limits, payload, createContext(state, ctx.extra.principal));
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON?.() ?? { message: error.message }, error)) as never,
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)) as never,
+      // Execution results (queries, mutations and every subscription event) get the HTTP error treatment.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? ({ ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } as never) : undefined,
     },
     wsServer,
   );
@@ -206,6 +219,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     ],
   });
   await apollo.start();
+  await events.start();
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -234,6 +248,14 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       },
     }),
   );
+  // Body-parser and other HTTP-level failures: a coded JSON error, never Express's HTML page with a stack.
+  app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) log.error({ err: error }, 'unexpected HTTP error');
+    const message = status === 413 ? 'Request body too large (limit 1 MiB).' : status === 500 ? 'Internal server error' : 'Malformed request body: send JSON.';
+    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  });
 
   let stopped: Promise<void> | undefined;
   return {
