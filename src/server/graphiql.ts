@@ -1,13 +1,21 @@
+import path from 'node:path';
 import type { Express, Request, Response, NextFunction } from 'express';
 
 /** Files GraphiQL needs, served by omni360 itself: the IDE works on a network without internet. */
-const ASSETS: Record<string, { module: string; type: string }> = {
-  'react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
-  'react-dom.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
-  'graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
-  'graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
-  'graphql-ws.js': { module: 'graphql-ws/umd/graphql-ws.min.js', type: 'text/javascript' },
+const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
+  'react.js': { pkg: 'react', file: 'umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.js': { pkg: 'react-dom', file: 'umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.js': { pkg: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
+  'graphiql.css': { pkg: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
+  'graphql-ws.js': { pkg: 'graphql-ws', file: 'umd/graphql-ws.min.js', type: 'text/javascript' },
 };
+
+/** A package's folder; its `exports` map hides the UMD builds from require.resolve. */
+function packageDir(pkg: string): string {
+  let dir = path.dirname(require.resolve(pkg));
+  while (path.basename(dir) !== pkg.split('/').pop() && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
 
 export const GRAPHIQL_ASSET_PATH = '/graphiql-assets';
 
@@ -65,13 +73,13 @@ export function mountGraphiql(app: Express, graphqlPath: string): void {
   app.get(`${GRAPHIQL_ASSET_PATH}/:file`, (req: Request, res: Response, next: NextFunction) => {
     const asset = ASSETS[String(req.params.file)];
     if (!asset) return next();
-    res.type(asset.type).set('Cache-Control', 'public, max-age=86400').sendFile(require.resolve(asset.module));
+    res.type(asset.type).set('Cache-Control', 'public, max-age=86400').sendFile(path.join(packageDir(asset.pkg), asset.file));
   });
   app.get(graphqlPath, (req: Request, res: Response, next: NextFunction) => {
     // Browsers ask for HTML; GraphQL clients using GET ask for JSON and go on to Apollo.
     if (!req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) || req.accepts(['text/html', 'application/json']) !== 'text/html' || req.query.query) {
       return next();
     }
-    res.type('html').set('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; worker-src 'self' blob:").send(html);
+    res.type('html').set('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; worker-src 'self' blob:").send(html);
   });
 }
