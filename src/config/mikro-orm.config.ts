@@ -49,6 +49,7 @@ export function ormConfig(options: OrmOptions): Options {
       tableName: 'mikro_orm_migrations',
       transactional: true,
       allOrNothing: true,
+      silent: true,
       snapshot: false,
       emit: 'ts',
       fileName: (timestamp: string, name?: string) => `Migration${timestamp}${name ? `_${name}` : ''}`,
