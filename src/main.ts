@@ -1,9 +1,10 @@
 import 'reflect-metadata';
+// First: tracing (when switched on) patches http, express, pg and graphql as they load.
+import { tracing } from './observability/tracing-bootstrap';
+import fs from 'node:fs';
 import { ConfigError, loadConfig, type Config } from './config/config';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
-import { migrateUp } from './database/migrate';
-import { createServer, GRAPHQL_PATH, type OmniServer } from './server/app';
-import { ensureBootstrapKey } from './server/authenticate';
+import type { EmbeddedDatabase } from './database/embedded-postgres';
+import type { OmniServer } from './server/app';
 import { createLogger } from './server/logger';
 
 /** Start-up only: config -> database -> migrations -> HTTP + WebSocket server. */
@@ -20,29 +21,55 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
 
-  let bootstrapKey: string | undefined;
+  // The rest loads once the configuration is known to be good, so a bad value fails in a moment.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { startEmbeddedPostgres } = require('./database/embedded-postgres') as typeof import('./database/embedded-postgres');
+  const { migrateUp } = require('./database/migrate') as typeof import('./database/migrate');
+  const { createServer, GRAPHQL_PATH } = require('./server/app') as typeof import('./server/app');
+  const { ensureBootstrapKey } = require('./server/authenticate') as typeof import('./server/authenticate');
+  const { DEFAULT_SEED, isEmpty, seedDemo } = require('./cli/demo-seed') as typeof import('./cli/demo-seed');
+  const { progressBar } = require('./cli/progress') as typeof import('./cli/progress');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+
+  let bootstrap: { secret: string; file: string; created: boolean } | undefined;
   if (config.apiKeys.length === 0 && !config.jwtSecret && !config.jwksUrl) {
-    const { key, created } = ensureBootstrapKey(config.dataDir);
+    const { key, created, file } = ensureBootstrapKey(config.dataDir);
     config.apiKeys.push(key);
-    if (created) bootstrapKey = key.secret;
-    else log.info({ file: `${config.dataDir}/admin-api-key` }, 'no OMNI360_API_KEYS set: using the stored bootstrap ADMIN key');
+    bootstrap = { secret: key.secret, file, created };
+    if (!created) log.info({ file }, 'no OMNI360_API_KEYS set: using the stored bootstrap ADMIN key');
   }
 
   let embedded: EmbeddedDatabase | undefined;
   let server: OmniServer | undefined;
   let stopping = false;
+  let announced = false;
+  let startup: Promise<void> = Promise.resolve();
+
+  /** Stops what started, in reverse order; the embedded database last, after every request finished. */
+  const stopAll = async () => {
+    await startup.catch(() => undefined);
+    await server?.stop();
+    await embedded?.stop();
+    // Last: spans of the final requests are flushed to the collector.
+    await tracing?.shutdown().catch(() => undefined);
+  };
+
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, 'already shutting down');
+      return;
+    }
     stopping = true;
     log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // In-flight requests get shutdownGraceMs (the HTTP drain waits that long); closing the pool and
+    // stopping the database get a few seconds more before the process gives up.
     const force = setTimeout(() => {
-      log.error('shutdown grace period exceeded; exiting');
+      log.error('shutdown took too long; exiting');
       process.exit(1);
-    }, config.shutdownGraceMs);
+    }, config.shutdownGraceMs + 5_000);
     force.unref();
     try {
-      await server?.stop();
-      await embedded?.stop();
+      await stopAll();
       log.info('stopped');
       process.exit(0);
     } catch (error) {
@@ -50,30 +77,56 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // Registered before anything starts, so that a signal during start-up also stops what started.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, (message) => log.info(message));
-    databaseUrl = embedded.url;
-    log.info({ dataDir: config.dataDir, port: config.embeddedPgPort }, 'embedded PostgreSQL started (set DATABASE_URL to use your own)');
-  }
-  const applied = await migrateUp(databaseUrl);
-  if (applied.length) log.info({ migrations: applied }, 'migrations applied');
+  startup = (async () => {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      // omni360 owns SIGTERM/SIGINT: the embedded database stops after the last request, not before.
+      embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, (message) => log.info(message), { ownSignals: true });
+      databaseUrl = embedded.url;
+      log.info({ dataDir: config.dataDir, port: config.embeddedPgPort }, 'embedded PostgreSQL started (set DATABASE_URL to use your own)');
+    }
+    if (stopping) return;
+    const applied = await migrateUp(databaseUrl);
+    if (applied.length) log.info({ migrations: applied }, 'migrations applied');
+    if (stopping) return;
+    server = await createServer(config, databaseUrl, log);
+    if (stopping) return;
+    const port = await server.listen();
+    const url = `http://localhost:${port}${GRAPHQL_PATH}`;
+    if (process.argv.includes('--demo') && (await isEmpty(server.app))) {
+      // `npm start -- --demo` on an empty database: the demo dataset, through the same services.
+      const bar = progressBar(process.stderr, 'demo data');
+      const summary = await seedDemo(server.app, { ...DEFAULT_SEED, onProgress: (done, total, phase) => bar.update(done, total, phase) });
+      bar.finish(`${summary.customers} customers, ${summary.orders} orders, ${summary.interactions} interactions`);
+    }
+    log.info({ url }, 'omni360 is listening');
+    if (bootstrap?.created) {
+      // Printed once, on the first start, so a newcomer can explore at once. Stored in the data dir.
+      process.stdout.write(
+        `\n  omni360 is ready. A first ADMIN API key was generated and stored in ${bootstrap.file}:\n\n` +
+          `    ${bootstrap.secret}\n\n  Open GraphiQL with it: ${url}#token=${bootstrap.secret}\n\n`,
+      );
+    } else {
+      process.stdout.write(`\n  omni360 is ready${config.graphiql ? `: GraphiQL at ${url}` : ` at ${url}`}\n\n`);
+    }
+    announced = true;
+  })();
 
-  server = await createServer(config, databaseUrl, log);
-  const port = await server.listen();
-  const url = `http://localhost:${port}${GRAPHQL_PATH}`;
-  log.info({ url }, 'omni360 is listening');
-  if (bootstrapKey) {
-    // Printed once, on the first start, so a newcomer can explore at once. Stored in the data dir.
-    process.stdout.write(
-      `\n  omni360 is ready. A first ADMIN API key was generated and stored in ${config.dataDir}/admin-api-key:\n\n` +
-        `    ${bootstrapKey}\n\n  Open GraphiQL with it: ${url}#token=${bootstrapKey}\n\n`,
-    );
-  } else if (config.graphiql) {
-    process.stdout.write(`\n  omni360 is ready: GraphiQL at ${url}\n\n`);
+  try {
+    await startup;
+  } catch (error) {
+    if (stopping) return; // the shutdown in progress reports and exits
+    stopping = true;
+    log.fatal({ err: error }, 'start-up failed');
+    // A key nobody saw would never be printed again: the next start generates and prints a new one.
+    if (bootstrap?.created && !announced) fs.rmSync(bootstrap.file, { force: true });
+    await Promise.allSettled([server?.stop()]);
+    await embedded?.stop().catch(() => undefined);
+    process.exit(1);
   }
 }
 

@@ -132,6 +132,9 @@ const hostileCases: fc.Arbitrary<Case> = fc.oneof(
     { query: 'fragment F on Query { ...F } { ...F }', token: TOKENS.ADMIN },
     { query: '{ __schema { types { name fields { name } } } }', token: TOKENS.PARTNER },
     { query: 'subscription { __typename }', token: TOKENS.ADMIN },
+    // Subscriptions belong to the WebSocket; over HTTP they are a coded BAD_REQUEST.
+    { query: 'subscription { interactionAdded { eventId } }', token: TOKENS.ADMIN },
+    { query: 'subscription S { customerEvents(customerId: "cus_x") { eventId } }', token: TOKENS.PARTNER },
   ),
 );
 

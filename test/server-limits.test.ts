@@ -33,6 +33,12 @@ describe('query limits', () => {
     expect(res.errors![0].message).toMatch(message);
   });
 
+  it('refuses subscription operations over HTTP with BAD_REQUEST (they belong to the WebSocket)', async () => {
+    const res = await env.gql('subscription Live { interactionAdded { eventId cursor } }');
+    expect(res.status).toBe(400);
+    expect(res.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_REQUEST' }, message: expect.stringContaining('WebSocket') })]);
+  });
+
   it('applies the same limits over graphql-ws', async () => {
     const client = env.ws(TOKENS.ADMIN);
     const errors = await new Promise<unknown[]>((resolve) => {

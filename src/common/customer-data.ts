@@ -44,3 +44,28 @@ export function registerCustomerData(...entries: CustomerDataOwner[]): void {
 export function customerDataOwners(): readonly CustomerDataOwner[] {
   return owners;
 }
+
+/** An identity as resolved by identification: normalised (e-mail lower-cased, phone E.164). */
+export interface IdentifiedIdentity {
+  type: string;
+  /** '' when the type has no system. */
+  system: string;
+  value: string;
+}
+
+/**
+ * Runs inside the identification's transaction after identities were resolved to (or created for) a
+ * customer, e.g. so that guest orders carrying one of them are claimed by that customer.
+ */
+export type CustomerIdentifiedHook = (em: EntityManager, customerId: string, identities: IdentifiedIdentity[]) => Promise<void>;
+
+const identifiedHooks: CustomerIdentifiedHook[] = [];
+
+export function onCustomerIdentified(hook: CustomerIdentifiedHook): void {
+  if (!identifiedHooks.includes(hook)) identifiedHooks.push(hook);
+}
+
+/** Called by the customers module's identification; other modules only register hooks. */
+export async function runCustomerIdentifiedHooks(em: EntityManager, customerId: string, identities: IdentifiedIdentity[]): Promise<void> {
+  for (const hook of identifiedHooks) await hook(em, customerId, identities);
+}

@@ -56,16 +56,16 @@ export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: s
     @Field({ description: 'Opaque cursor of this edge.' })
     cursor!: string;
 
-    @Field(() => nodeType)
+    @Field(() => nodeType, { description: `The ${name} at this position.` })
     node!: T;
   }
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} items.` })
   class ConnectionClass {
-    @Field(() => [EdgeClass])
+    @Field(() => [EdgeClass], { description: 'The items of this page, in order, each with its cursor.' })
     edges!: EdgeClass[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Whether more items follow, and the cursor to ask for them.' })
     pageInfo!: PageInfo;
 
     @Field(() => Int, { description: 'Number of items matching the query, across all pages.' })
@@ -89,11 +89,18 @@ export function encodeCursor(values: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-/** Decodes a cursor made by encodeCursor with `arity` values, or throws BAD_USER_INPUT. */
-export function decodeCursor(cursor: string, arity: number): (string | number)[] {
+/**
+ * Decodes a cursor made by encodeCursor with `arity` values, or throws BAD_USER_INPUT. `types` (one per
+ * value) rejects a forged cursor whose values would not compare with the key columns (a number where a
+ * text id belongs would otherwise reach PostgreSQL as a type error).
+ */
+export function decodeCursor(cursor: string, arity: number, types?: readonly ('string' | 'number')[]): (string | number)[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(values) && values.length === arity && values.every((v) => typeof v === 'string' || typeof v === 'number')) {
+    if (
+      Array.isArray(values) && values.length === arity
+      && values.every((v, i) => (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) && (!types?.[i] || typeof v === types[i]))
+    ) {
       return values as (string | number)[];
     }
   } catch {

@@ -1,5 +1,8 @@
 import path from 'node:path';
+import { isSupportedCountry } from 'libphonenumber-js';
 import { DEFAULT_LIMITS, type QueryLimits } from '../server/limits';
+import { loadTrustedDocuments, TrustedDocumentsManifestError, type TrustedDocuments } from '../server/trusted-documents';
+import { TracingSettingError, tracingSettings, type TracingSettings } from '../observability/tracing-settings';
 
 /** Roles a token can carry. The order is not significant. */
 export const ROLES = ['ADMIN', 'AGENT', 'ANALYST', 'PARTNER', 'INGEST'] as const;
@@ -38,6 +41,44 @@ export interface Config {
   shutdownGraceMs: number;
   limits: QueryLimits;
   rateLimit: { perSecond: number; burst: number };
+  /** An HTTP request running longer is cancelled (its statements too) and answered TIMEOUT; 0: no limit. */
+  requestTimeoutMs: number;
+  /** "Did you mean ...?" in validation errors; off in production, where the schema is not advertised. */
+  fieldSuggestions: boolean;
+  websocket: {
+    /** Subscriptions one connection may run at once; the next gets TOO_MANY_SUBSCRIPTIONS. */
+    maxSubscriptions: number;
+    /** Unread data queued for one client above which it is closed with 4429 (slow subscriber). */
+    maxBufferedBytes: number;
+    /** Ping interval; a connection that has not answered the previous ping by the next one is dropped. */
+    keepAliveMs: number;
+  };
+  /** Allow-listed documents (OMNI360_TRUSTED_DOCUMENTS); the listed roles may run nothing else. */
+  trustedDocuments?: TrustedDocuments;
+  // --- operations (observability, relay, replicas): see docs/observability.md and docs/scaling.md ---
+  /** Prometheus metrics at GET /metrics; with a token, scrapers must send `Authorization: Bearer <token>`. */
+  metrics: { enabled: boolean; token?: string };
+  tracing: TracingSettings;
+  /** The NATS JetStream relay of the event log; off while `servers` is empty. */
+  nats: NatsRelayConfig;
+  /** Read replicas for heavy reads (queryRead); empty: every read goes to the primary. */
+  readReplicaUrls: string[];
+  /**
+   * A direct (or session-pooled) URL of the primary for the connections that need a session of their
+   * own: the event hub's LISTEN connection and log reader, and the relay's lock. Unset: DATABASE_URL.
+   * Needed when DATABASE_URL goes through a transaction-pooling PgBouncer (docs/scaling.md).
+   */
+  directDatabaseUrl?: string;
+}
+
+export interface NatsRelayConfig {
+  servers: string[];
+  /** Events go to `<subjectPrefix>.<event type>`. */
+  subjectPrefix: string;
+  /** The JetStream stream holding `<subjectPrefix>.>`; created when missing. */
+  stream: string;
+  /** Relay personal payload values unmasked (default: masked as for PARTNER; erasure cannot reach NATS). */
+  personalData: boolean;
 }
 
 export class ConfigError extends Error {
@@ -131,12 +172,47 @@ function slaTargets(env: Env): SlaTargets {
   return targets;
 }
 
+/** A comma-separated list of URLs, each with one of `protocols`. */
+function urlList(env: Env, name: string, protocols: string[]): string[] {
+  const raw = str(env, name);
+  if (raw === undefined) return [];
+  return raw.split(',').map((part) => part.trim()).filter(Boolean).map((part) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(part);
+    } catch {
+      throw new ConfigError(name, `must be a comma-separated list of URLs, got "${part.replace(/\/\/[^@/]*@/, '//***@')}"`);
+    }
+    if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+    return part;
+  });
+}
+
+/** A NATS subject or stream name fragment: `pattern` checked, wildcards and spaces never allowed. */
+function natsName(env: Env, name: string, fallback: string, pattern: RegExp, what: string): string {
+  const raw = str(env, name) ?? fallback;
+  if (!pattern.test(raw)) throw new ConfigError(name, `must be ${what}, got "${raw}"`);
+  return raw;
+}
+
+function tracing(env: Env): TracingSettings {
+  try {
+    return tracingSettings(env);
+  } catch (error) {
+    if (error instanceof TracingSettingError) throw new ConfigError(error.variable, error.message);
+    throw error;
+  }
+}
+
 /** Parses the environment into a Config, throwing a ConfigError that names the offending variable. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
   const production = nodeEnv === 'production';
   const region = (str(env, 'OMNI360_DEFAULT_REGION') ?? 'PL').toUpperCase();
-  if (!/^[A-Z]{2}$/.test(region)) throw new ConfigError('OMNI360_DEFAULT_REGION', `must be a two-letter country code, got "${region}"`);
+  // A two-letter code that is no region (XX, or UK for GB) would fail every national phone number later.
+  if (!/^[A-Z]{2}$/.test(region) || !isSupportedCountry(region)) {
+    throw new ConfigError('OMNI360_DEFAULT_REGION', `must be a two-letter country code with a phone numbering plan (e.g. PL, DE, GB), got "${region}"`);
+  }
   const jwtSecret = str(env, 'OMNI360_JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('OMNI360_JWT_SECRET', 'must have at least 32 characters for HS256');
@@ -161,6 +237,14 @@ export function loadConfig(env: Env = process.env): Config {
     declineCooldownDays: int(env, 'OMNI360_OFFER_DECLINE_COOLDOWN_DAYS', 30, 0, 3650),
     slaTargets: slaTargets(env),
     shutdownGraceMs: int(env, 'OMNI360_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    requestTimeoutMs: int(env, 'OMNI360_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    fieldSuggestions: bool(env, 'OMNI360_FIELD_SUGGESTIONS', !production),
+    websocket: {
+      maxSubscriptions: int(env, 'OMNI360_WS_MAX_SUBSCRIPTIONS', 50, 1, 10_000),
+      maxBufferedBytes: int(env, 'OMNI360_WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+      keepAliveMs: int(env, 'OMNI360_WS_KEEPALIVE_MS', 12_000, 1_000, 600_000),
+    },
+    trustedDocuments: trustedDocuments(env),
     rateLimit: {
       perSecond: int(env, 'OMNI360_RATE_LIMIT_PER_SECOND', 500, 0, 1_000_000),
       burst: int(env, 'OMNI360_RATE_LIMIT_BURST', 1_000, 1, 10_000_000),
@@ -172,5 +256,42 @@ export function loadConfig(env: Env = process.env): Config {
       maxDirectives: int(env, 'OMNI360_MAX_DIRECTIVES', DEFAULT_LIMITS.maxDirectives, 0, 10_000),
       maxTokens: int(env, 'OMNI360_MAX_TOKENS', DEFAULT_LIMITS.maxTokens, 100, 1_000_000),
     },
+    // --- operations (observability, relay, replicas) ---
+    metrics: { enabled: bool(env, 'OMNI360_METRICS', true), token: metricsToken(env) },
+    tracing: tracing(env),
+    nats: {
+      servers: urlList(env, 'NATS_URL', ['nats:', 'tls:']),
+      subjectPrefix: natsName(env, 'OMNI360_NATS_SUBJECT_PREFIX', 'omni360', /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'subject tokens separated by dots (letters, digits, _ and -)'),
+      stream: natsName(env, 'OMNI360_NATS_STREAM', 'OMNI360_EVENTS', /^[A-Za-z0-9_-]{1,64}$/, 'a JetStream stream name (letters, digits, _ and -)'),
+      personalData: bool(env, 'OMNI360_NATS_PERSONAL_DATA', false),
+    },
+    readReplicaUrls: urlList(env, 'OMNI360_READ_REPLICA_URLS', ['postgres:', 'postgresql:']),
+    directDatabaseUrl: url(env, 'OMNI360_DIRECT_DATABASE_URL', ['postgres:', 'postgresql:']),
   };
+}
+
+/** OMNI360_TRUSTED_DOCUMENTS (a manifest file) and the roles held to it (default PARTNER,ANALYST). */
+function trustedDocuments(env: Env): TrustedDocuments | undefined {
+  const rolesRaw = str(env, 'OMNI360_TRUSTED_DOCUMENTS_ROLES') ?? 'PARTNER,ANALYST';
+  const roles = rolesRaw.split(',').map((part) => part.trim().toUpperCase()).filter(Boolean);
+  for (const role of roles) {
+    if (!(ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError('OMNI360_TRUSTED_DOCUMENTS_ROLES', `has an unknown role "${role}" (expected ${ROLES.join(', ')})`);
+    }
+  }
+  const file = str(env, 'OMNI360_TRUSTED_DOCUMENTS');
+  if (file === undefined) return undefined;
+  const resolved = path.resolve(file);
+  try {
+    return { path: resolved, documents: loadTrustedDocuments(resolved), roles: roles as RoleName[] };
+  } catch (error) {
+    if (error instanceof TrustedDocumentsManifestError) throw new ConfigError('OMNI360_TRUSTED_DOCUMENTS', `(${resolved}) ${error.message}`);
+    throw error;
+  }
+}
+
+function metricsToken(env: Env): string | undefined {
+  const token = str(env, 'OMNI360_METRICS_TOKEN');
+  if (token !== undefined && token.length < 16) throw new ConfigError('OMNI360_METRICS_TOKEN', 'must have at least 16 characters');
+  return token;
 }

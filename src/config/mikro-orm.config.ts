@@ -2,6 +2,7 @@ import path from 'node:path';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from '../modules';
+import { RelayPositionEntity } from '../relay/relay-position.entity';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 
@@ -14,13 +15,19 @@ export interface OrmOptions {
   debug?: boolean;
   /** Called for every SQL statement; tests count statements through it. */
   onQuery?: (sql: string) => void;
+  /** Read replicas (OMNI360_READ_REPLICA_URLS): used only by queryRead, never implicitly. */
+  replicaUrls?: string[];
 }
+
+/** application_name of replica connections: tells them apart in pg_stat_activity (and in tests). */
+export const REPLICA_APPLICATION_NAME = 'omni360-read-replica';
 
 /** The one MikroORM configuration, shared by the server, the migration CLI and the test suite. */
 export function ormConfig(options: OrmOptions): Options {
   return defineConfig({
     clientUrl: options.clientUrl,
-    entities: allEntities,
+    // Infrastructure tables that belong to no GraphQL module (the relay's position) join the modules' entities.
+    entities: [...allEntities, RelayPositionEntity],
     extensions: [Migrator],
     // Entities declare their types explicitly, so no reflection at start-up.
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
@@ -41,6 +48,14 @@ export function ormConfig(options: OrmOptions): Options {
       acquireConnectionTimeout: options.acquireTimeoutMs ?? 5_000,
       connection: { connectionTimeoutMillis: 3_000, keepAlive: true },
     },
+    // Replicas lag the primary: only reads that opt in (queryRead) go there, never an entity read that
+    // MikroORM would otherwise route to a replica by itself.
+    preferReadReplicas: false,
+    replicas: (options.replicaUrls ?? []).map((url, index) => ({
+      name: `read-${index + 1}`,
+      clientUrl: url,
+      driverOptions: { connection: { application_name: REPLICA_APPLICATION_NAME } },
+    })),
     debug: options.debug ?? false,
     logger: options.onQuery ? (message: string) => options.onQuery!(message) : undefined,
     migrations: {

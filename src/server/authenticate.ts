@@ -73,13 +73,16 @@ export class Authenticator {
  * With no API keys and no JWT configured, the first start generates an ADMIN key and keeps it in the
  * data directory, so that a newcomer can explore at once. Returns the key and whether it is new.
  */
-export function ensureBootstrapKey(dataDir: string): { key: ApiKeyConfig; created: boolean } {
+export function ensureBootstrapKey(dataDir: string): { key: ApiKeyConfig; created: boolean; file: string } {
   const file = path.join(dataDir, 'admin-api-key');
   if (fs.existsSync(file)) {
-    return { key: { role: 'ADMIN', name: 'bootstrap-admin', secret: fs.readFileSync(file, 'utf8').trim() }, created: false };
+    const secret = fs.readFileSync(file, 'utf8').trim();
+    // An emptied or truncated file must not become a guessable ADMIN key.
+    if (secret.length < 16) throw new Error(`${file} holds no usable key (fewer than 16 characters): delete it to generate a new one.`);
+    return { key: { role: 'ADMIN', name: 'bootstrap-admin', secret }, created: false, file };
   }
   fs.mkdirSync(dataDir, { recursive: true });
   const secret = `omni_${randomBytes(24).toString('base64url')}`;
   fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return { key: { role: 'ADMIN', name: 'bootstrap-admin', secret }, created: true };
+  return { key: { role: 'ADMIN', name: 'bootstrap-admin', secret }, created: true, file };
 }

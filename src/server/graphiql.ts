@@ -50,13 +50,40 @@ function page(): string {
   if (!localStorage.getItem(HEADERS_KEY)) {
     localStorage.setItem(HEADERS_KEY, JSON.stringify({ Authorization: 'Bearer <paste your API key>' }, null, 2));
   }
-  function authorization() {
-    try { return (JSON.parse(localStorage.getItem(HEADERS_KEY) || '{}').Authorization) || ''; } catch (e) { return ''; }
-  }
   var url = window.location.origin + window.location.pathname;
   var wsUrl = url.replace(/^http/, 'ws');
-  var wsClient = graphqlWs.createClient({ url: wsUrl, lazy: true, connectionParams: function () { return { authorization: authorization() }; } });
-  var fetcher = GraphiQL.createFetcher({ url: url, wsClient: wsClient });
+  var httpFetcher = GraphiQL.createFetcher({ url: url });
+  // One graphql-ws client per Authorization value, so that editing the Headers tab applies to
+  // subscriptions as it does to queries.
+  var ws = { authorization: null, client: null };
+  function wsClient(authorization) {
+    if (ws.client && ws.authorization === authorization) return ws.client;
+    if (ws.client) ws.client.dispose();
+    ws.authorization = authorization;
+    ws.client = graphqlWs.createClient({ url: wsUrl, lazy: true, connectionParams: { authorization: authorization } });
+    return ws.client;
+  }
+  function isSubscription(params) {
+    var text = String(params.query || '').replace(/#[^\\n]*/g, '');
+    if (params.operationName) return new RegExp('subscription\\\\s+' + params.operationName + '\\\\b').test(text);
+    return /^\\s*subscription\\b/.test(text);
+  }
+  function fetcher(params, options) {
+    var headers = (options && options.headers) || {};
+    var authorization = headers.Authorization || headers.authorization || '';
+    if (!isSubscription(params)) return httpFetcher(params, options);
+    var client = wsClient(authorization);
+    return {
+      subscribe: function (observer) {
+        var dispose = client.subscribe(params, {
+          next: function (value) { observer.next(value); },
+          error: function (error) { observer.error(error instanceof Error ? error : new Error(JSON.stringify(error))); },
+          complete: function () { observer.complete(); },
+        });
+        return { unsubscribe: dispose };
+      },
+    };
+  }
   var example = '# Welcome to omni360. Set your key in the Headers tab (bottom).\\n' +
     'query FirstLook {\\n  customers(first: 5) {\\n    totalCount\\n    edges { node { id displayName email phone identities { type value } } }\\n  }\\n}\\n';
   ReactDOM.createRoot(document.getElementById('graphiql')).render(

@@ -1,12 +1,21 @@
 import { GraphQLSchema } from 'graphql';
 import { DateTimeScalar } from '../common/scalars';
-import { buildSchemaSync } from 'type-graphql';
+import { buildSchemaSync, type PubSub } from 'type-graphql';
 import { authChecker } from '../common/auth';
 import { allResolvers } from '../modules';
 import { Money, MoneyInput } from '../common/money';
 import { CustomerRefInput } from '../modules/customers/customer.inputs';
 
 let built: GraphQLSchema | undefined;
+
+const logOnlyPubSub: PubSub = {
+  publish: () => {
+    throw new Error('publish through appendEvents: subscriptions read the event log');
+  },
+  subscribe: () => {
+    throw new Error('subscriptions read the event log');
+  },
+};
 
 /** The schema, built once per process from the decorated resolvers of every module. */
 export function buildOmniSchema(): GraphQLSchema {
@@ -19,6 +28,9 @@ export function buildOmniSchema(): GraphQLSchema {
     // Shared shapes of the contract that later modules use; kept in the schema from the start.
     orphanedTypes: [Money, MoneyInput, CustomerRefInput],
     emitSchemaFile: false,
+    // type-graphql insists on a PubSub once a @Subscription exists; ours never publish through it:
+    // every subscription reads the durable event log (modules/events/event-hub.ts).
+    pubSub: logOnlyPubSub,
   });
   return built;
 }

@@ -44,9 +44,14 @@ export async function exportCustomerData(ctx: Context, customerId: string): Prom
     ),
   };
   for (const owner of customerDataOwners()) {
-    data[owner.name] = owner.exportRows
-      ? await owner.exportRows(ctx.em, survivorId)
-      : await query(ctx.em, `select * from "${owner.table}" where "${owner.customerColumn}" in (${placeholders(ids.length)})`, ids);
+    if (!owner.exportRows) {
+      data[owner.name] = await query(ctx.em, `select * from "${owner.table}" where "${owner.customerColumn}" in (${placeholders(ids.length)})`, ids);
+      continue;
+    }
+    // Rows of owners that do not move on merge (the event log) stay under the merged-away ids.
+    const rows: unknown[] = [];
+    for (const id of ids) rows.push(...(await owner.exportRows(ctx.em, id)));
+    data[owner.name] = rows;
   }
   return data;
 }

@@ -43,7 +43,9 @@ export class CustomerFields {
     return ctx.loaders.get(ConsentsByCustomerLoader).load(customer.id);
   }
 
-  @FieldResolver(() => [CustomerMergeType], { description: 'Lineage of every merge into this customer, undone ones included.' })
+  @FieldResolver(() => [CustomerMergeType], {
+    description: 'Lineage of every merge into this customer, newest first, undone ones included; merges into customers that were merged into this one since are part of it.',
+  })
   mergedFrom(@Root() customer: CustomerRow, @Ctx() ctx: Context): Promise<CustomerMergeType[]> {
     return ctx.loaders.get(MergesBySurvivorLoader).load(customer.id);
   }
@@ -67,7 +69,7 @@ export class CustomerMergeFields {
 
 @Resolver(() => DuplicateCandidateType)
 export class DuplicateCandidateFields {
-  @FieldResolver(() => CustomerType)
+  @FieldResolver(() => CustomerType, { description: 'The customer that may be the same person.' })
   async customer(@Root() candidate: DuplicateCandidateType, @Ctx() ctx: Context): Promise<CustomerRow> {
     return (await ctx.loaders.get(CustomerByIdLoader).load(candidate.customerId))!;
   }

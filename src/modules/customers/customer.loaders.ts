@@ -59,15 +59,25 @@ export function ConsentsByCustomerLoader(ctx: Context) {
 export const MERGE_COLUMNS = `m.id, m.survivor_id as "survivorId", m.merged_id as "mergedCustomerId", m.merged_at as "mergedAt",
   m.reason, m.undone_at as "undoneAt"`;
 
-/** Every merge into a customer, newest first, undone ones included (the lineage). */
+/**
+ * The lineage of each customer, newest first, undone merges included: every merge into the customer and
+ * into any customer merged into it since (C into B, then B into A: A's lineage shows both). One
+ * statement for all parents, walking `merged_into_id` down from each.
+ */
 export function MergesBySurvivorLoader(ctx: Context) {
   return makeLoader<string, CustomerMergeType[]>(async (customerIds) => {
-    const rows = await query<CustomerMergeType>(
+    const rows = await query<CustomerMergeType & { rootId: string }>(
       ctx.em,
-      `select ${MERGE_COLUMNS} from customer_merge m
-        where m.survivor_id in (${placeholders(customerIds.length)}) order by m.merged_at desc, m.id desc`,
+      `with recursive tree(root_id, id, depth) as (
+         select c.id, c.id, 0 from customer c where c.id in (${placeholders(customerIds.length)})
+         union all
+         select tree.root_id, c.id, tree.depth + 1 from tree join customer c on c.merged_into_id = tree.id where tree.depth < 32
+       )
+       select tree.root_id as "rootId", ${MERGE_COLUMNS}
+         from tree join customer_merge m on m.survivor_id = tree.id
+        order by m.merged_at desc, m.id desc`,
       [...customerIds],
     );
-    return groupBy(customerIds, rows, (row) => row.survivorId);
+    return groupBy(customerIds, rows, (row) => row.rootId);
   });
 }

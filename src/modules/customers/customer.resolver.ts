@@ -38,13 +38,13 @@ async function asQueryError<T>(run: () => Promise<T>): Promise<T> {
 export class CustomerResolver {
   @Allow(Roles.READ_WITH_INGEST)
   @Query(() => CustomerType, { nullable: true, description: 'A customer by id; an id merged away resolves to the survivor.' })
-  customer(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<CustomerRow | null> {
+  customer(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'A customer id; one merged away resolves to its survivor.' }) id: string): Promise<CustomerRow | null> {
     return getCustomer(ctx, id);
   }
 
   @Allow(Roles.READ_WITH_INGEST)
   @Query(() => CustomerType, { nullable: true, description: 'Automatic identification: the customer owning this identity (normalised first).' })
-  customerByIdentity(@Ctx() ctx: Context, @Arg('identity', () => IdentityInput) identity: IdentityInput): Promise<CustomerRow | null> {
+  customerByIdentity(@Ctx() ctx: Context, @Arg('identity', () => IdentityInput, { description: 'The identity as any channel wrote it; normalised before matching.' }) identity: IdentityInput): Promise<CustomerRow | null> {
     return getCustomerByIdentity(ctx, identity);
   }
 
@@ -56,49 +56,49 @@ export class CustomerResolver {
 
   @Allow(Roles.READ_INTERNAL)
   @Query(() => [DuplicateCandidateType], { description: 'Customers that may be the same person, scored with readable reasons.' })
-  duplicateCandidates(@Ctx() ctx: Context, @Arg('customerId', () => ID) customerId: string): Promise<DuplicateCandidateType[]> {
+  duplicateCandidates(@Ctx() ctx: Context, @Arg('customerId', () => ID, { description: 'The customer to find possible duplicates of.' }) customerId: string): Promise<DuplicateCandidateType[]> {
     return asQueryError(() => duplicateCandidates(ctx, customerId));
   }
 
   @Allow(Roles.PERSONAL_DATA)
   @Query(() => JSONResolver, { description: 'GDPR access and portability: everything held about the customer, as JSON.' })
-  customerDataExport(@Ctx() ctx: Context, @Arg('customerId', () => ID) customerId: string): Promise<Record<string, unknown>> {
+  customerDataExport(@Ctx() ctx: Context, @Arg('customerId', () => ID, { description: 'The customer; customers merged into it are included.' }) customerId: string): Promise<Record<string, unknown>> {
     return asQueryError(() => exportCustomerData(ctx, customerId));
   }
 
   @Allow(Roles.WRITE_CUSTOMER)
   @Mutation(() => IdentifyCustomerPayload, { description: 'Resolve-or-create from identities; never merges silently (CONFLICT names both customers).' })
-  identifyCustomer(@Ctx() ctx: Context, @Arg('input', () => IdentifyCustomerInput) input: IdentifyCustomerInput) {
+  identifyCustomer(@Ctx() ctx: Context, @Arg('input', () => IdentifyCustomerInput, { description: 'What to do; see the input type.' }) input: IdentifyCustomerInput) {
     return mutationPayload(() => identifyCustomer(ctx, input), { customer: null, created: false });
   }
 
   @Allow(Roles.WRITE_AGENT)
   @Mutation(() => AddIdentityPayload, { description: 'Attaches an identity; CONFLICT when another customer owns it.' })
-  addIdentity(@Ctx() ctx: Context, @Arg('input', () => AddIdentityInput) input: AddIdentityInput) {
+  addIdentity(@Ctx() ctx: Context, @Arg('input', () => AddIdentityInput, { description: 'What to do; see the input type.' }) input: AddIdentityInput) {
     return mutationPayload(async () => ({ customer: await addIdentity(ctx, input) }), { customer: null });
   }
 
   @Allow(Roles.WRITE_AGENT)
   @Mutation(() => MergeCustomersPayload, { description: 'Moves everything of mergedId to survivorId and keeps the lineage.' })
-  mergeCustomers(@Ctx() ctx: Context, @Arg('input', () => MergeCustomersInput) input: MergeCustomersInput) {
+  mergeCustomers(@Ctx() ctx: Context, @Arg('input', () => MergeCustomersInput, { description: 'What to do; see the input type.' }) input: MergeCustomersInput) {
     return mutationPayload(() => mergeCustomers(ctx, input), { customer: null, merge: null });
   }
 
   @Allow(Roles.WRITE_AGENT)
   @Mutation(() => UndoMergePayload, { description: 'Restores the merged customer with exactly what the merge moved.' })
-  undoMerge(@Ctx() ctx: Context, @Arg('input', () => UndoMergeInput) input: UndoMergeInput) {
+  undoMerge(@Ctx() ctx: Context, @Arg('input', () => UndoMergeInput, { description: 'What to do; see the input type.' }) input: UndoMergeInput) {
     return mutationPayload(() => undoMerge(ctx, input), { customer: null, merge: null });
   }
 
   @Allow(Roles.WRITE_AGENT)
   @Mutation(() => RecordConsentPayload, { description: 'Appends to the consent history.' })
-  recordConsent(@Ctx() ctx: Context, @Arg('input', () => RecordConsentInput) input: RecordConsentInput) {
+  recordConsent(@Ctx() ctx: Context, @Arg('input', () => RecordConsentInput, { description: 'What to do; see the input type.' }) input: RecordConsentInput) {
     return mutationPayload(async () => ({ customer: await recordConsent(ctx, input) }), { customer: null });
   }
 
   @Allow(Roles.ADMIN)
   @Mutation(() => EraseCustomerPayload, { description: 'GDPR erasure: anonymises personal data everywhere, the event log included; keeps amounts and dates.' })
-  eraseCustomer(@Ctx() ctx: Context, @Arg('input', () => EraseCustomerInput) input: EraseCustomerInput) {
+  eraseCustomer(@Ctx() ctx: Context, @Arg('input', () => EraseCustomerInput, { description: 'What to do; see the input type.' }) input: EraseCustomerInput) {
     return mutationPayload(() => eraseCustomer(ctx, input), { customer: null, erased: [] });
   }
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../context/context';
 import { assertReadableByWriter } from '../../common/auth';
 import { Channel } from '../../common/channel';
-import { customerDataOwners } from '../../common/customer-data';
+import { customerDataOwners, runCustomerIdentifiedHooks } from '../../common/customer-data';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
@@ -38,13 +38,16 @@ function normalizeAll(ctx: Context, identities: IdentityInput[], field: string[]
   return [...unique.values()];
 }
 
-function cleanProfile(profile: CustomerProfileInput | null | undefined): Partial<Record<'firstName' | 'lastName' | 'locale' | 'city', string>> {
+function cleanProfile(
+  profile: CustomerProfileInput | null | undefined,
+  field: string[] = ['input', 'profile'],
+): Partial<Record<'firstName' | 'lastName' | 'locale' | 'city', string>> {
   const out: Partial<Record<'firstName' | 'lastName' | 'locale' | 'city', string>> = {};
   for (const key of ['firstName', 'lastName', 'locale', 'city'] as const) {
     const value = profile?.[key]?.trim();
     if (!value) continue;
     if (value.length > MAX_PROFILE_FIELD) {
-      throw new DomainError(CommonErrorCode.INVALID_VALUE, `${key} has at most ${MAX_PROFILE_FIELD} characters.`, ['input', 'profile', key]);
+      throw new DomainError(CommonErrorCode.INVALID_VALUE, `${key} has at most ${MAX_PROFILE_FIELD} characters.`, [...field, key]);
     }
     out[key] = value;
   }
@@ -68,10 +71,12 @@ async function ownersOf(em: EntityManager, identities: NormalizedIdentity[]): Pr
 
 async function insertIdentities(em: EntityManager, customerId: string, identities: NormalizedIdentity[], channel: Channel | null | undefined): Promise<void> {
   if (identities.length === 0) return;
+  // One millisecond apart, in the caller's order: "oldest first" (and so the primary e-mail and phone)
+  // follows the order the identities were given in, not the random part of their ids.
   await query(
     em,
     `insert into identity (id, customer_id, type, system, value, verified, first_seen_channel, added_at)
-     values ${identities.map(() => '(?, ?, ?, ?, ?, false, ?, now())').join(', ')}`,
+     values ${identities.map((_, index) => `(?, ?, ?, ?, ?, false, ?, now() + interval '${index} millisecond')`).join(', ')}`,
     identities.flatMap((identity) => [newId('Identity'), customerId, identity.type, identity.system, identity.value, channel ?? null]),
   );
 }
@@ -122,9 +127,30 @@ export async function resolveSurvivorId(em: EntityManager, id: string): Promise<
   return row?.id;
 }
 
+type IdentityOwner = Awaited<ReturnType<typeof ownersOf>>[number];
+
+/**
+ * The owners of the identities, read under a lock of the owning customer's row. Merges and erasures
+ * lock that row too, so once it is held the owners cannot change under us; if they changed while we
+ * waited (a merge moved the identities on), the new owner is locked instead.
+ */
+async function lockedOwnersOf(em: EntityManager, identities: NormalizedIdentity[]): Promise<IdentityOwner[]> {
+  let owners = await ownersOf(em, identities);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const ownerIds = [...new Set(owners.map((owner) => owner.customerId))];
+    if (ownerIds.length !== 1) return owners;
+    await query(em, `select id from customer where id = ? for update`, [ownerIds[0]]);
+    const again = await ownersOf(em, identities);
+    if (again.length === owners.length && again.every((owner) => owner.customerId === ownerIds[0])) return again;
+    owners = again;
+  }
+  return owners;
+}
+
 /**
  * Resolve-or-create from identities, inside the caller's transaction. Identities that point at two
- * different customers are a CONFLICT naming both: never a silent merge.
+ * different customers are a CONFLICT naming both: never a silent merge. With `into` (a customer the
+ * caller already locked), the identities must be that customer's or nobody's, and new ones attach to it.
  */
 async function identifyIn(
   ctx: Context,
@@ -133,10 +159,18 @@ async function identifyIn(
   profile: ReturnType<typeof cleanProfile>,
   channel: Channel | null | undefined,
   field: string[],
+  into?: string,
 ): Promise<IdentifyResult> {
   await lockIdentities(em, identities);
-  const owners = await ownersOf(em, identities);
+  const owners = into ? await ownersOf(em, identities) : await lockedOwnersOf(em, identities);
   const ownerIds = [...new Set(owners.map((owner) => owner.customerId))];
+  if (into && ownerIds.some((ownerId) => ownerId !== into)) {
+    throw new DomainError(
+      CommonErrorCode.CONFLICT,
+      `These identities belong to ${ownerIds.filter((ownerId) => ownerId !== into).join(' and ')}, not to ${into}. Merge them with mergeCustomers if they are one person.`,
+      field,
+    );
+  }
   if (ownerIds.length > 1) {
     throw new DomainError(
       CommonErrorCode.CONFLICT,
@@ -144,7 +178,7 @@ async function identifyIn(
       field,
     );
   }
-  if (ownerIds.length === 0) {
+  if (ownerIds.length === 0 && !into) {
     const id = newId('Customer');
     await query(
       em,
@@ -155,10 +189,11 @@ async function identifyIn(
     await insertIdentities(em, id, identities, channel);
     await refreshSearchText(em, [id]);
     await appendEvents(em, [{ type: 'customer.created', customerId: id, payload: { customerId: id, channel: channel ?? null } }]);
+    await runCustomerIdentifiedHooks(em, id, identities);
     return { customer: await loadCustomer(em, id), created: true };
   }
 
-  const customerId = ownerIds[0];
+  const customerId = into ?? ownerIds[0];
   const known = new Set(owners.map((owner) => `${owner.type}\u0000${owner.system}\u0000${owner.value}`));
   const added = identities.filter((identity) => !known.has(identityKey(identity)));
   await insertIdentities(em, customerId, added, channel);
@@ -182,6 +217,7 @@ async function identifyIn(
       payload: { customerId, identitiesAdded: added.map((identity) => identity.type), profileFilled: filled.length > 0 },
     }]);
   }
+  await runCustomerIdentifiedHooks(em, customerId, identities);
   return { customer: await loadCustomer(em, customerId), created: false };
 }
 
@@ -207,30 +243,31 @@ export async function resolveCustomerRef(
   field: string[],
 ): Promise<IdentifyResult> {
   if (ref.id) {
-    const customer = await lockActiveCustomer(ctx, em, ref.id, [...field, 'id']);
     if (ref.identities?.length) {
+      // Identities seen with a known customer are that customer's: new ones attach to it; one owned by
+      // another customer is a CONFLICT. Identity locks first, then the row, as everywhere.
       const identities = normalizeAll(ctx, ref.identities, [...field, 'identities']);
-      const result = await identifyIn(ctx, em, identities, cleanProfile(ref.profile), channel, [...field, 'identities']);
-      if (result.customer.id !== customer.id) {
-        throw new DomainError(CommonErrorCode.CONFLICT, `The identities belong to ${result.customer.id}, not to ${customer.id}.`, [...field, 'identities']);
-      }
-      return result;
+      const profile = cleanProfile(ref.profile, [...field, 'profile']);
+      await lockIdentities(em, identities);
+      const customer = await lockActiveCustomer(ctx, em, ref.id, [...field, 'id']);
+      return identifyIn(ctx, em, identities, profile, channel, [...field, 'identities'], customer.id);
     }
-    return { customer, created: false };
+    return { customer: await lockActiveCustomer(ctx, em, ref.id, [...field, 'id']), created: false };
   }
   if (!ref.identities?.length) {
     throw new DomainError(CommonErrorCode.INVALID_VALUE, 'A customer reference needs an id or identities.', field);
   }
   const identities = normalizeAll(ctx, ref.identities, [...field, 'identities']);
-  return identifyIn(ctx, em, identities, cleanProfile(ref.profile), channel, [...field, 'identities']);
+  return identifyIn(ctx, em, identities, cleanProfile(ref.profile, [...field, 'profile']), channel, [...field, 'identities']);
 }
 
 /** `addIdentity`: attaches one identity; CONFLICT when another customer owns it. */
 export async function addIdentity(ctx: Context, input: { customerId: string; identity: IdentityInput; channel?: Channel | null }): Promise<CustomerRow> {
   const identity = normalizeIdentity(input.identity, ctx.config.defaultRegion, ['input', 'identity']);
   return inTransaction(ctx.em, async (em) => {
-    const customer = await lockActiveCustomer(ctx, em, input.customerId, ['input', 'customerId']);
+    // Identity locks before the customer row, in the same order as identification: never a deadlock.
     await lockIdentities(em, [identity]);
+    const customer = await lockActiveCustomer(ctx, em, input.customerId, ['input', 'customerId']);
     const [owner] = await ownersOf(em, [identity]);
     if (owner && owner.customerId !== customer.id) {
       throw new DomainError(CommonErrorCode.CONFLICT, `This identity belongs to customer ${owner.customerId}.`, ['input', 'identity', 'value']);
@@ -239,6 +276,7 @@ export async function addIdentity(ctx: Context, input: { customerId: string; ide
       await insertIdentities(em, customer.id, [identity], input.channel);
       await refreshSearchText(em, [customer.id]);
       await appendEvents(em, [{ type: 'customer.updated', customerId: customer.id, payload: { customerId: customer.id, identitiesAdded: [identity.type] } }]);
+      await runCustomerIdentifiedHooks(em, customer.id, [identity]);
     }
     return customer;
   });
@@ -265,10 +303,17 @@ export async function getCustomerByIdentity(ctx: Context, input: IdentityInput):
   return owner ? getCustomer(ctx, owner.customerId) : null;
 }
 
-/** Turns a search string into a trigram-friendly fragment: phone-like input keeps its digits only. */
+/**
+ * Turns a search string into a trigram-friendly fragment. Phone-like input ("601 234", "(601) 234-567",
+ * "+48 601...", "0048 601...") keeps its digits only, without an international "00" or a national trunk
+ * "0" in front, because phones are stored in E.164 (+48601234567).
+ */
 function searchFragment(search: string): string {
   const trimmed = search.trim().toLowerCase();
-  if (/^[+\d][\d\s\-().]*$/.test(trimmed)) return trimmed.replace(/[^\d]/g, '');
+  if (/^\+?[\d\s\-().\/]+$/.test(trimmed) && /\d/.test(trimmed)) {
+    const digits = trimmed.replace(/\D/g, '');
+    return digits.length > 3 ? digits.replace(/^00?/, '') : digits;
+  }
   return trimmed;
 }
 
@@ -279,7 +324,7 @@ function escapeLike(value: string): string {
 /** `customers(first, after, search)`: newest first; merged-away customers are not listed. */
 export async function listCustomers(ctx: Context, args: { first?: number; after?: string; search?: string | null }): Promise<Connection<CustomerRow>> {
   const size = pageSize(args.first);
-  const after = args.after ? decodeCursor(args.after, 1) : undefined;
+  const after = args.after ? decodeCursor(args.after, 1, ['string']) : undefined;
   const fragment = args.search ? searchFragment(args.search) : '';
   const filter = fragment ? `c.search_text like ? escape '\\'` : 'true';
   const filterParams = fragment ? [`%${escapeLike(fragment)}%`] : [];
@@ -306,10 +351,18 @@ export async function recordConsent(
 ): Promise<CustomerRow> {
   return inTransaction(ctx.em, async (em) => {
     const customer = await lockActiveCustomer(ctx, em, input.customerId, ['input', 'customerId']);
+    // The latest record is the current state, so recorded_at must grow strictly per purpose x channel:
+    // two changes within one millisecond (timestamps keep ms) would otherwise tie. Writers of one
+    // customer are serialised by the row lock above, so reading the last time here is safe.
     await query(
       em,
-      `insert into consent (id, customer_id, purpose, channel, granted, source, recorded_by, recorded_at) values (?, ?, ?, ?, ?, ?, ?, now())`,
-      [newId('Consent'), customer.id, input.purpose, input.channel, input.granted, input.source ?? null, writer(ctx)],
+      `insert into consent (id, customer_id, purpose, channel, granted, source, recorded_by, recorded_at)
+       select ?, ?, ?, ?, ?, ?, ?, greatest(now(), max(recorded_at) + interval '1 millisecond')
+         from consent where customer_id = ? and purpose = ? and channel = ?`,
+      [
+        newId('Consent'), customer.id, input.purpose, input.channel, input.granted, input.source ?? null, writer(ctx),
+        customer.id, input.purpose, input.channel,
+      ],
     );
     await appendEvents(em, [{
       type: 'customer.consent_changed',
@@ -400,17 +453,29 @@ export async function undoMerge(ctx: Context, input: { mergeId: string }): Promi
     if (locked.some((row) => row.status === CustomerStatus.ERASED)) {
       throw new DomainError(CommonErrorCode.CUSTOMER_ERASED, 'A customer of this merge was erased; the merge cannot be undone.', ['input', 'mergeId']);
     }
+    // Last in, first out: once the survivor itself was merged away, the moved rows sit with another
+    // customer, and a later undo of that merge would take them back again.
+    const survivor = locked.find((row) => row.id === merge.survivorId);
+    if (survivor?.mergedInto) {
+      const later = await queryOne<{ id: string }>(em, `select id from customer_merge where merged_id = ? and undone_at is null order by merged_at desc, id desc limit 1`, [survivor.id]);
+      throw new DomainError(
+        CustomerErrorCode.ALREADY_MERGED,
+        `Customer ${survivor.id} was merged into ${survivor.mergedInto} afterwards (merge ${later?.id ?? 'unknown'}); undo that merge first.`,
+        ['input', 'mergeId'],
+      );
+    }
     const restored: Record<string, number> = {};
     for (const owner of customerDataOwners()) {
       if (owner.movesOnMerge === false) continue;
       const idColumn = owner.idColumn ?? 'id';
+      // Only rows still with the survivor go back: a row another module moved on since is left alone.
       const rows = await query(
         em,
         `update "${owner.table}" t set "${owner.customerColumn}" = ?
            from customer_merge_move m
-          where m.merge_id = ? and m.table_name = ? and t."${idColumn}"::text = m.row_id
+          where m.merge_id = ? and m.table_name = ? and t."${idColumn}"::text = m.row_id and t."${owner.customerColumn}" = ?
           returning t."${idColumn}"`,
-        [merge.mergedCustomerId, merge.id, owner.table],
+        [merge.mergedCustomerId, merge.id, owner.table, merge.survivorId],
       );
       restored[owner.name] = rows.length;
     }

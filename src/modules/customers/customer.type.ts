@@ -19,7 +19,7 @@ export interface CustomerRow {
 
 @ObjectType('Customer', { implements: Node, description: 'One person, recognised in every channel.' })
 export class CustomerType implements CustomerRow {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Globally unique id (cus_...). An id merged away resolves to its survivor.' })
   id!: string;
 
   @Pii('name')
@@ -37,10 +37,10 @@ export class CustomerType implements CustomerRow {
   @Field(() => String, { nullable: true, description: 'City of residence, used for duplicate detection. Masked for ANALYST and PARTNER.' })
   city!: string | null;
 
-  @Field(() => CustomerStatus)
+  @Field(() => CustomerStatus, { description: 'ACTIVE, or ERASED once personal data was erased (GDPR).' })
   status!: CustomerStatus;
 
-  @Field()
+  @Field(() => Date, { description: 'When omni360 first identified the customer.' })
   createdAt!: Date;
 
   createdBy!: string;
@@ -51,7 +51,7 @@ export class IdentityType_ {
   id!: string;
   customerId!: string;
 
-  @Field(() => IdentityType)
+  @Field(() => IdentityType, { description: 'What kind of identity: e-mail, phone, loyalty card, social handle or external key.' })
   type!: IdentityType;
 
   /** Resolved in the field resolver: masking depends on the type. */
@@ -60,13 +60,13 @@ export class IdentityType_ {
   @Field(() => String, { nullable: true, description: 'For SOCIAL and EXTERNAL identities: facebook, instagram, the other system, ...' })
   system!: string | null;
 
-  @Field()
+  @Field(() => Boolean, { description: 'Whether the customer proved to own it (e.g. clicked a link); false for everything omni360 only heard of.' })
   verified!: boolean;
 
   @Field(() => Channel, { nullable: true, description: 'The channel in which omni360 first saw this identity.' })
   firstSeenChannel!: Channel | null;
 
-  @Field()
+  @Field(() => Date, { description: 'When the identity was attached to the customer.' })
   addedAt!: Date;
 }
 
@@ -74,13 +74,13 @@ export class IdentityType_ {
 export class ConsentType {
   customerId!: string;
 
-  @Field(() => ConsentPurpose)
+  @Field(() => ConsentPurpose, { description: 'What the consent is for.' })
   purpose!: ConsentPurpose;
 
-  @Field(() => Channel)
+  @Field(() => Channel, { description: 'The channel the brand may (or may not) use for this purpose.' })
   channel!: Channel;
 
-  @Field()
+  @Field(() => Boolean, { description: 'True when given, false when refused or withdrawn.' })
   granted!: boolean;
 
   @Field(() => Channel, { nullable: true, description: 'Channel through which the customer gave or withdrew it.' })
@@ -92,7 +92,7 @@ export class ConsentType {
 
 @ObjectType('CustomerMerge', { description: 'A merge of one customer into another, with its lineage.' })
 export class CustomerMergeType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Id of the merge (mrg_...): what undoMerge takes.' })
   id!: string;
 
   survivorId!: string;
@@ -100,10 +100,11 @@ export class CustomerMergeType {
   @Field(() => ID, { description: 'The id that was merged away; it now resolves to the survivor (until undone).' })
   mergedCustomerId!: string;
 
-  @Field()
+  @Field(() => Date, { description: 'When the merge happened.' })
   mergedAt!: Date;
 
-  @Field(() => String, { nullable: true })
+  @Pii('text')
+  @Field(() => String, { nullable: true, description: 'Why the customers were merged, as the agent wrote it (free text: masked for ANALYST and PARTNER, removed on erasure).' })
   reason!: string | null;
 
   @Field(() => Date, { nullable: true, description: 'Set when undoMerge restored the merged customer.' })

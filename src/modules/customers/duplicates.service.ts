@@ -52,10 +52,12 @@ export async function duplicateCandidates(ctx: Context, customerId: string): Pro
         and i.value <> m.value
       where i.customer_id <> ?
      union all
-     -- a similar name (trigram similarity), optionally in the same city
+     -- a similar name (trigram similarity), optionally in the same city. The index narrows by word
+     -- similarity (the name against any stretch of the search text, which also holds every identity
+     -- value, so whole-text similarity would miss customers with many identities); names decide.
      select o.id, case when me.city is not null and lower(o.city) = me.city then 'name_city' else 'name' end,
             concat_ws(' ', o.first_name, o.last_name), similarity(lower(concat_ws(' ', o.first_name, o.last_name)), me.name)
-       from me join others o on o.search_text % me.name
+       from me join others o on o.search_text %> me.name
       where me.name <> '' and similarity(lower(concat_ws(' ', o.first_name, o.last_name)), me.name) >= 0.5`,
     [id, id, id, id, id, id],
   );

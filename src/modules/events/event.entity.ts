@@ -3,8 +3,9 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/postgresql';
 /**
  * The durable event log (transactional outbox). Each row is written in the same transaction as the
  * change it describes. `xid` is the writing transaction's id: readers only read events whose
- * transaction is older than every transaction still running (`pg_snapshot_xmin`), and order by
- * (xid, id), so a reader that has seen position N never later finds a new event before N.
+ * transaction is older than every transaction of the database still running (see event-reader.ts and
+ * docs/events.md), and order by (xid, id), so a reader that has seen position N never later finds a new
+ * event before N.
  */
 @Entity({ tableName: 'event' })
 @Index({ name: 'event_position_idx', properties: ['xid', 'id'] })
@@ -29,4 +30,23 @@ export class EventEntity {
 
   @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
   occurredAt!: Date;
+}
+
+/**
+ * Where retention has purged the log up to: the greatest position deleted. One row (id 1). A cursor
+ * before it is expired (an event after it is gone), so readers answer CURSOR_EXPIRED, never a gap.
+ */
+@Entity({ tableName: 'event_retention' })
+export class EventRetentionEntity {
+  @PrimaryKey({ type: 'integer', autoincrement: false })
+  id!: number;
+
+  @Property({ type: 'text', columnType: 'xid8', nullable: true })
+  purgedXid?: string | null;
+
+  @Property({ type: 'bigint', nullable: true })
+  purgedId?: string | null;
+
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  purgedAt?: Date | null;
 }

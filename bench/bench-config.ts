@@ -1,0 +1,64 @@
+import path from 'node:path';
+
+/** Every knob of `npm run bench`, read once from the environment (see bench/README.md). */
+export interface BenchConfig {
+  /** 1 = 10,000 customers, 100,000 orders, 100,000 interactions (the issue's default size). */
+  scale: number;
+  /** Measured seconds per scenario and connection count. */
+  durationSeconds: number;
+  /** Unmeasured seconds before each measurement (JIT, caches, pools). */
+  warmupSeconds: number;
+  /** Connection counts every read scenario runs at. */
+  connections: number[];
+  /** Explicit BENCH_DATABASE_URL, else undefined (local PostgreSQL or embedded, see database.ts). */
+  databaseUrl?: string;
+  /** BENCH_EMBEDDED=1: use the embedded PostgreSQL in bench/.data even when a local one answers. */
+  embedded: boolean;
+  /** Scenarios to run: a, b, c, d. */
+  scenarios: Set<string>;
+  /** Implementations to run: omni360, postgraphile, floor. */
+  implementations: Set<string>;
+  /** Steady write rate of scenario (d), per second. */
+  writeRate: number;
+  /** Live interactionAdded subscribers of scenario (d). */
+  subscribers: number;
+  /** Database pool size of every implementation (the same for all, so the comparison is fair). */
+  poolSize: number;
+  /** Fixed ADMIN key the omni360 child process is started with. */
+  adminKey: string;
+  benchDir: string;
+  repoDir: string;
+}
+
+function list(raw: string | undefined, fallback: string[]): string[] {
+  const items = (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  return items.length ? items : fallback;
+}
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+export function loadBenchConfig(): BenchConfig {
+  const benchDir = __dirname;
+  return {
+    scale: positive('BENCH_SCALE', 1),
+    durationSeconds: positive('BENCH_DURATION', 10),
+    warmupSeconds: positive('BENCH_WARMUP', 2),
+    connections: list(process.env.BENCH_CONNECTIONS, ['1', '32']).map(Number),
+    databaseUrl: process.env.BENCH_DATABASE_URL?.trim() || undefined,
+    embedded: ['1', 'true', 'yes'].includes((process.env.BENCH_EMBEDDED ?? '').toLowerCase()),
+    scenarios: new Set(list(process.env.BENCH_SCENARIOS, ['a', 'b', 'c', 'd'])),
+    implementations: new Set(list(process.env.BENCH_IMPLEMENTATIONS, ['floor', 'postgraphile', 'omni360'])),
+    writeRate: positive('BENCH_WRITE_RATE', 200),
+    subscribers: positive('BENCH_SUBSCRIBERS', 100),
+    poolSize: positive('BENCH_POOL_SIZE', 10),
+    adminKey: 'bench-admin-key-0123456789abcdef',
+    benchDir,
+    repoDir: path.resolve(benchDir, '..'),
+  };
+}

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { Client } from 'pg';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+
+export interface BenchDatabase {
+  /** The database the servers run against: a fresh clone of the dataset template for every run. */
+  url: string;
+  /** Where the generated dataset lives (`<name>_tpl`); reused between runs. */
+  templateUrl: string;
+  kind: 'configured' | 'local' | 'embedded';
+  stop(): Promise<void>;
+}
+
+const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/omni360_bench';
+const EMBEDDED_PORT = 54_339;
+
+export function withDatabaseName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+export function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: withDatabaseName(url, 'postgres'), connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Runs `work` with a connection to the cluster's maintenance database. */
+export async function withAdmin<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: withDatabaseName(url, 'postgres') });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * BENCH_DATABASE_URL if set; else the machine's PostgreSQL on 127.0.0.1:5432 if it answers; else an
+ * embedded PostgreSQL (the `embedded-postgres` package omni360 already ships) kept in bench/.data.
+ */
+export async function resolveBenchDatabase(configured: string | undefined, benchDir: string, log: (message: string) => void,
+  forceEmbedded = false): Promise<BenchDatabase> {
+  let url: string;
+  let kind: BenchDatabase['kind'];
+  let stop = async () => undefined as void;
+  if (configured) {
+    url = configured;
+    kind = 'configured';
+  } else if (!forceEmbedded && (await answers(LOCAL_URL))) {
+    url = LOCAL_URL;
+    kind = 'local';
+  } else {
+    log(`${forceEmbedded ? 'BENCH_EMBEDDED' : 'no PostgreSQL answers on 127.0.0.1:5432'}: starting an embedded one in ${path.join(benchDir, '.data')}`);
+    const embedded = await startEmbeddedPostgres(path.join(benchDir, '.data'), EMBEDDED_PORT, log);
+    url = withDatabaseName(embedded.url, 'omni360_bench');
+    kind = 'embedded';
+    stop = () => embedded.stop();
+  }
+  return { url, templateUrl: withDatabaseName(url, `${databaseName(url)}_tpl`), kind, stop };
+}
+
+export async function databaseExists(url: string): Promise<boolean> {
+  return withAdmin(url, async (admin) => {
+    const result = await admin.query('select 1 from pg_database where datname = $1', [databaseName(url)]);
+    return result.rowCount === 1;
+  });
+}
+
+export async function recreateDatabase(url: string, template?: string): Promise<void> {
+  await withAdmin(url, async (admin) => {
+    await admin.query(`drop database if exists ${quoteIdent(databaseName(url))} with (force)`);
+    await admin.query(`create database ${quoteIdent(databaseName(url))}${template ? ` template ${quoteIdent(databaseName(template))}` : ''}`);
+  });
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { mulberry32 } from '../src/common/prng';
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/** A seeded PRNG (mulberry32): the same seed gives the same dataset, byte for byte. */
+export class Random {
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
+
+  constructor(seed: number | string) {
+    this.next = mulberry32(typeof seed === 'number' ? seed : createHash('sha256').update(seed).digest().readUInt32LE(0));
+  }
+
+  /** Integer in [min, max]. */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  chance(probability: number): boolean {
+    return this.next() < probability;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
+
+  /** Picks by weight: `[['WEB', 30], ['STORE', 20]]`. */
+  weighted<T>(items: readonly (readonly [T, number])[]): T {
+    let total = 0;
+    for (const [, weight] of items) total += weight;
+    let roll = this.next() * total;
+    for (const [item, weight] of items) {
+      roll -= weight;
+      if (roll < 0) return item;
+    }
+    return items[items.length - 1][0];
+  }
+
+  /** 64 hex characters, shaped like the sha256 request hashes the server stores. */
+  hex64(): string {
+    let out = '';
+    for (let i = 0; i < 8; i++) out += Math.floor(this.next() * 4_294_967_296).toString(16).padStart(8, '0');
+    return out;
+  }
+
+  /**
+   * An omni360 id: `<prefix>_` + 10 characters of millisecond time + 16 random characters, the same
+   * shape and time order as src/common/ids.ts newId(), but from this seeded stream.
+   */
+  id(prefix: string, ms: number): string {
+    let time = '';
+    let rest = Math.floor(ms);
+    for (let i = 0; i < 10; i++) {
+      time = CROCKFORD[rest % 32] + time;
+      rest = Math.floor(rest / 32);
+    }
+    let random = '';
+    for (let i = 0; i < 16; i++) random += CROCKFORD[Math.floor(this.next() * 32)];
+    return `${prefix}_${time}${random}`;
+  }
+}

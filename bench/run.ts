@@ -1,0 +1,563 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { GraphQLSchema } from 'graphql';
+import { Client } from 'pg';
+import { loadBenchConfig, type BenchConfig } from './bench-config';
+import { databaseName, resolveBenchDatabase, type BenchDatabase } from './database';
+import { ANCHOR_MS, ensureDataset, type Dataset } from './generate';
+import { postJson, runReadLoad, runWriteLoad, type LoadResult } from './load';
+import { postmasterOf, UsageSampler, waitForQuiet } from './proc-stats';
+import {
+  ANALYTICS_YEAR, CUSTOMER_360, CUSTOMER_LIST, CUSTOMER_PAGES, fetchSchema, fitToSchema, INTERACTION_ADDED, POSTGRAPHILE_PAGES,
+  postgraphileCustomer360, postgraphileCustomerList, RECORD_INTERACTION, removedCustomerFeatures,
+} from './queries';
+import { Random } from './prng';
+import { postgraphileBenchDdl } from './reference-sql';
+import { machineSection, ratioTable, resultsTable, type MachineInfo, type ResultRow } from './report';
+import { ensureBuild, ensureNode22, ensurePostgraphile } from './toolchain';
+
+/**
+ * `npm run bench`: build omni360 if needed, generate or reuse the dataset, then measure omni360, the
+ * raw-SQL floor and PostGraphile on the same database, and print + write bench/results/<date>.md.
+ * See bench/README.md for what is measured and how.
+ */
+
+const started = Date.now();
+function log(message: string): void {
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+}
+
+interface Server {
+  name: string;
+  pid: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(preferred: number): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number | undefined>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(undefined));
+      probe.listen(port, '127.0.0.1', () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
+      });
+    });
+  return (await tryPort(preferred)) ?? (await tryPort(0))!;
+}
+
+/** Spawns a server and waits until `ready()` answers; its output is kept for error messages. */
+async function startServer(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, url: string,
+  ready: () => Promise<boolean>, timeoutMs = 90_000): Promise<Server> {
+  const child: ChildProcess = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) => child.once('exit', (code) => {
+    exited = code;
+    resolve();
+  }));
+  const stop = async () => {
+    if (exited !== undefined) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exit;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited !== undefined) throw new Error(`${name} exited with ${exited} before it was ready:\n${output.slice(-3000)}`);
+    if (await ready().catch(() => false)) return { name, pid: child.pid!, url, stop };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await stop();
+  throw new Error(`${name} was not ready after ${timeoutMs / 1000} s:\n${output.slice(-3000)}`);
+}
+
+const answersPost = (url: string, body: string) => async () => (await postJson(url, {}, body)).status < 500;
+
+interface Implementation {
+  name: 'omni360' | 'PostGraphile' | 'floor';
+  headers: Record<string, string>;
+}
+
+interface ReadPlan {
+  scenario: string;
+  bodies: string[];
+  check: (body: string) => string | undefined;
+}
+
+function checker(rootPattern: RegExp): (body: string) => string | undefined {
+  return (body) => {
+    if (body.includes('"errors"')) return body.slice(0, 400);
+    if (!rootPattern.test(body.slice(0, 120))) return `unexpected response: ${body.slice(0, 300)}`;
+    return undefined;
+  };
+}
+
+class Bench {
+  readonly rows: ResultRow[] = [];
+  /** omni360's (a) answers for a few customers, compared with the floor's: the same content? */
+  readonly omniSamples = new Map<string, unknown>();
+  shapeCheck: string[] = [];
+  postmaster?: number;
+
+  constructor(readonly config: BenchConfig, readonly db: BenchDatabase) {}
+
+  async measureRead(server: Server, implementation: Implementation, plan: ReadPlan, connections: number): Promise<void> {
+    const base: ResultRow = { scenario: plan.scenario, implementation: implementation.name, connections, status: 'ok' };
+    // One request first: a scenario that fails is reported with the reason, not loaded for 10 s.
+    const probe = await postJson(server.url, implementation.headers, plan.bodies[0]);
+    const problem = probe.status !== 200 ? `HTTP ${probe.status}: ${probe.text.slice(0, 300)}` : plan.check(probe.text);
+    if (problem) {
+      this.rows.push({ ...base, status: 'failed', note: problem });
+      log(`${plan.scenario} ${implementation.name} ×${connections}: FAILED ${problem.slice(0, 200)}`);
+      return;
+    }
+    let next = 0;
+    const sampler = new UsageSampler(server.pid, this.postmaster, databaseName(this.db.url));
+    let usage = { serverCpuMs: Number.NaN, pgCpuMs: Number.NaN, peakRssMb: Number.NaN };
+    await waitForQuiet(server.pid);
+    sampler.watchMemory();
+    const result = await runReadLoad({
+      url: server.url,
+      headers: implementation.headers,
+      connections,
+      warmupSeconds: this.config.warmupSeconds,
+      seconds: this.config.durationSeconds,
+      nextBody: () => plan.bodies[next++ % plan.bodies.length],
+      check: plan.check,
+      onWindowStart: () => sampler.start(),
+      onWindowEnd: () => (usage = sampler.stop()),
+    });
+    this.rows.push(this.row(base, result, usage));
+    const settled = await waitForQuiet(server.pid);
+    if (settled > 1_000) log(`  (${implementation.name} needed ${(settled / 1000).toFixed(1)} s to finish the requests the load generator abandoned)`);
+  }
+
+  row(base: ResultRow, result: LoadResult, usage: { serverCpuMs: number; pgCpuMs: number; peakRssMb: number }, note?: string): ResultRow {
+    const failures = result.errors + result.non2xx;
+    const row: ResultRow = {
+      ...base,
+      status: failures > 0 || result.requests === 0 ? 'failed' : 'ok',
+      rps: result.rps,
+      p50: result.p50,
+      p99: result.p99,
+      nodeCpuMsPerRequest: result.requests ? usage.serverCpuMs / result.requests : undefined,
+      pgCpuMsPerRequest: result.requests ? usage.pgCpuMs / result.requests : undefined,
+      peakRssMb: usage.peakRssMb,
+      requests: result.requests,
+      errors: failures,
+      note: [note, failures > 0 ? `first error: ${(result.firstError ?? 'non-2xx').slice(0, 240)}` : undefined].filter(Boolean).join('; ') || undefined,
+    };
+    log(`${row.scenario} ${row.implementation} ×${row.connections}: ${row.rps!.toFixed(0)} req/s, p50 ${row.p50!.toFixed(1)} ms, p99 ${row.p99!.toFixed(1)} ms, ` +
+      `node ${row.nodeCpuMsPerRequest?.toFixed(2)} ms/req, pg ${row.pgCpuMsPerRequest?.toFixed(2)} ms/req, RSS ${row.peakRssMb!.toFixed(0)} MiB` +
+      (failures ? `, ${failures} ERRORS: ${result.firstError?.slice(0, 200)}` : ''));
+    return row;
+  }
+
+  notAvailable(scenario: string, implementation: string, note: string): void {
+    for (const connections of this.config.connections) this.rows.push({ scenario, implementation, connections, status: 'n/a', note });
+    log(`${scenario} ${implementation}: n/a (${note})`);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadBenchConfig();
+  const loadBefore = os.loadavg().map((value) => value.toFixed(2)).join(', ');
+  log(`scale ${config.scale}, ${config.durationSeconds} s per run after ${config.warmupSeconds} s warm-up, connections ${config.connections.join(' and ')}`);
+  const db = await resolveBenchDatabase(config.databaseUrl, config.benchDir, log, config.embedded);
+  const bench = new Bench(config, db);
+  const wantGraphile = config.implementations.has('postgraphile');
+
+  try {
+    // Independent preparations side by side: the build, the dataset, the PostGraphile toolchain.
+    const graphileToolchain = wantGraphile
+      ? Promise.all([ensureNode22(config, log), ensurePostgraphile(config, log)]).then(
+          ([node, version]) => ({ node, version }),
+          (error: Error) => ({ error: error.message }),
+        )
+      : Promise.resolve({ error: 'not selected (BENCH_IMPLEMENTATIONS)' });
+    const build = ensureBuild(config, log);
+    const [mainJs, dataset] = await Promise.all([build, ensureDataset(config, db, log, build)]);
+    const graphile = await graphileToolchain;
+
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    let customerIds: string[];
+    let postgres: string;
+    try {
+      if (wantGraphile) await admin.query(postgraphileBenchDdl());
+      customerIds = (await admin.query<{ id: string }>(`select id from customer where merged_into_id is null order by id`)).rows.map((row) => row.id);
+      postgres = (await admin.query<{ server_version: string }>('show server_version')).rows[0].server_version;
+      const backend = (await admin.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
+      // CPU of PostgreSQL is read from /proc: only when the cluster runs on this machine.
+      const host = new URL(db.url).hostname;
+      if (['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) && fs.existsSync(`/proc/${backend}`)) bench.postmaster = postmasterOf(backend);
+    } finally {
+      await admin.end();
+    }
+    // The same rotation for every implementation: a seeded shuffle of every customer.
+    const rotation = new Random('rotation');
+    const rotated = [...customerIds];
+    for (let i = rotated.length - 1; i > 0; i--) {
+      const j = Math.floor(rotation.next() * (i + 1));
+      [rotated[i], rotated[j]] = [rotated[j], rotated[i]];
+    }
+    const descending = [...customerIds].reverse();
+    const floorCursors: (string | null)[] = [null];
+    for (let end = 50; end < descending.length; end += 50) floorCursors.push(descending[end - 1]);
+
+    const machine: MachineInfo = {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGb: os.totalmem() / 2 ** 30,
+      node: process.version,
+      postgraphileNode: 'node' in graphile ? (await nodeVersion(graphile.node)) : undefined,
+      postgres,
+      database: `${db.kind}, ${db.url.replace(/\/\/[^@]*@/, '//')}`,
+      loadBefore,
+    };
+
+    const token = config.adminKey;
+    const omni: Implementation = { name: 'omni360', headers: { authorization: `Bearer ${token}` } };
+    const omniPort = await freePort(4610);
+    const omniUrl = `http://127.0.0.1:${omniPort}/graphql`;
+    const omniEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(omniPort),
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      OMNI360_API_KEYS: `ADMIN:bench-admin:${token}`,
+      OMNI360_RATE_LIMIT_PER_SECOND: '0',
+      OMNI360_INTROSPECTION: 'true',
+      OMNI360_DB_POOL_MAX: String(config.poolSize),
+      // Per-request info logs are off for every implementation alike (none of the references logs).
+      LOG_LEVEL: 'warn',
+    };
+    const startOmni = () => startServer('omni360', process.execPath, [mainJs], omniEnv, config.repoDir, omniUrl,
+      async () => (await fetch(`http://127.0.0.1:${omniPort}/readyz`)).status === 200);
+
+    // ---- omni360: (a), (b), (c) ------------------------------------------------------------------
+    let without = { a: [] as string[], b: [] as string[] };
+    let partial = { a: false, b: false };
+    let omniServer: Server | undefined;
+    let schema: GraphQLSchema | undefined;
+    try {
+      omniServer = await startOmni();
+      schema = await fetchSchema(omniUrl, token);
+    } catch (error) {
+      log(`omni360 did not start: ${(error as Error).message}`);
+      for (const scenario of ['(a) customer-360', '(b) list 50', '(c) analytics 1 year', '(d) recordInteraction + subscribers']) {
+        bench.notAvailable(scenario, 'omni360', `server failed to start: ${(error as Error).message.split('\n')[0]}`);
+      }
+      await omniServer?.stop();
+      omniServer = undefined;
+    }
+    const fitted = schema && {
+      a: fitToSchema(schema, CUSTOMER_360),
+      b: fitToSchema(schema, CUSTOMER_LIST),
+      pages: fitToSchema(schema, CUSTOMER_PAGES),
+      c: fitToSchema(schema, ANALYTICS_YEAR),
+      d: fitToSchema(schema, RECORD_INTERACTION),
+      dSub: fitToSchema(schema, INTERACTION_ADDED),
+    };
+    if (fitted) {
+      without = { a: removedCustomerFeatures(fitted.a.missing), b: removedCustomerFeatures(fitted.b.missing) };
+      partial = { a: fitted.a.missing.length > 0, b: fitted.b.missing.length > 0 };
+    }
+    const label = (id: 'a' | 'b') => {
+      const base = id === 'a' ? '(a) customer-360' : '(b) list 50';
+      return partial[id] ? `${id === 'a' ? '(a*)' : '(b*)'} ${base.slice(4)} without ${without[id].join(', ')}` : base;
+    };
+    const missingNote = (missing: string[]) => `field missing: ${missing.join(', ')}`;
+
+    if (omniServer && fitted) {
+      try {
+        for (const id of ['a', 'b'] as const) {
+          if (!config.scenarios.has(id)) continue;
+          const fit = fitted[id];
+          if (fit.missing.length) {
+            const full = id === 'a' ? '(a) customer-360' : '(b) list 50';
+            bench.notAvailable(full, 'omni360', missingNote(fit.missing));
+            const skipped = `not run while omni360 cannot answer ${full.slice(0, 3)}: see ${full.slice(0, 2)}*)`;
+            if (wantGraphile) bench.notAvailable(full, 'PostGraphile', skipped);
+            if (config.implementations.has('floor')) bench.notAvailable(full, 'floor', skipped);
+          }
+          if (fit.errors.length) {
+            bench.notAvailable(label(id), 'omni360', `document invalid against the schema: ${fit.errors.join('; ')}`);
+            continue;
+          }
+          let bodies: string[];
+          if (id === 'a') {
+            bodies = rotated.map((customerId) => JSON.stringify({ query: fit.document, variables: { id: customerId } }));
+          } else {
+            const cursors = await walkCursors(omniUrl, omni.headers, fitted.pages.document, (data) => (data as { customers: PageData }).customers.pageInfo);
+            log(`(b) omni360: ${cursors.length} pages to rotate over`);
+            bodies = cursors.map((after) => JSON.stringify({ query: fit.document, variables: { after } }));
+          }
+          const plan: ReadPlan = { scenario: label(id), bodies, check: checker(id === 'a' ? /^\{"data":\{"customer":\{/ : /^\{"data":\{"customers":\{/) };
+          for (const connections of config.connections) await bench.measureRead(omniServer, omni, plan, connections);
+          // Answers to compare with the floor's later: the same content, not just the same speed.
+          if (id === 'a') {
+            for (const customerId of rotated.slice(0, 3)) {
+              const response = await postJson(omniUrl, omni.headers, JSON.stringify({ query: fit.document, variables: { id: customerId } }));
+              bench.omniSamples.set(`a:${customerId}`, JSON.parse(response.text));
+            }
+          } else {
+            const response = await postJson(omniUrl, omni.headers, JSON.stringify({ query: fit.document, variables: { after: null } }));
+            bench.omniSamples.set('b', withoutCursor(JSON.parse(response.text)));
+          }
+        }
+        if (config.scenarios.has('c')) {
+          const fit = fitted.c;
+          if (fit.missing.length || fit.errors.length) {
+            bench.notAvailable('(c) analytics 1 year', 'omni360', fit.missing.length ? missingNote(fit.missing) : fit.errors.join('; '));
+          } else {
+            const body = JSON.stringify({ query: fit.document, variables: { from: new Date(ANCHOR_MS - 365 * 86_400_000).toISOString(), to: new Date(ANCHOR_MS).toISOString() } });
+            const plan: ReadPlan = { scenario: '(c) analytics 1 year', bodies: [body], check: checker(/^\{"data":\{"analytics":\{/) };
+            for (const connections of config.connections) await bench.measureRead(omniServer, omni, plan, connections);
+          }
+        }
+      } finally {
+        await omniServer.stop();
+      }
+    }
+
+    // ---- PostGraphile: (a), (b) ----------------------------------------------------------------------
+    const readIds = (['a', 'b'] as const).filter((id) => config.scenarios.has(id));
+    if (wantGraphile && readIds.length) {
+      if ('error' in graphile) {
+        for (const id of readIds) bench.notAvailable(label(id), 'PostGraphile', `unavailable: ${graphile.error.split('\n')[0]}`);
+      } else {
+        const port = await freePort(4611);
+        const url = `http://127.0.0.1:${port}/graphql`;
+        const implementation: Implementation = { name: 'PostGraphile', headers: {} };
+        let server: Server | undefined;
+        try {
+          server = await startServer('PostGraphile', graphile.node, [path.join(config.benchDir, 'postgraphile-server.mjs')],
+            { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: db.url, BENCH_POOL_SIZE: String(config.poolSize) },
+            config.benchDir, url, answersPost(url, JSON.stringify({ query: '{ __typename }' })));
+          for (const id of readIds) {
+            let bodies: string[];
+            if (id === 'a') {
+              const document = postgraphileCustomer360(without.a);
+              bodies = rotated.map((customerId) => JSON.stringify({ query: document, variables: { id: customerId } }));
+            } else {
+              const cursors = await walkCursors(url, {}, POSTGRAPHILE_PAGES, (data) => (data as { allCustomers: PageData }).allCustomers.pageInfo);
+              const document = postgraphileCustomerList(without.b);
+              bodies = cursors.map((after) => JSON.stringify({ query: document, variables: { after } }));
+            }
+            const plan: ReadPlan = { scenario: label(id), bodies, check: checker(id === 'a' ? /^\{"data":\{"customerByRowId":\{/ : /^\{"data":\{"allCustomers":\{/) };
+            for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+          }
+        } catch (error) {
+          const reason = (error as Error).message;
+          log(`PostGraphile failed: ${reason.slice(0, 500)}`);
+          for (const id of readIds) {
+            if (!bench.rows.some((row) => row.implementation === 'PostGraphile' && row.scenario === label(id) && row.status !== 'n/a')) {
+              bench.notAvailable(label(id), 'PostGraphile', `failed: ${reason.split('\n')[0].slice(0, 200)}`);
+            }
+          }
+        } finally {
+          await server?.stop();
+        }
+      }
+    }
+
+    // ---- the raw-SQL floor: (a), (b) -----------------------------------------------------------------
+    if (config.implementations.has('floor') && readIds.length) {
+      const port = await freePort(4612);
+      const url = `http://127.0.0.1:${port}/graphql`;
+      const implementation: Implementation = { name: 'floor', headers: {} };
+      let server: Server | undefined;
+      try {
+        server = await startServer('floor', process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(config.benchDir, 'floor-server.ts')],
+          { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: db.url, BENCH_POOL_SIZE: String(config.poolSize), TS_NODE_PROJECT: path.join(config.repoDir, 'tsconfig.json') },
+          config.repoDir, url, answersPost(url, JSON.stringify({ operationName: 'CustomerList', variables: { after: null } })));
+        for (const id of readIds) {
+          const bodies = id === 'a'
+            ? rotated.map((customerId) => JSON.stringify({ operationName: 'Customer360', variables: { id: customerId }, without: without.a }))
+            : floorCursors.map((after) => JSON.stringify({ operationName: 'CustomerList', variables: { after }, without: without.b }));
+          const plan: ReadPlan = { scenario: label(id), bodies, check: checker(id === 'a' ? /^\{"data"\s*:\s*\{"customer"\s*:\s*\{/ : /^\{"data"\s*:\s*\{"customers"\s*:\s*\{/) };
+          for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+          for (const [key, expected] of bench.omniSamples) {
+            if (!key.startsWith(id)) continue;
+            const body = id === 'a'
+              ? { operationName: 'Customer360', variables: { id: key.slice(2) }, without: without.a }
+              : { operationName: 'CustomerList', variables: { after: null }, without: without.b };
+            const response = await postJson(url, {}, JSON.stringify(body));
+            const differences = diff(expected, id === 'a' ? JSON.parse(response.text) : withoutCursor(JSON.parse(response.text)));
+            const what = id === 'a' ? `(a) customer ${key.slice(2)}` : '(b) first page of 50';
+            bench.shapeCheck.push(differences.length ? `${what}: ${differences.slice(0, 5).join('; ')}` : `${what}: identical`);
+          }
+        }
+      } catch (error) {
+        log(`floor failed: ${(error as Error).message.slice(0, 500)}`);
+        for (const id of readIds) {
+          if (!bench.rows.some((row) => row.implementation === 'floor' && row.scenario === label(id) && row.status !== 'n/a')) {
+            bench.notAvailable(label(id), 'floor', `failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}`);
+          }
+        }
+      } finally {
+        await server?.stop();
+      }
+    }
+
+    // ---- omni360: (d), last, because it writes -----------------------------------------------------
+    if (config.scenarios.has('d') && fitted && config.implementations.has('omni360')) {
+      const scenario = `(d) recordInteraction @${config.writeRate}/s + ${config.subscribers} subscribers`;
+      const missing = [...fitted.d.missing, ...fitted.dSub.missing];
+      if (missing.length || fitted.d.errors.length || fitted.dSub.errors.length) {
+        bench.notAvailable(scenario, 'omni360', missing.length ? missingNote(missing) : [...fitted.d.errors, ...fitted.dSub.errors].join('; '));
+      } else {
+        let server: Server | undefined;
+        try {
+          server = await startOmni();
+          for (const connections of config.connections) {
+            const sampler = new UsageSampler(server.pid, bench.postmaster, databaseName(db.url));
+            await waitForQuiet(server.pid);
+            sampler.watchMemory();
+            try {
+              const result = await runWriteLoad({
+                url: omniUrl, wsUrl: omniUrl.replace(/^http/, 'ws'), token, connections, seconds: config.durationSeconds, rate: config.writeRate,
+                subscribers: config.subscribers, customerIds: rotated, tag: `run${started}-c${connections}`, mutation: RECORD_INTERACTION,
+                subscription: INTERACTION_ADDED, onSendStart: () => sampler.start(),
+              });
+              const usage = sampler.stop();
+              const note = `writes ${result.requests}${result.notSent ? ` (${result.notSent} due writes never sent: below the ${config.writeRate}/s target)` : ''}; ` +
+                `deliveries ${result.deliveries}/${result.expectedDeliveries} to ${result.subscribersConnected} subscribers; ` +
+                `delivery p50 ${result.deliveryP50.toFixed(1)} ms, p99 ${result.deliveryP99.toFixed(1)} ms`;
+              bench.rows.push(bench.row({ scenario, implementation: 'omni360', connections, status: 'ok' }, result, usage, note));
+              log(note);
+            } catch (error) {
+              sampler.stop();
+              bench.rows.push({ scenario, implementation: 'omni360', connections, status: 'failed', note: (error as Error).message.slice(0, 300) });
+              log(`${scenario} ×${connections}: FAILED ${(error as Error).message.slice(0, 300)}`);
+            }
+          }
+        } catch (error) {
+          bench.notAvailable(scenario, 'omni360', `server failed to start: ${(error as Error).message.split('\n')[0]}`);
+        } finally {
+          await server?.stop();
+        }
+      }
+    }
+
+    machine.loadAfter = os.loadavg().map((value) => value.toFixed(2)).join(', ');
+    const report = renderReport(config, dataset, machine, bench, 'version' in graphile ? graphile.version : `unavailable: ${graphile.error.split('\n')[0]}`);
+    const file = path.join(config.benchDir, 'results', `${new Date().toISOString().slice(0, 10)}.md`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, report);
+    process.stdout.write(`\n${report}\n`);
+    log(`written ${path.relative(config.repoDir, file)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await db.stop();
+  }
+}
+
+interface PageData {
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** Every `after` cursor of the customer list, walking the pages with a cheap query: [null, c1, c2, ...]. */
+async function walkCursors(url: string, headers: Record<string, string>, document: string,
+  pageInfo: (data: unknown) => PageData['pageInfo']): Promise<(string | null)[]> {
+  const cursors: (string | null)[] = [null];
+  let after: string | null = null;
+  for (let page = 0; page < 100_000; page++) {
+    const response = await postJson(url, headers, JSON.stringify({ query: document, variables: { after } }));
+    const body = JSON.parse(response.text) as { data?: unknown; errors?: unknown };
+    if (!body.data) throw new Error(`walking the customer pages failed: ${response.text.slice(0, 300)}`);
+    const info = pageInfo(body.data);
+    if (!info.hasNextPage || !info.endCursor) break;
+    after = info.endCursor;
+    cursors.push(after);
+  }
+  return cursors;
+}
+
+/** (b) with pageInfo.endCursor removed: cursors are opaque and differ by design between implementations. */
+function withoutCursor(body: { data?: { customers?: { pageInfo?: { endCursor?: unknown } } } }): unknown {
+  if (body.data?.customers?.pageInfo) delete body.data.customers.pageInfo.endCursor;
+  return body;
+}
+
+/** Paths where two JSON values differ (first few), for the floor-vs-omni360 content check. */
+function diff(expected: unknown, actual: unknown, at = '', out: string[] = []): string[] {
+  if (out.length >= 10) return out;
+  if (isDeepStrictEqual(expected, actual)) return out;
+  if (expected && actual && typeof expected === 'object' && typeof actual === 'object') {
+    if (Array.isArray(expected) !== Array.isArray(actual)) {
+      out.push(`${at || '.'}: array vs object`);
+      return out;
+    }
+    if (Array.isArray(expected) && Array.isArray(actual) && expected.length !== actual.length) {
+      out.push(`${at}: ${expected.length} vs ${actual.length} items`);
+      return out;
+    }
+    const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+    for (const key of keys) diff((expected as Record<string, unknown>)[key], (actual as Record<string, unknown>)[key], `${at}.${key}`, out);
+    return out;
+  }
+  out.push(`${at}: omni360 ${JSON.stringify(expected)?.slice(0, 60)} vs floor ${JSON.stringify(actual)?.slice(0, 60)}`);
+  return out;
+}
+
+async function nodeVersion(binary: string): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(binary, ['--version']);
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.on('exit', () => resolve(output.trim()));
+    child.on('error', () => resolve('unknown'));
+  });
+}
+
+function renderReport(config: BenchConfig, dataset: Dataset, machine: MachineInfo, bench: Bench, postgraphileVersion: string): string {
+  const size = dataset.size;
+  const n = (value: number | undefined) => (value ?? 0).toLocaleString('en-US');
+  const failed = bench.rows.filter((row) => row.status === 'failed');
+  return [
+    `# omni360 benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `Scale ${config.scale}: ${n(size.customers)} customers (${n(size.identities)} identities, ${n(size.consents)} consents), ${n(size.orders)} orders ` +
+      `(${n(size.orderLines)} lines), ${n(size.products)} products, ${n(size.locations)} locations (${n(size.stockLevels)} stock levels), ` +
+      `${n(size.interactions)} interactions in ${n(size.conversations)} conversations, ${n(size.agents)} agents, ${n(size.handovers)} handovers, ` +
+      `${n(size.offers)} offers (${n(size.offerResponses)} responses). Dataset ${dataset.generated ? 'generated' : 'reused'} (${dataset.seconds.toFixed(0)} s incl. clone).`,
+    '',
+    `Each run: ${config.warmupSeconds} s warm-up, then ${config.durationSeconds} s measured with autocannon; (d) paces writes at ${config.writeRate}/s. ` +
+      `Database pool ${config.poolSize} for every implementation. PostGraphile ${postgraphileVersion}.`,
+    '',
+    '## Machine',
+    '',
+    machineSection(machine),
+    '',
+    '## Results',
+    '',
+    resultsTable(bench.rows),
+    '',
+    '## omni360 against the references',
+    '',
+    ratioTable(bench.rows),
+    '',
+    ...(bench.shapeCheck.length ? ['## Same content? omni360 vs the floor (the same request to both)', '', ...bench.shapeCheck.map((line) => `- ${line}`), ''] : []),
+    failed.length ? `**${failed.length} run(s) FAILED** (errors are never counted as throughput): see the notes column.` : 'No run had errors.',
+    '',
+  ].join('\n');
+}
+
+main().catch((error) => {
+  log(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Channel } from './channel';
+import { ConnectionType } from './pagination';
+
+/**
+ * One source of `Customer.timeline` entries: orders, interactions, handovers, offer responses, consent
+ * changes, merges. Each module registers its own sources (in its `index.ts`), so the timeline is built
+ * from ONE union-all statement over every registered table without the timeline knowing those tables.
+ */
+export interface TimelineSource {
+  /** Stable kind of the entries, e.g. ORDER, INTERACTION; also the last tie-breaker of the order. */
+  kind: string;
+  /**
+   * A SELECT of one customer's entries with exactly these columns, in this order:
+   * `id text, at timestamptz, channel text|null, summary text|null, parent_id text|null`.
+   * `customerId` is an SQL expression (a column of the outer query) to filter on. No `?` parameters:
+   * the statement is assembled around it. `summary` must be free of personal data (it is not masked).
+   */
+  select: (customerId: string) => string;
+}
+
+const sources: TimelineSource[] = [];
+
+export function registerTimelineSource(...entries: TimelineSource[]): void {
+  for (const entry of entries) {
+    if (!/^[A-Z][A-Z_]*$/.test(entry.kind)) throw new Error(`timeline kind "${entry.kind}" must be UPPER_SNAKE`);
+    if (sources.some((source) => source.kind === entry.kind)) continue;
+    sources.push(entry);
+  }
+}
+
+export function timelineSources(): readonly TimelineSource[] {
+  return sources;
+}
+
+/** A timeline entry as the union-all statement returns it. */
+export interface TimelineEntryRow {
+  customerId: string;
+  kind: string;
+  id: string;
+  at: string | Date;
+  channel: Channel | null;
+  summary: string | null;
+  /** The record this entry belongs to, e.g. the conversation of an interaction or a handover. */
+  parentId: string | null;
+}
+
+/**
+ * One entry of a customer's history. The common fields say what and when; the typed fields
+ * (interaction, conversation, handover, order, ...) are added by the module owning the kind, with
+ * field resolvers on this type, and are null for entries of other kinds.
+ */
+@ObjectType('TimelineEntry', { description: 'One event of a customer\'s history: what happened, when, where, and the record itself.' })
+export class TimelineEntryType {
+  @Field(() => ID, { description: 'Id of the underlying record (an interaction, an order, a handover, a consent record, a merge, ...).' })
+  id!: string;
+
+  @Field(() => String, { description: 'What kind of record: ORDER, INTERACTION, HANDOVER, OFFER_RESPONSE, CONSENT, MERGE.' })
+  kind!: string;
+
+  @Field(() => Date, { description: 'When it happened.' })
+  at!: Date;
+
+  @Field(() => Channel, { nullable: true, description: 'The channel it happened in, when it has one.' })
+  channel!: Channel | null;
+
+  @Field(() => String, { nullable: true, description: 'A short description without personal data, e.g. "Inbound CHAT".' })
+  summary!: string | null;
+
+  customerId!: string;
+  parentId!: string | null;
+}
+
+export const TimelineConnection = ConnectionType(TimelineEntryType, 'Timeline');

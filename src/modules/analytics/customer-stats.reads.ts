@@ -1,0 +1,196 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { CHANNELS, type Channel } from '../../common/channel';
+import { money } from '../../common/money';
+import { pgTimestamp } from '../../common/scalars';
+import { query } from '../../database/sql';
+import type { ChannelCountType, ChannelOrdersType, CustomerStatsRow } from './analytics.type';
+
+/** The currency of a customer without orders when the catalogue is empty too. */
+export const FALLBACK_CURRENCY = 'PLN';
+/** preferredChannel looks at this many days back from now. */
+export const PREFERRED_CHANNEL_DAYS = 180;
+
+/** One aggregated row of the stats statement: per (customer, channel, currency) of orders, per (customer, channel) of interactions, ... */
+interface StatsPart {
+  /** o: orders, i: interactions, c: open conversations, p: the catalogue's most common currency. */
+  kind: 'o' | 'i' | 'c' | 'p';
+  customerId: string | null;
+  channel: Channel | null;
+  currency: string | null;
+  /** Rows of any status. */
+  total: number;
+  /** Orders that were not cancelled (interactions: all). */
+  counted: number;
+  /** Revenue in cents: totals of PLACED and FULFILLED orders. */
+  cents: string;
+  firstAt: string | null;
+  lastAt: string | null;
+  /** Orders (any status) or interactions in the last PREFERRED_CHANNEL_DAYS days. */
+  recent: number;
+  recentAt: string | null;
+}
+
+/** A PostgreSQL text[] literal, bound as ONE parameter: the statement text is the same for any number of ids. */
+function textArray(values: readonly string[]): string {
+  return `{${values.map((value) => JSON.stringify(value)).join(',')}}`;
+}
+
+const CHANNEL_RANK = new Map<string, number>(CHANNELS.map((channel, index) => [channel, index]));
+
+function later(a: Date | null, b: string | null): Date | null {
+  if (b === null) return a;
+  const date = pgTimestamp(b);
+  return a === null || date > a ? date : a;
+}
+
+function earlier(a: Date | null, b: string | null): Date | null {
+  if (b === null) return a;
+  const date = pgTimestamp(b);
+  return a === null || date < a ? date : a;
+}
+
+/**
+ * Folds the aggregated rows of one customer into its stats. Each part is already a per-channel (and
+ * per-currency) aggregate, so this touches at most a few dozen small rows per customer.
+ */
+function foldStats(customerId: string, parts: StatsPart[], defaultCurrency: string): CustomerStatsRow {
+  const currencies = new Map<string, { cents: number; counted: number; total: number }>();
+  const channels = new Map<Channel, { counted: number; centsByCurrency: Map<string, number>; interactions: number; recent: number; recentAt: Date | null }>();
+  const channel = (name: Channel) => {
+    let entry = channels.get(name);
+    if (!entry) channels.set(name, (entry = { counted: 0, centsByCurrency: new Map(), interactions: 0, recent: 0, recentAt: null }));
+    return entry;
+  };
+  let orderCount = 0;
+  let firstOrderAt: Date | null = null;
+  let lastOrderAt: Date | null = null;
+  let lastInteractionAt: Date | null = null;
+  let openConversations = 0;
+
+  for (const part of parts) {
+    if (part.kind === 'c') {
+      openConversations += part.total;
+      continue;
+    }
+    // Every order or interaction row marks its channel as used, whatever the status.
+    const entry = channel(part.channel!);
+    entry.recent += part.recent;
+    entry.recentAt = later(entry.recentAt, part.recentAt);
+    if (part.kind === 'i') {
+      entry.interactions += part.total;
+      lastInteractionAt = later(lastInteractionAt, part.lastAt);
+      continue;
+    }
+    const cents = Number(part.cents);
+    const currency = currencies.get(part.currency!) ?? { cents: 0, counted: 0, total: 0 };
+    currency.cents += cents;
+    currency.counted += part.counted;
+    currency.total += part.total;
+    currencies.set(part.currency!, currency);
+    entry.counted += part.counted;
+    entry.centsByCurrency.set(part.currency!, (entry.centsByCurrency.get(part.currency!) ?? 0) + cents);
+    orderCount += part.counted;
+    firstOrderAt = earlier(firstOrderAt, part.firstAt);
+    lastOrderAt = later(lastOrderAt, part.lastAt);
+  }
+
+  // The main currency: most revenue, then most (non-cancelled, then any) orders, then alphabetical.
+  const ranked = [...currencies.entries()].sort(([a, x], [b, y]) => y.cents - x.cents || y.counted - x.counted || y.total - x.total || (a < b ? -1 : 1));
+  const [mainCurrency, main] = ranked[0] ?? [defaultCurrency, { cents: 0, counted: 0, total: 0 }];
+
+  const ordersByChannel: ChannelOrdersType[] = [];
+  const interactionsByChannel: ChannelCountType[] = [];
+  const channelsUsed: Channel[] = [];
+  let preferred: { channel: Channel; recent: number; recentAt: Date } | null = null;
+  for (const [name, entry] of [...channels.entries()].sort(([a], [b]) => CHANNEL_RANK.get(a)! - CHANNEL_RANK.get(b)!)) {
+    channelsUsed.push(name);
+    if (entry.counted > 0) ordersByChannel.push({ channel: name, orderCount: entry.counted, revenue: money(entry.centsByCurrency.get(mainCurrency) ?? 0, mainCurrency) });
+    if (entry.interactions > 0) interactionsByChannel.push({ channel: name, count: entry.interactions });
+    // Channels come in enum order, so a complete tie keeps the earlier channel of the enum.
+    if (entry.recent > 0 && entry.recentAt && (!preferred || entry.recent > preferred.recent
+      || (entry.recent === preferred.recent && entry.recentAt > preferred.recentAt))) {
+      preferred = { channel: name, recent: entry.recent, recentAt: entry.recentAt };
+    }
+  }
+
+  return {
+    customerId,
+    lifetimeValue: money(main.cents, mainCurrency),
+    orderCount,
+    averageOrderValue: main.counted > 0 ? money(Math.round(main.cents / main.counted), mainCurrency) : null,
+    ordersByChannel,
+    interactionsByChannel,
+    channelsUsed,
+    preferredChannel: preferred?.channel ?? null,
+    firstOrderAt,
+    lastOrderAt,
+    lastInteractionAt,
+    openConversations,
+    lifetimeValueByCurrency: ranked.map(([currency, figures]) => ({ currency, cents: figures.cents })),
+  };
+}
+
+/**
+ * Customer.stats for many customers in ONE statement (the StatsByCustomerLoader's batch, and the
+ * figures of offer segments inside write transactions). Reading by the customer id is enough for
+ * merges: merges move orders, interactions and conversations to the survivor, and undoMerge moves them
+ * back; erasure keeps amounts, dates and channels. Each branch reads through the customer index of its
+ * table (order, interaction, conversation).
+ */
+export async function customerStats(em: EntityManager, customerIds: readonly string[]): Promise<Map<string, CustomerStatsRow>> {
+  const stats = new Map<string, CustomerStatsRow>();
+  const ids = [...new Set(customerIds)];
+  if (ids.length === 0) return stats;
+  const list = textArray(ids);
+  // One LATERAL aggregate per customer over its index (order, interaction): a nested loop of small
+  // index scans. (A plain `customer_id = any(...)` group-by made PostgreSQL plan parallel workers, whose
+  // start-up cost more than the whole read.) The catalogue's currency is only read when a customer of
+  // the batch has no order at all.
+  const parts = await query<StatsPart>(
+    em,
+    `select 'o' as kind, k.id as "customerId", s.channel, s.currency, s.total, s.counted, s.cents, s."firstAt", s."lastAt", s.recent, s."recentAt"
+       from unnest(?::text[]) as k(id)
+       cross join lateral (
+         select o.channel, o.currency,
+                count(*)::int as total,
+                (count(*) filter (where o.status <> 'CANCELLED'))::int as counted,
+                coalesce(sum(o.total_cents) filter (where o.status in ('PLACED', 'FULFILLED')), 0)::text as cents,
+                min(o.placed_at) filter (where o.status <> 'CANCELLED') as "firstAt",
+                max(o.placed_at) filter (where o.status <> 'CANCELLED') as "lastAt",
+                (count(*) filter (where o.placed_at >= now() - make_interval(hours => 24 * ?)))::int as recent,
+                max(o.placed_at) filter (where o.placed_at >= now() - make_interval(hours => 24 * ?)) as "recentAt"
+           from "order" o where o.customer_id = k.id
+          group by o.channel, o.currency
+       ) s
+     union all
+     select 'i', k.id, s.channel, null, s.total, s.total, '0', s."firstAt", s."lastAt", s.recent, s."recentAt"
+       from unnest(?::text[]) as k(id)
+       cross join lateral (
+         select i.channel, count(*)::int as total, min(i.occurred_at) as "firstAt", max(i.occurred_at) as "lastAt",
+                (count(*) filter (where i.occurred_at >= now() - make_interval(hours => 24 * ?)))::int as recent,
+                max(i.occurred_at) filter (where i.occurred_at >= now() - make_interval(hours => 24 * ?)) as "recentAt"
+           from interaction i where i.customer_id = k.id
+          group by i.channel
+       ) s
+     union all
+     select 'c', c.customer_id, null, null, count(*)::int, count(*)::int, '0', null, null, 0, null
+       from conversation c where c.customer_id = any(?::text[]) and c.status in ('OPEN', 'PENDING')
+      group by c.customer_id
+     union all
+     select 'p', null, null,
+            case when exists (select 1 from unnest(?::text[]) as k(id) where not exists (select 1 from "order" o where o.customer_id = k.id))
+                 then (select p.currency from product p group by p.currency order by count(*) desc, p.currency limit 1) end,
+            0, 0, '0', null, null, 0, null`,
+    [
+      list, PREFERRED_CHANNEL_DAYS, PREFERRED_CHANNEL_DAYS,
+      list, PREFERRED_CHANNEL_DAYS, PREFERRED_CHANNEL_DAYS,
+      list,
+      list,
+    ],
+  );
+  const defaultCurrency = parts.find((part) => part.kind === 'p')?.currency ?? FALLBACK_CURRENCY;
+  const partsOf = new Map<string, StatsPart[]>(ids.map((id) => [id, []]));
+  for (const part of parts) if (part.customerId !== null) partsOf.get(part.customerId)?.push(part);
+  for (const id of ids) stats.set(id, foldStats(id, partsOf.get(id)!, defaultCurrency));
+  return stats;
+}

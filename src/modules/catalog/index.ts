@@ -1,0 +1,19 @@
+import { registerNodeType } from '../../common/node';
+import type { OmniModule } from '../module';
+import { ProductFields } from './catalog.fields';
+import { CatalogResolver } from './catalog.resolver';
+import { getLocationById, getProductById } from './catalog.service';
+import { LocationEntity } from './location.entity';
+import { ProductEntity } from './product.entity';
+
+export { ProductType, LocationObjectType, type ProductRow, type LocationRow } from './catalog.type';
+export { ProductByIdLoader, LocationByIdLoader } from './catalog.loaders';
+
+registerNodeType('Product', getProductById);
+registerNodeType('Location', getLocationById);
+
+export const catalogModule: OmniModule = {
+  name: 'catalog',
+  entities: [ProductEntity, LocationEntity],
+  resolvers: [CatalogResolver, ProductFields],
+};

@@ -1,0 +1,53 @@
+import type { Context } from '../../context/context';
+import { badUserInput } from '../../common/errors';
+import { pageSize, type Connection } from '../../common/pagination';
+import { query } from '../../database/sql';
+import { comparePositions, decodeEventCursor, encodeEventCursor, LOG_START, positionOf } from './event-cursor';
+import { countLog, readLog, type EventRow, type LogFilter, type SqlRunner } from './event-reader';
+import { cursorExpired } from './event.errors';
+import type { EventType } from './event.type';
+
+/** A log row as the Event type exposes it. */
+export function toEventType(row: EventRow): EventType {
+  return {
+    eventId: row.id,
+    cursor: encodeEventCursor(positionOf(row)),
+    type: row.type,
+    occurredAt: row.occurredAt as Date,
+    customerId: row.customerId,
+    payload: row.payload,
+  };
+}
+
+function requestRunner(ctx: Context): SqlRunner {
+  return <T>(sql: string, params: unknown[]) => query<T>(ctx.em, sql, params);
+}
+
+/**
+ * `events(after, first, types)`: the log for partners that poll. Pages follow the commit-ordered cursor,
+ * so concatenated pages are the log with no gap and no duplicate; a cursor whose successors were purged
+ * by retention is CURSOR_EXPIRED, never a silent gap.
+ */
+export async function listEvents(ctx: Context, args: { after?: string | null; first?: number | null; types?: string[] | null }): Promise<Connection<EventType>> {
+  const size = pageSize(args.first);
+  const after = args.after ? decodeEventCursor(args.after) : LOG_START;
+  if (args.types && (args.types.length > 50 || args.types.some((type) => type.length === 0 || type.length > 100 || type.includes('\u0000')))) {
+    throw badUserInput('types takes at most 50 non-empty type names', 'types');
+  }
+  const filter: LogFilter | undefined = args.types ? { types: args.types } : undefined;
+  const run = requestRunner(ctx);
+  const result = await readLog(run, { after, filter, limit: size + 1 });
+  if (args.after && result.purgedThrough && comparePositions(after, result.purgedThrough) < 0) throw cursorExpired(ctx.config.eventRetentionDays);
+  const rows = result.rows.slice(0, size);
+  const edges = rows.map((row) => ({ cursor: encodeEventCursor(positionOf(row)), node: toEventType(row) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: result.rows.length > size,
+      hasPreviousPage: Boolean(args.after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: () => countLog(run, filter),
+  };
+}

@@ -1,0 +1,176 @@
+import { Args, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import type { SlaTargets } from '../../config/config';
+import { decodeCursor, PageArgs, pageSize, toConnection, type Connection } from '../../common/pagination';
+import { pgTimestamp } from '../../common/scalars';
+import { TimelineConnection, TimelineEntryType, type TimelineEntryRow } from '../../common/timeline';
+import type { Context } from '../../context/context';
+import { CustomerByIdLoader } from '../customers/customer.loaders';
+import { CustomerType, type CustomerRow } from '../customers/customer.type';
+import {
+  CustomerConversationsArgs, CustomerInteractionsArgs,
+} from './interaction.inputs';
+import {
+  AgentByIdLoader, ConversationByIdLoader, ConversationCountByCustomerLoader, ConversationsByCustomerLoader, HandoverByIdLoader,
+  HandoversByConversationLoader, InteractionByIdLoader, InteractionCountByConversationLoader, InteractionCountByCustomerLoader,
+  InteractionsByConversationLoader, InteractionsByCustomerLoader, TimelineByCustomerLoader, TimelineCountByCustomerLoader,
+} from './interaction.loaders';
+import { cursorValue } from './nested-pages';
+import {
+  AgentType, ConversationConnection, ConversationType, HandoverType, InteractionConnection, InteractionType,
+  type AgentRow, type ConversationRow, type HandoverRow, type InteractionRow,
+} from './interaction.type';
+
+/** Seconds allowed until the first response, by the channel of the first inbound contact. */
+export function slaTargetSeconds(targets: SlaTargets, channel: string | null): number {
+  return (channel ? targets[channel] : undefined) ?? targets.default;
+}
+
+/** When the first response is due: first INBOUND + the target of its channel; null without an inbound contact. */
+export function slaDueAt(conversation: ConversationRow, targets: SlaTargets): Date | null {
+  if (!conversation.firstInboundAt) return null;
+  return new Date(pgTimestamp(conversation.firstInboundAt).getTime() + slaTargetSeconds(targets, conversation.firstInboundChannel) * 1_000);
+}
+
+/** Rows of a page are loaded already: later by-id reads in the same request reuse them. */
+function primeInteractions(ctx: Context, rows: InteractionRow[]): void {
+  const loader = ctx.loaders.get(InteractionByIdLoader);
+  for (const row of rows) loader.prime(row.id, row);
+}
+
+@Resolver(() => InteractionType)
+export class InteractionFields {
+  @FieldResolver(() => CustomerType, { description: 'The customer (after merges, the survivor).' })
+  async customer(@Root() interaction: InteractionRow, @Ctx() ctx: Context): Promise<CustomerRow> {
+    return (await ctx.loaders.get(CustomerByIdLoader).load(interaction.customerId))!;
+  }
+
+  @FieldResolver(() => ConversationType, { description: 'The conversation this contact belongs to.' })
+  async conversation(@Root() interaction: InteractionRow, @Ctx() ctx: Context): Promise<ConversationRow> {
+    return (await ctx.loaders.get(ConversationByIdLoader).load(interaction.conversationId))!;
+  }
+
+  @FieldResolver(() => AgentType, { nullable: true, description: 'The agent who handled the contact, when known.' })
+  agent(@Root() interaction: InteractionRow, @Ctx() ctx: Context): Promise<AgentRow | null> | null {
+    return interaction.agentId ? ctx.loaders.get(AgentByIdLoader).load(interaction.agentId) : null;
+  }
+}
+
+@Resolver(() => ConversationType)
+export class ConversationFields {
+  @FieldResolver(() => CustomerType, { description: 'The customer (after merges, the survivor).' })
+  async customer(@Root() conversation: ConversationRow, @Ctx() ctx: Context): Promise<CustomerRow> {
+    return (await ctx.loaders.get(CustomerByIdLoader).load(conversation.customerId))!;
+  }
+
+  @FieldResolver(() => AgentType, { nullable: true, description: 'The agent the conversation is assigned to.' })
+  assignee(@Root() conversation: ConversationRow, @Ctx() ctx: Context): Promise<AgentRow | null> | null {
+    return conversation.assigneeId ? ctx.loaders.get(AgentByIdLoader).load(conversation.assigneeId) : null;
+  }
+
+  @FieldResolver(() => InteractionConnection, { description: 'The history, oldest first, across every channel.' })
+  async interactions(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Args() args: PageArgs): Promise<Connection<InteractionRow>> {
+    const first = pageSize(args.first);
+    const after = args.after ? (decodeCursor(args.after, 2, ['string', 'string']) as string[]) : null;
+    const page = await ctx.loaders.get(InteractionsByConversationLoader).load({ parentId: conversation.id, first, after, filter: null });
+    primeInteractions(ctx, page.rows);
+    return toConnection(page, Boolean(after), (row) => [cursorValue(row.occurredAt), row.id], (row) => row, () =>
+      ctx.loaders.get(InteractionCountByConversationLoader).load({ parentId: conversation.id, filter: null }));
+  }
+
+  @FieldResolver(() => [HandoverType], { description: 'Every assignment change, oldest first: who, to whom, the note.' })
+  handovers(@Root() conversation: ConversationRow, @Ctx() ctx: Context): Promise<HandoverRow[]> {
+    return ctx.loaders.get(HandoversByConversationLoader).load(conversation.id);
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'Seconds from the first INBOUND to the first OUTBOUND after it; null until answered.' })
+  firstResponseSeconds(@Root() conversation: ConversationRow): number | null {
+    if (!conversation.firstInboundAt || !conversation.firstResponseAt) return null;
+    return Math.round((pgTimestamp(conversation.firstResponseAt).getTime() - pgTimestamp(conversation.firstInboundAt).getTime()) / 1_000);
+  }
+
+  @FieldResolver(() => Date, { nullable: true, description: 'When the first response is (or was) due: the first INBOUND plus the SLA target of its channel.' })
+  slaDueAt(@Root() conversation: ConversationRow, @Ctx() ctx: Context): Date | null {
+    return slaDueAt(conversation, ctx.config.slaTargets);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'True when the first response came (or, unanswered, is) later than the SLA target of the first inbound channel. The clock survives channel switches and handovers.',
+  })
+  slaBreached(@Root() conversation: ConversationRow, @Ctx() ctx: Context): boolean {
+    const due = slaDueAt(conversation, ctx.config.slaTargets);
+    if (!due) return false;
+    const answered = conversation.firstResponseAt ?? conversation.resolvedAt;
+    const end = answered ? pgTimestamp(answered) : new Date();
+    return end.getTime() > due.getTime();
+  }
+}
+
+@Resolver(() => HandoverType)
+export class HandoverFields {
+  @FieldResolver(() => AgentType, { nullable: true, description: 'The previous assignee; null for the first assignment.' })
+  from(@Root() handover: HandoverRow, @Ctx() ctx: Context): Promise<AgentRow | null> | null {
+    return handover.fromAgentId ? ctx.loaders.get(AgentByIdLoader).load(handover.fromAgentId) : null;
+  }
+
+  @FieldResolver(() => AgentType, { description: 'The new assignee.' })
+  async to(@Root() handover: HandoverRow, @Ctx() ctx: Context): Promise<AgentRow> {
+    return (await ctx.loaders.get(AgentByIdLoader).load(handover.toAgentId))!;
+  }
+}
+
+/** Fields this module adds to Customer. */
+@Resolver(() => CustomerType)
+export class CustomerInteractionFields {
+  @FieldResolver(() => InteractionConnection, { description: 'Every contact in every channel, newest first.' })
+  async interactions(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: CustomerInteractionsArgs): Promise<Connection<InteractionRow>> {
+    const first = pageSize(args.first);
+    const after = args.after ? (decodeCursor(args.after, 2, ['string', 'string']) as string[]) : null;
+    const filter = args.channel ?? null;
+    const page = await ctx.loaders.get(InteractionsByCustomerLoader).load({ parentId: customer.id, first, after, filter });
+    primeInteractions(ctx, page.rows);
+    return toConnection(page, Boolean(after), (row) => [cursorValue(row.occurredAt), row.id], (row) => row, () =>
+      ctx.loaders.get(InteractionCountByCustomerLoader).load({ parentId: customer.id, filter }));
+  }
+
+  @FieldResolver(() => ConversationConnection, { description: 'The customer\'s conversations, newest first.' })
+  async conversations(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: CustomerConversationsArgs): Promise<Connection<ConversationRow>> {
+    const first = pageSize(args.first);
+    const after = args.after ? (decodeCursor(args.after, 1, ['string']) as string[]) : null;
+    const filter = args.status ?? null;
+    const page = await ctx.loaders.get(ConversationsByCustomerLoader).load({ parentId: customer.id, first, after, filter });
+    const byId = ctx.loaders.get(ConversationByIdLoader);
+    for (const row of page.rows) byId.prime(row.id, row);
+    return toConnection(page, Boolean(after), (row) => [row.id], (row) => row, () =>
+      ctx.loaders.get(ConversationCountByCustomerLoader).load({ parentId: customer.id, filter }));
+  }
+
+  @FieldResolver(() => TimelineConnection, {
+    description: 'Orders, interactions, handovers, offer responses, consent changes and merges in one chronological history, newest first, whatever the channel.',
+  })
+  async timeline(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: PageArgs): Promise<Connection<TimelineEntryRow>> {
+    const first = pageSize(args.first);
+    const after = args.after ? (decodeCursor(args.after, 3, ['string', 'string', 'string']) as string[]) : null;
+    const page = await ctx.loaders.get(TimelineByCustomerLoader).load({ parentId: customer.id, first, after, filter: null });
+    return toConnection(page, Boolean(after), (row) => [cursorValue(row.at), row.kind, row.id], (row) => row, () =>
+      ctx.loaders.get(TimelineCountByCustomerLoader).load({ parentId: customer.id, filter: null }));
+  }
+}
+
+/** The typed fields of the entry kinds this module owns. */
+@Resolver(() => TimelineEntryType)
+export class TimelineEntryFields {
+  @FieldResolver(() => InteractionType, { nullable: true, description: 'The interaction, for INTERACTION entries.' })
+  interaction(@Root() entry: TimelineEntryRow, @Ctx() ctx: Context): Promise<InteractionRow | null> | null {
+    return entry.kind === 'INTERACTION' ? ctx.loaders.get(InteractionByIdLoader).load(entry.id) : null;
+  }
+
+  @FieldResolver(() => ConversationType, { nullable: true, description: 'The conversation, for INTERACTION and HANDOVER entries.' })
+  conversation(@Root() entry: TimelineEntryRow, @Ctx() ctx: Context): Promise<ConversationRow | null> | null {
+    return (entry.kind === 'INTERACTION' || entry.kind === 'HANDOVER') && entry.parentId ? ctx.loaders.get(ConversationByIdLoader).load(entry.parentId) : null;
+  }
+
+  @FieldResolver(() => HandoverType, { nullable: true, description: 'The handover, for HANDOVER entries.' })
+  handover(@Root() entry: TimelineEntryRow, @Ctx() ctx: Context): Promise<HandoverRow | null> | null {
+    return entry.kind === 'HANDOVER' ? ctx.loaders.get(HandoverByIdLoader).load(entry.id) : null;
+  }
+}

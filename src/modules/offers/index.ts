@@ -1,0 +1,38 @@
+import { registerCustomerData } from '../../common/customer-data';
+import { registerNodeType } from '../../common/node';
+import { registerTimelineSource } from '../../common/timeline';
+import { query } from '../../database/sql';
+import { assertInternalReader } from '../catalog/catalog.service';
+import type { OmniModule } from '../module';
+import { OfferEntity, OfferResponseEntity } from './offer.entity';
+import { CustomerOffersFields, OfferFields } from './offers.fields';
+import { OffersResolver } from './offers.resolver';
+import { getOfferById } from './offers.service';
+import { OFFER_RESPONSE_TIMELINE, TimelineOfferFields } from './offers.timeline';
+
+registerNodeType('Offer', async (ctx, id) => {
+  assertInternalReader(ctx);
+  return getOfferById(ctx, id);
+});
+
+registerCustomerData({
+  name: 'offerResponses',
+  table: 'offer_response',
+  customerColumn: 'customer_id',
+  // Responses hold no personal data (offer, channel, kind, time): they move on merge and stay on erasure.
+  exportRows: (em, customerId) =>
+    query(
+      em,
+      `select f.code as "offerCode", r.channel, r.response, r.responded_at as "respondedAt"
+         from offer_response r join offer f on f.id = r.offer_id where r.customer_id = ? order by r.responded_at, r.id`,
+      [customerId],
+    ),
+});
+
+registerTimelineSource(OFFER_RESPONSE_TIMELINE);
+
+export const offersModule: OmniModule = {
+  name: 'offers',
+  entities: [OfferEntity, OfferResponseEntity],
+  resolvers: [OffersResolver, OfferFields, CustomerOffersFields, TimelineOfferFields],
+};

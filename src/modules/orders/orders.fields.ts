@@ -1,0 +1,109 @@
+import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Allow, maskIdentityValue, Roles, shouldMask } from '../../common/auth';
+import { Money, money } from '../../common/money';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
+import type { Context } from '../../context/context';
+import { LocationByIdLoader, ProductByIdLoader } from '../catalog/catalog.loaders';
+import { LocationObjectType, ProductType, type LocationRow, type ProductRow } from '../catalog/catalog.type';
+import { CustomerByIdLoader } from '../customers/customer.loaders';
+import { CustomerType, type CustomerRow } from '../customers/customer.type';
+import { OfferByIdLoader } from '../offers/offers.loaders';
+import { OfferType } from '../offers/offers.type';
+import type { OfferRow } from '../offers/offer-decision';
+import { CustomerOrdersArgs } from './orders.inputs';
+import { OrderCountByCustomerLoader, OrderLinesByOrderLoader, OrdersByCustomerLoader } from './orders.loaders';
+import { orderCursor } from './orders.service';
+import { OrderConnection, OrderGuestIdentityType, OrderLineType, OrderType, type OrderLineRow, type OrderRow } from './orders.type';
+import type { GuestIdentity } from './order.entity';
+
+@Resolver(() => OrderType)
+export class OrderFields {
+  @FieldResolver(() => LocationObjectType, { nullable: true, description: 'The store (STORE orders) or the fulfilment location; null for imported history without one.' })
+  async location(@Root() order: OrderRow, @Ctx() ctx: Context): Promise<LocationRow | null> {
+    return order.locationId ? ctx.loaders.get(LocationByIdLoader).load(order.locationId) : null;
+  }
+
+  @FieldResolver(() => CustomerType, { nullable: true, description: 'The customer (following merges); null for a guest order not claimed yet.' })
+  async customer(@Root() order: OrderRow, @Ctx() ctx: Context): Promise<CustomerRow | null> {
+    return order.customerId ? ctx.loaders.get(CustomerByIdLoader).load(order.customerId) : null;
+  }
+
+  @FieldResolver(() => [OrderLineType], { description: 'Lines in the order they were given.' })
+  lines(@Root() order: OrderRow, @Ctx() ctx: Context): Promise<OrderLineRow[]> {
+    return ctx.loaders.get(OrderLinesByOrderLoader).load(order.id);
+  }
+
+  @FieldResolver(() => Money, { description: 'Sum of the line totals.' })
+  total(@Root() order: OrderRow): Money {
+    return money(order.totalCents, order.currency);
+  }
+
+  @FieldResolver(() => Money, { description: 'Sum of unit price x quantity before discounts.' })
+  subtotal(@Root() order: OrderRow): Money {
+    return money(order.subtotalCents, order.currency);
+  }
+
+  @FieldResolver(() => Money, { description: 'Sum of the line discounts.' })
+  discountTotal(@Root() order: OrderRow): Money {
+    return money(order.discountCents, order.currency);
+  }
+
+  @FieldResolver(() => [OrderGuestIdentityType], { description: 'Identities a guest gave with the order (empty otherwise). Masked for ANALYST and PARTNER.' })
+  guestIdentities(@Root() order: OrderRow): GuestIdentity[] {
+    return order.guestIdentities ?? [];
+  }
+}
+
+@Resolver(() => OrderGuestIdentityType)
+export class OrderGuestIdentityFields {
+  @FieldResolver(() => String, { description: 'Normalised value (phone in E.164). Masked for ANALYST and PARTNER.' })
+  value(@Root() identity: GuestIdentity, @Ctx() ctx: Context): string {
+    return shouldMask(ctx.principal) ? maskIdentityValue(identity.type, identity.value) : identity.value;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'For SOCIAL and EXTERNAL identities.' })
+  system(@Root() identity: GuestIdentity): string | null {
+    return identity.system || null;
+  }
+}
+
+@Resolver(() => OrderLineType)
+export class OrderLineFields {
+  @FieldResolver(() => ProductType, { description: 'The product ordered.' })
+  async product(@Root() line: OrderLineRow, @Ctx() ctx: Context): Promise<ProductRow> {
+    return (await ctx.loaders.get(ProductByIdLoader).load(line.productId))!;
+  }
+
+  @FieldResolver(() => Money, { description: 'Catalogue price per unit when the order was placed (recorded price for imported history).' })
+  unitPrice(@Root() line: OrderLineRow): Money {
+    return money(line.unitPriceCents, line.currency);
+  }
+
+  @FieldResolver(() => Money, { description: 'Discount on the whole line from the offer applied (0 without one).' })
+  discount(@Root() line: OrderLineRow): Money {
+    return money(line.discountCents, line.currency);
+  }
+
+  @FieldResolver(() => Money, { description: 'unitPrice x quantity - discount.' })
+  total(@Root() line: OrderLineRow): Money {
+    return money(line.totalCents, line.currency);
+  }
+
+  @FieldResolver(() => OfferType, { nullable: true, description: 'The offer that set the discount, if any.' })
+  async offer(@Root() line: OrderLineRow, @Ctx() ctx: Context): Promise<OfferRow | null> {
+    return line.offerId ? ctx.loaders.get(OfferByIdLoader).load(line.offerId) : null;
+  }
+}
+
+@Resolver(() => CustomerType)
+export class CustomerOrdersFields {
+  @Allow(Roles.READ_INTERNAL)
+  @FieldResolver(() => OrderConnection, { description: 'Every order of the customer from every channel, newest first: one history.' })
+  async orders(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args(() => CustomerOrdersArgs) args: CustomerOrdersArgs): Promise<Connection<OrderRow>> {
+    const size = pageSize(args.first);
+    const after = args.after ? decodeCursor(args.after, 2) : undefined;
+    const channel = args.channel ?? null;
+    const page = await ctx.loaders.get(OrdersByCustomerLoader).load({ customerId: customer.id, size, after, channel });
+    return toConnection(page, Boolean(after), orderCursor, (row) => row, () => ctx.loaders.get(OrderCountByCustomerLoader).load({ customerId: customer.id, channel }));
+  }
+}

@@ -1,0 +1,97 @@
+import type { Channel } from '../../common/channel';
+import { cutPage, keysetWhere, type KeysetPage } from '../../common/pagination';
+import type { Context } from '../../context/context';
+import { groupBy, indexBy, jsonKey, makeLoader } from '../../context/loaders';
+import { placeholders, query } from '../../database/sql';
+import type { OrderLineRow, OrderRow } from './orders.type';
+
+export const ORDER_COLUMNS = `o.id, o.source, o.external_id as "externalId", o.channel, o.location_id as "locationId",
+  o.customer_id as "customerId", o.status, o.placed_at as "placedAt", o.currency, o.subtotal_cents as "subtotalCents",
+  o.discount_cents as "discountCents", o.total_cents as "totalCents", o.guest_identities as "guestIdentities",
+  o.imported, o.created_by as "createdBy"`;
+
+/** Orders by id; also what the orderPlaced subscription resolves an order.placed event with. */
+export function OrderByIdLoader(ctx: Context) {
+  return makeLoader<string, OrderRow | null>(async (ids) => {
+    const rows = await query<OrderRow>(ctx.em, `select ${ORDER_COLUMNS} from "order" o where o.id in (${placeholders(ids.length)})`, [...ids]);
+    return indexBy(ids, rows, (row) => row.id);
+  }, 5_000);
+}
+
+/** Lines of many orders in one statement (a page of 100 customers x 100 orders stays one batch). */
+export function OrderLinesByOrderLoader(ctx: Context) {
+  return makeLoader<string, OrderLineRow[]>(async (orderIds) => {
+    const rows = await query<OrderLineRow>(
+      ctx.em,
+      `select l.id, l.order_id as "orderId", l.line_no as "lineNo", l.product_id as "productId", l.sku, l.quantity,
+              l.unit_price_cents as "unitPriceCents", l.discount_cents as "discountCents", l.total_cents as "totalCents",
+              l.offer_id as "offerId", o.currency
+         from order_line l join "order" o on o.id = l.order_id
+        where l.order_id in (${placeholders(orderIds.length)}) order by l.order_id, l.line_no`,
+      [...orderIds],
+    );
+    return groupBy(orderIds, rows, (row) => row.orderId);
+  }, 10_000);
+}
+
+export interface CustomerOrdersKey {
+  customerId: string;
+  size: number;
+  /** Decoded (placedAt, id) cursor, or undefined for the first page. */
+  after?: (string | number)[];
+  channel: Channel | null;
+}
+
+/**
+ * A page of orders for each of many customers in ONE statement per distinct page request (size, after,
+ * channel): row_number() over each customer's orders, newest first, cut at size + 1.
+ */
+export function OrdersByCustomerLoader(ctx: Context) {
+  return makeLoader<CustomerOrdersKey, KeysetPage<OrderRow>>(async (keys) => {
+    const groups = new Map<string, CustomerOrdersKey[]>();
+    for (const key of keys) {
+      const group = jsonKey([key.size, key.after ?? null, key.channel]);
+      groups.set(group, [...(groups.get(group) ?? []), key]);
+    }
+    const pages = new Map<string, KeysetPage<OrderRow>>();
+    for (const group of groups.values()) {
+      const { size, after, channel } = group[0];
+      const customerIds = [...new Set(group.map((key) => key.customerId))];
+      const keyset = keysetWhere(['o.placed_at', 'o.id'], 'desc', after);
+      const rows = await query<OrderRow & { rn: string }>(
+        ctx.em,
+        `select * from (
+           select ${ORDER_COLUMNS}, row_number() over (partition by o.customer_id order by o.placed_at desc, o.id desc) as rn
+             from "order" o
+            where o.customer_id in (${placeholders(customerIds.length)}) ${channel ? 'and o.channel = ?' : ''} and ${keyset.sql}
+         ) x where x.rn <= ? order by x."customerId", x.rn`,
+        [...customerIds, ...(channel ? [channel] : []), ...keyset.params, size + 1],
+      );
+      const byCustomer = groupBy(customerIds, rows, (row) => row.customerId!);
+      customerIds.forEach((customerId, index) => {
+        const page = cutPage(byCustomer[index].map(({ rn: _rn, ...row }) => row as OrderRow), size);
+        pages.set(jsonKey([customerId, size, after ?? null, channel]), page);
+      });
+    }
+    return keys.map((key) => pages.get(jsonKey([key.customerId, key.size, key.after ?? null, key.channel]))!);
+  }, 1_000);
+}
+
+/** Order counts per customer (optionally per channel): Customer.orders.totalCount for a whole page at once. */
+export function OrderCountByCustomerLoader(ctx: Context) {
+  return makeLoader<{ customerId: string; channel: Channel | null }, number>(async (keys) => {
+    const counts = new Map<string, number>();
+    const channels = [...new Set(keys.map((key) => key.channel))];
+    for (const channel of channels) {
+      const customerIds = [...new Set(keys.filter((key) => key.channel === channel).map((key) => key.customerId))];
+      const rows = await query<{ customerId: string; count: string }>(
+        ctx.em,
+        `select customer_id as "customerId", count(*) as count from "order"
+          where customer_id in (${placeholders(customerIds.length)}) ${channel ? 'and channel = ?' : ''} group by customer_id`,
+        [...customerIds, ...(channel ? [channel] : [])],
+      );
+      for (const row of rows) counts.set(jsonKey([row.customerId, channel]), Number(row.count));
+    }
+    return keys.map((key) => counts.get(jsonKey([key.customerId, key.channel])) ?? 0);
+  }, 1_000);
+}

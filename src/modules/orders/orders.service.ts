@@ -1,0 +1,445 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Context } from '../../context/context';
+import { Channel } from '../../common/channel';
+import { CommonErrorCode, DomainError } from '../../common/errors';
+import { isIdOf, newId } from '../../common/ids';
+import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
+import { inTransaction, query, queryOne } from '../../database/sql';
+import { appendEvents } from '../events/event-log';
+import { LocationType } from '../catalog/catalog.enums';
+import { CatalogErrorCode } from '../catalog/catalog.errors';
+import { productsBySku, requireLocation } from '../catalog/catalog.service';
+import { rejectNul } from '../catalog/input-text';
+import type { LocationRow, ProductRow } from '../catalog/catalog.type';
+import { resolveCustomerRef, resolveSurvivorId } from '../customers/customer.service';
+import type { CustomerRefInput, IdentityInput } from '../customers/customer.inputs';
+import { identityKey, normalizeIdentity, type NormalizedIdentity } from '../customers/identity.normalize';
+import { InventoryErrorCode } from '../inventory/inventory.errors';
+import { LOCATION_ORDER } from '../inventory/inventory.loaders';
+import { applyStockChanges, type StockChange } from '../inventory/inventory.service';
+import { OfferErrorCode } from '../offers/offers.errors';
+import { eligibleOffersByCode } from '../offers/offers.service';
+import { lineDiscountCents, type OfferRow } from '../offers/offer-decision';
+import type { GuestIdentity } from './order.entity';
+import { OrderErrorCode } from './orders.errors';
+import { ORDER_COLUMNS, OrderByIdLoader } from './orders.loaders';
+import { OrderStatus } from './orders.enums';
+import type { OrderRow } from './orders.type';
+import type { PlaceOrderInput, UpdateOrderStatusInput } from './orders.inputs';
+
+export const MAX_LINES = 100;
+export const MAX_QUANTITY = 999;
+const MAX_KEY = 200;
+const MAX_GUEST_IDENTITIES = 20;
+/** Clocks of tills and shops drift: a placedAt up to this far ahead is still "now". */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+export function writer(ctx: Context): string {
+  return ctx.principal?.name ?? 'system';
+}
+
+export function requiredKey(value: string, field: string[], what: string): string {
+  const trimmed = value.trim();
+  if (trimmed === '') throw new DomainError(CommonErrorCode.INVALID_VALUE, `${what} must not be empty.`, field);
+  if (trimmed.length > MAX_KEY) throw new DomainError(CommonErrorCode.INVALID_VALUE, `${what} has at most ${MAX_KEY} characters.`, field);
+  return trimmed;
+}
+
+export function checkQuantity(quantity: number, field: string[]): void {
+  if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
+    throw new DomainError(CommonErrorCode.INVALID_VALUE, `quantity must be between 1 and ${MAX_QUANTITY}, got ${quantity}.`, field);
+  }
+}
+
+export function checkLineCount(count: number, field: string[]): void {
+  if (count === 0) throw new DomainError(CommonErrorCode.INVALID_VALUE, 'An order needs at least one line.', field);
+  if (count > MAX_LINES) throw new DomainError(CommonErrorCode.INVALID_VALUE, `An order has at most ${MAX_LINES} lines.`, field);
+}
+
+export function checkPlacedAt(placedAt: Date | null | undefined, field: string[]): void {
+  if (placedAt && placedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) {
+    throw new DomainError(CommonErrorCode.INVALID_VALUE, 'placedAt must not be in the future.', field);
+  }
+}
+
+/** Normalised, de-duplicated, sorted guest identities (stable for hashing and claiming). */
+export function normalizeGuestIdentities(ctx: Context, identities: IdentityInput[] | null | undefined, field: string[]): GuestIdentity[] {
+  if (!identities?.length) return [];
+  if (identities.length > MAX_GUEST_IDENTITIES) throw new DomainError(CommonErrorCode.INVALID_VALUE, `At most ${MAX_GUEST_IDENTITIES} identities.`, field);
+  const unique = new Map<string, NormalizedIdentity>();
+  identities.forEach((identity, index) => {
+    const normalized = normalizeIdentity(identity, ctx.config.defaultRegion, [...field, String(index)]);
+    unique.set(identityKey(normalized), normalized);
+  });
+  return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, identity]) => ({ type: identity.type, system: identity.system, value: identity.value }));
+}
+
+/** What identifies a customer reference for the request hash (normalised, order-independent). */
+export function customerRefKey(ctx: Context, ref: CustomerRefInput | null | undefined, field: string[]): unknown {
+  if (!ref) return null;
+  return {
+    id: ref.id ?? null,
+    identities: normalizeGuestIdentities(ctx, ref.identities, [...field, 'identities']),
+    profile: ref.profile ? { firstName: ref.profile.firstName?.trim() || null, lastName: ref.profile.lastName?.trim() || null, locale: ref.profile.locale?.trim() || null } : null,
+  };
+}
+
+export function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+/** Serialises every writer of one (source, externalId): placeOrder and importOrders share the key. */
+export function orderKeyLock(source: string, externalId: string): string {
+  return JSON.stringify(['order', source, externalId]);
+}
+
+async function loadOrder(em: EntityManager, id: string): Promise<OrderRow> {
+  return (await queryOne<OrderRow>(em, `select ${ORDER_COLUMNS} from "order" o where o.id = ?`, [id]))!;
+}
+
+interface PricedLine {
+  index: number;
+  product: ProductRow;
+  quantity: number;
+  unitCents: number;
+  discountCents: number;
+  totalCents: number;
+  offer: OfferRow | null;
+}
+
+/**
+ * Prices every line from the catalogue and the eligible offers: each line gets the single applicable
+ * offer with the largest discount (offers do not stack). Every offer must apply to some line.
+ */
+function priceLines(lines: { product: ProductRow; quantity: number }[], offers: OfferRow[], currency: string): PricedLine[] {
+  const used = new Set<string>();
+  const priced = lines.map((line, index) => {
+    const unitCents = Number(line.product.priceCents);
+    let best: { offer: OfferRow; cents: number } | null = null;
+    for (const offer of offers) {
+      const cents = lineDiscountCents(offer, { sku: line.product.sku, unitCents, quantity: line.quantity, currency });
+      if (cents > 0) used.add(offer.id);
+      if (cents > 0 && (!best || cents > best.cents)) best = { offer, cents };
+    }
+    const discountCents = best?.cents ?? 0;
+    return { index, product: line.product, quantity: line.quantity, unitCents, discountCents, totalCents: unitCents * line.quantity - discountCents, offer: best?.offer ?? null };
+  });
+  offers.forEach((offer, index) => {
+    if (!used.has(offer.id)) {
+      throw new DomainError(OfferErrorCode.OFFER_NOT_ELIGIBLE, `Offer ${offer.code} applies to none of the order's products.`, ['input', 'offerCodes', String(index)]);
+    }
+  });
+  return priced;
+}
+
+/**
+ * The fulfilment rule when locationId is omitted (non-STORE channels): locations that have enough
+ * available stock for EVERY line, warehouses before stores, then by location code. Returned in that
+ * order so that a location emptied by a concurrent order is followed by the next one.
+ */
+async function fulfilmentCandidates(em: EntityManager, needs: Map<string, number>): Promise<LocationRow[]> {
+  const entries = [...needs.entries()];
+  return query<LocationRow>(
+    em,
+    `with need(product_id, qty) as (values ${entries.map(() => '(?::text, ?::int)').join(', ')})
+     select l.id, l.code, l.name, l.type from location l
+      where not exists (
+        select 1 from need n left join stock_level s on s.product_id = n.product_id and s.location_id = l.id
+         where coalesce(s.on_hand - s.reserved, 0) < n.qty)
+      order by ${LOCATION_ORDER}`,
+    entries.flat(),
+  );
+}
+
+/** Reserves at the first candidate that still has the stock; savepoints undo a partial attempt. */
+async function reserveAtFirst(em: EntityManager, candidates: LocationRow[], changesAt: (location: LocationRow) => StockChange[], meta: Parameters<typeof applyStockChanges>[2]): Promise<LocationRow> {
+  for (const [attempt, location] of candidates.entries()) {
+    const last = attempt === candidates.length - 1;
+    if (!last) await query(em, 'savepoint reserve_attempt');
+    try {
+      await applyStockChanges(em, changesAt(location), meta);
+      if (!last) await query(em, 'release savepoint reserve_attempt');
+      return location;
+    } catch (error) {
+      if (last || !(error instanceof DomainError) || error.code !== InventoryErrorCode.INSUFFICIENT_STOCK) throw error;
+      await query(em, 'rollback to savepoint reserve_attempt');
+      await query(em, 'release savepoint reserve_attempt');
+    }
+  }
+  throw new DomainError(InventoryErrorCode.INSUFFICIENT_STOCK, 'No location has enough available stock for every line.', ['input', 'lines']);
+}
+
+/**
+ * `placeOrder`: prices from the catalogue and eligible offers (never from the caller), stock reserved
+ * atomically at one location, idempotent on (source, externalId). Everything happens in one
+ * transaction: any failure leaves no order, no reservation and no event.
+ */
+export async function placeOrder(ctx: Context, input: PlaceOrderInput): Promise<{ order: OrderRow; created: boolean }> {
+  rejectNul(input, ['input']);
+  const source = requiredKey(input.source, ['input', 'source'], 'source');
+  const externalId = requiredKey(input.externalId, ['input', 'externalId'], 'externalId');
+  checkLineCount(input.lines.length, ['input', 'lines']);
+  const lines = input.lines.map((line, index) => {
+    const sku = line.sku.trim();
+    if (sku === '') throw new DomainError(CatalogErrorCode.UNKNOWN_PRODUCT, 'sku must not be empty.', ['input', 'lines', String(index), 'sku']);
+    checkQuantity(line.quantity, ['input', 'lines', String(index), 'quantity']);
+    return { sku, quantity: line.quantity };
+  });
+  checkPlacedAt(input.placedAt, ['input', 'placedAt']);
+  const offerCodes = [...new Set((input.offerCodes ?? []).map((code) => code.trim()).filter(Boolean))];
+  if (input.customer && input.guestIdentities?.length) {
+    throw new DomainError(CommonErrorCode.INVALID_VALUE, 'guestIdentities are for guest orders; give the identities in customer.identities instead.', ['input', 'guestIdentities']);
+  }
+  const guestIdentities = normalizeGuestIdentities(ctx, input.guestIdentities, ['input', 'guestIdentities']);
+  const requestHash = hashOf({
+    channel: input.channel,
+    locationId: input.locationId ?? null,
+    customer: customerRefKey(ctx, input.customer, ['input', 'customer']),
+    guestIdentities,
+    lines: lines.map((line) => [line.sku, line.quantity]),
+    offerCodes: [...offerCodes].sort(),
+    placedAt: input.placedAt?.toISOString() ?? null,
+  });
+
+  return inTransaction(ctx.em, async (em) => {
+    // Replays of one key queue here, so concurrent replays create one order.
+    await query(em, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [orderKeyLock(source, externalId)]);
+    const existing = await queryOne<{ id: string; requestHash: string }>(
+      em,
+      `select id, request_hash as "requestHash" from "order" where source = ? and external_id = ?`,
+      [source, externalId],
+    );
+    if (existing) {
+      if (existing.requestHash !== requestHash) {
+        throw new DomainError(CommonErrorCode.IDEMPOTENCY_CONFLICT, `A different order was already placed as (${source}, ${externalId}): ${existing.id}.`, ['input', 'externalId']);
+      }
+      return { order: await loadOrder(em, existing.id), created: false };
+    }
+
+    const customer = input.customer ? (await resolveCustomerRef(ctx, em, input.customer, input.channel, ['input', 'customer'])).customer : null;
+
+    const products = await productsBySku(em, lines.map((line) => line.sku));
+    const resolved = lines.map((line, index) => {
+      const product = products.get(line.sku);
+      if (!product || !product.active) {
+        throw new DomainError(CatalogErrorCode.UNKNOWN_PRODUCT, product ? `${line.sku} is not sold any more.` : `No product with sku "${line.sku}".`, ['input', 'lines', String(index), 'sku']);
+      }
+      return { product, quantity: line.quantity };
+    });
+    const currency = resolved[0].product.currency;
+    resolved.forEach((line, index) => {
+      if (line.product.currency !== currency) {
+        throw new DomainError(CommonErrorCode.INVALID_VALUE, `All lines of an order share one currency: ${line.product.sku} is in ${line.product.currency}, not ${currency}.`, ['input', 'lines', String(index), 'sku']);
+      }
+    });
+
+    let candidates: LocationRow[];
+    if (input.locationId) {
+      const location = await requireLocation(em, input.locationId, ['input', 'locationId']);
+      if (input.channel === Channel.STORE && location.type !== LocationType.STORE) {
+        throw new DomainError(CommonErrorCode.INVALID_VALUE, `STORE orders need a STORE location; ${location.code} is a ${location.type}.`, ['input', 'locationId']);
+      }
+      candidates = [location];
+    } else if (input.channel === Channel.STORE) {
+      throw new DomainError(CommonErrorCode.INVALID_VALUE, 'STORE orders need locationId: the store where the customer buys.', ['input', 'locationId']);
+    } else {
+      const needs = new Map<string, number>();
+      for (const line of resolved) needs.set(line.product.id, (needs.get(line.product.id) ?? 0) + line.quantity);
+      candidates = await fulfilmentCandidates(em, needs);
+      if (candidates.length === 0) {
+        throw new DomainError(InventoryErrorCode.INSUFFICIENT_STOCK, 'No location has enough available stock for every line.', ['input', 'lines']);
+      }
+    }
+
+    const offers = await eligibleOffersByCode(ctx, em, customer?.id ?? null, offerCodes, ['input', 'offerCodes']);
+    const priced = priceLines(resolved, offers, currency);
+    const subtotal = priced.reduce((sum, line) => sum + line.unitCents * line.quantity, 0);
+    const discount = priced.reduce((sum, line) => sum + line.discountCents, 0);
+
+    const orderId = newId('Order');
+    const location = await reserveAtFirst(
+      em,
+      candidates,
+      (at) => priced.map((line) => ({
+        productId: line.product.id, sku: line.product.sku, locationId: at.id, deltaOnHand: 0, deltaReserved: line.quantity,
+        field: ['input', 'lines', String(line.index)],
+      })),
+      { kind: 'RESERVE', orderId, createdBy: writer(ctx) },
+    );
+
+    await query(
+      em,
+      `insert into "order" (id, source, external_id, request_hash, channel, location_id, customer_id, status, placed_at, currency,
+              subtotal_cents, discount_cents, total_cents, guest_identities, reserves_stock, imported, created_by, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, 'PLACED', coalesce(?::timestamptz, now()), ?, ?, ?, ?, ?::jsonb, true, false, ?, now(), now())`,
+      [
+        orderId, source, externalId, requestHash, input.channel, location.id, customer?.id ?? null, input.placedAt ?? null, currency,
+        subtotal, discount, subtotal - discount, guestIdentities.length ? JSON.stringify(guestIdentities) : null, writer(ctx),
+      ],
+    );
+    await insertLines(em, priced.map((line) => ({ orderId, ...line, productId: line.product.id, sku: line.product.sku, offerId: line.offer?.id ?? null })));
+    const order = await loadOrder(em, orderId);
+    await appendEvents(em, [{ type: 'order.placed', customerId: order.customerId, payload: orderEventPayload(order, priced.length) }]);
+    return { order, created: true };
+  });
+}
+
+/** What order events carry: ids and figures, never personal data. */
+export function orderEventPayload(order: OrderRow, lineCount: number): Record<string, unknown> {
+  return {
+    orderId: order.id, source: order.source, externalId: order.externalId, channel: order.channel, locationId: order.locationId,
+    customerId: order.customerId, status: order.status, placedAt: order.placedAt, currency: order.currency,
+    totalCents: Number(order.totalCents), lineCount,
+  };
+}
+
+export interface NewLine {
+  orderId: string;
+  productId: string;
+  sku: string;
+  quantity: number;
+  unitCents: number;
+  discountCents: number;
+  totalCents: number;
+  offerId: string | null;
+}
+
+/** Multi-row inserts, chunked under PostgreSQL's parameter limit. */
+export async function insertLines(em: EntityManager, lines: NewLine[]): Promise<void> {
+  const lineNo = new Map<string, number>();
+  for (let start = 0; start < lines.length; start += 4_000) {
+    const chunk = lines.slice(start, start + 4_000);
+    await query(
+      em,
+      `insert into order_line (id, order_id, line_no, product_id, sku, quantity, unit_price_cents, discount_cents, total_cents, offer_id)
+       values ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((line) => {
+        const no = (lineNo.get(line.orderId) ?? 0) + 1;
+        lineNo.set(line.orderId, no);
+        return [newId('OrderLine'), line.orderId, no, line.productId, line.sku, line.quantity, line.unitCents, line.discountCents, line.totalCents, line.offerId];
+      }),
+    );
+  }
+}
+
+const TRANSITIONS: Record<OrderStatus, OrderStatus[]> = {
+  [OrderStatus.PLACED]: [OrderStatus.FULFILLED, OrderStatus.CANCELLED],
+  [OrderStatus.FULFILLED]: [OrderStatus.RETURNED],
+  [OrderStatus.CANCELLED]: [],
+  [OrderStatus.RETURNED]: [],
+};
+
+/**
+ * `updateOrderStatus`: PLACED -> FULFILLED consumes the reservation (onHand and reserved both drop),
+ * PLACED -> CANCELLED releases it, FULFILLED -> RETURNED restocks; anything else is
+ * INVALID_TRANSITION. Imported history changes status without touching stock.
+ */
+export async function updateOrderStatus(ctx: Context, input: UpdateOrderStatusInput): Promise<{ order: OrderRow }> {
+  return inTransaction(ctx.em, async (em) => {
+    const order = isIdOf('Order', input.orderId)
+      ? await queryOne<OrderRow & { reservesStock: boolean }>(em, `select ${ORDER_COLUMNS}, o.reserves_stock as "reservesStock" from "order" o where o.id = ? for update`, [input.orderId])
+      : undefined;
+    if (!order) throw new DomainError(CommonErrorCode.NOT_FOUND, `No order ${input.orderId}.`, ['input', 'orderId']);
+    if (!TRANSITIONS[order.status].includes(input.status)) {
+      const allowed = TRANSITIONS[order.status];
+      throw new DomainError(
+        OrderErrorCode.INVALID_TRANSITION,
+        `An order cannot go from ${order.status} to ${input.status}; from ${order.status} it can go to ${allowed.length ? allowed.join(' or ') : 'nothing'}.`,
+        ['input', 'status'],
+      );
+    }
+    if (order.reservesStock && order.locationId) {
+      const lines = await query<{ productId: string; sku: string; quantity: number }>(
+        em,
+        `select product_id as "productId", min(sku) as sku, sum(quantity)::int as quantity from order_line where order_id = ? group by product_id`,
+        [order.id],
+      );
+      const delta = {
+        [OrderStatus.FULFILLED]: { onHand: -1, reserved: -1, kind: 'FULFIL' as const },
+        [OrderStatus.CANCELLED]: { onHand: 0, reserved: -1, kind: 'RELEASE' as const },
+        [OrderStatus.RETURNED]: { onHand: 1, reserved: 0, kind: 'RESTOCK' as const },
+        [OrderStatus.PLACED]: { onHand: 0, reserved: 0, kind: 'RESERVE' as const },
+      }[input.status];
+      await applyStockChanges(
+        em,
+        lines.map((line) => ({
+          productId: line.productId, sku: line.sku, locationId: order.locationId!, deltaOnHand: delta.onHand * line.quantity,
+          deltaReserved: delta.reserved * line.quantity, field: ['input', 'status'],
+        })),
+        { kind: delta.kind, orderId: order.id, createdBy: writer(ctx) },
+      );
+    }
+    await query(em, `update "order" set status = ?, updated_at = now() where id = ?`, [input.status, order.id]);
+    await appendEvents(em, [{
+      type: 'order.status_changed',
+      customerId: order.customerId,
+      payload: { orderId: order.id, customerId: order.customerId, channel: order.channel, locationId: order.locationId, from: order.status, to: input.status },
+    }]);
+    const { reservesStock: _reserves, ...row } = order;
+    return { order: { ...row, status: input.status } };
+  });
+}
+
+/** `order(id)`: null when unknown. */
+export async function getOrder(ctx: Context, id: string): Promise<OrderRow | null> {
+  return isIdOf('Order', id) ? ctx.loaders.get(OrderByIdLoader).load(id) : null;
+}
+
+/** `orders(first, after, channel, customerId)`: newest first over every channel. */
+export async function listOrders(
+  ctx: Context,
+  args: { first?: number; after?: string; channel?: Channel | null; customerId?: string | null },
+): Promise<Connection<OrderRow>> {
+  const size = pageSize(args.first);
+  const after = args.after ? decodeCursor(args.after, 2) : undefined;
+  const filters: string[] = [];
+  const params: unknown[] = [];
+  if (args.channel) {
+    filters.push('o.channel = ?');
+    params.push(args.channel);
+  }
+  if (args.customerId) {
+    filters.push('o.customer_id = ?');
+    // An id that names no customer matches nothing (customer_id = null is never true).
+    params.push((await resolveSurvivorId(ctx.em, args.customerId)) ?? null);
+  }
+  const where = filters.length ? filters.join(' and ') : 'true';
+  const keyset = keysetWhere(['o.placed_at', 'o.id'], 'desc', after);
+  const rows = await query<OrderRow>(
+    ctx.em,
+    `select ${ORDER_COLUMNS} from "order" o where ${where} and ${keyset.sql} order by o.placed_at desc, o.id desc limit ?`,
+    [...params, ...keyset.params, size + 1],
+  );
+  const loader = ctx.loaders.get(OrderByIdLoader);
+  for (const row of rows) loader.prime(row.id, row);
+  return toConnection(cutPage(rows, size), Boolean(after), orderCursor, (row) => row, async () => {
+    const count = await queryOne<{ count: string }>(ctx.em, `select count(*) from "order" o where ${where}`, params);
+    return Number(count?.count ?? 0);
+  });
+}
+
+/** Cursor of an order in every order list: (placedAt as PostgreSQL prints it, id). */
+export function orderCursor(row: OrderRow): (string | number)[] {
+  return [String(row.placedAt instanceof Date ? row.placedAt.toISOString() : row.placedAt), row.id];
+}
+
+/**
+ * The guest-order claim (registered with onCustomerIdentified): guest orders that carry one of the
+ * identities just resolved to `customerId` become that customer's orders.
+ */
+export async function claimGuestOrders(em: EntityManager, customerId: string, identities: GuestIdentity[]): Promise<void> {
+  if (identities.length === 0) return;
+  const claimed = await query<{ id: string; channel: string }>(
+    em,
+    `update "order" set customer_id = ?, updated_at = now()
+      where customer_id is null and (${identities.map(() => 'guest_identities @> ?::jsonb').join(' or ')})
+      returning id, channel`,
+    [customerId, ...identities.map((identity) => JSON.stringify([{ type: identity.type, system: identity.system, value: identity.value }]))],
+  );
+  await appendEvents(em, claimed.map((order) => ({
+    type: 'order.claimed',
+    customerId,
+    payload: { orderId: order.id, customerId, channel: order.channel },
+  })));
+}

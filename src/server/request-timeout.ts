@@ -1,0 +1,140 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { NextFunction, Request, Response } from 'express';
+import { Client } from 'pg';
+import type { Logger } from './logger';
+
+/** How often the statements of an expired request are cancelled again (new ones may have started). */
+const RECANCEL_MS = 200;
+
+/** One HTTP request's clock and the statements it has running on the pool. */
+class Deadline {
+  expired = false;
+  /** knex query uid -> pool connection uid, for statements started and not yet answered. */
+  readonly running = new Map<string, string>();
+}
+
+interface KnexQueryEvent {
+  __knexUid?: string;
+  __knexQueryUid?: string;
+}
+
+/** A pooled pg Client as knex holds it. */
+interface PooledConnection {
+  __knexUid?: string;
+  /** pg's statement in flight on this connection, if any. */
+  activeQuery?: unknown;
+}
+
+/**
+ * Bounds an HTTP request as a whole (OMNI360_REQUEST_TIMEOUT_MS), on top of statement_timeout which
+ * bounds each statement. The statements a request runs are tracked through AsyncLocalStorage and
+ * knex's query events; when the deadline passes they are cancelled in PostgreSQL (a CancelRequest,
+ * repeated while the request still starts new ones), so the work stops rather than running on
+ * unobserved, and the response is a coded TIMEOUT error instead of partial data.
+ */
+export class RequestTimeouts {
+  private readonly storage = new AsyncLocalStorage<Deadline>();
+  /** knex query uid -> the request running it, until the statement answers. */
+  private readonly owners = new Map<string, Deadline>();
+
+  constructor(
+    private readonly options: { timeoutMs: number; orm: MikroORM; databaseUrl: string; log: Logger },
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.timeoutMs > 0;
+  }
+
+  /** Follows the statements of every request through the ORM's knex instance. */
+  install(): void {
+    if (!this.enabled) return;
+    const knex = this.options.orm.em.getConnection().getKnex();
+    const done = (_result: unknown, query: KnexQueryEvent) => {
+      const uid = query?.__knexQueryUid;
+      if (!uid) return;
+      this.owners.get(uid)?.running.delete(uid);
+      this.owners.delete(uid);
+    };
+    knex.on('query', (query: KnexQueryEvent) => {
+      // Synchronous with the statement's start, so still inside the request's async context.
+      const deadline = this.storage.getStore();
+      if (!deadline || !query.__knexQueryUid || !query.__knexUid) return;
+      deadline.running.set(query.__knexQueryUid, query.__knexUid);
+      this.owners.set(query.__knexQueryUid, deadline);
+    });
+    knex.on('query-response', done);
+    knex.on('query-error', done);
+  }
+
+  /** Express middleware, placed right before the GraphQL handler: starts the clock of the request. */
+  middleware() {
+    return (_req: Request, res: Response, next: NextFunction): void => {
+      if (!this.enabled) return next();
+      const deadline = new Deadline();
+      let recancel: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        deadline.expired = true;
+        const cancel = () => this.cancel(deadline);
+        cancel();
+        recancel = setInterval(cancel, RECANCEL_MS);
+      }, this.options.timeoutMs);
+      const stop = () => {
+        clearTimeout(timer);
+        clearInterval(recancel);
+        for (const uid of deadline.running.keys()) this.owners.delete(uid);
+      };
+      res.once('finish', stop);
+      res.once('close', stop);
+      this.storage.run(deadline, () => next());
+    };
+  }
+
+  /** Replaces the answer of a request that ran out of time (and had its statements cancelled) with TIMEOUT. */
+  plugin<C extends { requestId?: string }>(): ApolloServerPlugin<C> {
+    const storage = this.storage;
+    const timeoutMs = this.options.timeoutMs;
+    return {
+      async requestDidStart() {
+        const deadline = storage.getStore();
+        if (!deadline) return;
+        return {
+          async willSendResponse({ response, contextValue }) {
+            if (!deadline.expired || response.body.kind !== 'single') return;
+            // A request that completed without an error despite the clock keeps its answer: the work is
+            // done and correct. One that was cut short gets one clear error instead of partial data.
+            if (!response.body.singleResult.errors?.length) return;
+            response.body.singleResult = {
+              data: null,
+              errors: [{
+                message: `The request took longer than ${timeoutMs} ms and was cancelled; ask for less (smaller pages, narrower filters) or retry later.`,
+                extensions: { code: 'TIMEOUT', requestId: contextValue.requestId },
+              }],
+            };
+          },
+        };
+      },
+    };
+  }
+
+  /**
+   * Cancels the statements `deadline` has running: a protocol CancelRequest carrying each pooled
+   * connection's own secret key, so it reaches exactly that backend (also through a pooler such as
+   * PgBouncer) and needs no privilege. Sent only while the connection still has a statement in flight.
+   */
+  private cancel(deadline: Deadline): void {
+    if (deadline.running.size === 0) return;
+    const connections = new Set(deadline.running.values());
+    const pool = (this.options.orm.em.getConnection().getKnex().client as { pool?: { used?: { resource: PooledConnection }[] } }).pool;
+    const targets = (pool?.used ?? []).map((entry) => entry.resource)
+      .filter((connection) => connection.__knexUid !== undefined && connections.has(connection.__knexUid) && connection.activeQuery);
+    for (const target of targets) {
+      const canceller = new Client({ connectionString: this.options.databaseUrl });
+      // The cancel connection is fire-and-forget: PostgreSQL closes it; a failure must not crash the process.
+      canceller.connection.on('error', (error: Error) => this.options.log.warn({ err: error }, 'request timed out: cancelling a statement failed'));
+      (canceller as unknown as { cancel(client: unknown, query: unknown): void }).cancel(target, target.activeQuery);
+    }
+    if (targets.length > 0) this.options.log.warn({ statements: targets.length, timeoutMs: this.options.timeoutMs }, 'request timed out: statements cancelled');
+  }
+}

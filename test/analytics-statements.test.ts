@@ -1,0 +1,84 @@
+import {
+  AnalyticsConversationsPageDocument, AssignConversationDocument, Customer360PageDocument, UpsertAgentDocument, UpsertOfferDocument,
+} from './generated/graphql';
+import { catalogue, setStatus } from './support/analytics';
+import { customer, order } from './support/commerce';
+import { record } from './support/interactions';
+import { startTestServer, unique, type TestServer } from './support/server';
+
+/**
+ * SQL statement counts of the list queries that carry aggregates: a page of 50 customers with stats,
+ * segments, orders (lines, products), interactions, conversations and offers costs what a page of 5
+ * costs; so does a page of conversations with interactions, customer and assignee.
+ */
+let env: TestServer;
+const CUSTOMERS = 56;
+
+beforeAll(async () => {
+  env = await startTestServer();
+  const shop = await catalogue(env);
+  const agentId = (await env.ok(UpsertAgentDocument, { input: { email: `${unique('stats')}@support.example.com`, name: 'Stats Agent' } })).upsertAgent.agent!.id;
+  for (const segment of ['vip', 'omnichannel', null]) {
+    await env.ok(UpsertOfferDocument, { input: { code: unique('CNT-'), title: 'Counted', discountPercent: 5, segment } });
+  }
+  for (let start = 0; start < CUSTOMERS; start += 14) {
+    await Promise.all(Array.from({ length: Math.min(14, CUSTOMERS - start) }, async (_, offset) => {
+      const i = start + offset;
+      const buyer = await customer(env);
+      const web = await order(env, { channel: 'WEB', customer: { id: buyer.id }, lines: [{ sku: shop.pln[i % 5], quantity: 1 }, { sku: shop.pln[(i + 1) % 5], quantity: 2 }] });
+      await order(env, { channel: 'STORE', locationId: shop.storeId, customer: { id: buyer.id }, lines: [{ sku: shop.pln[(i + 2) % 5], quantity: 1 }] });
+      if (i % 3 === 0) await setStatus(env, web.id, 'CANCELLED');
+      const chat = await record(env, { customer: { id: buyer.id }, channel: 'CHAT' });
+      const call = await record(env, { customer: { id: buyer.id }, channel: 'PHONE', newConversation: true });
+      // Every conversation is assigned, so pages of 5 and of 50 both load agents.
+      for (const conversationId of [chat.conversation.id, call.conversation.id]) {
+        await env.ok(AssignConversationDocument, { input: { conversationId, agentId } });
+      }
+    }));
+  }
+}, 120_000);
+afterAll(() => env.stop());
+
+describe('statement counts with aggregates', () => {
+  it('customers(first: N){ stats segments orders{lines{product}} interactions conversations offers } costs the same for N = 5 and N = 50', async () => {
+    const small = await env.countStatements(async () => {
+      expect((await env.ok(Customer360PageDocument, { first: 5 })).customers.edges).toHaveLength(5);
+    });
+    const large = await env.countStatements(async () => {
+      const res = await env.ok(Customer360PageDocument, { first: 50 });
+      expect(res.customers.edges).toHaveLength(50);
+      for (const { node } of res.customers.edges) {
+        expect(node.stats.orderCount).toBeGreaterThanOrEqual(1);
+        expect(node.stats.channelsUsed).toEqual(expect.arrayContaining(['STORE', 'PHONE', 'CHAT']));
+        expect(node.segments).toContain('omnichannel');
+        expect(node.orders.edges).toHaveLength(2);
+        expect(node.orders.edges.every((edge) => edge.node.lines.length > 0 && edge.node.lines.every((line) => line.product.sku))).toBe(true);
+        expect(node.interactions.edges).toHaveLength(2);
+        expect(node.conversations.edges).toHaveLength(2);
+        expect(node.offers).toHaveLength(3);
+      }
+    });
+    expect(large.count).toBe(small.count);
+    // customers, stats (shared by stats, segments and offers), orders, lines, products, interactions, conversations, offers,
+    // offer responses, consents.
+    expect(large.count).toBeLessThanOrEqual(10);
+  });
+
+  it('conversations(first: N){ interactions customer assignee } costs the same for N = 5 and N = 50', async () => {
+    const small = await env.countStatements(() => env.ok(AnalyticsConversationsPageDocument, { first: 5 }));
+    const large = await env.countStatements(async () => {
+      const res = await env.ok(AnalyticsConversationsPageDocument, { first: 50 });
+      expect(res.conversations.edges).toHaveLength(50);
+      expect(res.conversations.edges.every((edge) => edge.node.interactions.edges.length > 0 && edge.node.customer.id)).toBe(true);
+      expect(res.conversations.edges.every((edge) => edge.node.assignee?.id)).toBe(true);
+    });
+    expect(large.count).toBe(small.count);
+    expect(large.count).toBeLessThanOrEqual(5);
+  });
+
+  it('stats alone: one statement for a page of 50 customers', async () => {
+    const withStats = await env.countStatements(() => env.ok(`{ customers(first: 50) { edges { node { id stats { lifetimeValue { amount } orderCount } } } } }`));
+    const without = await env.countStatements(() => env.ok(`{ customers(first: 50) { edges { node { id } } } }`));
+    expect(withStats.count - without.count).toBe(1);
+  });
+});

@@ -1,0 +1,99 @@
+import request from 'supertest';
+import { loadConfig } from '../src/config/config';
+import { REPLICA_APPLICATION_NAME } from '../src/config/mikro-orm.config';
+import { inTransaction, query, queryOne, queryRead } from '../src/database/sql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { IdentifyCustomerDocument } from './generated/graphql';
+import { createTestDatabase, startTestServer, unique, type TestServer } from './support/server';
+import { TcpProxy, throughProxy } from './support/tcp-proxy';
+
+/**
+ * Read replicas (OMNI360_READ_REPLICA_URLS). The "replica" here is the same database reached through a
+ * TCP proxy under another URL: what goes through the proxy went to the replica connection.
+ */
+
+let env: TestServer;
+let proxy: TcpProxy;
+
+beforeAll(async () => {
+  const databaseUrl = await createTestDatabase();
+  const target = new URL(databaseUrl);
+  proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  await proxy.start();
+  env = await startTestServer({ databaseUrl, env: { OMNI360_READ_REPLICA_URLS: throughProxy(databaseUrl, proxy) } });
+});
+afterAll(async () => {
+  await env.stop();
+  await proxy.stop();
+});
+
+function em(server: TestServer = env): EntityManager {
+  return server.server.app.orm.em.fork() as EntityManager;
+}
+
+const APP_NAME = `select current_setting('application_name') as name`;
+
+describe('queryRead', () => {
+  it('runs on the replica connection; query() stays on the primary', async () => {
+    expect((await queryRead<{ name: string }>(em(), APP_NAME))[0].name).toBe(REPLICA_APPLICATION_NAME);
+    expect((await queryOne<{ name: string }>(em(), APP_NAME))!.name).not.toBe(REPLICA_APPLICATION_NAME);
+  });
+
+  it('really goes through the replica URL: with the replica unreachable it fails while the primary serves on', async () => {
+    proxy.cut();
+    try {
+      await expect(queryRead(em(), 'select 1 as one')).rejects.toThrow();
+      expect(await query(em(), 'select 1 as one')).toEqual([{ one: 1 }]);
+      // The API's own reads never go to a replica by themselves (preferReadReplicas: false).
+      const created = await env.ok(IdentifyCustomerDocument, { input: { identities: [{ type: 'EMAIL', value: `${unique()}@example.com` }] } });
+      expect(created.identifyCustomer.userErrors).toEqual([]);
+      const customer = await env.gql(`query ($id: ID!) { customer(id: $id) { id } }`, { id: created.identifyCustomer.customer!.id });
+      expect(customer.errors).toBeUndefined();
+    } finally {
+      proxy.restore();
+    }
+    // The pool replaces the broken connections once the replica is back.
+    let name: string | undefined;
+    for (let attempt = 0; attempt < 20 && name === undefined; attempt++) {
+      name = await queryRead<{ name: string }>(em(), APP_NAME).then((rows) => rows[0].name, () => undefined);
+    }
+    expect(name).toBe(REPLICA_APPLICATION_NAME);
+  });
+
+  it('stays on the transaction inside one, and sees its writes', async () => {
+    const sku = unique('SKU-');
+    const result = await inTransaction(em(), async (tx) => {
+      await query(tx, `create temporary table replica_probe (sku text) on commit drop`);
+      await query(tx, `insert into replica_probe values (?)`, [sku]);
+      return { app: await queryRead<{ name: string }>(tx, APP_NAME), rows: await queryRead<{ sku: string }>(tx, `select sku from replica_probe`) };
+    });
+    expect(result.app[0].name).not.toBe(REPLICA_APPLICATION_NAME);
+    expect(result.rows).toEqual([{ sku }]);
+  });
+
+  it('uses the primary when no replica is configured', async () => {
+    const plain = await startTestServer({ databaseUrl: env.databaseUrl });
+    try {
+      expect(plain.config.readReplicaUrls).toEqual([]);
+      expect((await queryRead<{ name: string }>(em(plain), APP_NAME))[0].name).not.toBe(REPLICA_APPLICATION_NAME);
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it('shows the replica pool in /metrics', async () => {
+    await queryRead(em(), 'select 1');
+    const text = (await request(env.server.httpServer).get('/metrics')).text;
+    expect(text).toMatch(/^omni360_db_pool_free\{pool="read-1"\} \d+$/m);
+    expect(text).toMatch(/^omni360_db_pool_used\{pool="primary"\} \d+$/m);
+  });
+});
+
+describe('OMNI360_READ_REPLICA_URLS', () => {
+  it('takes a comma-separated list of postgres URLs and names the variable on a bad one', () => {
+    expect(loadConfig({ OMNI360_READ_REPLICA_URLS: 'postgres://r1/db, postgresql://r2/db' }).readReplicaUrls).toEqual(['postgres://r1/db', 'postgresql://r2/db']);
+    expect(() => loadConfig({ OMNI360_READ_REPLICA_URLS: 'mysql://r1/db' })).toThrow(/OMNI360_READ_REPLICA_URLS/);
+    // A password in a bad URL is not echoed.
+    expect(() => loadConfig({ OMNI360_READ_REPLICA_URLS: 'postgres://u:s3cret@[bad/db' })).toThrow(/^(?!.*s3cret).*OMNI360_READ_REPLICA_URLS/);
+  });
+});
