@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
@@ -288,6 +288,8 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       // In-flight requests get OMNI360_SHUTDOWN_GRACE_MS to finish; then their connections are closed.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
+      // omni360 sets no cache hints; the default cache-control plugin would wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
       trustedDocumentsPlugin<Context>(config.trustedDocuments),
       limitsPlugin(config.limits),
       requestTimeouts.plugin<Context>(),
