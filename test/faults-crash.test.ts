@@ -5,6 +5,7 @@ import { createClient } from 'graphql-ws';
 import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
 import { createTestDatabase, TOKENS } from './support/server';
+import { mulberry32 } from '../src/common/prng';
 
 /**
  * Crash test (npm run test:faults): the real server runs as a child process while several clients
@@ -21,18 +22,7 @@ const WRITERS = 4;
 const SEED = 0x0360;
 const API_KEYS = Object.entries(TOKENS).map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`).join(',');
 
-/** mulberry32: the kill moments and the mix of writes are reproducible from SEED. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
+// The kill moments and the mix of writes are reproducible from SEED (mulberry32).
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function freePort(): Promise<number> {
@@ -279,7 +269,7 @@ describe('crash: SIGKILL and restart while clients ingest', () => {
   it(`loses no acknowledged write and delivers every event exactly once across ${KILLS} kills`, async () => {
     const databaseUrl = await createTestDatabase();
     server = new ServerProcess(await freePort(), databaseUrl);
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     await server.start();
 
     // The catalogue, a store with plenty of stock, and the customers, through the API.
@@ -324,7 +314,7 @@ describe('crash: SIGKILL and restart while clients ingest', () => {
     };
     let writing = true;
     let following = true;
-    const writers = Array.from({ length: WRITERS }, (_, index) => writer(server!, index, prng(SEED + index + 1), emails, skus, storeId, log, () => !writing));
+    const writers = Array.from({ length: WRITERS }, (_, index) => writer(server!, index, mulberry32(SEED + index + 1), emails, skus, storeId, log, () => !writing));
     const subscribers = (['interactionAdded', 'orderPlaced'] as const).map((field) => subscriber(server!, field, deliveries[field], () => !following));
 
     const downtimes: number[] = [];
