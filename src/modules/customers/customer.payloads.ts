@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { UserError } from '../../common/errors';
-import { CustomerMergeType, CustomerType, ErasedRecordsType } from './customer.type';
+import { ConsentType, CustomerMergeType, CustomerType, ErasedRecordsType, IdentityType_ } from './customer.type';
 
 const USER_ERRORS = 'Expected failures (codes NOT_FOUND, INVALID_VALUE, CONFLICT, CUSTOMER_ERASED, ...); empty on success.';
 
@@ -20,6 +20,9 @@ export class IdentifyCustomerPayload {
 export class AddIdentityPayload {
   @Field(() => CustomerType, { nullable: true, description: 'The customer with the identity attached; null on error.' })
   customer?: CustomerType | null;
+
+  @Field(() => IdentityType_, { nullable: true, description: 'The identity as stored (normalised); null on error.' })
+  identity?: IdentityType_ | null;
 
   @Field(() => [UserError], { description: USER_ERRORS })
   userErrors!: UserError[];
@@ -53,6 +56,9 @@ export class UndoMergePayload {
 export class RecordConsentPayload {
   @Field(() => CustomerType, { nullable: true, description: 'The customer with its current consents; null on error.' })
   customer?: CustomerType | null;
+
+  @Field(() => ConsentType, { nullable: true, description: 'The consent just recorded: now the current state for its purpose and channel.' })
+  consent?: ConsentType | null;
 
   @Field(() => [UserError], { description: USER_ERRORS })
   userErrors!: UserError[];

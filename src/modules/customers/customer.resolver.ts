@@ -75,7 +75,7 @@ export class CustomerResolver {
   @Allow(Roles.WRITE_AGENT)
   @Mutation(() => AddIdentityPayload, { description: 'Attaches an identity; CONFLICT when another customer owns it.' })
   addIdentity(@Ctx() ctx: Context, @Arg('input', () => AddIdentityInput, { description: 'What to do; see the input type.' }) input: AddIdentityInput) {
-    return mutationPayload(async () => ({ customer: await addIdentity(ctx, input) }), { customer: null });
+    return mutationPayload(() => addIdentity(ctx, input), { customer: null, identity: null });
   }
 
   @Allow(Roles.WRITE_AGENT)
@@ -93,7 +93,7 @@ export class CustomerResolver {
   @Allow(Roles.WRITE_AGENT)
   @Mutation(() => RecordConsentPayload, { description: 'Appends to the consent history.' })
   recordConsent(@Ctx() ctx: Context, @Arg('input', () => RecordConsentInput, { description: 'What to do; see the input type.' }) input: RecordConsentInput) {
-    return mutationPayload(async () => ({ customer: await recordConsent(ctx, input) }), { customer: null });
+    return mutationPayload(() => recordConsent(ctx, input), { customer: null, consent: null });
   }
 
   @Allow(Roles.ADMIN)

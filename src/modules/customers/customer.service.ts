@@ -11,7 +11,7 @@ import { appendEvents } from '../events/event-log';
 import { CustomerErrorCode } from './customer.errors';
 import { CUSTOMER_COLUMNS, CustomerByIdLoader, MERGE_COLUMNS } from './customer.loaders';
 import { CustomerStatus } from './customer.enums';
-import type { CustomerMergeType, CustomerRow } from './customer.type';
+import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_ } from './customer.type';
 import type { CustomerProfileInput, CustomerRefInput, IdentityInput } from './customer.inputs';
 import { identityKey, normalizeIdentity, type NormalizedIdentity } from './identity.normalize';
 
@@ -262,7 +262,10 @@ export async function resolveCustomerRef(
 }
 
 /** `addIdentity`: attaches one identity; CONFLICT when another customer owns it. */
-export async function addIdentity(ctx: Context, input: { customerId: string; identity: IdentityInput; channel?: Channel | null }): Promise<CustomerRow> {
+export async function addIdentity(
+  ctx: Context,
+  input: { customerId: string; identity: IdentityInput; channel?: Channel | null },
+): Promise<{ customer: CustomerRow; identity: IdentityType_ }> {
   const identity = normalizeIdentity(input.identity, ctx.config.defaultRegion, ['input', 'identity']);
   return inTransaction(ctx.em, async (em) => {
     // Identity locks before the customer row, in the same order as identification: never a deadlock.
@@ -278,7 +281,14 @@ export async function addIdentity(ctx: Context, input: { customerId: string; ide
       await appendEvents(em, [{ type: 'customer.updated', customerId: customer.id, payload: { customerId: customer.id, identitiesAdded: [identity.type] } }]);
       await runCustomerIdentifiedHooks(em, customer.id, [identity]);
     }
-    return customer;
+    const [stored] = await query<IdentityType_>(
+      em,
+      `select id, customer_id as "customerId", type, nullif(system, '') as system, value, verified,
+              first_seen_channel as "firstSeenChannel", added_at as "addedAt"
+         from identity where type = ? and system = ? and value = ?`,
+      [identity.type, identity.system, identity.value],
+    );
+    return { customer, identity: stored };
   });
 }
 
@@ -348,17 +358,18 @@ export async function listCustomers(ctx: Context, args: { first?: number; after?
 export async function recordConsent(
   ctx: Context,
   input: { customerId: string; purpose: string; channel: Channel; granted: boolean; source?: Channel | null },
-): Promise<CustomerRow> {
+): Promise<{ customer: CustomerRow; consent: ConsentType }> {
   return inTransaction(ctx.em, async (em) => {
     const customer = await lockActiveCustomer(ctx, em, input.customerId, ['input', 'customerId']);
     // The latest record is the current state, so recorded_at must grow strictly per purpose x channel:
     // two changes within one millisecond (timestamps keep ms) would otherwise tie. Writers of one
     // customer are serialised by the row lock above, so reading the last time here is safe.
-    await query(
+    const [consent] = await query<ConsentType>(
       em,
       `insert into consent (id, customer_id, purpose, channel, granted, source, recorded_by, recorded_at)
        select ?, ?, ?, ?, ?, ?, ?, greatest(now(), max(recorded_at) + interval '1 millisecond')
-         from consent where customer_id = ? and purpose = ? and channel = ?`,
+         from consent where customer_id = ? and purpose = ? and channel = ?
+       returning customer_id as "customerId", purpose, channel, granted, source, recorded_at as "updatedAt"`,
       [
         newId('Consent'), customer.id, input.purpose, input.channel, input.granted, input.source ?? null, writer(ctx),
         customer.id, input.purpose, input.channel,
@@ -369,7 +380,7 @@ export async function recordConsent(
       customerId: customer.id,
       payload: { customerId: customer.id, purpose: input.purpose, channel: input.channel, granted: input.granted, source: input.source ?? null },
     }]);
-    return customer;
+    return { customer, consent };
   });
 }
 
