@@ -29,8 +29,9 @@ export class OrderFields {
   }
 
   @FieldResolver(() => [OrderLineType], { description: 'Lines in the order they were given.' })
-  lines(@Root() order: OrderRow, @Ctx() ctx: Context): Promise<OrderLineRow[]> {
-    return ctx.loaders.get(OrderLinesByOrderLoader).load(order.id);
+  async lines(@Root() order: OrderRow, @Ctx() ctx: Context): Promise<OrderLineRow[]> {
+    const lines = await ctx.loaders.get(OrderLinesByOrderLoader).load(order.id);
+    return lines.map((line) => ({ ...line, currency: order.currency }));
   }
 
   @FieldResolver(() => Money, { description: 'Sum of the line totals.' })

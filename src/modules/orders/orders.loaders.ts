@@ -18,15 +18,19 @@ export function OrderByIdLoader(ctx: Context) {
   }, 5_000);
 }
 
-/** Lines of many orders in one statement (a page of 100 customers x 100 orders stays one batch). */
+/**
+ * Lines of many orders in one statement (a page of 100 customers x 100 orders stays one batch). The
+ * currency is the parent order's, which the caller already holds: no join back to "order" (on a page of
+ * 1,000 orders that join was half the statement's time).
+ */
 export function OrderLinesByOrderLoader(ctx: Context) {
-  return makeLoader<string, OrderLineRow[]>(async (orderIds) => {
-    const rows = await query<OrderLineRow>(
+  return makeLoader<string, Omit<OrderLineRow, 'currency'>[]>(async (orderIds) => {
+    const rows = await query<Omit<OrderLineRow, 'currency'>>(
       ctx.em,
       `select l.id, l.order_id as "orderId", l.line_no as "lineNo", l.product_id as "productId", l.sku, l.quantity,
               l.unit_price_cents as "unitPriceCents", l.discount_cents as "discountCents", l.total_cents as "totalCents",
-              l.offer_id as "offerId", o.currency
-         from order_line l join "order" o on o.id = l.order_id
+              l.offer_id as "offerId"
+         from order_line l
         where l.order_id in (${placeholders(orderIds.length)}) order by l.order_id, l.line_no`,
       [...orderIds],
     );
