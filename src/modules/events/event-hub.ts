@@ -202,9 +202,15 @@ export class PgEventHub implements EventHub, LogSource {
       const newHead = full ? positionOf(result.rows.at(-1)!) : maxPosition(from, { xid: result.horizon, id: 0n });
       this.current = newHead;
       for (const subscription of this.subscriptions) {
-        // Synchronous with moving the head: live subscriptions were exactly at `from`.
-        if (subscription.live) subscription.push(result.rows, newHead);
-        else subscription.notify();
+        // Synchronous with moving the head: live subscriptions were exactly at `from`. Rows were read
+        // only when someone was live as the read began (limit > 0): a subscription that reached the head
+        // during a read that fetched no rows must read (from, newHead] itself, or it would skip them.
+        if (subscription.live && limit > 0) {
+          subscription.push(result.rows, newHead);
+        } else {
+          subscription.live = false;
+          subscription.notify();
+        }
       }
       if (full) continue;
       this.scheduleRepoll(result.pending);
