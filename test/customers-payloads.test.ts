@@ -41,3 +41,20 @@ describe('mutation payloads carry what they changed', () => {
     expect(failed.addIdentity).toEqual({ identity: null, userErrors: [{ code: 'NOT_FOUND' }] });
   });
 });
+
+describe('NUL characters (PostgreSQL text cannot hold them)', () => {
+  it('are an INVALID_VALUE at the field in names, identities and merge reasons, and a BAD_USER_INPUT in search', async () => {
+    const profile = await env.ok(IdentifyCustomerDocument, {
+      input: { identities: [{ type: 'EMAIL', value: `${unique()}@nul.example` }], profile: { firstName: 'A\u0000na' } },
+    });
+    expect(profile.identifyCustomer.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_VALUE', field: ['input', 'profile', 'firstName'] })]);
+    const identity = await env.ok(IdentifyCustomerDocument, { input: { identities: [{ type: 'LOYALTY_CARD', value: 'PL-\u00001' }] } });
+    expect(identity.identifyCustomer.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_VALUE', field: ['input', 'identities', '0', 'value'] })]);
+    const [a, b] = [await newCustomer(), await newCustomer()];
+    const merge = await env.ok(`mutation($input: MergeCustomersInput!) { mergeCustomers(input: $input) { merge { id } userErrors { code field } } }`,
+      { input: { survivorId: a, mergedId: b, reason: 'same\u0000person' } }) as { mergeCustomers: { merge: unknown; userErrors: unknown[] } };
+    expect(merge.mergeCustomers).toEqual({ merge: null, userErrors: [{ code: 'INVALID_VALUE', field: ['input', 'reason'] }] });
+    const search = await env.gql(`query($s: String) { customers(search: $s) { totalCount } }`, { s: 'ko\u0000wal' });
+    expect(search.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+});

@@ -10,7 +10,7 @@ import { appendEvents } from '../events/event-log';
 import { LOCATION_COLUMNS, LocationByIdLoader, PRODUCT_COLUMNS, ProductByIdLoader, ProductBySkuLoader } from './catalog.loaders';
 import type { LocationRow, ProductRow } from './catalog.type';
 import type { UpsertLocationInput, UpsertProductInput } from './catalog.inputs';
-import { isStorableText, rejectNul } from './input-text';
+import { isStorableText, rejectNul } from '../../common/text';
 
 const MAX_SKU = 100;
 const MAX_CODE = 64;

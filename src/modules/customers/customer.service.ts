@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../context/context';
 import { assertReadableByWriter } from '../../common/auth';
+import { isStorableText, rejectNul } from '../../common/text';
 import { Channel } from '../../common/channel';
 import { customerDataOwners, runCustomerIdentifiedHooks } from '../../common/customer-data';
-import { CommonErrorCode, DomainError } from '../../common/errors';
+import { CommonErrorCode, DomainError, badUserInput } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { inTransaction, placeholders, query, queryOne } from '../../database/sql';
@@ -43,6 +44,7 @@ function cleanProfile(
   field: string[] = ['input', 'profile'],
 ): Partial<Record<'firstName' | 'lastName' | 'locale' | 'city', string>> {
   const out: Partial<Record<'firstName' | 'lastName' | 'locale' | 'city', string>> = {};
+  rejectNul(profile, field);
   for (const key of ['firstName', 'lastName', 'locale', 'city'] as const) {
     const value = profile?.[key]?.trim();
     if (!value) continue;
@@ -336,6 +338,7 @@ export async function listCustomers(ctx: Context, args: { first?: number; after?
   const size = pageSize(args.first);
   const after = args.after ? decodeCursor(args.after, 1, ['string']) : undefined;
   const fragment = args.search ? searchFragment(args.search) : '';
+  if (!isStorableText(fragment)) throw badUserInput('search must not contain NUL characters', 'search');
   const filter = fragment ? `c.search_text like ? escape '\\'` : 'true';
   const filterParams = fragment ? [`%${escapeLike(fragment)}%`] : [];
   const keyset = keysetWhere(['c.id'], 'desc', after);
@@ -407,6 +410,7 @@ async function moveOwnedRows(em: EntityManager, mergeId: string, fromId: string,
  * records exactly what moved, so that `undoMerge` can put it back.
  */
 export async function mergeCustomers(ctx: Context, input: { survivorId: string; mergedId: string; reason?: string | null }): Promise<{ customer: CustomerRow; merge: CustomerMergeType }> {
+  rejectNul(input.reason, ['input', 'reason']);
   return inTransaction(ctx.em, async (em) => {
     if (input.survivorId === input.mergedId) {
       throw new DomainError(CustomerErrorCode.SAME_CUSTOMER, 'A customer cannot be merged into itself.', ['input', 'mergedId']);

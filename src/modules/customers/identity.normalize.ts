@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { DomainError, CommonErrorCode } from '../../common/errors';
+import { rejectNul } from '../../common/text';
 import { IdentityType } from './customer.enums';
 
 export interface NormalizedIdentity {
@@ -20,6 +21,7 @@ export function normalizeIdentity(
   defaultRegion: string,
   field: string[],
 ): NormalizedIdentity {
+  rejectNul(input, field);
   const raw = input.value.trim();
   const system = (input.system ?? '').trim().toLowerCase();
   if (raw === '') throw new DomainError(CommonErrorCode.INVALID_VALUE, 'An identity value must not be empty.', [...field, 'value']);

@@ -6,6 +6,7 @@ import { CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
+import { rejectNul } from '../../common/text';
 import { inTransaction, query, queryOne } from '../../database/sql';
 import type { CustomerRefInput } from '../customers/customer.inputs';
 import { resolveCustomerRef } from '../customers/customer.service';
@@ -44,13 +45,8 @@ function writer(ctx: Context): string {
   return ctx.principal?.name ?? 'system';
 }
 
-/** PostgreSQL text cannot hold NUL: refuse it as a bad value rather than fail in the database. */
-function assertNoNul(value: string, field: string): void {
-  if (value.includes('\u0000')) throw new DomainError(CommonErrorCode.INVALID_VALUE, `${field} must not contain NUL characters.`, ['input', field]);
-}
-
 function requiredKey(value: string, field: string): string {
-  assertNoNul(value, field);
+  rejectNul(value, ['input', field]);
   const trimmed = value.trim();
   if (trimmed === '') throw new DomainError(CommonErrorCode.INVALID_VALUE, `${field} must not be empty.`, ['input', field]);
   if (trimmed.length > MAX_KEY) throw new DomainError(CommonErrorCode.INVALID_VALUE, `${field} has at most ${MAX_KEY} characters.`, ['input', field]);
@@ -59,7 +55,7 @@ function requiredKey(value: string, field: string): string {
 
 function optionalText(value: string | null | undefined, max: number, field: string): string | null {
   if (value === null || value === undefined) return null;
-  assertNoNul(value, field);
+  rejectNul(value, ['input', field]);
   if (value.length > max) throw new DomainError(CommonErrorCode.INVALID_VALUE, `${field} has at most ${max} characters.`, ['input', field]);
   const trimmed = value.trim();
   return trimmed === '' ? null : trimmed;
@@ -349,8 +345,8 @@ export async function resolveConversation(ctx: Context, input: { conversationId:
 
 /** `upsertAgent`: by e-mail (case-insensitive); the name is updated when the agent exists. */
 export async function upsertAgent(ctx: Context, input: { email: string; name: string }): Promise<{ agent: AgentRow; created: boolean }> {
-  assertNoNul(input.email, 'email');
-  assertNoNul(input.name, 'name');
+  rejectNul(input.email, ['input', 'email']);
+  rejectNul(input.name, ['input', 'name']);
   const email = input.email.trim().toLowerCase();
   if (!EMAIL.test(email) || email.length > 320) throw new DomainError(CommonErrorCode.INVALID_VALUE, `"${input.email}" is not an e-mail address.`, ['input', 'email']);
   const name = input.name.trim();

@@ -7,7 +7,7 @@ import { inTransaction, query, queryOne } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { getProductBySku, productsBySku, requireLocation } from '../catalog/catalog.service';
-import { rejectNul } from '../catalog/input-text';
+import { rejectNul } from '../../common/text';
 import { InventoryErrorCode } from './inventory.errors';
 import { LOCATION_ORDER, STOCK_LEVEL_COLUMNS, StockLevelsByProductLoader } from './inventory.loaders';
 import { toAvailability, type AvailabilityRow, type StockLevelRow } from './inventory.type';

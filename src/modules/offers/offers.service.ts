@@ -8,7 +8,7 @@ import { inTransaction, placeholders, query, queryOne } from '../../database/sql
 import { appendEvents } from '../events/event-log';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { productsBySku } from '../catalog/catalog.service';
-import { rejectNul } from '../catalog/input-text';
+import { rejectNul } from '../../common/text';
 import { resolveSurvivorId } from '../customers/customer.service';
 import { customerFigures } from './customer-figures';
 import { decideOffer, type OfferRow } from './offer-decision';

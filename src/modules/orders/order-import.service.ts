@@ -9,7 +9,7 @@ import { appendEvents } from '../events/event-log';
 import { LocationType } from '../catalog/catalog.enums';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { productsBySku } from '../catalog/catalog.service';
-import { rejectNul } from '../catalog/input-text';
+import { rejectNul } from '../../common/text';
 import type { LocationRow } from '../catalog/catalog.type';
 import { resolveCustomerRef } from '../customers/customer.service';
 import type { GuestIdentity } from './order.entity';

@@ -10,7 +10,7 @@ import { appendEvents } from '../events/event-log';
 import { LocationType } from '../catalog/catalog.enums';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { productsBySku, requireLocation } from '../catalog/catalog.service';
-import { rejectNul } from '../catalog/input-text';
+import { rejectNul } from '../../common/text';
 import type { LocationRow, ProductRow } from '../catalog/catalog.type';
 import { resolveCustomerRef, resolveSurvivorId } from '../customers/customer.service';
 import type { CustomerRefInput, IdentityInput } from '../customers/customer.inputs';

@@ -1,7 +1,7 @@
-import { CommonErrorCode, DomainError } from '../../common/errors';
+import { CommonErrorCode, DomainError } from './errors';
 
 /**
- * PostgreSQL text (and jsonb) cannot hold NUL characters. Commerce inputs are checked once, deeply, at
+ * PostgreSQL text (and jsonb) cannot hold NUL characters. Service inputs are checked once, deeply, at
  * the start of each service call, so a NUL anywhere is an INVALID_VALUE at its field instead of a
  * database error.
  */
