@@ -36,3 +36,8 @@ export function createContext(app: AppState, principal: Principal | undefined, r
   ctx.loaders = new LoaderRegistry(ctx);
   return ctx;
 }
+
+/** Who writes: the API key name or JWT subject, stored as `created_by` (INGEST reads back its own). */
+export function writerOf(ctx: Context): string {
+  return ctx.principal?.name ?? 'system';
+}

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Context } from '../../context/context';
+import { type Context, writerOf } from '../../context/context';
 import { forbidden, Roles, type Role } from '../../common/auth';
 import { badUserInput, CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
@@ -16,9 +16,6 @@ const MAX_SKU = 100;
 const MAX_CODE = 64;
 const MAX_NAME = 200;
 
-function writer(ctx: Context): string {
-  return ctx.principal?.name ?? 'system';
-}
 
 function requiredText(value: string, max: number, field: string[], what: string): string {
   const trimmed = value.trim();
@@ -52,7 +49,7 @@ export async function upsertProduct(ctx: Context, input: UpsertProductInput): Pr
        on conflict (sku) do update set name = excluded.name, category = excluded.category, price_cents = excluded.price_cents,
               currency = excluded.currency, active = coalesce(?::boolean, p.active), search_text = excluded.search_text, updated_at = now()
        returning ${PRODUCT_COLUMNS}, (xmax = 0) as created`,
-      [newId('Product'), sku, name, category, price.cents, price.currency, input.active ?? null, sku, name, writer(ctx), input.active ?? null],
+      [newId('Product'), sku, name, category, price.cents, price.currency, input.active ?? null, sku, name, writerOf(ctx), input.active ?? null],
     );
     const { created, ...product } = row!;
     await appendEvents(em, [{

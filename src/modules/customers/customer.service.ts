@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Context } from '../../context/context';
+import { type Context, writerOf } from '../../context/context';
 import { assertReadableByWriter } from '../../common/auth';
 import { isStorableText, rejectNul } from '../../common/text';
 import { Channel } from '../../common/channel';
@@ -24,9 +24,6 @@ export interface IdentifyResult {
   created: boolean;
 }
 
-function writer(ctx: Context): string {
-  return ctx.principal?.name ?? 'system';
-}
 
 function normalizeAll(ctx: Context, identities: IdentityInput[], field: string[]): NormalizedIdentity[] {
   if (identities.length === 0) throw new DomainError(CommonErrorCode.INVALID_VALUE, 'At least one identity is required.', field);
@@ -186,7 +183,7 @@ async function identifyIn(
       em,
       `insert into customer (id, first_name, last_name, locale, city, status, created_by, created_at, updated_at)
        values (?, ?, ?, ?, ?, 'ACTIVE', ?, now(), now())`,
-      [id, profile.firstName ?? null, profile.lastName ?? null, profile.locale ?? null, profile.city ?? null, writer(ctx)],
+      [id, profile.firstName ?? null, profile.lastName ?? null, profile.locale ?? null, profile.city ?? null, writerOf(ctx)],
     );
     await insertIdentities(em, id, identities, channel);
     await refreshSearchText(em, [id]);
@@ -374,7 +371,7 @@ export async function recordConsent(
          from consent where customer_id = ? and purpose = ? and channel = ?
        returning customer_id as "customerId", purpose, channel, granted, source, recorded_at as "updatedAt"`,
       [
-        newId('Consent'), customer.id, input.purpose, input.channel, input.granted, input.source ?? null, writer(ctx),
+        newId('Consent'), customer.id, input.purpose, input.channel, input.granted, input.source ?? null, writerOf(ctx),
         customer.id, input.purpose, input.channel,
       ],
     );
@@ -438,7 +435,7 @@ export async function mergeCustomers(ctx: Context, input: { survivorId: string; 
     await query(
       em,
       `insert into customer_merge (id, survivor_id, merged_id, reason, merged_by, merged_at) values (?, ?, ?, ?, ?, now())`,
-      [mergeId, survivor.id, merged.id, input.reason?.trim() || null, writer(ctx)],
+      [mergeId, survivor.id, merged.id, input.reason?.trim() || null, writerOf(ctx)],
     );
     const moved = await moveOwnedRows(em, mergeId, merged.id, survivor.id);
     await query(em, `update customer set merged_into_id = ?, updated_at = now() where id = ?`, [survivor.id, merged.id]);

@@ -5,8 +5,8 @@ import type { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
-import type { Context } from '../../context/context';
-import { rejectNul } from '../../common/text';
+import { type Context, writerOf } from '../../context/context';
+import { idempotencyKey, rejectNul } from '../../common/text';
 import { inTransaction, query, queryOne } from '../../database/sql';
 import type { CustomerRefInput } from '../customers/customer.inputs';
 import { resolveCustomerRef } from '../customers/customer.service';
@@ -20,7 +20,6 @@ import type { AgentRow, ConversationRow, HandoverRow, InteractionRow } from './i
 
 /** An inbound contact this soon after a resolution reopens the conversation (and counts against first-contact resolution). */
 export const REOPEN_WINDOW_DAYS = 7;
-const MAX_KEY = 200;
 const MAX_SUBJECT = 1_000;
 const MAX_BODY = 100_000;
 const MAX_NOTE = 4_000;
@@ -41,17 +40,6 @@ export interface RecordInteractionArgs {
   occurredAt?: Date | null;
 }
 
-function writer(ctx: Context): string {
-  return ctx.principal?.name ?? 'system';
-}
-
-function requiredKey(value: string, field: string): string {
-  rejectNul(value, ['input', field]);
-  const trimmed = value.trim();
-  if (trimmed === '') throw new DomainError(CommonErrorCode.INVALID_VALUE, `${field} must not be empty.`, ['input', field]);
-  if (trimmed.length > MAX_KEY) throw new DomainError(CommonErrorCode.INVALID_VALUE, `${field} has at most ${MAX_KEY} characters.`, ['input', field]);
-  return trimmed;
-}
 
 function optionalText(value: string | null | undefined, max: number, field: string): string | null {
   if (value === null || value === undefined) return null;
@@ -152,7 +140,7 @@ async function thread(
     `insert into conversation as t (id, customer_id, status, channels, opened_at, last_activity_at, reopen_count, created_by, created_at, updated_at)
      values (?, ?, ?, '{}', ?::timestamptz, ?::timestamptz, 0, ?, now(), now())
      returning ${CONVERSATION_COLUMNS}`,
-    [id, customerId, inbound ? ConversationStatus.OPEN : ConversationStatus.PENDING, occurredAt, occurredAt, writer(ctx)],
+    [id, customerId, inbound ? ConversationStatus.OPEN : ConversationStatus.PENDING, occurredAt, occurredAt, writerOf(ctx)],
   );
   return { conversation: opened!, change: 'opened' };
 }
@@ -216,8 +204,7 @@ function conversationEvent(conversation: ConversationRow, change: string, extra:
  * changed status) in the same transaction.
  */
 export async function recordInteraction(ctx: Context, input: RecordInteractionArgs): Promise<{ interaction: InteractionRow; created: boolean }> {
-  const source = requiredKey(input.source, 'source');
-  const externalId = requiredKey(input.externalId, 'externalId');
+  const { source, externalId } = idempotencyKey(input);
   const subject = optionalText(input.subject, MAX_SUBJECT, 'subject');
   const body = optionalText(input.body, MAX_BODY, 'body');
   if (input.conversationId && input.newConversation) {
@@ -263,7 +250,7 @@ export async function recordInteraction(ctx: Context, input: RecordInteractionAr
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?, now())
        returning ${INTERACTION_COLUMNS}`,
       [newId('Interaction'), source, externalId, input.channel, input.direction, customer.id, conversation.id, agent?.id ?? null, subject, body,
-        occurredAt, hash, writer(ctx)],
+        occurredAt, hash, writerOf(ctx)],
     );
     const updated = await updateConversationAfter(em, conversation.id, interaction!);
     const events: NewEvent[] = [];
@@ -309,7 +296,7 @@ export async function assignConversation(
       em,
       `insert into handover as t (id, conversation_id, customer_id, from_agent_id, to_agent_id, note, at, created_by)
        values (?, ?, ?, ?, ?, ?, now(), ?) returning ${HANDOVER_COLUMNS}`,
-      [newId('Handover'), conversation.id, conversation.customerId, conversation.assigneeId, agent.id, note, writer(ctx)],
+      [newId('Handover'), conversation.id, conversation.customerId, conversation.assigneeId, agent.id, note, writerOf(ctx)],
     );
     const updated = await queryOne<ConversationRow>(
       em,

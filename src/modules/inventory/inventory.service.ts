@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Context } from '../../context/context';
+import { type Context, writerOf } from '../../context/context';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { newId } from '../../common/ids';
 import { inTransaction, query, queryOne } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { getProductBySku, productsBySku, requireLocation } from '../catalog/catalog.service';
-import { rejectNul } from '../../common/text';
+import { idempotencyKey, rejectNul } from '../../common/text';
 import { InventoryErrorCode } from './inventory.errors';
 import { LOCATION_ORDER, STOCK_LEVEL_COLUMNS, StockLevelsByProductLoader } from './inventory.loaders';
 import { toAvailability, type AvailabilityRow, type StockLevelRow } from './inventory.type';
@@ -41,9 +41,6 @@ export interface StockChangeMeta {
   requestHash?: string | null;
 }
 
-function writer(ctx: Context): string {
-  return ctx.principal?.name ?? 'system';
-}
 
 /** Same (product, location) twice in one call becomes one change, so each row is updated once. */
 function combine(changes: StockChange[]): StockChange[] {
@@ -153,13 +150,6 @@ async function levelsOfProduct(em: EntityManager, productId: string): Promise<St
   );
 }
 
-function requiredKey(value: string, field: string[], what: string): string {
-  const trimmed = value.trim();
-  if (trimmed === '') throw new DomainError(CommonErrorCode.INVALID_VALUE, `${what} must not be empty.`, field);
-  if (trimmed.length > MAX_KEY) throw new DomainError(CommonErrorCode.INVALID_VALUE, `${what} has at most ${MAX_KEY} characters.`, field);
-  return trimmed;
-}
-
 /**
  * `adjustStock`: receipts, counts and shrinkage, idempotent on (source, externalId): a replay of the
  * same movement changes nothing and answers `created: false`; different content under the same key is
@@ -170,8 +160,7 @@ export async function adjustStock(
   input: AdjustStockInput,
 ): Promise<{ stockLevel: StockLevelRow; availability: AvailabilityRow; created: boolean }> {
   rejectNul(input, ['input']);
-  const source = requiredKey(input.source, ['input', 'source'], 'source');
-  const externalId = requiredKey(input.externalId, ['input', 'externalId'], 'externalId');
+  const { source, externalId } = idempotencyKey(input);
   const sku = input.sku.trim();
   if (!Number.isInteger(input.delta) || input.delta === 0 || Math.abs(input.delta) > MAX_DELTA) {
     throw new DomainError(CommonErrorCode.INVALID_VALUE, `delta must be a non-zero integer between -${MAX_DELTA} and ${MAX_DELTA}.`, ['input', 'delta']);
@@ -207,7 +196,7 @@ export async function adjustStock(
     const [stockLevel] = await applyStockChanges(
       em,
       [{ productId: product.id, sku: product.sku, locationId: location.id, deltaOnHand: input.delta, deltaReserved: 0, field: ['input', 'delta'] }],
-      { kind: 'ADJUSTMENT', reason, source, externalId, requestHash, createdBy: writer(ctx) },
+      { kind: 'ADJUSTMENT', reason, source, externalId, requestHash, createdBy: writerOf(ctx) },
     );
     const levels = await levelsOfProduct(em, product.id);
     return { stockLevel, availability: toAvailability(product.sku, product.id, levels), created: true };

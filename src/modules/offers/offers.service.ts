@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Channel } from '../../common/channel';
-import type { Context } from '../../context/context';
+import { type Context, writerOf } from '../../context/context';
 import { CommonErrorCode, DomainError, badUserInput } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { parseMoney } from '../../common/money';
@@ -24,9 +24,6 @@ const MAX_CODE = 64;
 const MAX_TITLE = 200;
 const MAX_SKUS = 1_000;
 
-function writer(ctx: Context): string {
-  return ctx.principal?.name ?? 'system';
-}
 
 /** A PostgreSQL text[] literal: bound as one parameter and cast with ::text[]. */
 function textArray(values: string[]): string {
@@ -175,7 +172,7 @@ export async function respondToOffer(ctx: Context, input: RespondToOfferInput): 
     await query(
       em,
       `insert into offer_response (id, offer_id, customer_id, channel, response, responded_by, responded_at) values (?, ?, ?, ?, ?, ?, now())`,
-      [newId('OfferResponse'), offerRow.id, customer.id, input.channel, input.response, writer(ctx)],
+      [newId('OfferResponse'), offerRow.id, customer.id, input.channel, input.response, writerOf(ctx)],
     );
     await appendEvents(em, [{
       type: 'offer.responded',

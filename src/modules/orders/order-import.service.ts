@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Context } from '../../context/context';
+import { type Context, writerOf } from '../../context/context';
 import { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
@@ -9,7 +9,7 @@ import { appendEvents } from '../events/event-log';
 import { LocationType } from '../catalog/catalog.enums';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { productsBySku } from '../catalog/catalog.service';
-import { rejectNul } from '../../common/text';
+import { idempotencyKey, rejectNul } from '../../common/text';
 import type { LocationRow } from '../catalog/catalog.type';
 import { resolveCustomerRef } from '../customers/customer.service';
 import type { GuestIdentity } from './order.entity';
@@ -17,7 +17,7 @@ import { ImportOutcome, OrderStatus } from './orders.enums';
 import { ORDER_COLUMNS } from './orders.loaders';
 import {
   checkLineCount, checkPlacedAt, checkQuantity, customerRefKey, hashOf, insertLines, normalizeGuestIdentities, orderEventPayload,
-  orderKeyLock, requiredKey, writer, type NewLine,
+  orderKeyLock, type NewLine,
 } from './orders.service';
 import type { ImportOrderResultType, OrderRow } from './orders.type';
 import type { ImportOrderInput, ImportOrdersInput } from './orders.inputs';
@@ -58,8 +58,7 @@ function describe(error: DomainError): string {
 function prepare(ctx: Context, input: ImportOrderInput, index: number): PreparedOrder {
   const base = ['input', 'orders', String(index)];
   rejectNul(input, base);
-  const source = requiredKey(input.source, [...base, 'source'], 'source');
-  const externalId = requiredKey(input.externalId, [...base, 'externalId'], 'externalId');
+  const { source, externalId } = idempotencyKey(input, base);
   checkLineCount(input.lines.length, [...base, 'lines']);
   checkPlacedAt(input.placedAt, [...base, 'placedAt']);
   const lines = input.lines.map((line, lineIndex) => {
@@ -222,7 +221,7 @@ export async function importOrders(ctx: Context, input: ImportOrdersInput): Prom
     }
 
     if (newOrders.length === 0) return;
-    const createdBy = writer(ctx);
+    const createdBy = writerOf(ctx);
     const orderRows: OrderRow[] = [];
     const lines: NewLine[] = [];
     for (const { order, id, customerId, location } of newOrders) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Context } from '../../context/context';
+import { type Context, writerOf } from '../../context/context';
 import { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
@@ -10,7 +10,7 @@ import { appendEvents } from '../events/event-log';
 import { LocationType } from '../catalog/catalog.enums';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { productsBySku, requireLocation } from '../catalog/catalog.service';
-import { rejectNul } from '../../common/text';
+import { idempotencyKey, rejectNul } from '../../common/text';
 import type { LocationRow, ProductRow } from '../catalog/catalog.type';
 import { resolveCustomerRef, resolveSurvivorId } from '../customers/customer.service';
 import type { CustomerRefInput, IdentityInput } from '../customers/customer.inputs';
@@ -30,21 +30,10 @@ import type { PlaceOrderInput, UpdateOrderStatusInput } from './orders.inputs';
 
 export const MAX_LINES = 100;
 export const MAX_QUANTITY = 999;
-const MAX_KEY = 200;
 const MAX_GUEST_IDENTITIES = 20;
 /** Clocks of tills and shops drift: a placedAt up to this far ahead is still "now". */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
-export function writer(ctx: Context): string {
-  return ctx.principal?.name ?? 'system';
-}
-
-export function requiredKey(value: string, field: string[], what: string): string {
-  const trimmed = value.trim();
-  if (trimmed === '') throw new DomainError(CommonErrorCode.INVALID_VALUE, `${what} must not be empty.`, field);
-  if (trimmed.length > MAX_KEY) throw new DomainError(CommonErrorCode.INVALID_VALUE, `${what} has at most ${MAX_KEY} characters.`, field);
-  return trimmed;
-}
 
 export function checkQuantity(quantity: number, field: string[]): void {
   if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
@@ -177,8 +166,7 @@ async function reserveAtFirst(em: EntityManager, candidates: LocationRow[], chan
  */
 export async function placeOrder(ctx: Context, input: PlaceOrderInput): Promise<{ order: OrderRow; created: boolean }> {
   rejectNul(input, ['input']);
-  const source = requiredKey(input.source, ['input', 'source'], 'source');
-  const externalId = requiredKey(input.externalId, ['input', 'externalId'], 'externalId');
+  const { source, externalId } = idempotencyKey(input);
   checkLineCount(input.lines.length, ['input', 'lines']);
   const lines = input.lines.map((line, index) => {
     const sku = line.sku.trim();
@@ -265,7 +253,7 @@ export async function placeOrder(ctx: Context, input: PlaceOrderInput): Promise<
         productId: line.product.id, sku: line.product.sku, locationId: at.id, deltaOnHand: 0, deltaReserved: line.quantity,
         field: ['input', 'lines', String(line.index)],
       })),
-      { kind: 'RESERVE', orderId, createdBy: writer(ctx) },
+      { kind: 'RESERVE', orderId, createdBy: writerOf(ctx) },
     );
 
     await query(
@@ -275,7 +263,7 @@ export async function placeOrder(ctx: Context, input: PlaceOrderInput): Promise<
        values (?, ?, ?, ?, ?, ?, ?, 'PLACED', coalesce(?::timestamptz, now()), ?, ?, ?, ?, ?::jsonb, true, false, ?, now(), now())`,
       [
         orderId, source, externalId, requestHash, input.channel, location.id, customer?.id ?? null, input.placedAt ?? null, currency,
-        subtotal, discount, subtotal - discount, guestIdentities.length ? JSON.stringify(guestIdentities) : null, writer(ctx),
+        subtotal, discount, subtotal - discount, guestIdentities.length ? JSON.stringify(guestIdentities) : null, writerOf(ctx),
       ],
     );
     await insertLines(em, priced.map((line) => ({ orderId, ...line, productId: line.product.id, sku: line.product.sku, offerId: line.offer?.id ?? null })));
@@ -367,7 +355,7 @@ export async function updateOrderStatus(ctx: Context, input: UpdateOrderStatusIn
           productId: line.productId, sku: line.sku, locationId: order.locationId!, deltaOnHand: delta.onHand * line.quantity,
           deltaReserved: delta.reserved * line.quantity, field: ['input', 'status'],
         })),
-        { kind: delta.kind, orderId: order.id, createdBy: writer(ctx) },
+        { kind: delta.kind, orderId: order.id, createdBy: writerOf(ctx) },
       );
     }
     await query(em, `update "order" set status = ?, updated_at = now() where id = ?`, [input.status, order.id]);
