@@ -1,13 +1,16 @@
 import { registerCustomerData } from '../../common/customer-data';
 import { registerNodeType } from '../../common/node';
+import { registerTimelineSource } from '../../common/timeline';
 import { query } from '../../database/sql';
 import type { OmniModule } from '../module';
 import { ConsentEntity, CustomerEntity, CustomerMergeEntity, CustomerMergeMoveEntity, IdentityEntity } from './customer.entity';
 import { CustomerFields, CustomerMergeFields, DuplicateCandidateFields, IdentityFields } from './customer.fields';
 import { CustomerResolver } from './customer.resolver';
 import { getCustomer } from './customer.service';
+import { CONSENT_TIMELINE, MERGE_TIMELINE } from './customer.timeline';
 
 registerNodeType('Customer', getCustomer);
+registerTimelineSource(CONSENT_TIMELINE, MERGE_TIMELINE);
 
 registerCustomerData(
   {

@@ -6,7 +6,7 @@ import { AgentEntity, ConversationEntity, HandoverEntity, InteractionEntity } fr
 import { ConversationFields, CustomerInteractionFields, HandoverFields, InteractionFields, TimelineEntryFields } from './interaction.fields';
 import { InteractionResolver } from './interaction.resolver';
 import { getAgent, getConversation, getInteraction } from './interaction.service';
-import { CONSENT_TIMELINE, HANDOVER_TIMELINE, INTERACTION_TIMELINE, MERGE_TIMELINE } from './timeline.sources';
+import { HANDOVER_TIMELINE, INTERACTION_TIMELINE } from './timeline.sources';
 
 export { InteractionType, ConversationType, AgentType, HandoverType, type InteractionRow, type ConversationRow } from './interaction.type';
 export { InteractionByIdLoader, ConversationByIdLoader } from './interaction.loaders';
@@ -37,7 +37,7 @@ registerCustomerData(
   },
 );
 
-registerTimelineSource(INTERACTION_TIMELINE, HANDOVER_TIMELINE, CONSENT_TIMELINE, MERGE_TIMELINE);
+registerTimelineSource(INTERACTION_TIMELINE, HANDOVER_TIMELINE);
 
 export const interactionsModule: OmniModule = {
   name: 'interactions',
