@@ -1,5 +1,6 @@
 import { Field, ID, InterfaceType } from 'type-graphql';
 import type { Context } from '../context/context';
+import { forbidden, Roles, type Role } from './auth';
 import { typeOfId, type NodeTypeName } from './ids';
 
 @InterfaceType({
@@ -14,14 +15,20 @@ export abstract class Node {
 /** How `node(id)` fetches one type; each module registers its node types here. */
 export type NodeFetcher = (ctx: Context, id: string) => Promise<object | null>;
 
-const fetchers = new Map<NodeTypeName, NodeFetcher>();
+const fetchers = new Map<NodeTypeName, { fetch: NodeFetcher; roles: readonly Role[] }>();
 
-export function registerNodeType(type: NodeTypeName, fetcher: NodeFetcher): void {
-  fetchers.set(type, fetcher);
+/**
+ * `node(id)` is open to every reading role; a type whose reads are narrower (the catalogue, orders and
+ * offers are READ_INTERNAL) registers its roles, and node(id) answers FORBIDDEN to the others.
+ */
+export function registerNodeType(type: NodeTypeName, fetch: NodeFetcher, roles: readonly Role[] = Roles.READ): void {
+  fetchers.set(type, { fetch, roles });
 }
 
 export async function fetchNode(ctx: Context, id: string): Promise<object | null> {
   const type = typeOfId(id);
-  const fetcher = type && fetchers.get(type);
-  return fetcher ? fetcher(ctx, id) : null;
+  const entry = type && fetchers.get(type);
+  if (!entry) return null;
+  if (!entry.roles.includes(ctx.principal?.role as Role)) throw forbidden();
+  return entry.fetch(ctx, id);
 }

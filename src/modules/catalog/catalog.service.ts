@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
-import { forbidden, Roles, type Role } from '../../common/auth';
 import { badUserInput, CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { parseMoney } from '../../common/money';
@@ -22,14 +21,6 @@ function requiredText(value: string, max: number, field: string[], what: string)
   if (trimmed === '') throw new DomainError(CommonErrorCode.INVALID_VALUE, `${what} must not be empty.`, field);
   if (trimmed.length > max) throw new DomainError(CommonErrorCode.INVALID_VALUE, `${what} has at most ${max} characters.`, field);
   return trimmed;
-}
-
-/**
- * `node(id)` is open to PARTNER, but the catalogue, stock, orders and offers are internal reads:
- * node fetchers of those types call this first.
- */
-export function assertInternalReader(ctx: Context): void {
-  if (!(Roles.READ_INTERNAL as readonly Role[]).includes(ctx.principal?.role as Role)) throw forbidden();
 }
 
 /** `upsertProduct`: one price per product for every channel; the sku is the key. */
@@ -67,7 +58,6 @@ export async function getProductBySku(ctx: Context, sku: string): Promise<Produc
 }
 
 export async function getProductById(ctx: Context, id: string): Promise<ProductRow | null> {
-  assertInternalReader(ctx);
   return isIdOf('Product', id) ? ctx.loaders.get(ProductByIdLoader).load(id) : null;
 }
 
@@ -125,7 +115,6 @@ export async function listLocations(ctx: Context): Promise<LocationRow[]> {
 }
 
 export async function getLocationById(ctx: Context, id: string): Promise<LocationRow | null> {
-  assertInternalReader(ctx);
   return isIdOf('Location', id) ? ctx.loaders.get(LocationByIdLoader).load(id) : null;
 }
 

@@ -2,7 +2,7 @@ import { registerCustomerData } from '../../common/customer-data';
 import { registerNodeType } from '../../common/node';
 import { registerTimelineSource } from '../../common/timeline';
 import { query } from '../../database/sql';
-import { assertInternalReader } from '../catalog/catalog.service';
+import { Roles } from '../../common/auth';
 import type { OmniModule } from '../module';
 import { OfferEntity, OfferResponseEntity } from './offer.entity';
 import { CustomerOffersFields, OfferFields } from './offers.fields';
@@ -10,10 +10,7 @@ import { OffersResolver } from './offers.resolver';
 import { getOfferById } from './offers.service';
 import { OFFER_RESPONSE_TIMELINE, TimelineOfferFields } from './offers.timeline';
 
-registerNodeType('Offer', async (ctx, id) => {
-  assertInternalReader(ctx);
-  return getOfferById(ctx, id);
-});
+registerNodeType('Offer', getOfferById, Roles.READ_INTERNAL);
 
 registerCustomerData({
   name: 'offerResponses',

@@ -2,7 +2,7 @@ import { onCustomerIdentified, registerCustomerData } from '../../common/custome
 import { registerNodeType } from '../../common/node';
 import { registerTimelineSource } from '../../common/timeline';
 import { query } from '../../database/sql';
-import { assertInternalReader } from '../catalog/catalog.service';
+import { Roles } from '../../common/auth';
 import type { OmniModule } from '../module';
 import { OrderEntity, OrderLineEntity } from './order.entity';
 import { CustomerOrdersFields, OrderFields, OrderGuestIdentityFields, OrderLineFields } from './orders.fields';
@@ -14,10 +14,7 @@ import { ORDER_TIMELINE, TimelineOrderFields } from './orders.timeline';
 export { OrderType, type OrderRow } from './orders.type';
 export { OrderByIdLoader } from './orders.loaders';
 
-registerNodeType('Order', async (ctx, id) => {
-  assertInternalReader(ctx);
-  return getOrder(ctx, id);
-});
+registerNodeType('Order', getOrder, Roles.READ_INTERNAL);
 
 registerCustomerData({
   name: 'orders',
