@@ -1,5 +1,6 @@
 import {
-  AnalyticsConversationsPageDocument, AssignConversationDocument, Customer360PageDocument, UpsertAgentDocument, UpsertOfferDocument,
+  AnalyticsConversationsPageDocument, AssignConversationDocument, Customer360PageDocument, CustomerThreeSixtyDocument, UpsertAgentDocument,
+  UpsertOfferDocument,
 } from './generated/graphql';
 import { catalogue, setStatus } from './support/analytics';
 import { customer, order } from './support/commerce';
@@ -74,6 +75,25 @@ describe('statement counts with aggregates', () => {
     });
     expect(large.count).toBe(small.count);
     expect(large.count).toBeLessThanOrEqual(5);
+  });
+
+  it('the customer-360 page (identities, stats, orders with lines and products, interactions, conversations, offers) takes at most 6 statements', async () => {
+    const id = (await env.ok(Customer360PageDocument, { first: 1 })).customers.edges[0].node.id;
+    const { count, statements } = await env.countStatements(async () => {
+      const { customer: page } = await env.ok(CustomerThreeSixtyDocument, { id });
+      expect(page!.id).toBe(id);
+      expect(page!.identities.length).toBeGreaterThan(0);
+      expect(page!.stats.orderCount).toBeGreaterThanOrEqual(1);
+      expect(page!.orders.edges).toHaveLength(2);
+      expect(page!.orders.edges.every((edge) => edge.node.lines.length > 0 && edge.node.lines.every((line) => line.product.sku))).toBe(true);
+      expect(page!.interactions.edges).toHaveLength(2);
+      expect(page!.conversations.edges).toHaveLength(2);
+      expect(page!.offers).toHaveLength(3);
+    });
+    // customer with identities, stats, orders with lines and products, interactions, conversations, offers with responses and consents.
+    // (On failure the statement list names what ran.)
+    expect(count <= 6 ? count : statements.map((sql) => sql.replace(/\s+/g, ' ').slice(0, 160))).toBe(count);
+    expect(count).toBeLessThanOrEqual(6);
   });
 
   it('stats alone: one statement for a page of 50 customers', async () => {

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { Authorized, createMethodMiddlewareDecorator, registerEnumType, type AuthChecker } from 'type-graphql';
+import { Authorized, createMethodMiddlewareDecorator, registerEnumType, type AuthCheckerFn } from 'type-graphql';
 import type { RoleName } from '../config/config';
 import type { Context } from '../context/context';
 
@@ -50,7 +50,7 @@ export function Allow(roles: readonly Role[]): MethodDecorator & PropertyDecorat
   return Authorized(...roles);
 }
 
-export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
+export const authChecker: AuthCheckerFn<Context, Role> = ({ context }, roles) => {
   if (!context.principal) return false;
   return roles.length === 0 || roles.includes(context.principal.role as Role);
 };

@@ -30,6 +30,13 @@ export function parseMoney(input: MoneyInput, field: string[]): { cents: number;
 }
 
 export function formatCents(cents: number | string | bigint): string {
+  const number = typeof cents === 'bigint' ? NaN : Number(cents);
+  if (Number.isSafeInteger(number)) {
+    // The common case (every amount below 90 trillion): integer arithmetic without BigInt.
+    const abs = Math.abs(number);
+    const fraction = abs % 100;
+    return `${number < 0 ? '-' : ''}${(abs - fraction) / 100}.${fraction < 10 ? '0' : ''}${fraction}`;
+  }
   const value = BigInt(cents);
   const negative = value < 0n;
   const abs = negative ? -value : value;

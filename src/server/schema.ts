@@ -5,6 +5,7 @@ import { authChecker } from '../common/auth';
 import { allResolvers } from '../modules';
 import { Money, MoneyInput } from '../common/money';
 import { CustomerRefInput } from '../modules/customers/customer.inputs';
+import { bindFastResolvers } from './fast-resolvers';
 
 let built: GraphQLSchema | undefined;
 
@@ -19,7 +20,8 @@ const logOnlyPubSub: PubSub = {
 
 /** The schema, built once per process from the decorated resolvers of every module. */
 export function buildOmniSchema(): GraphQLSchema {
-  built ??= buildSchemaSync({
+  if (built) return built;
+  built = buildSchemaSync({
     resolvers: allResolvers as [Function, ...Function[]],
     authChecker,
     authMode: 'error',
@@ -32,5 +34,6 @@ export function buildOmniSchema(): GraphQLSchema {
     // every subscription reads the durable event log (modules/events/event-hub.ts).
     pubSub: logOnlyPubSub,
   });
+  bindFastResolvers(built);
   return built;
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { CHANNELS, type Channel } from '../../common/channel';
 import { money } from '../../common/money';
 import { pgTimestamp } from '../../common/scalars';
-import { query } from '../../database/sql';
+import { queryPrepared, textArray } from '../../database/sql';
 import type { ChannelCountType, ChannelOrdersType, CustomerStatsRow } from './analytics.type';
 
 /** The currency of a customer without orders when the catalogue is empty too. */
@@ -28,11 +28,6 @@ interface StatsPart {
   /** Orders (any status) or interactions in the last PREFERRED_CHANNEL_DAYS days. */
   recent: number;
   recentAt: string | null;
-}
-
-/** A PostgreSQL text[] literal, bound as ONE parameter: the statement text is the same for any number of ids. */
-function textArray(values: readonly string[]): string {
-  return `{${values.map((value) => JSON.stringify(value)).join(',')}}`;
 }
 
 const CHANNEL_RANK = new Map<string, number>(CHANNELS.map((channel, index) => [channel, index]));
@@ -146,7 +141,7 @@ export async function customerStats(em: EntityManager, customerIds: readonly str
   // index scans. (A plain `customer_id = any(...)` group-by made PostgreSQL plan parallel workers, whose
   // start-up cost more than the whole read.) The catalogue's currency is only read when a customer of
   // the batch has no order at all.
-  const parts = await query<StatsPart>(
+  const parts = await queryPrepared<StatsPart>(
     em,
     `select 'o' as kind, k.id as "customerId", s.channel, s.currency, s.total, s.counted, s.cents, s."firstAt", s."lastAt", s.recent, s."recentAt"
        from unnest(?::text[]) as k(id)

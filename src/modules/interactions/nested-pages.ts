@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { KeysetPage } from '../../common/pagination';
-import { query } from '../../database/sql';
+import { queryPrepared, textArray } from '../../database/sql';
 
 /** The page one parent asks for: the loader key of a nested connection (e.g. Customer.interactions). */
 export interface NestedPageKey {
@@ -27,26 +27,30 @@ export interface NestedPageSpec {
 }
 
 /**
- * Pages of a nested connection for many parents in ONE statement: a VALUES list of (parent, cursor,
- * filter, limit) joined LATERAL to a keyset-ordered, limited read per parent. A list of 50 customers
- * with their interactions costs one statement, as does a list of 5.
+ * Pages of a nested connection for many parents in ONE statement: the keys (parent, cursor, filter,
+ * limit) as parallel arrays, unnested and joined LATERAL to a keyset-ordered, limited read per parent.
+ * A list of 50 customers with their interactions costs one statement, as does a list of 5, and the
+ * statement text is the same for both (a prepared statement, planned once per connection).
  */
 export async function loadNestedPages<R>(em: EntityManager, spec: NestedPageSpec, keys: readonly NestedPageKey[]): Promise<KeysetPage<R>[]> {
   const orderNames = spec.order.map((_, i) => `a${i}`);
-  const row = `(?::int, ?::text, ?::text, ${spec.order.map((o) => `?::${o.type}`).join(', ')}, ?::int)`;
-  const params: unknown[] = [];
-  keys.forEach((key, index) => {
-    params.push(index, key.parentId, key.filter, ...spec.order.map((_, i) => key.after?.[i] ?? null), key.first + 1);
-  });
+  const params: unknown[] = [
+    textArray(keys.map((_, index) => index)),
+    textArray(keys.map((key) => key.parentId)),
+    textArray(keys.map((key) => key.filter)),
+    ...spec.order.map((_, i) => textArray(keys.map((key) => key.after?.[i] ?? null))),
+    textArray(keys.map((key) => key.first + 1)),
+  ];
   const dir = spec.direction;
   const op = dir === 'desc' ? '<' : '>';
   const orderBy = spec.order.map((o) => `${o.column} ${dir}`).join(', ');
   const keyset = `(k.a0 is null or (${spec.order.map((o) => o.column).join(', ')}) ${op} (${orderNames.map((name) => `k.${name}`).join(', ')}))`;
   const filter = spec.filterColumn ? `and (k.filter is null or ${spec.filterColumn} = k.filter)` : '';
-  const rows = await query<R & { _key: number; _rn: string }>(
+  const rows = await queryPrepared<R & { _key: number; _rn: string }>(
     em,
     `select k.idx as "_key", p.*
-       from (values ${keys.map(() => row).join(', ')}) as k(idx, parent_id, filter, ${orderNames.join(', ')}, lim)
+       from unnest(?::int[], ?::text[], ?::text[], ${spec.order.map((o) => `?::${o.type}[]`).join(', ')}, ?::int[])
+            as k(idx, parent_id, filter, ${orderNames.join(', ')}, lim)
        cross join lateral (
          select ${spec.columns}, row_number() over (order by ${orderBy}) as "_rn"
            from ${spec.from('k.parent_id')}

@@ -2,7 +2,7 @@ import type { Channel } from '../../common/channel';
 import type { Context } from '../../context/context';
 import { indexBy, makeLoader } from '../../context/loaders';
 import { placeholders, query } from '../../database/sql';
-import { activeOffers, decisionRows, OFFER_COLUMNS } from './offers.reads';
+import { decisionRows, OFFER_COLUMNS } from './offers.reads';
 import type { OfferRow } from './offer-decision';
 import type { OfferDecisionRow } from './offers.type';
 
@@ -14,11 +14,11 @@ export function OfferByIdLoader(ctx: Context) {
 }
 
 /**
- * Decisions on every current offer for each (customer, channel): a page of customers costs the same few
- * statements (offers, figures, responses, consents) whatever its size.
+ * Decisions on every current offer for each (customer, channel): a page of customers costs the same two
+ * statements (figures; offers, responses and consents together) whatever its size.
  */
 export function OfferDecisionsByCustomerLoader(ctx: Context) {
   return makeLoader<{ customerId: string; channel: Channel | null }, OfferDecisionRow[]>(async (keys) => {
-    return decisionRows(ctx, keys, await activeOffers(ctx.em));
+    return decisionRows(ctx, keys);
   }, 5_000);
 }

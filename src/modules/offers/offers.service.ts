@@ -4,7 +4,7 @@ import { type Context, writerOf } from '../../context/context';
 import { CommonErrorCode, DomainError, badUserInput } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { parseMoney } from '../../common/money';
-import { inTransaction, placeholders, query, queryOne } from '../../database/sql';
+import { inTransaction, placeholders, query, queryOne, textArray } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { productsBySku } from '../catalog/catalog.service';
@@ -24,11 +24,6 @@ const MAX_CODE = 64;
 const MAX_TITLE = 200;
 const MAX_SKUS = 1_000;
 
-
-/** A PostgreSQL text[] literal: bound as one parameter and cast with ::text[]. */
-function textArray(values: string[]): string {
-  return `{${values.map((value) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}
 
 /** `offersFor(customerId, channel)`: every current offer, decided for the customer. */
 export async function offersFor(ctx: Context, customerId: string, channel: Channel): Promise<OfferDecisionRow[]> {

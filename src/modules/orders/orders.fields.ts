@@ -1,4 +1,6 @@
-import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
+import { selects } from '../../common/selection';
 import { Allow, maskIdentityValue, Roles, shouldMask } from '../../common/auth';
 import { Money, money } from '../../common/money';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
@@ -29,7 +31,13 @@ export class OrderFields {
   }
 
   @FieldResolver(() => [OrderLineType], { description: 'Lines in the order they were given.' })
-  async lines(@Root() order: OrderRow, @Ctx() ctx: Context): Promise<OrderLineRow[]> {
+  lines(@Root() order: OrderRow, @Ctx() ctx: Context): OrderLineRow[] | Promise<OrderLineRow[]> {
+    // Synchronous when the lines came with the order: graphql-js then completes the whole page without a promise per order.
+    if (order.lines) return order.lines;
+    return this.loadLines(order, ctx);
+  }
+
+  private async loadLines(order: OrderRow, ctx: Context): Promise<OrderLineRow[]> {
     const lines = await ctx.loaders.get(OrderLinesByOrderLoader).load(order.id);
     return lines.map((line) => ({ ...line, currency: order.currency }));
   }
@@ -71,8 +79,8 @@ export class OrderGuestIdentityFields {
 @Resolver(() => OrderLineType)
 export class OrderLineFields {
   @FieldResolver(() => ProductType, { description: 'The product ordered.' })
-  async product(@Root() line: OrderLineRow, @Ctx() ctx: Context): Promise<ProductRow> {
-    return (await ctx.loaders.get(ProductByIdLoader).load(line.productId))!;
+  product(@Root() line: OrderLineRow & { product?: ProductRow }, @Ctx() ctx: Context): ProductRow | Promise<ProductRow> {
+    return line.product ?? ctx.loaders.get(ProductByIdLoader).load(line.productId).then((product) => product!);
   }
 
   @FieldResolver(() => Money, { description: 'Catalogue price per unit when the order was placed (recorded price for imported history).' })
@@ -100,11 +108,14 @@ export class OrderLineFields {
 export class CustomerOrdersFields {
   @Allow(Roles.READ_INTERNAL)
   @FieldResolver(() => OrderConnection, { description: 'Every order of the customer from every channel, newest first: one history.' })
-  async orders(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args(() => CustomerOrdersArgs) args: CustomerOrdersArgs): Promise<Connection<OrderRow>> {
+  async orders(
+    @Root() customer: CustomerRow, @Ctx() ctx: Context, @Args(() => CustomerOrdersArgs) args: CustomerOrdersArgs, @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<OrderRow>> {
     const size = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 2) : undefined;
     const channel = args.channel ?? null;
-    const page = await ctx.loaders.get(OrdersByCustomerLoader).load({ customerId: customer.id, size, after, channel });
+    const withLines = selects(info, ['edges', 'node', 'lines']);
+    const page = await ctx.loaders.get(OrdersByCustomerLoader).load({ customerId: customer.id, size, after, channel, withLines });
     return toConnection(page, Boolean(after), orderCursor, (row) => row, () => ctx.loaders.get(OrderCountByCustomerLoader).load({ customerId: customer.id, channel }));
   }
 }
