@@ -67,7 +67,7 @@ const EMBEDDED_LINES = `coalesce((
 
 /**
  * A page of orders for each of many customers in ONE statement per distinct page request (size, after,
- * channel): row_number() over each customer's orders, newest first, cut at size + 1.
+ * channel, lines or not): each customer's newest size + 1 orders after the cursor.
  */
 export function OrdersByCustomerLoader(ctx: Context) {
   return makeLoader<CustomerOrdersKey, KeysetPage<OrderRow>>(async (keys) => {
@@ -81,18 +81,24 @@ export function OrdersByCustomerLoader(ctx: Context) {
       const { size, after, channel, withLines = false } = group[0];
       const customerIds = [...new Set(group.map((key) => key.customerId))];
       const keyset = keysetWhere(['o.placed_at', 'o.id'], 'desc', after);
-      const rows = await queryPrepared<OrderRow & { rn: string }>(
+      // Per customer, a backward scan of its (customer_id, placed_at, id) index that stops after size + 1
+      // rows: a frequent buyer's whole history is never read to show its last 20 orders.
+      const rows = await queryPrepared<OrderRow & { k: number }>(
         ctx.em,
         `select x.*${withLines ? `, ${EMBEDDED_LINES} as lines` : ''} from (
-           select ${ORDER_COLUMNS}, row_number() over (partition by o.customer_id order by o.placed_at desc, o.id desc) as rn
-             from "order" o
-            where o.customer_id = any(?::text[]) ${channel ? 'and o.channel = ?' : ''} and ${keyset.sql}
-         ) x where x.rn <= ? order by x."customerId", x.rn`,
+           select k.n as k, ${ORDER_COLUMNS}
+             from unnest(?::text[]) with ordinality as k(id, n)
+             cross join lateral (
+               select * from "order" o
+                where o.customer_id = k.id ${channel ? 'and o.channel = ?' : ''} and ${keyset.sql}
+                order by o.placed_at desc, o.id desc limit ?
+             ) o
+         ) x order by x.k, x."placedAt" desc, x.id desc`,
         [textArray(customerIds), ...(channel ? [channel] : []), ...keyset.params, size + 1],
       );
       const byCustomer = groupBy(customerIds, rows, (row) => row.customerId!);
       customerIds.forEach((customerId, index) => {
-        const page = cutPage(byCustomer[index].map(({ rn: _rn, ...row }) => row as OrderRow), size);
+        const page = cutPage(byCustomer[index].map(({ k: _k, ...row }) => row as OrderRow), size);
         pages.set(jsonKey([customerId, size, after ?? null, channel, withLines]), page);
       });
     }
