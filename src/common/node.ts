@@ -3,9 +3,14 @@ import type { Context } from '../context/context';
 import { forbidden, Roles, type Role } from './auth';
 import { typeOfId, type NodeTypeName } from './ids';
 
+/** The concrete type of a node: its id's prefix tells. */
+export function resolveNodeType(value: { id: string }): NodeTypeName | undefined {
+  return typeOfId(value.id);
+}
+
 @InterfaceType({
   description: 'An object with a globally unique id; fetch any of them with `node(id)`.',
-  resolveType: (value: { id: string }) => typeOfId(value.id),
+  resolveType: resolveNodeType,
 })
 export abstract class Node {
   @Field(() => ID, { description: 'Globally unique, opaque id; its prefix tells the type.' })

@@ -17,6 +17,7 @@ import { isDatabaseUnavailable, isStatementTimeout } from '../database/errors';
 import type { Principal } from '../common/auth';
 import { createContext, type AppState, type Context } from '../context/context';
 import { PgEventHub } from '../modules/events/event-hub';
+import { compiledExecutionGateway } from './compiled-execution';
 import { Authenticator } from './authenticate';
 import { mountGraphiql } from './graphiql';
 import { RateLimiter, rateLimited } from './rate-limit';
@@ -271,7 +272,8 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   );
 
   const apollo = new ApolloServer<Context>({
-    schema,
+    // The schema, executed through compiled queries (compiled-execution.ts).
+    gateway: compiledExecutionGateway(schema) as never,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT. Apollo's own handler (on outside NODE_ENV=test) would race it: the

@@ -1,4 +1,5 @@
-import { GraphQLSchema } from 'graphql';
+import { GraphQLInterfaceType, GraphQLSchema } from 'graphql';
+import { resolveNodeType } from '../common/node';
 import { DateTimeScalar } from '../common/scalars';
 import { buildSchemaSync, type PubSub } from 'type-graphql';
 import { authChecker } from '../common/auth';
@@ -35,5 +36,8 @@ export function buildOmniSchema(): GraphQLSchema {
     pubSub: logOnlyPubSub,
   });
   bindFastResolvers(built);
+  // type-graphql wraps resolveType in an async function; the compiled executor (compiled-execution.ts),
+  // like the spec, expects the type name synchronously, and the prefix of a node's id gives it.
+  (built.getType('Node') as GraphQLInterfaceType).resolveType = resolveNodeType;
   return built;
 }
