@@ -33,6 +33,21 @@ describe('query limits', () => {
     expect(res.errors![0].message).toMatch(message);
   });
 
+  it('answers a document with several operations and no operationName with 400 and a coded error, and runs the named one when named', async () => {
+    const document = 'query A { viewer { role } } query B { viewer { name } }';
+    const unnamed = await env.gql(document);
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('operation name'), extensions: expect.objectContaining({ code: expect.any(String) }) })]);
+    expect(unnamed.data).toBeUndefined();
+    const res = await fetch(env.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.ADMIN}` },
+      body: JSON.stringify({ query: document, operationName: 'B' }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: { viewer: { name: string } } }).data.viewer.name).toEqual(expect.any(String));
+  });
+
   it('refuses subscription operations over HTTP with BAD_REQUEST (they belong to the WebSocket)', async () => {
     const res = await env.gql('subscription Live { interactionAdded { eventId cursor } }');
     expect(res.status).toBe(400);

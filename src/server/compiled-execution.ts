@@ -1,4 +1,4 @@
-import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Context } from '../context/context';
@@ -24,6 +24,9 @@ export function compiledExecutionGateway(schema: GraphQLSchema) {
     // Variables are checked by graphql-js first, so a bad value gets graphql-js's error (which Apollo
     // answers as BAD_USER_INPUT with status 400); the compiled query coerces the raw values itself.
     const variables = request.request.variables ?? {};
+    // No operation to run (several in the document and no or an unknown name): graphql-js says which,
+    // as it did before, and runs nothing.
+    if (!request.operation) return execute({ schema, document: request.document, operationName: request.operationName, variableValues: variables }) as ExecutionResult;
     const checked = getVariableValues(schema, request.operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
     if (checked.errors) return { errors: checked.errors };
     const operationName = request.operationName ?? '';
@@ -74,7 +77,7 @@ function asGraphQLError(error: GraphQLError): GraphQLError {
 interface GatewayRequest {
   document: DocumentNode;
   operationName: string | null;
-  operation: OperationDefinitionNode;
+  operation: OperationDefinitionNode | undefined;
   context: Context;
   request: { variables?: Record<string, unknown> };
 }
