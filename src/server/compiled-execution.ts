@@ -21,12 +21,12 @@ export function compiledExecutionGateway(schema: GraphQLSchema) {
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery>>();
 
   const executor = async (request: GatewayRequest): Promise<ExecutionResult> => {
-    // Variables are checked by graphql-js first, so a bad value gets graphql-js's error (which Apollo
-    // answers as BAD_USER_INPUT with status 400); the compiled query coerces the raw values itself.
     const variables = request.request.variables ?? {};
     // No operation to run (several in the document and no or an unknown name): graphql-js says which,
     // as it did before, and runs nothing.
     if (!request.operation) return execute({ schema, document: request.document, operationName: request.operationName, variableValues: variables }) as ExecutionResult;
+    // Variables are checked by graphql-js first, so a bad value gets graphql-js's error (which Apollo
+    // answers as BAD_USER_INPUT with status 400); the compiled query coerces the raw values itself.
     const checked = getVariableValues(schema, request.operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
     if (checked.errors) return { errors: checked.errors };
     const operationName = request.operationName ?? '';
@@ -37,7 +37,7 @@ export function compiledExecutionGateway(schema: GraphQLSchema) {
     }
     let query = byName.get(operationName);
     if (!query) {
-      const result = compileQuery(schema, request.document, request.operationName ?? undefined, { disableLeafSerialization: false });
+      const result = compileQuery(schema, request.document, request.operationName ?? undefined);
       if (!isCompiledQuery(result)) return result as ExecutionResult;
       query = result;
       byName.set(operationName, query);

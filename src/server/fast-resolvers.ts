@@ -17,13 +17,13 @@ import type { Context } from '../context/context';
  *   authChecker and the same errors as type-graphql's (formatError maps them to UNAUTHENTICATED and
  *   FORBIDDEN).
  * Anything else (arguments, custom middleware such as PII masking) keeps type-graphql's resolver.
+ * Global middlewares would be skipped by both kinds: the schema is built without any (schema.ts).
  * The parent is passed as it is: omni360's object types are plain data classes with no methods, so
  * the copy type-graphql makes for a typed `@Root()` adds nothing (checked here, per class).
  */
-export function bindFastResolvers(schema: GraphQLSchema): { plain: number; direct: number } {
+export function bindFastResolvers(schema: GraphQLSchema): void {
   const storage = getMetadataStorage() as unknown as MetadataStorageView;
   const typeNameOf = new Map<Function, string>(storage.objectTypes.map((type) => [type.target, type.name]));
-  const counts = { plain: 0, direct: 0 };
 
   for (const type of storage.objectTypes) {
     const graphqlType = schema.getType(type.name);
@@ -35,7 +35,6 @@ export function bindFastResolvers(schema: GraphQLSchema): { plain: number; direc
       const hasResolver = storage.fieldResolvers.some((resolver) => resolver.getObjectType?.() === type.target && resolver.methodName === field.name);
       if (hasResolver) continue;
       target.resolve = undefined;
-      counts.plain += 1;
     }
   }
 
@@ -55,9 +54,7 @@ export function bindFastResolvers(schema: GraphQLSchema): { plain: number; direc
     }
     const method = instance[resolver.methodName].bind(instance) as (...params: unknown[]) => unknown;
     target.resolve = direct(method, getters, resolver.roles);
-    counts.direct += 1;
   }
-  return counts;
 }
 
 type Getter = (root: unknown, context: Context, info: unknown) => unknown;

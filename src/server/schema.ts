@@ -26,6 +26,7 @@ export function buildOmniSchema(): GraphQLSchema {
     resolvers: allResolvers as [Function, ...Function[]],
     authChecker,
     authMode: 'error',
+    // No globalMiddlewares: bindFastResolvers (below) calls most fields directly and would skip them.
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // Shared shapes of the contract that later modules use; kept in the schema from the start.

@@ -1,9 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
-import { selects } from '../../common/selection';
 import { Allow, maskIdentityValue, Roles, shouldMask } from '../../common/auth';
 import { Money, money } from '../../common/money';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
+import { selects } from '../../common/selection';
 import type { Context } from '../../context/context';
 import { LocationByIdLoader, ProductByIdLoader } from '../catalog/catalog.loaders';
 import { LocationObjectType, ProductType, type LocationRow, type ProductRow } from '../catalog/catalog.type';

@@ -49,7 +49,7 @@ export interface CustomerOrdersKey {
 }
 
 /**
- * The lines of order `o` with their products, as one JSON array in the order's row: the shape of
+ * The lines of order `x` (the page's order row) with their products, as one JSON array in that row: the shape of
  * OrderLineRow (its order's currency included) plus `product` (ProductByIdLoader's row), money as text like the
  * bigint columns elsewhere. A page of 1,000 orders then needs no statement and no promise per order.
  */
