@@ -19,32 +19,39 @@ interface PooledClient {
 
 interface PgConnection {
   __knexUid?: string;
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 const preparedStatements = new Map<string, { name: string; text: string }>();
 
-/** `?` placeholders (outside quoted text) as `$1, $2, ...`, and a name derived from the text. */
-function prepared(sql: string): { name: string; text: string } {
-  let statement = preparedStatements.get(sql);
-  if (!statement) {
-    let index = 0;
-    let quoted: string | undefined;
-    let text = '';
-    for (const char of sql) {
-      if (quoted) {
-        if (char === quoted) quoted = undefined;
-      } else if (char === "'" || char === '"') {
-        quoted = char;
-      } else if (char === '?') {
-        text += `$${++index}`;
-        continue;
-      }
-      text += char;
+/**
+ * How many statement texts get a name. Each pooled connection keeps every named statement it ran, and
+ * some texts follow the selection (the embedded order lines): past this many, a text runs unnamed,
+ * parsed and planned per call as with query(), so no client can grow every connection's cache.
+ */
+const MAX_NAMED_STATEMENTS = 200;
+
+/** `?` placeholders (outside quoted text) as `$1, $2, ...`, and a name derived from the text while names last. */
+function prepared(sql: string): { name?: string; text: string } {
+  const known = preparedStatements.get(sql);
+  if (known) return known;
+  let index = 0;
+  let quoted: string | undefined;
+  let text = '';
+  for (const char of sql) {
+    if (quoted) {
+      if (char === quoted) quoted = undefined;
+    } else if (char === "'" || char === '"') {
+      quoted = char;
+    } else if (char === '?') {
+      text += `$${++index}`;
+      continue;
     }
-    statement = { name: `omni_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
-    preparedStatements.set(sql, statement);
+    text += char;
   }
+  if (preparedStatements.size >= MAX_NAMED_STATEMENTS) return { text };
+  const statement = { name: `omni_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
+  preparedStatements.set(sql, statement);
   return statement;
 }
 

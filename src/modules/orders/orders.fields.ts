@@ -3,7 +3,7 @@ import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import { Allow, maskIdentityValue, Roles, shouldMask } from '../../common/auth';
 import { Money, money } from '../../common/money';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
-import { selects } from '../../common/selection';
+import { selectedFields } from '../../common/selection';
 import type { Context } from '../../context/context';
 import { LocationByIdLoader, ProductByIdLoader } from '../catalog/catalog.loaders';
 import { LocationObjectType, ProductType, type LocationRow, type ProductRow } from '../catalog/catalog.type';
@@ -13,7 +13,7 @@ import { OfferByIdLoader } from '../offers/offers.loaders';
 import { OfferType } from '../offers/offers.type';
 import type { OfferRow } from '../offers/offer-decision';
 import { CustomerOrdersArgs } from './orders.inputs';
-import { OrderCountByCustomerLoader, OrderLinesByOrderLoader, OrdersByCustomerLoader } from './orders.loaders';
+import { embeddedLinesShape, OrderCountByCustomerLoader, OrderLinesByOrderLoader, OrdersByCustomerLoader } from './orders.loaders';
 import { orderCursor } from './orders.service';
 import { OrderConnection, OrderGuestIdentityType, OrderLineType, OrderType, type OrderLineRow, type OrderRow } from './orders.type';
 import type { GuestIdentity } from './order.entity';
@@ -114,8 +114,9 @@ export class CustomerOrdersFields {
     const size = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 2) : undefined;
     const channel = args.channel ?? null;
-    const withLines = selects(info, ['edges', 'node', 'lines']);
-    const page = await ctx.loaders.get(OrdersByCustomerLoader).load({ customerId: customer.id, size, after, channel, withLines });
+    const lineFields = selectedFields(info, ['edges', 'node', 'lines']);
+    const lines = lineFields.size ? embeddedLinesShape(lineFields, selectedFields(info, ['edges', 'node', 'lines', 'product'])) : undefined;
+    const page = await ctx.loaders.get(OrdersByCustomerLoader).load({ customerId: customer.id, size, after, channel, lines });
     return toConnection(page, Boolean(after), orderCursor, (row) => row, () => ctx.loaders.get(OrderCountByCustomerLoader).load({ customerId: customer.id, channel }));
   }
 }
