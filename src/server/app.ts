@@ -219,6 +219,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
 
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: Express would hash every answer (a list page is ~200 KB) only to let a client skip a
+  // download of data that was computed anyway; GraphQL answers are not cached by validators here.
+  app.disable('etag');
   app.use(requestIdMiddleware());
   const httpServer = http.createServer(app);
   // closeTimeout (ws >= 8.19, not in @types/ws yet): a client that never answers our close frame (it
