@@ -132,6 +132,35 @@ describe('authorisation on every pushed event', () => {
   });
 });
 
+describe('fan-out to many subscribers', () => {
+  /** Statements instance A sends while `subscribers` AGENT subscriptions and one PARTNER receive 3 interactions recorded through B. */
+  async function statementsFor(subscribers: number): Promise<number> {
+    const source = unique('fan-out');
+    const opened = subscriptionsOpened(a);
+    const filter = { channels: ['SOCIAL' as const] };
+    const agents = Array.from({ length: subscribers }, () => collect(a.ws(TOKENS.AGENT), InteractionAddedDocument, { filter }));
+    const partner = collect(a.ws(TOKENS.PARTNER), InteractionAddedDocument, { filter });
+    await subscriptionsOpen(a, opened + subscribers + 1);
+    const { count } = await a.countStatements(async () => {
+      const conversation = await record(b, { customer: newCustomerRef('fan'), source, channel: 'SOCIAL', body: 'first' });
+      for (const body of ['second', 'third']) await record(b, { customer: { id: conversation.customer.id }, source, channel: 'SOCIAL', body });
+      for (const agent of agents) {
+        expect((await agent.waitFor(3)).map((item) => item.interactionAdded.interaction.body)).toEqual(['first', 'second', 'third']);
+      }
+      expect((await partner.waitFor(3)).map((item) => item.interactionAdded.interaction.body)).toEqual(['***', '***', '***']);
+    });
+    for (const sub of [...agents, partner]) sub.dispose();
+    return count;
+  }
+
+  it('reads each event once per principal, however many subscribers it has', async () => {
+    const one = await statementsFor(1);
+    const twenty = await statementsFor(20);
+    expect(one).toBeGreaterThan(0);
+    expect(twenty).toBe(one);
+  });
+});
+
 describe('customerEvents(customerId, after)', () => {
   it('is the live 360 view of one customer: their profile, consent and contact events, nobody else\'s; and replays from a cursor', async () => {
     const email = `${unique('c360')}@example.com`;
