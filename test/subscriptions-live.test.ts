@@ -133,14 +133,22 @@ describe('authorisation on every pushed event', () => {
 });
 
 describe('fan-out to many subscribers', () => {
-  /** Statements instance A sends while `subscribers` AGENT subscriptions and one PARTNER receive 3 interactions recorded through B. */
+  /**
+   * Statements instance A sends while `subscribers` AGENT subscriptions, one PARTNER and two AGENTs with
+   * another document or other variables receive 3 interactions recorded through B.
+   */
   async function statementsFor(subscribers: number): Promise<number> {
     const source = unique('fan-out');
     const opened = subscriptionsOpened(a);
     const filter = { channels: ['SOCIAL' as const] };
     const agents = Array.from({ length: subscribers }, () => collect(a.ws(TOKENS.AGENT), InteractionAddedDocument, { filter }));
     const partner = collect(a.ws(TOKENS.PARTNER), InteractionAddedDocument, { filter });
-    await subscriptionsOpen(a, opened + subscribers + 1);
+    // Another document and other variables on the same events: their own results, never a shared one.
+    const narrow = collect<{ interactionAdded: { interaction: { body: string; channel?: string } } }, Record<string, unknown>>(
+      a.ws(TOKENS.AGENT), 'subscription Narrow($filter: InteractionFilter) { interactionAdded(filter: $filter) { interaction { body } } }', { filter },
+    );
+    const wider = collect(a.ws(TOKENS.AGENT), InteractionAddedDocument, { filter: { channels: ['SOCIAL', 'CHAT'] } });
+    await subscriptionsOpen(a, opened + subscribers + 3);
     const { count } = await a.countStatements(async () => {
       const conversation = await record(b, { customer: newCustomerRef('fan'), source, channel: 'SOCIAL', body: 'first' });
       for (const body of ['second', 'third']) await record(b, { customer: { id: conversation.customer.id }, source, channel: 'SOCIAL', body });
@@ -148,12 +156,14 @@ describe('fan-out to many subscribers', () => {
         expect((await agent.waitFor(3)).map((item) => item.interactionAdded.interaction.body)).toEqual(['first', 'second', 'third']);
       }
       expect((await partner.waitFor(3)).map((item) => item.interactionAdded.interaction.body)).toEqual(['***', '***', '***']);
+      expect(await narrow.waitFor(3)).toEqual(['first', 'second', 'third'].map((body) => ({ interactionAdded: { interaction: { body } } })));
+      expect((await wider.waitFor(3)).map((item) => item.interactionAdded.interaction.body)).toEqual(['first', 'second', 'third']);
     });
-    for (const sub of [...agents, partner]) sub.dispose();
+    for (const sub of [...agents, partner, narrow, wider]) sub.dispose();
     return count;
   }
 
-  it('reads each event once per principal, however many subscribers it has', async () => {
+  it('reads each event once per principal, however many subscribers it has; each document, variables and role get their own result', async () => {
     const one = await statementsFor(1);
     const twenty = await statementsFor(20);
     expect(one).toBeGreaterThan(0);

@@ -21,6 +21,14 @@ export interface Principal {
 }
 
 /**
+ * What tells principals apart for reads: role (masking), name (writer checks) and kind of credential.
+ * Work done for one principal may be reused for another with the same key (subscription fan-out).
+ */
+export function principalKey(principal: Principal | undefined): string {
+  return principal ? `${principal.via}:${principal.role}:${principal.name}` : '';
+}
+
+/**
  * Role sets used in `@Authorized(...)` across modules: declare intent once, read it on the schema.
  * ADMIN is in every set. The README's role matrix is generated from the same declarations.
  */

@@ -24,6 +24,7 @@ import { RateLimiter, rateLimited } from './rate-limit';
 import { enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
 import { RequestTimeouts } from './request-timeout';
 import { documentRequestOf, resolveTrustedDocument, resolveWsDocument, trustedDocumentsPlugin } from './trusted-documents';
+import { sharedSubscribe } from './shared-subscriptions';
 import { admitSubscription, serveGraphqlWs, tooManySubscriptions, type WsExtra, type WsTransport } from './websocket';
 import type { Logger } from './logger';
 import { buildOmniSchema } from './schema';
@@ -236,6 +237,8 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     wsServer,
     {
       schema,
+      // One execution per event for identical subscriptions (shared-subscriptions.ts).
+      subscribe: sharedSubscribe,
       connectionInitWaitTimeout: 5_000,
       onConnect: async (ctx) => {
         try {

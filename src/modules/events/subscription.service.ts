@@ -1,3 +1,4 @@
+import { principalKey } from '../../common/auth';
 import { badUserInput } from '../../common/errors';
 import { isIdOf } from '../../common/ids';
 import { createContext, type Context } from '../../context/context';
@@ -52,8 +53,7 @@ const eventContexts = new WeakMap<EventRow, Map<string, Context>>();
  * context lives as long as the row is referenced by some subscriber's queue.
  */
 function eventContext(ctx: Context, event: EventRow): Context {
-  const principal = ctx.principal;
-  const key = principal ? `${principal.via}:${principal.role}:${principal.name}` : '';
+  const key = principalKey(ctx.principal);
   let byPrincipal = eventContexts.get(event);
   if (!byPrincipal) {
     byPrincipal = new Map();
@@ -61,7 +61,7 @@ function eventContext(ctx: Context, event: EventRow): Context {
   }
   let shared = byPrincipal.get(key);
   if (!shared) {
-    shared = createContext(ctx.app, principal);
+    shared = createContext(ctx.app, ctx.principal);
     byPrincipal.set(key, shared);
   }
   return shared;

@@ -1,0 +1,62 @@
+import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { principalKey } from '../common/auth';
+import type { Context } from '../context/context';
+
+/** Per event (the row object the event hub pushes to every live subscription): results by operation key. */
+const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+
+/**
+ * graphql-ws's `subscribe`, with one result per event for identical subscriptions. A subscription is a
+ * source stream of events plus an execution of the selection for each of them; the hub pushes the SAME
+ * event object to every live subscription of the instance, so subscribers running the same document,
+ * operation and variables with the same principal (what masking and authorisation read) get the one
+ * execution of the first of them instead of each its own: 100 partners listening to interactionAdded
+ * cost one execution per interaction, not 100. Each subscriber keeps its own stream, cursor, filters
+ * and error handling; only the result of an event is shared, and it lives as long as the event does.
+ */
+export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const source = await createSourceEventStream(args);
+  if (!isAsyncIterable(source)) return source;
+  const key = [
+    principalKey((args.contextValue as Context | undefined)?.principal),
+    args.operationName ?? '',
+    JSON.stringify(args.variableValues ?? {}),
+    print(args.document),
+  ].join('\n');
+  const resultOf = (event: unknown): Promise<ExecutionResult> => {
+    const run = () => Promise.resolve(execute({ ...args, rootValue: event }));
+    if (typeof event !== 'object' || event === null) return run();
+    let byOperation = results.get(event);
+    if (!byOperation) {
+      byOperation = new Map();
+      results.set(event, byOperation);
+    }
+    let result = byOperation.get(key);
+    if (!result) {
+      result = run();
+      byOperation.set(key, result);
+    }
+    return result;
+  };
+  const iterator = source[Symbol.asyncIterator]();
+  const mapped: AsyncIterableIterator<ExecutionResult> = {
+    [Symbol.asyncIterator]: () => mapped,
+    async next() {
+      const next = await iterator.next();
+      return next.done ? { value: undefined, done: true } : { value: await resultOf(next.value), done: false };
+    },
+    async return() {
+      await iterator.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(error?: unknown) {
+      await iterator.return?.();
+      throw error;
+    },
+  };
+  return mapped;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
+}
