@@ -109,17 +109,24 @@ export async function averageFirstResponseSeconds(ctx: Context, window: Analytic
  */
 export async function crossChannelJourneys(ctx: Context, window: AnalyticsWindow, windowDays: number): Promise<JourneyStatType[]> {
   if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > AnalyticsLimits.MAX_JOURNEY_DAYS) throw journeyDaysOutOfRange();
+  // Distinct (touch, purchase, customer) first, in one hash: a frequent buyer's many orders and contacts
+  // make many pairs. The contacts are bounded by the window too (what the join implies but the planner
+  // cannot see), so it reads only [from - windowDays, to) of the occurred_at index.
   return queryRead<JourneyStatType>(
     ctx.em,
-    `select i.channel as "touchChannel", o.channel as "purchaseChannel", count(distinct o.customer_id)::int as customers
-       from "order" o
-       join interaction i on i.customer_id = o.customer_id
-        and i.occurred_at >= o.placed_at - make_interval(hours => 24 * ?) and i.occurred_at < o.placed_at
-        and i.channel <> o.channel
-      where o.placed_at >= ? and o.placed_at < ? and o.status <> 'CANCELLED' and o.customer_id is not null
-      group by i.channel, o.channel
-      order by customers desc, array_position(?::text[], i.channel), array_position(?::text[], o.channel)`,
-    [windowDays, window.from, window.to, CHANNEL_ORDER, CHANNEL_ORDER],
+    `select pairs.touch as "touchChannel", pairs.purchase as "purchaseChannel", count(*)::int as customers
+       from (
+         select distinct i.channel as touch, o.channel as purchase, o.customer_id
+           from "order" o
+           join interaction i on i.customer_id = o.customer_id
+            and i.occurred_at >= o.placed_at - make_interval(hours => 24 * ?) and i.occurred_at < o.placed_at
+            and i.channel <> o.channel
+          where o.placed_at >= ? and o.placed_at < ? and o.status <> 'CANCELLED' and o.customer_id is not null
+            and i.occurred_at >= ?::timestamptz - make_interval(hours => 24 * ?) and i.occurred_at < ?
+       ) pairs
+      group by pairs.touch, pairs.purchase
+      order by customers desc, array_position(?::text[], pairs.touch), array_position(?::text[], pairs.purchase)`,
+    [windowDays, window.from, window.to, window.from, windowDays, window.to, CHANNEL_ORDER, CHANNEL_ORDER],
   );
 }
 

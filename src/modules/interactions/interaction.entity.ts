@@ -30,6 +30,15 @@ export class AgentEntity {
 @Index({ name: 'conversation_customer_active_idx', properties: ['customer', 'status', 'lastActivityAt'] })
 @Index({ name: 'conversation_status_idx', properties: ['status', 'id'] })
 @Index({ name: 'conversation_assignee_idx', properties: ['assignee', 'id'] })
+// The two windows of the service-level figures (firstContactResolutionRate, averageFirstResponseSeconds).
+@Index({
+  name: 'conversation_first_resolved_idx',
+  expression: 'create index "conversation_first_resolved_idx" on "conversation" ("first_resolved_at") include ("customer_id") where "first_resolved_at" is not null',
+})
+@Index({
+  name: 'conversation_opened_idx',
+  expression: 'create index "conversation_opened_idx" on "conversation" ("opened_at") include ("first_inbound_at", "first_response_at", "first_inbound_channel")',
+})
 export class ConversationEntity {
   @PrimaryKey({ type: 'text' })
   id!: string;
@@ -96,9 +105,16 @@ export class ConversationEntity {
 /** One contact in one channel. Idempotent on (source, externalId). */
 @Entity({ tableName: 'interaction' })
 @Unique({ name: 'interaction_source_external_id_unique', properties: ['source', 'externalId'] })
-@Index({ name: 'interaction_customer_idx', properties: ['customer', 'occurredAt', 'id'] })
+// channel and direction ride along: journeys and first-contact resolution probe a customer's contacts in the index alone.
+@Index({
+  name: 'interaction_customer_idx',
+  expression: 'create index "interaction_customer_idx" on "interaction" ("customer_id", "occurred_at", "id") include ("channel", "direction")',
+})
 @Index({ name: 'interaction_conversation_idx', properties: ['conversation', 'occurredAt', 'id'] })
-@Index({ name: 'interaction_occurred_at_idx', properties: ['occurredAt'] })
+@Index({
+  name: 'interaction_occurred_at_idx',
+  expression: 'create index "interaction_occurred_at_idx" on "interaction" ("occurred_at") include ("channel", "customer_id", "direction")',
+})
 export class InteractionEntity {
   @PrimaryKey({ type: 'text' })
   id!: string;

@@ -19,7 +19,11 @@ export interface GuestIdentity {
 @Entity({ tableName: 'order' })
 @Unique({ name: 'order_source_external_id_unique', properties: ['source', 'externalId'] })
 @Index({ name: 'order_customer_placed_idx', properties: ['customer', 'placedAt', 'id'] })
-@Index({ name: 'order_placed_idx', properties: ['placedAt', 'id'] })
+// Carries what the analytics figures read of an order in a window: they scan the index alone.
+@Index({
+  name: 'order_placed_idx',
+  expression: 'create index "order_placed_idx" on "order" ("placed_at", "id") include ("channel", "currency", "status", "total_cents", "customer_id")',
+})
 @Index({ name: 'order_channel_placed_idx', properties: ['channel', 'placedAt', 'id'] })
 @Index({
   name: 'order_guest_identities_gin',
