@@ -103,7 +103,65 @@ export function textArray(values: readonly (string | number | null)[]): string {
  */
 export async function queryRead<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   if (em.isInTransaction()) return query<T>(em, sql, params);
-  return (await em.getConnection('read').execute(sql, params as never[], 'all')) as T[];
+  const connection = em.getConnection('read');
+  return heavyReadGate(connection.getKnex().client).run(async () => (await connection.execute(sql, params as never[], 'all')) as T[]);
+}
+
+/** How long a heavy read may wait for its turn before it fails like a pool timeout (DATABASE_UNAVAILABLE, retry). */
+const HEAVY_READ_MAX_WAIT_MS = 30_000;
+
+/**
+ * Admission for heavy reads: at most half of a pool's connections run them at once, and the others
+ * wait their turn in arrival order here rather than in the pool. Thirty-two dashboards asking for a
+ * year of analytics at once then neither take every connection from the customer pages nor fail on
+ * the pool's 5 s acquire timeout while statements of 50-100 ms each queue ahead of them.
+ */
+class HeavyReadGate {
+  private running = 0;
+  private readonly waiting: { admit: () => void; timer: NodeJS.Timeout }[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await this.turn();
+    else this.running += 1;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) {
+        clearTimeout(next.timer);
+        next.admit();
+      } else {
+        this.running -= 1;
+      }
+    }
+  }
+
+  /** Resolves when a finishing read hands over its place (running stays the same). */
+  private turn(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const entry = {
+        admit: resolve,
+        timer: setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(entry), 1);
+          reject(new Error(`Timeout acquiring a connection for a heavy read: waited ${HEAVY_READ_MAX_WAIT_MS} ms behind ${this.waiting.length} others`));
+        }, HEAVY_READ_MAX_WAIT_MS),
+      };
+      this.waiting.push(entry);
+    });
+  }
+}
+
+const heavyReadGates = new WeakMap<object, HeavyReadGate>();
+
+function heavyReadGate(client: { config?: { pool?: { max?: number } } }): HeavyReadGate {
+  let gate = heavyReadGates.get(client);
+  if (!gate) {
+    gate = new HeavyReadGate(Math.max(1, Math.floor((client.config?.pool?.max ?? 10) / 2)));
+    heavyReadGates.set(client, gate);
+  }
+  return gate;
 }
 
 /** The first row of queryRead(), or undefined. Heavy reads (analytics) go to a replica when one is configured. */
