@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { Authorized, createMethodMiddlewareDecorator, registerEnumType, type AuthCheckerFn } from 'type-graphql';
+import { Authorized, createMethodMiddlewareDecorator, registerEnumType, type AuthCheckerFn, type MiddlewareFn } from 'type-graphql';
 import type { RoleName } from '../config/config';
 import type { Context } from '../context/context';
 
@@ -136,13 +136,24 @@ export function maskValue(kind: PiiKind, value: string): string {
  * type appears (queries, payloads, subscriptions). Lists of strings are masked element-wise.
  */
 export function Pii(kind: PiiKind): MethodDecorator & PropertyDecorator {
-  return createMethodMiddlewareDecorator<Context>(async ({ context }, next) => {
-    const value = await next();
-    if (!shouldMask(context.principal)) return value;
-    if (typeof value === 'string') return maskValue(kind, value);
-    if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? maskValue(kind, item) : item));
-    return value;
-  }) as MethodDecorator & PropertyDecorator;
+  const middleware: MiddlewareFn<Context> = async ({ context }, next) => maskFor(context.principal, kind, await next());
+  piiKinds.set(middleware, kind);
+  return createMethodMiddlewareDecorator<Context>(middleware) as MethodDecorator & PropertyDecorator;
+}
+
+const piiKinds = new WeakMap<Function, PiiKind>();
+
+/** The kind of personal data a middleware of @Pii masks (the resolver binder runs it synchronously). */
+export function piiKindOf(middleware: unknown): PiiKind | undefined {
+  return typeof middleware === 'function' ? piiKinds.get(middleware) : undefined;
+}
+
+/** A field's value as `principal` may see it: strings (and lists of strings) of kind `kind` masked per role. */
+export function maskFor(principal: Principal | undefined, kind: PiiKind, value: unknown): unknown {
+  if (!shouldMask(principal)) return value;
+  if (typeof value === 'string') return maskValue(kind, value);
+  if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? maskValue(kind, item) : item));
+  return value;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import { isObjectType } from 'graphql';
 import { AuthenticationError, AuthorizationError, getMetadataStorage } from 'type-graphql';
-import { authChecker } from '../common/auth';
+import { authChecker, maskFor, piiKindOf, type PiiKind } from '../common/auth';
 import type { Context } from '../context/context';
 
 /**
@@ -16,7 +16,9 @@ import type { Context } from '../context/context';
  *   `@Ctx()` and `@Info()`: the method called directly, the role check run synchronously with the same
  *   authChecker and the same errors as type-graphql's (formatError maps them to UNAUTHENTICATED and
  *   FORBIDDEN).
- * Anything else (arguments, custom middleware such as PII masking) keeps type-graphql's resolver.
+ * - either of the two marked `@Pii` (its only middleware): the same, with the value masked for the
+ *   principal synchronously (maskFor, what the middleware does) instead of through the async runner.
+ * Anything else (arguments, other middleware) keeps type-graphql's resolver.
  * Global middlewares would be skipped by both kinds: the schema is built without any (schema.ts).
  * The parent is passed as it is: omni360's object types are plain data classes with no methods, so
  * the copy type-graphql makes for a typed `@Root()` adds nothing (checked here, per class).
@@ -31,16 +33,20 @@ export function bindFastResolvers(schema: GraphQLSchema): void {
     const fields = graphqlType.getFields();
     for (const field of type.fields) {
       const target = fields[field.schemaName];
-      if (!target || field.name !== field.schemaName || field.roles || field.middlewares?.length) continue;
+      if (!target || field.name !== field.schemaName || field.roles) continue;
+      const pii = onlyPii(field.middlewares);
+      if (pii === null) continue;
       const hasResolver = storage.fieldResolvers.some((resolver) => resolver.getObjectType?.() === type.target && resolver.methodName === field.name);
       if (hasResolver) continue;
-      target.resolve = undefined;
+      const name = field.name;
+      target.resolve = pii ? (root, _args, context: Context) => maskFor(context.principal, pii, (root as Record<string, unknown>)[name]) : undefined;
     }
   }
 
   const instances = new Map<Function, Record<string, Function>>();
   for (const resolver of storage.fieldResolvers) {
-    if (resolver.kind !== 'external' || resolver.middlewares?.length) continue;
+    const pii = onlyPii(resolver.middlewares);
+    if (resolver.kind !== 'external' || pii === null) continue;
     const typeName = typeNameOf.get(resolver.getObjectType!());
     const graphqlType = typeName ? schema.getType(typeName) : undefined;
     const target = isObjectType(graphqlType) ? graphqlType.getFields()[resolver.schemaName] : undefined;
@@ -53,7 +59,7 @@ export function bindFastResolvers(schema: GraphQLSchema): void {
       instances.set(resolver.target, instance);
     }
     const method = instance[resolver.methodName].bind(instance) as (...params: unknown[]) => unknown;
-    target.resolve = direct(method, getters, resolver.roles);
+    target.resolve = direct(method, getters, resolver.roles, pii);
   }
 }
 
@@ -88,12 +94,24 @@ function isPlainDataClass(type: unknown): boolean {
   return true;
 }
 
-function direct(method: (...params: unknown[]) => unknown, getters: Getter[], roles: string[] | undefined): GraphQLFieldResolver<unknown, Context> {
+/** undefined: no middleware; a kind: exactly one middleware, @Pii's; null: anything else. */
+function onlyPii(middlewares: unknown[] | undefined): PiiKind | undefined | null {
+  if (!middlewares?.length) return undefined;
+  return middlewares.length === 1 ? piiKindOf(middlewares[0]) ?? null : null;
+}
+
+function direct(method: (...params: unknown[]) => unknown, getters: Getter[], roles: string[] | undefined, pii: PiiKind | undefined): GraphQLFieldResolver<unknown, Context> {
   const [first, second] = getters;
-  const call =
+  const plain =
     getters.length === 1 ? (root: unknown, context: Context, info: unknown) => method(first(root, context, info))
       : getters.length === 2 ? (root: unknown, context: Context, info: unknown) => method(first(root, context, info), second(root, context, info))
         : (root: unknown, context: Context, info: unknown) => method(...getters.map((get) => get(root, context, info)));
+  const call = pii
+    ? (root: unknown, context: Context, info: unknown) => {
+      const value = plain(root, context, info);
+      return value instanceof Promise ? value.then((resolved) => maskFor(context.principal, pii, resolved)) : maskFor(context.principal, pii, value);
+    }
+    : plain;
   if (!roles) return (root, _args, context, info) => call(root, context, info);
   return (root, args, context, info) => {
     if (!authChecker({ root, args, context, info }, roles as never)) {
