@@ -13,7 +13,7 @@ import { OfferByIdLoader } from '../offers/offers.loaders';
 import { OfferType } from '../offers/offers.type';
 import type { OfferRow } from '../offers/offer-decision';
 import { CustomerOrdersArgs } from './orders.inputs';
-import { embeddedLinesShape, OrderCountByCustomerLoader, OrderLinesByOrderLoader, OrdersByCustomerLoader } from './orders.loaders';
+import { embeddedLinesShape, OrderCountByCustomerLoader, orderColumnsShape, OrderLinesByOrderLoader, OrdersByCustomerLoader } from './orders.loaders';
 import { orderCursor } from './orders.service';
 import { OrderConnection, OrderGuestIdentityType, OrderLineType, OrderType, type OrderLineRow, type OrderRow } from './orders.type';
 import type { GuestIdentity } from './order.entity';
@@ -114,9 +114,11 @@ export class CustomerOrdersFields {
     const size = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 2) : undefined;
     const channel = args.channel ?? null;
+    const columns = orderColumnsShape(selectedFields(info, ['edges', 'node']));
     const lineFields = selectedFields(info, ['edges', 'node', 'lines']);
     const lines = lineFields.size ? embeddedLinesShape(lineFields, selectedFields(info, ['edges', 'node', 'lines', 'product'])) : undefined;
-    const page = await ctx.loaders.get(OrdersByCustomerLoader).load({ customerId: customer.id, size, after, channel, lines });
+    // Rows carry only the columns the selection reads (and a page's cursor and customer).
+    const page = await ctx.loaders.get(OrdersByCustomerLoader).load({ customerId: customer.id, size, after, channel, columns, lines });
     return toConnection(page, Boolean(after), orderCursor, (row) => row, () => ctx.loaders.get(OrderCountByCustomerLoader).load({ customerId: customer.id, channel }));
   }
 }

@@ -3,10 +3,11 @@ import { createLocation, createProduct, customer, order, receive } from './suppo
 import { startTestServer, unique, type TestServer } from './support/server';
 
 /**
- * `Customer.orders` embeds the lines and their products in the orders' statement, carrying only the
- * columns the selected fields read. Every field of OrderLine and of Product, alone and together, must
- * answer exactly what the lines answer when loaded on their own (`order(id)`). The fields come from the
- * schema, so a field added later is covered without touching this test.
+ * `Customer.orders` reads only the order columns the selected fields read, and embeds the lines and
+ * their products in the same statement, carrying only what the selected fields read of them. Every
+ * field of Order, OrderLine and Product, alone and together, must answer exactly what `order(id)`
+ * answers (full rows, lines loaded on their own). The fields come from the schema, so a field added
+ * later is covered without touching this test.
  */
 let env: TestServer;
 let customerId: string;
@@ -55,10 +56,23 @@ async function compare(lines: string, fragments = ''): Promise<void> {
   }
 }
 
+/** An Order selection through Customer.orders and through order(id), for every order of the customer. */
+async function compareOrders(selection: string): Promise<void> {
+  const embedded = await env.ok<{ customer: { orders: { edges: { cursor: string; node: Record<string, unknown> & { id: string } }[] } } }, { id: string }>(
+    `query Embedded($id: ID!) { customer(id: $id) { orders(first: 10) { edges { cursor node { id ${selection} } } } } }`, { id: customerId },
+  );
+  const edges = embedded.customer.orders.edges;
+  expect(edges.map((edge) => edge.node.id).sort()).toEqual([...orderIds].sort());
+  for (const { node } of edges) {
+    const alone = await env.ok<{ order: Record<string, unknown> }, { id: string }>(`query Alone($id: ID!) { order(id: $id) { id ${selection} } }`, { id: node.id });
+    expect(node).toEqual(alone.order);
+  }
+}
+
 beforeAll(async () => {
   env = await startTestServer();
-  for (const typeName of ['OrderLine', 'Product']) await loadFields(typeName);
-  for (const field of [...fieldsOf.get('OrderLine')!, ...fieldsOf.get('Product')!]) {
+  for (const typeName of ['Order', 'OrderLine', 'Product']) await loadFields(typeName);
+  for (const field of [...fieldsOf.get('Order')!, ...fieldsOf.get('OrderLine')!, ...fieldsOf.get('Product')!]) {
     if (!field.scalar && !fieldsOf.has(field.type)) await loadFields(field.type);
   }
   const warehouse = await createLocation(env, 'WAREHOUSE');
@@ -74,6 +88,22 @@ beforeAll(async () => {
   ];
 }, 60_000);
 afterAll(() => env.stop());
+
+describe('orders of Customer.orders', () => {
+  it('answer every Order field, alone, as order(id) does', async () => {
+    const fields = fieldsOf.get('Order')!;
+    expect(fields.map((field) => field.name)).toEqual(expect.arrayContaining(['id', 'channel', 'status', 'placedAt', 'total', 'subtotal', 'discountTotal', 'guestIdentities', 'customer', 'location', 'lines']));
+    for (const field of fields) await compareOrders(field.name === 'lines' ? 'lines { sku }' : select('Order', field.name));
+  });
+
+  it('answer every Order field at once, and keep the cursors of a full row', async () => {
+    await compareOrders(fieldsOf.get('Order')!.map((field) => (field.name === 'lines' ? 'lines { sku }' : select('Order', field.name))).join(' '));
+    const cursors = async (selection: string) => (await env.ok<{ customer: { orders: { edges: { cursor: string }[] } } }, { id: string }>(
+      `query Cursors($id: ID!) { customer(id: $id) { orders(first: 10) { edges { cursor ${selection} } } } }`, { id: customerId },
+    )).customer.orders.edges.map((edge) => edge.cursor);
+    expect(await cursors('')).toEqual(await cursors('node { id source externalId status total { amount } }'));
+  });
+});
 
 describe('order lines embedded in Customer.orders', () => {
   it('answer every OrderLine field, alone, as the lines loaded on their own', async () => {
