@@ -13,6 +13,9 @@ const ORDER_VALUES: Record<string, string> = {
   guestIdentities: 'o.guest_identities', imported: 'o.imported', createdBy: 'o.created_by',
 };
 
+/** SQL select lists by shape ('' for every column). */
+const orderColumnsSql = new Map<string, string>();
+
 /** Every column of OrderRow. */
 export const ORDER_COLUMNS = orderColumns(undefined);
 
@@ -77,10 +80,14 @@ export function orderColumnsShape(orderFields: Set<string>): string {
 }
 
 function orderColumns(shape: string | undefined): string {
-  const keys = shape === undefined ? Object.keys(ORDER_VALUES) : shape.split(',');
-  return keys.map((key) => `${ORDER_VALUES[key]} as "${key}"`).join(', ');
+  let sql = orderColumnsSql.get(shape ?? '');
+  if (!sql) {
+    const keys = shape === undefined ? Object.keys(ORDER_VALUES) : shape.split(',');
+    sql = keys.map((key) => `${ORDER_VALUES[key]} as "${key}"`).join(', ');
+    orderColumnsSql.set(shape ?? '', sql);
+  }
+  return sql;
 }
-
 /** What an embedded line can carry: its key in OrderLineRow and the SQL of its value (`l` line, `x` order row). */
 const LINE_VALUES: Record<string, string> = {
   id: 'l.id', orderId: 'l.order_id', lineNo: 'l.line_no', productId: 'l.product_id', sku: 'l.sku', quantity: 'l.quantity',
