@@ -126,6 +126,52 @@ function foldStats(customerId: string, parts: StatsPart[], defaultCurrency: stri
 }
 
 /**
+ * The stats parts of the customer `customer` (an SQL expression, e.g. `c.id` of a customer row) as one
+ * JSON array of arrays in StatsPart's order (kind, channel, currency, total, counted, cents, firstAt,
+ * lastAt, recent, recentAt), the catalogue's currency ('p') included only when it has no order: what
+ * the customer's own statement embeds when a page asks for its stats (statsFromJson reads it).
+ */
+export function statsJsonSql(customer: string): string {
+  const recent = `now() - make_interval(hours => 24 * ${PREFERRED_CHANNEL_DAYS})`;
+  return `(select coalesce(json_agg(json_build_array(s.kind, s.channel, s.currency, s.total, s.counted, s.cents, s."firstAt", s."lastAt", s.recent, s."recentAt")), '[]'::json)
+   from (
+     select 'o' as kind, o.channel, o.currency, count(*)::int as total,
+            (count(*) filter (where o.status <> 'CANCELLED'))::int as counted,
+            coalesce(sum(o.total_cents) filter (where o.status in ('PLACED', 'FULFILLED')), 0)::text as cents,
+            min(o.placed_at) filter (where o.status <> 'CANCELLED') as "firstAt",
+            max(o.placed_at) filter (where o.status <> 'CANCELLED') as "lastAt",
+            (count(*) filter (where o.placed_at >= ${recent}))::int as recent,
+            max(o.placed_at) filter (where o.placed_at >= ${recent}) as "recentAt"
+       from "order" o where o.customer_id = ${customer}
+      group by o.channel, o.currency
+     union all
+     select 'i', i.channel, null, count(*)::int, count(*)::int, '0', min(i.occurred_at), max(i.occurred_at),
+            (count(*) filter (where i.occurred_at >= ${recent}))::int,
+            max(i.occurred_at) filter (where i.occurred_at >= ${recent})
+       from interaction i where i.customer_id = ${customer}
+      group by i.channel
+     union all
+     select 'c', null, null, count(*)::int, count(*)::int, '0', null, null, 0, null
+       from conversation x where x.customer_id = ${customer} and x.status in ('OPEN', 'PENDING')
+     having count(*) > 0
+     union all
+     select 'p', null, (select p.currency from product p group by p.currency order by count(*) desc, p.currency limit 1), 0, 0, '0', null, null, 0, null
+      where not exists (select 1 from "order" o where o.customer_id = ${customer})
+   ) s)`;
+}
+
+type StatsTuple = [StatsPart['kind'], Channel | null, string | null, number, number, string, string | null, string | null, number, string | null];
+
+/** The stats of one customer from statsJsonSql's value. */
+export function statsFromJson(customerId: string, value: unknown): CustomerStatsRow {
+  const parts = (value as StatsTuple[]).map(([kind, channel, currency, total, counted, cents, firstAt, lastAt, recent, recentAt]): StatsPart => ({
+    kind, customerId, channel, currency, total, counted, cents, firstAt, lastAt, recent, recentAt,
+  }));
+  const catalogue = parts.find((part) => part.kind === 'p');
+  return foldStats(customerId, parts.filter((part) => part.kind !== 'p'), catalogue?.currency ?? FALLBACK_CURRENCY);
+}
+
+/**
  * Customer.stats for many customers in ONE statement (the StatsByCustomerLoader's batch, and the
  * figures of offer segments inside write transactions). Reading by the customer id is enough for
  * merges: merges move orders, interactions and conversations to the survivor, and undoMerge moves them

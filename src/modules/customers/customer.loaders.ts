@@ -1,5 +1,5 @@
 import type { Context } from '../../context/context';
-import { groupBy, indexBy, makeLoader } from '../../context/loaders';
+import { groupBy, indexBy, jsonKey, makeLoader } from '../../context/loaders';
 import { placeholders, query, queryPrepared, textArray } from '../../database/sql';
 import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_ } from './customer.type';
 
@@ -20,25 +20,75 @@ const EMBEDDED_IDENTITIES = `coalesce((
  * phone, identities), and a customer has a handful.
  */
 export function CustomerByIdLoader(ctx: Context) {
-  return makeLoader<string, CustomerRow | null>(async (ids) => {
-    const rows = await queryPrepared<CustomerRow & { requested: string; identities: IdentityType_[] }>(
-      ctx.em,
-      `with recursive chain(requested, id, merged_into, depth) as (
-         select c.id, c.id, c.merged_into_id, 0 from customer c where c.id = any(?::text[])
-         union all
-         select chain.requested, c.id, c.merged_into_id, chain.depth + 1
-           from chain join customer c on c.id = chain.merged_into where chain.depth < 32
-       )
-       select chain.requested, ${CUSTOMER_COLUMNS}, ${EMBEDDED_IDENTITIES} as identities
-         from chain join customer c on c.id = chain.id where chain.merged_into is null`,
-      [textArray(ids)],
-    );
-    const identities = ctx.loaders.get(IdentitiesByCustomerLoader);
-    return indexBy(ids, rows.map(({ identities: own, ...row }) => {
-      identities.prime(row.id, own);
-      return row;
-    }), (row) => row.requested);
+  return makeLoader<string, CustomerRow | null>((ids) => customersById(ctx, ids, ''));
+}
+
+/**
+ * What another module reads for a customer, embedded in the customer's own statement when the
+ * selection asks for it (Customer.stats: one statement fewer on every customer page). The value is a
+ * JSON column computed over the customer row `c` (the survivor, after merges).
+ */
+export interface CustomerEmbed {
+  /** The Customer fields that read what the embed primes. */
+  fields: readonly string[];
+  /** A JSON-valued SQL expression over `c`. */
+  sql: string;
+  /** Primes the loaders those fields read, for the customer `customerId`, from the embedded value. */
+  prime(ctx: Context, customerId: string, value: unknown): void;
+}
+
+const customerEmbeds = new Map<string, CustomerEmbed>();
+
+/** Called by the module that owns the data (analytics registers the stats). */
+export function registerCustomerEmbed(name: string, embed: CustomerEmbed): void {
+  customerEmbeds.set(name, embed);
+}
+
+/** The embeds a selection of Customer fields asks for, as a canonical list ('' for none): part of the loader key. */
+export function customerEmbedsFor(fields: Set<string>): string {
+  return [...customerEmbeds].filter(([, embed]) => embed.fields.some((field) => fields.has(field))).map(([name]) => name).sort().join(',');
+}
+
+/** CustomerByIdLoader, with the embeds a look-ahead asked for (it primes CustomerByIdLoader too). */
+export function CustomerByIdEmbeddingLoader(ctx: Context) {
+  return makeLoader<{ id: string; embeds: string }, CustomerRow | null>(async (keys) => {
+    const rows = new Map<string, CustomerRow | null>();
+    for (const embeds of new Set(keys.map((key) => key.embeds))) {
+      const ids = [...new Set(keys.filter((key) => key.embeds === embeds).map((key) => key.id))];
+      const found = await customersById(ctx, ids, embeds);
+      const byId = ctx.loaders.get(CustomerByIdLoader);
+      ids.forEach((id, index) => {
+        rows.set(jsonKey([id, embeds]), found[index]);
+        byId.prime(id, found[index]);
+      });
+    }
+    return keys.map((key) => rows.get(jsonKey([key.id, key.embeds])) ?? null);
   });
+}
+
+async function customersById(ctx: Context, ids: readonly string[], embeds: string): Promise<(CustomerRow | null)[]> {
+  const names = embeds ? embeds.split(',') : [];
+  const rows = await queryPrepared<CustomerRow & { requested: string; identities: IdentityType_[] } & Record<string, unknown>>(
+    ctx.em,
+    `with recursive chain(requested, id, merged_into, depth) as (
+       select c.id, c.id, c.merged_into_id, 0 from customer c where c.id = any(?::text[])
+       union all
+       select chain.requested, c.id, c.merged_into_id, chain.depth + 1
+         from chain join customer c on c.id = chain.merged_into where chain.depth < 32
+     )
+     select chain.requested, ${CUSTOMER_COLUMNS}, ${EMBEDDED_IDENTITIES} as identities${names.map((name) => `,\n ${customerEmbeds.get(name)!.sql} as "embed:${name}"`).join('')}
+       from chain join customer c on c.id = chain.id where chain.merged_into is null`,
+    [textArray(ids)],
+  );
+  const identities = ctx.loaders.get(IdentitiesByCustomerLoader);
+  return indexBy(ids, rows.map(({ identities: own, ...row }) => {
+    identities.prime(row.id, own);
+    for (const name of names) {
+      customerEmbeds.get(name)!.prime(ctx, row.id, row[`embed:${name}`]);
+      delete row[`embed:${name}`];
+    }
+    return row as CustomerRow & { requested: string };
+  }), (row) => row.requested);
 }
 
 export function IdentitiesByCustomerLoader(ctx: Context) {

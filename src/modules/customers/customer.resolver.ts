@@ -1,10 +1,13 @@
 import { JSONResolver } from 'graphql-scalars';
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { Allow, Roles } from '../../common/auth';
 import { DomainError, badUserInput, mutationPayload } from '../../common/errors';
 import { PageArgs, type Connection } from '../../common/pagination';
+import { selectedFields } from '../../common/selection';
 import type { Context } from '../../context/context';
 import { exportCustomerData, eraseCustomer } from './customer-privacy.service';
+import { customerEmbedsFor } from './customer.loaders';
 import {
   addIdentity, getCustomer, getCustomerByIdentity, identifyCustomer, listCustomers, mergeCustomers, recordConsent, undoMerge,
 } from './customer.service';
@@ -38,8 +41,11 @@ async function asQueryError<T>(run: () => Promise<T>): Promise<T> {
 export class CustomerResolver {
   @Allow(Roles.READ_WITH_INGEST)
   @Query(() => CustomerType, { nullable: true, description: 'A customer by id; an id merged away resolves to the survivor.' })
-  customer(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'A customer id; one merged away resolves to its survivor.' }) id: string): Promise<CustomerRow | null> {
-    return getCustomer(ctx, id);
+  customer(
+    @Ctx() ctx: Context, @Arg('id', () => ID, { description: 'A customer id; one merged away resolves to its survivor.' }) id: string, @Info() info: GraphQLResolveInfo,
+  ): Promise<CustomerRow | null> {
+    // Look-ahead: what other modules read for the customer (its stats) comes in the customer's statement.
+    return getCustomer(ctx, id, customerEmbedsFor(selectedFields(info, [])));
   }
 
   @Allow(Roles.READ_WITH_INGEST)
