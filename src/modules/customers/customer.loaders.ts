@@ -67,7 +67,6 @@ export function CustomerByIdEmbeddingLoader(ctx: Context) {
 }
 
 async function customersById(ctx: Context, ids: readonly string[], embeds: string): Promise<(CustomerRow | null)[]> {
-  const names = embeds ? embeds.split(',') : [];
   const rows = await queryPrepared<CustomerRow & { requested: string; identities: IdentityType_[] } & Record<string, unknown>>(
     ctx.em,
     `with recursive chain(requested, id, merged_into, depth) as (
@@ -76,19 +75,30 @@ async function customersById(ctx: Context, ids: readonly string[], embeds: strin
        select chain.requested, c.id, c.merged_into_id, chain.depth + 1
          from chain join customer c on c.id = chain.merged_into where chain.depth < 32
      )
-     select chain.requested, ${CUSTOMER_COLUMNS}, ${EMBEDDED_IDENTITIES} as identities${names.map((name) => `,\n ${customerEmbeds.get(name)!.sql} as "embed:${name}"`).join('')}
+     select chain.requested, ${CUSTOMER_COLUMNS}, ${EMBEDDED_IDENTITIES} as identities${embedColumns(embeds)}
        from chain join customer c on c.id = chain.id where chain.merged_into is null`,
     [textArray(ids)],
   );
   const identities = ctx.loaders.get(IdentitiesByCustomerLoader);
   return indexBy(ids, rows.map(({ identities: own, ...row }) => {
     identities.prime(row.id, own);
-    for (const name of names) {
-      customerEmbeds.get(name)!.prime(ctx, row.id, row[`embed:${name}`]);
-      delete row[`embed:${name}`];
-    }
-    return row as CustomerRow & { requested: string };
+    return takeEmbeds(ctx, row, embeds);
   }), (row) => row.requested);
+}
+
+/** The select-list columns of `embeds` (customerEmbedsFor) over the customer row `c`. */
+export function embedColumns(embeds: string): string {
+  return embeds ? embeds.split(',').map((name) => `, ${customerEmbeds.get(name)!.sql} as "embed:${name}"`).join('') : '';
+}
+
+/** Primes what the embedded columns of `row` carry and removes them from it. */
+export function takeEmbeds<R extends { id: string }>(ctx: Context, row: R & Record<string, unknown>, embeds: string): R {
+  if (!embeds) return row;
+  for (const name of embeds.split(',')) {
+    customerEmbeds.get(name)!.prime(ctx, row.id, row[`embed:${name}`]);
+    delete row[`embed:${name}`];
+  }
+  return row;
 }
 
 export function IdentitiesByCustomerLoader(ctx: Context) {

@@ -56,8 +56,8 @@ export class CustomerResolver {
 
   @Allow(Roles.READ)
   @Query(() => CustomerConnection, { description: 'Customers, newest first; search matches name, e-mail and phone fragments.' })
-  customers(@Ctx() ctx: Context, @Args() args: CustomersArgs): Promise<Connection<CustomerRow>> {
-    return listCustomers(ctx, args);
+  customers(@Ctx() ctx: Context, @Args() args: CustomersArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<CustomerRow>> {
+    return listCustomers(ctx, args, customerEmbedsFor(selectedFields(info, ['edges', 'node'])));
   }
 
   @Allow(Roles.READ_INTERNAL)
