@@ -35,6 +35,8 @@ export interface CustomerEmbed {
   sql: string;
   /** Primes the loaders those fields read, for the customer `customerId`, from the embedded value. */
   prime(ctx: Context, customerId: string, value: unknown): void;
+  /** Also on list pages; false when each row would repeat data the page's own batch reads once. */
+  inLists: boolean;
 }
 
 const customerEmbeds = new Map<string, CustomerEmbed>();
@@ -45,8 +47,10 @@ export function registerCustomerEmbed(name: string, embed: CustomerEmbed): void 
 }
 
 /** The embeds a selection of Customer fields asks for, as a canonical list ('' for none): part of the loader key. */
-export function customerEmbedsFor(fields: Set<string>): string {
-  return [...customerEmbeds].filter(([, embed]) => embed.fields.some((field) => fields.has(field))).map(([name]) => name).sort().join(',');
+export function customerEmbedsFor(fields: Set<string>, page: 'one' | 'list'): string {
+  return [...customerEmbeds]
+    .filter(([, embed]) => (page === 'one' || embed.inLists) && embed.fields.some((field) => fields.has(field)))
+    .map(([name]) => name).sort().join(',');
 }
 
 /** CustomerByIdLoader, with the embeds a look-ahead asked for (it primes CustomerByIdLoader too). */

@@ -3,14 +3,20 @@ import { registerNodeType } from '../../common/node';
 import { registerTimelineSource } from '../../common/timeline';
 import { query } from '../../database/sql';
 import { Roles } from '../../common/auth';
+import { registerCustomerEmbed } from '../customers/customer.loaders';
 import type { OmniModule } from '../module';
 import { OfferEntity, OfferResponseEntity } from './offer.entity';
 import { CustomerOffersFields, OfferFields } from './offers.fields';
+import { decisionInputsJsonSql, primeDecisionInputs } from './offers.reads';
 import { OffersResolver } from './offers.resolver';
 import { getOfferById } from './offers.service';
 import { OFFER_RESPONSE_TIMELINE, TimelineOfferFields } from './offers.timeline';
 
 registerNodeType('Offer', getOfferById, Roles.READ_INTERNAL);
+
+// customer(id) asking for offers reads what the decisions need in the customer's own statement. Not on
+// list pages: every row would repeat the current offers, which the page's batch reads once.
+registerCustomerEmbed('offers', { fields: ['offers'], sql: decisionInputsJsonSql('c.id'), prime: primeDecisionInputs, inLists: false });
 
 registerCustomerData({
   name: 'offerResponses',

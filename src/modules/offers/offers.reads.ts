@@ -2,7 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Channel } from '../../common/channel';
 import type { Context } from '../../context/context';
-import { groupBy } from '../../context/loaders';
+import { groupBy, makeLoader } from '../../context/loaders';
 import { placeholders, query, queryPrepared, textArray } from '../../database/sql';
 import { StatsByCustomerLoader } from '../analytics/analytics.loaders';
 import { CONSENT_SQL, ConsentsByCustomerLoader } from '../customers/customer.loaders';
@@ -47,29 +47,69 @@ export async function responseSummaries(em: EntityManager, customerIds: string[]
   return summariesByCustomer(await query<SummaryRow>(em, responseSummarySql(placeholders(customerIds.length)), customerIds));
 }
 
+/** What a decision reads of one customer besides the stats: the current offers, its responses, its consents. */
+export interface DecisionInputs {
+  offers: OfferRow[];
+  /** Latest response and decline per offer id. */
+  responses: Map<string, ResponseSummary>;
+  consents: ConsentType[];
+}
+
+/** The current offers as JSON, as decisions read them: bigints as text, times as ISO text. */
+const ACTIVE_OFFERS_JSON = `(select coalesce(json_agg(f order by f.code), '[]'::json) from (
+  select f.id, f.code, f.title, f.discount_basis_points as "discountBasisPoints",
+         f.discount_amount_cents::text as "discountAmountCents", f.discount_currency as "discountCurrency", f.skus,
+         f.segment, f.valid_from as "validFrom", f.valid_to as "validTo", f.active
+    ${ACTIVE_OFFERS}) f)`;
+
+/**
+ * The decision inputs of the customer `customer` (an SQL expression over a customer row, e.g. `c.id`)
+ * as one JSON object: what customer(id) embeds in its own statement when the selection asks for offers.
+ */
+export function decisionInputsJsonSql(customer: string): string {
+  return `json_build_object('offers', ${ACTIVE_OFFERS_JSON},
+    'responses', (select coalesce(json_agg(r), '[]'::json) from (${responseSummarySql(customer)}) r),
+    'consents', (select coalesce(json_agg(cs), '[]'::json) from (${CONSENT_SQL(customer)}) cs))`;
+}
+
+/** Decision inputs from decisionInputsJsonSql's value; primes ConsentsByCustomerLoader like the loader does. */
+export function primeDecisionInputs(ctx: Context, customerId: string, value: unknown): void {
+  const json = value as { offers: OfferRow[]; responses: SummaryRow[]; consents: ConsentType[] };
+  ctx.loaders.get(ConsentsByCustomerLoader).prime(customerId, json.consents);
+  ctx.loaders.get(DecisionInputsByCustomerLoader).prime(customerId, {
+    offers: json.offers,
+    responses: summariesByCustomer(json.responses).get(customerId) ?? new Map(),
+    consents: json.consents,
+  });
+}
+
 /**
  * Everything a decision needs besides the stats, in ONE statement: the current offers (unless the
  * caller decides on given ones), the customers' response summaries and their current consents (which
  * also prime ConsentsByCustomerLoader). Each part is a JSON array; bigints travel as text and times as
  * ISO text, which the readers of these rows accept as they accept PostgreSQL's own forms.
  */
-async function decisionInputs(ctx: Context, customerIds: string[], given: OfferRow[] | undefined) {
+async function decisionInputs(ctx: Context, customerIds: readonly string[], given: OfferRow[] | undefined): Promise<DecisionInputs[]> {
   const ids = 'select unnest(?::text[])';
   const [row] = await queryPrepared<{ offers: OfferRow[] | null; responses: SummaryRow[]; consents: ConsentType[] }>(
     ctx.em,
-    `select ${given ? 'null' : `(select coalesce(json_agg(f order by f.code), '[]'::json) from (
-              select f.id, f.code, f.title, f.discount_basis_points as "discountBasisPoints",
-                     f.discount_amount_cents::text as "discountAmountCents", f.discount_currency as "discountCurrency", f.skus,
-                     f.segment, f.valid_from as "validFrom", f.valid_to as "validTo", f.active
-                ${ACTIVE_OFFERS}) f)`} as offers,
+    `select ${given ? 'null' : ACTIVE_OFFERS_JSON} as offers,
             (select coalesce(json_agg(r), '[]'::json) from (${responseSummarySql(ids)}) r) as responses,
             (select coalesce(json_agg(c), '[]'::json) from (${CONSENT_SQL(ids)}) c) as consents`,
     [textArray(customerIds), textArray(customerIds)],
   );
   const consents = groupBy(customerIds, row.consents, (consent) => consent.customerId);
+  const responses = summariesByCustomer(row.responses);
   const consentLoader = ctx.loaders.get(ConsentsByCustomerLoader);
-  customerIds.forEach((id, index) => consentLoader.prime(id, consents[index]));
-  return { offers: given ?? row.offers!, responses: summariesByCustomer(row.responses), consents };
+  return customerIds.map((id, index) => {
+    consentLoader.prime(id, consents[index]);
+    return { offers: given ?? row.offers!, responses: responses.get(id) ?? new Map(), consents: consents[index] };
+  });
+}
+
+/** Decision inputs on the current offers, for every customer of a page in one statement (or embedded, see above). */
+export function DecisionInputsByCustomerLoader(ctx: Context) {
+  return makeLoader<string, DecisionInputs>((customerIds) => decisionInputs(ctx, customerIds, undefined));
 }
 
 /**
@@ -84,25 +124,25 @@ export async function decisionRows(
   const customerIds = [...new Set(keys.map((key) => key.customerId))];
   const now = new Date();
   // Figures through the stats loader: a page asking for stats and offers reads them once.
-  const [stats, { offers, responses, consents }] = await Promise.all([
+  const [stats, inputs] = await Promise.all([
     ctx.loaders.get(StatsByCustomerLoader).loadMany(customerIds),
-    decisionInputs(ctx, customerIds, given),
+    given ? decisionInputs(ctx, customerIds, given) : ctx.loaders.get(DecisionInputsByCustomerLoader).loadMany(customerIds),
   ]);
-  const figures = new Map(customerIds.map((id, index) => {
-    const row = stats[index];
+  const byCustomer = new Map(customerIds.map((id, index) => {
+    const [row, input] = [stats[index], inputs[index]];
     if (row instanceof Error) throw row;
-    return [id, figuresFromStats(row)];
+    if (input instanceof Error) throw input;
+    return [id, { figures: figuresFromStats(row), ...input }];
   }));
-  const consentsOf = new Map(customerIds.map((id, index) => [id, consents[index]]));
   return keys.map((key) => {
-    const customerConsents = consentsOf.get(key.customerId);
-    const marketing = Array.isArray(customerConsents) ? customerConsents.filter((consent) => consent.purpose === 'MARKETING') : [];
+    const { figures, offers, responses, consents } = byCustomer.get(key.customerId)!;
+    const marketing = consents.filter((consent) => consent.purpose === 'MARKETING');
     const contactAllowed = key.channel
       ? marketing.some((consent) => consent.channel === key.channel && consent.granted)
       : marketing.some((consent) => consent.granted);
     return offers.map((offer) => {
-      const summary = responses.get(key.customerId)?.get(offer.id);
-      const verdict = decideOffer(offer, figures.get(key.customerId) ?? null, summary, now, ctx.config.declineCooldownDays);
+      const summary = responses.get(offer.id);
+      const verdict = decideOffer(offer, figures, summary, now, ctx.config.declineCooldownDays);
       return {
         offer,
         ...verdict,
