@@ -5,10 +5,9 @@ import { AnalyticsFields, CustomerStatsFields } from './analytics.fields';
 import { AnalyticsResolver } from './analytics.resolver';
 import { statsFromJson, statsJsonSql } from './customer-stats.reads';
 
-// customer(id) and customers pages asking for stats or segments read them in the customer's own statement.
+// customer(id) asking for stats or segments reads them in the customer's own statement.
 registerCustomerEmbed('stats', {
   fields: ['stats', 'segments'],
-  inLists: true,
   sql: statsJsonSql('c.id'),
   prime: (ctx, customerId, value) => ctx.loaders.get(StatsByCustomerLoader).prime(customerId, statsFromJson(customerId, value)),
 });

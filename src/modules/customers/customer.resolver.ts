@@ -45,7 +45,7 @@ export class CustomerResolver {
     @Ctx() ctx: Context, @Arg('id', () => ID, { description: 'A customer id; one merged away resolves to its survivor.' }) id: string, @Info() info: GraphQLResolveInfo,
   ): Promise<CustomerRow | null> {
     // Look-ahead: what other modules read for the customer (its stats) comes in the customer's statement.
-    return getCustomer(ctx, id, customerEmbedsFor(selectedFields(info, []), 'one'));
+    return getCustomer(ctx, id, customerEmbedsFor(selectedFields(info, [])));
   }
 
   @Allow(Roles.READ_WITH_INGEST)
@@ -56,8 +56,8 @@ export class CustomerResolver {
 
   @Allow(Roles.READ)
   @Query(() => CustomerConnection, { description: 'Customers, newest first; search matches name, e-mail and phone fragments.' })
-  customers(@Ctx() ctx: Context, @Args() args: CustomersArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<CustomerRow>> {
-    return listCustomers(ctx, args, customerEmbedsFor(selectedFields(info, ['edges', 'node']), 'list'));
+  customers(@Ctx() ctx: Context, @Args() args: CustomersArgs): Promise<Connection<CustomerRow>> {
+    return listCustomers(ctx, args);
   }
 
   @Allow(Roles.READ_INTERNAL)

@@ -10,7 +10,7 @@ import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connec
 import { inTransaction, placeholders, query, queryOne, queryPrepared } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { CustomerErrorCode } from './customer.errors';
-import { CUSTOMER_COLUMNS, CustomerByIdEmbeddingLoader, CustomerByIdLoader, embedColumns, MERGE_COLUMNS, takeEmbeds } from './customer.loaders';
+import { CUSTOMER_COLUMNS, CustomerByIdEmbeddingLoader, CustomerByIdLoader, MERGE_COLUMNS } from './customer.loaders';
 import { CustomerStatus } from './customer.enums';
 import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_ } from './customer.type';
 import type { CustomerProfileInput, CustomerRefInput, IdentityInput } from './customer.inputs';
@@ -331,9 +331,7 @@ function escapeLike(value: string): string {
 }
 
 /** `customers(first, after, search)`: newest first; merged-away customers are not listed. */
-export async function listCustomers(
-  ctx: Context, args: { first?: number; after?: string; search?: string | null }, embeds = '',
-): Promise<Connection<CustomerRow>> {
+export async function listCustomers(ctx: Context, args: { first?: number; after?: string; search?: string | null }): Promise<Connection<CustomerRow>> {
   const size = pageSize(args.first);
   const after = args.after ? decodeCursor(args.after, 1, ['string']) : undefined;
   const fragment = args.search ? searchFragment(args.search) : '';
@@ -341,15 +339,14 @@ export async function listCustomers(
   const filter = fragment ? `c.search_text like ? escape '\\'` : 'true';
   const filterParams = fragment ? [`%${escapeLike(fragment)}%`] : [];
   const keyset = keysetWhere(['c.id'], 'desc', after);
-  // Embedded columns (the stats a page asks for) are computed for the rows the limit keeps only. A
-  // search runs unprepared: a generic plan cannot see the pattern the trigram index needs.
-  const rows = (await (fragment ? query : queryPrepared)<CustomerRow & Record<string, unknown>>(
+  // A search runs unprepared: a generic plan cannot see the pattern the trigram index needs.
+  const rows = await (fragment ? query : queryPrepared)<CustomerRow>(
     ctx.em,
-    `select ${CUSTOMER_COLUMNS}${embedColumns(embeds)} from customer c
+    `select ${CUSTOMER_COLUMNS} from customer c
       where c.merged_into_id is null and ${filter} and ${keyset.sql}
       order by c.id desc limit ?`,
     [...filterParams, ...keyset.params, size + 1],
-  )).map((row) => takeEmbeds(ctx, row, embeds));
+  );
   const loader = ctx.loaders.get(CustomerByIdLoader);
   for (const row of rows) loader.prime(row.id, row);
   return toConnection(cutPage(rows, size), Boolean(after), (row) => [row.id], (row) => row, async () => {

@@ -14,9 +14,8 @@ import { OFFER_RESPONSE_TIMELINE, TimelineOfferFields } from './offers.timeline'
 
 registerNodeType('Offer', getOfferById, Roles.READ_INTERNAL);
 
-// customer(id) asking for offers reads what the decisions need in the customer's own statement. Not on
-// list pages: every row would repeat the current offers, which the page's batch reads once.
-registerCustomerEmbed('offers', { fields: ['offers'], sql: decisionInputsJsonSql('c.id'), prime: primeDecisionInputs, inLists: false });
+// customer(id) asking for offers reads what the decisions need in the customer's own statement.
+registerCustomerEmbed('offers', { fields: ['offers'], sql: decisionInputsJsonSql('c.id'), prime: primeDecisionInputs });
 
 registerCustomerData({
   name: 'offerResponses',
