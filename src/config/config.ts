@@ -28,6 +28,8 @@ export interface Config {
   embeddedPgPort: number;
   dbPoolMax: number;
   dbStatementTimeoutMs: number;
+  /** Hot reads as named prepared statements (planned once per connection); off behind a transaction-mode pooler without prepared-statement support. */
+  dbPreparedStatements: boolean;
   apiKeys: ApiKeyConfig[];
   jwtSecret?: string;
   jwksUrl?: string;
@@ -226,6 +228,7 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedPgPort: int(env, 'OMNI360_EMBEDDED_PG_PORT', 54_329, 1024, 65_535),
     dbPoolMax: int(env, 'OMNI360_DB_POOL_MAX', 10, 1, 500),
     dbStatementTimeoutMs: int(env, 'OMNI360_DB_STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
+    dbPreparedStatements: bool(env, 'OMNI360_DB_PREPARED_STATEMENTS', true),
     apiKeys: parseApiKeys(str(env, 'OMNI360_API_KEYS')),
     jwtSecret,
     jwksUrl: url(env, 'OMNI360_JWKS_URL', ['https:', 'http:']),

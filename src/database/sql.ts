@@ -31,9 +31,20 @@ const preparedStatements = new Map<string, { name: string; text: string }>();
  */
 const MAX_NAMED_STATEMENTS = 200;
 
+let namedStatements = true;
+
+/**
+ * OMNI360_DB_PREPARED_STATEMENTS: off, queryPrepared sends unnamed statements (parsed and planned per
+ * call), for a transaction-mode pooler that cannot keep a named statement on the connection that
+ * prepared it (PgBouncer before 1.21, or without `max_prepared_statements`). For the process.
+ */
+export function useNamedStatements(enabled: boolean): void {
+  namedStatements = enabled;
+}
+
 /** `?` placeholders (outside quoted text) as `$1, $2, ...`, and a name derived from the text while names last. */
 function prepared(sql: string): { name?: string; text: string } {
-  const known = preparedStatements.get(sql);
+  const known = namedStatements ? preparedStatements.get(sql) : undefined;
   if (known) return known;
   let index = 0;
   let quoted: string | undefined;
@@ -49,7 +60,7 @@ function prepared(sql: string): { name?: string; text: string } {
     }
     text += char;
   }
-  if (preparedStatements.size >= MAX_NAMED_STATEMENTS) return { text };
+  if (!namedStatements || preparedStatements.size >= MAX_NAMED_STATEMENTS) return { text };
   const statement = { name: `omni_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
   preparedStatements.set(sql, statement);
   return statement;

@@ -14,6 +14,7 @@ import type { Config } from '../config/config';
 import { ormConfig } from '../config/mikro-orm.config';
 import { checkDurableSettings } from '../database/durability';
 import { isDatabaseUnavailable, isStatementTimeout } from '../database/errors';
+import { useNamedStatements } from '../database/sql';
 import type { Principal } from '../common/auth';
 import { createContext, type AppState, type Context } from '../context/context';
 import { PgEventHub } from '../modules/events/event-hub';
@@ -200,6 +201,7 @@ function loggingPlugin(log: Logger): ApolloServerPlugin<Context> {
 
 /** Creates the HTTP + WebSocket server on one port, against an already reachable database URL. */
 export async function createServer(config: Config, databaseUrl: string, log: Logger): Promise<OmniServer> {
+  useNamedStatements(config.dbPreparedStatements);
   const orm = await MikroORM.init(ormConfig({
     clientUrl: databaseUrl, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs, replicaUrls: config.readReplicaUrls,
   }));
