@@ -43,7 +43,14 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterabl
     [Symbol.asyncIterator]: () => mapped,
     async next() {
       const next = await iterator.next();
-      return next.done ? { value: undefined, done: true } : { value: await resultOf(next.value), done: false };
+      if (next.done) return { value: undefined, done: true };
+      try {
+        return { value: await resultOf(next.value), done: false };
+      } catch (error) {
+        // As graphql-js does: an execution that throws ends the stream (and frees its log subscription).
+        await iterator.return?.();
+        throw error;
+      }
     },
     async return() {
       await iterator.return?.();

@@ -24,9 +24,10 @@ export function CustomerByIdLoader(ctx: Context) {
 }
 
 /**
- * What another module reads for a customer, embedded in the customer's own statement when the
- * selection asks for it (Customer.stats: one statement fewer on every customer page). The value is a
- * JSON column computed over the customer row `c` (the survivor, after merges).
+ * What another module reads for a customer, embedded in `customer(id)`'s own statement when the
+ * selection asks for it (the stats, the offer-decision inputs: the customer-360 page in 4 statements
+ * instead of 6). The value is a JSON column computed over the customer row `c` (the survivor, after
+ * merges); the owning module turns it into what its loaders hold and primes them.
  */
 export interface CustomerEmbed {
   /** The Customer fields that read what the embed primes. */
