@@ -14,12 +14,16 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
  */
 export function requestIdMiddleware(): RequestHandler {
   return (req, res, next) => {
-    const given = req.headers[REQUEST_ID_HEADER];
-    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     res.locals.requestId = id;
     res.setHeader(REQUEST_ID_HEADER, id);
     next();
   };
+}
+
+/** The caller's request id when it is a plain token, else a new UUID. */
+export function requestIdFrom(given: string | string[] | undefined): string {
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /** The request id the middleware assigned (a new one if it did not run). */

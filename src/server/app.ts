@@ -25,6 +25,7 @@ import { RateLimiter, rateLimited } from './rate-limit';
 import { enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
 import { RequestTimeouts } from './request-timeout';
 import { documentRequestOf, resolveTrustedDocument, resolveWsDocument, trustedDocumentsPlugin } from './trusted-documents';
+import { BODY_TOO_LARGE, graphqlPostHandler, MALFORMED_BODY, MAX_BODY_BYTES, type GraphQLHttpRequest } from './graphql-http';
 import { sharedSubscribe } from './shared-subscriptions';
 import { admitSubscription, serveGraphqlWs, tooManySubscriptions, type WsExtra, type WsTransport } from './websocket';
 import type { Logger } from './logger';
@@ -226,7 +227,12 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   // download of data that was computed anyway; GraphQL answers are not cached by validators here.
   app.disable('etag');
   app.use(requestIdMiddleware());
-  const httpServer = http.createServer(app);
+  // POST /graphql with a JSON body is served on node:http directly (graphql-http.ts); the rest by Express.
+  let graphqlPost: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
+  const httpServer = http.createServer((req, res) => {
+    if (graphqlPost?.(req, res)) return;
+    app(req as express.Request, res as express.Response);
+  });
   // closeTimeout (ws >= 8.19, not in @types/ws yet): a client that never answers our close frame (it
   // stopped reading) is dropped after 10 s rather than 30.
   const wsOptions: WsServerOptions & { closeTimeout: number } = { server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024, closeTimeout: 10_000 };
@@ -347,19 +353,26 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     }
   });
   if (config.graphiql) mountGraphiql(app, GRAPHQL_PATH);
+  const graphqlContext = async (request: GraphQLHttpRequest): Promise<Context> => {
+    const principal = await authenticator.authenticate(request.headers.authorization);
+    rateLimiter.enforce(principal.name);
+    // Roles held to trusted documents are refused here; the plugin hands Apollo a manifest's text.
+    resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequestOf(request.method, request.body, request.query));
+    return createContext(state, principal, request.requestId);
+  };
+  const timeoutClock = requestTimeouts.middleware();
+  graphqlPost = graphqlPostHandler({
+    apollo, context: graphqlContext, path: GRAPHQL_PATH, log,
+    around: (req, res, next) => timeoutClock(req as express.Request, res as express.Response, next),
+  });
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: '1mb' }),
-    requestTimeouts.middleware(),
+    express.json({ limit: MAX_BODY_BYTES }),
+    timeoutClock,
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = requestIdOf(res);
-        const principal = await authenticator.authenticate(req.headers.authorization);
-        rateLimiter.enforce(principal.name);
-        // Roles held to trusted documents are refused here; the plugin hands Apollo a manifest's text.
-        resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequestOf(req.method, req.body, req.query as Record<string, unknown>));
-        return createContext(state, principal, requestId);
-      },
+      context: ({ req, res }) => graphqlContext({
+        method: req.method, headers: req.headers, body: req.body, query: req.query as Record<string, unknown>, requestId: requestIdOf(res),
+      }),
     }),
   );
   // Body-parser and other HTTP-level failures: a coded JSON error, never Express's HTML page with a stack.
@@ -367,7 +380,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     if (res.headersSent) return next(error);
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
     if (status === 500) log.error({ err: error }, 'unexpected HTTP error');
-    const message = status === 413 ? 'Request body too large (limit 1 MiB).' : status === 500 ? 'Internal server error' : 'Malformed request body: send JSON.';
+    const message = status === 413 ? BODY_TOO_LARGE : status === 500 ? 'Internal server error' : MALFORMED_BODY;
     res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   });
 
