@@ -7,7 +7,29 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * atomic conditional updates that the unit of work cannot express.
  */
 export async function query<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
-  return (await em.getConnection().execute(sql, params as never[], 'all', em.getTransactionContext())) as T[];
+  if (em.isInTransaction()) return (await em.getConnection().execute(sql, params as never[], 'all', em.getTransactionContext())) as T[];
+  return runPooled<T>(em, { text: numbered(sql) }, sql, params);
+}
+
+/**
+ * Who runs the statements of an EntityManager: a request's deadline (request-timeout.ts), so that it
+ * can cancel them. Statements outside a transaction carry it in their query event (`owner`);
+ * statements of a transaction are found by the knex transaction id (transactionOwner).
+ */
+const statementOwners = new WeakMap<EntityManager, object>();
+const transactionOwners = new Map<string, object>();
+
+export function ownStatements(em: EntityManager, owner: object | undefined): void {
+  if (owner) statementOwners.set(em, owner);
+}
+
+export function statementOwnerOf(em: EntityManager): object | undefined {
+  return statementOwners.get(em);
+}
+
+/** The owner of a statement run inside a transaction, by the `__knexTxId` of its query event. */
+export function transactionOwner(transactionId: string | undefined): object | undefined {
+  return transactionId === undefined ? undefined : transactionOwners.get(transactionId);
 }
 
 /** The parts of knex's client and pooled pg connection a prepared read uses. */
@@ -46,6 +68,15 @@ export function useNamedStatements(enabled: boolean): void {
 function prepared(sql: string): { name?: string; text: string } {
   const known = namedStatements ? preparedStatements.get(sql) : undefined;
   if (known) return known;
+  const text = numbered(sql);
+  if (!namedStatements || preparedStatements.size >= MAX_NAMED_STATEMENTS) return { text };
+  const statement = { name: `omni_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
+  preparedStatements.set(sql, statement);
+  return statement;
+}
+
+/** `?` placeholders (outside quoted text) as `$1, $2, ...`. */
+function numbered(sql: string): string {
   let index = 0;
   let quoted: string | undefined;
   let text = '';
@@ -60,10 +91,7 @@ function prepared(sql: string): { name?: string; text: string } {
     }
     text += char;
   }
-  if (!namedStatements || preparedStatements.size >= MAX_NAMED_STATEMENTS) return { text };
-  const statement = { name: `omni_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
-  preparedStatements.set(sql, statement);
-  return statement;
+  return text;
 }
 
 /**
@@ -80,13 +108,17 @@ function prepared(sql: string): { name?: string; text: string } {
  */
 export async function queryPrepared<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   if (em.isInTransaction()) return query<T>(em, sql, params);
+  return runPooled<T>(em, prepared(sql), sql, params);
+}
+
+/** One statement on a pooled connection, reported through knex's query events like any other. */
+async function runPooled<T>(em: EntityManager, statement: { name?: string; text: string }, sql: string, params: unknown[]): Promise<T[]> {
   const client = em.getConnection().getKnex().client as unknown as PooledClient;
-  const { name, text } = prepared(sql);
   const connection = await client.acquireConnection();
-  const event = { __knexUid: connection.__knexUid, __knexQueryUid: randomUUID(), method: 'raw', sql, bindings: params };
+  const event = { __knexUid: connection.__knexUid, __knexQueryUid: randomUUID(), method: 'raw', sql, bindings: params, owner: statementOwners.get(em) };
   client.emit('query', event);
   try {
-    const { rows } = await connection.query({ name, text, values: params });
+    const { rows } = await connection.query({ name: statement.name, text: statement.text, values: params });
     client.emit('query-response', rows, event);
     return rows as T[];
   } catch (error) {
@@ -190,7 +222,20 @@ export async function queryOne<T = Record<string, unknown>>(em: EntityManager, s
 /** Runs `work` in a transaction, or inside the one `em` is already in. */
 export async function inTransaction<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
   if (em.isInTransaction()) return work(em);
-  return em.transactional((tx) => work(tx as EntityManager));
+  const owner = statementOwners.get(em);
+  if (!owner) return em.transactional((tx) => work(tx as EntityManager));
+  return em.transactional(async (tx) => {
+    statementOwners.set(tx as EntityManager, owner);
+    // The transaction's connection carries knex's transaction id, which its statements' events carry too.
+    const transaction = tx.getTransactionContext() as { client?: { acquireConnection?: () => Promise<{ __knexTxId?: string }> } } | undefined;
+    const transactionId = (await transaction?.client?.acquireConnection?.())?.__knexTxId;
+    if (transactionId) transactionOwners.set(transactionId, owner);
+    try {
+      return await work(tx as EntityManager);
+    } finally {
+      if (transactionId) transactionOwners.delete(transactionId);
+    }
+  });
 }
 
 /** `?, ?, ?` for an IN list or a VALUES row of n parameters. */

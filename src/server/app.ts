@@ -358,12 +358,14 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     rateLimiter.enforce(principal.name);
     // Roles held to trusted documents are refused here; the plugin hands Apollo a manifest's text.
     resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequestOf(request.method, request.body, request.query));
-    return createContext(state, principal, request.requestId);
+    const ctx = createContext(state, principal, request.requestId);
+    requestTimeouts.track(request.response, ctx.em);
+    return ctx;
   };
   const timeoutClock = requestTimeouts.middleware();
   graphqlPost = graphqlPostHandler({
     apollo, context: graphqlContext, path: GRAPHQL_PATH, log,
-    around: (req, res, next) => timeoutClock(req as express.Request, res as express.Response, next),
+    around: timeoutClock,
   });
   app.use(
     GRAPHQL_PATH,
@@ -371,7 +373,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     timeoutClock,
     expressMiddleware(apollo, {
       context: ({ req, res }) => graphqlContext({
-        method: req.method, headers: req.headers, body: req.body, query: req.query as Record<string, unknown>, requestId: requestIdOf(res),
+        method: req.method, headers: req.headers, body: req.body, query: req.query as Record<string, unknown>, requestId: requestIdOf(res), response: res,
       }),
     }),
   );

@@ -11,6 +11,8 @@ export interface GraphQLHttpRequest {
   body: unknown;
   query: Record<string, unknown>;
   requestId: string;
+  /** The HTTP response: what the request's clock (request-timeout.ts) is kept by. */
+  response: ServerResponse;
 }
 
 /** The body limit of POST /graphql and the answers to a body that is too large or not JSON. */
@@ -68,7 +70,7 @@ export function graphqlPostHandler(options: GraphQLPostOptions): (req: IncomingM
         return;
       }
       options.around(req, res, () => {
-        void answer(options, req, res, { method: 'POST', headers: req.headers, body, query: {}, requestId }).catch((error) => {
+        void answer(options, req, res, { method: 'POST', headers: req.headers, body, query: {}, requestId, response: res }).catch((error) => {
           options.log.error({ err: error }, 'unexpected HTTP error');
           if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
           else res.destroy();
