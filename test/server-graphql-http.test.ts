@@ -91,3 +91,20 @@ describe('POST /graphql', () => {
     expect((await send(JSON_TYPE, '')).status).toBe(400);
   });
 });
+
+describe('a client that goes away mid-body', () => {
+  it('leaves the server answering the next request', async () => {
+    const url = new URL(env.url);
+    await new Promise<void>((resolve) => {
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...JSON_TYPE, 'content-length': '1000' } });
+      req.on('error', () => resolve());
+      req.write('{"query": "{ __typ');
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
+    });
+    const next = await send(JSON_TYPE, JSON.stringify({ query: '{ __typename }' }));
+    expect(JSON.parse(next.body)).toEqual({ data: { __typename: 'Query' } });
+  });
+});

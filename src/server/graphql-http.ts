@@ -52,6 +52,10 @@ export function graphqlPostHandler(options: GraphQLPostOptions): (req: IncomingM
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
+    // A client that goes away mid-body: nothing to answer (and no unhandled 'error' event).
+    req.on('error', () => {
+      refused = true;
+    });
     req.on('data', (chunk: Buffer) => {
       if (refused) return;
       size += chunk.length;
