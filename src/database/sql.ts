@@ -75,8 +75,8 @@ function prepared(sql: string): { name?: string; text: string } {
   return statement;
 }
 
-/** `?` placeholders (outside quoted text) as `$1, $2, ...`. */
-function numbered(sql: string): string {
+/** `?` placeholders (outside quoted text) as `$1, $2, ...`: the house style to node-postgres. */
+export function numbered(sql: string): string {
   let index = 0;
   let quoted: string | undefined;
   let text = '';

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { connect, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type JetStreamClient, type NatsConnection, type NatsError } from 'nats';
 import type { NatsRelayConfig } from '../config/config';
+import { numbered } from '../database/sql';
 import { comparePositions, encodeEventCursor, LOG_START, maxPosition, positionOf, type LogPosition } from '../modules/events/event-cursor';
 import { EVENT_NOTIFY_CHANNEL } from '../modules/events/event-log';
 import { maskPayload } from '../modules/events/event-payload';
@@ -36,12 +37,6 @@ export interface RelayedEvent {
 const MAX_BACKOFF_MS = 10_000;
 /** How long JetStream remembers message ids: a batch published again within it is dropped as duplicate. */
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
-
-/** `?` placeholders (the house style) to node-postgres `$n`. */
-function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
 
 /** A subject token per dot-separated part of the type; anything NATS would read as a wildcard is replaced. */
 export function subjectFor(prefix: string, type: string): string {

@@ -125,37 +125,49 @@ function foldStats(customerId: string, parts: StatsPart[], defaultCurrency: stri
   };
 }
 
-/**
- * The stats parts of the customer `customer` (an SQL expression, e.g. `c.id` of a customer row) as one
- * JSON array of arrays in StatsPart's order (kind, channel, currency, total, counted, cents, firstAt,
- * lastAt, recent, recentAt), the catalogue's currency ('p') included only when it has no order: what
- * the customer's own statement embeds when a page asks for its stats (statsFromJson reads it).
- */
-export function statsJsonSql(customer: string): string {
-  const recent = `now() - make_interval(hours => 24 * ${PREFERRED_CHANNEL_DAYS})`;
-  return `(select coalesce(json_agg(json_build_array(s.kind, s.channel, s.currency, s.total, s.counted, s.cents, s."firstAt", s."lastAt", s.recent, s."recentAt")), '[]'::json)
-   from (
-     select 'o' as kind, o.channel, o.currency, count(*)::int as total,
+/** "In the last PREFERRED_CHANNEL_DAYS days" (a constant of the code, inlined). */
+const RECENT = `now() - make_interval(hours => 24 * ${PREFERRED_CHANNEL_DAYS})`;
+
+/** The orders of customer `customer` (an SQL expression) per channel and currency, as StatsPart columns. */
+const orderParts = (customer: string) => `select o.channel, o.currency, count(*)::int as total,
             (count(*) filter (where o.status <> 'CANCELLED'))::int as counted,
             coalesce(sum(o.total_cents) filter (where o.status in ('PLACED', 'FULFILLED')), 0)::text as cents,
             min(o.placed_at) filter (where o.status <> 'CANCELLED') as "firstAt",
             max(o.placed_at) filter (where o.status <> 'CANCELLED') as "lastAt",
-            (count(*) filter (where o.placed_at >= ${recent}))::int as recent,
-            max(o.placed_at) filter (where o.placed_at >= ${recent}) as "recentAt"
+            (count(*) filter (where o.placed_at >= ${RECENT}))::int as recent,
+            max(o.placed_at) filter (where o.placed_at >= ${RECENT}) as "recentAt"
        from "order" o where o.customer_id = ${customer}
-      group by o.channel, o.currency
-     union all
-     select 'i', i.channel, null, count(*)::int, count(*)::int, '0', min(i.occurred_at), max(i.occurred_at),
-            (count(*) filter (where i.occurred_at >= ${recent}))::int,
-            max(i.occurred_at) filter (where i.occurred_at >= ${recent})
+      group by o.channel, o.currency`;
+
+/** The interactions of customer `customer` per channel, as StatsPart columns. */
+const interactionParts = (customer: string) => `select i.channel, count(*)::int as total, min(i.occurred_at) as "firstAt", max(i.occurred_at) as "lastAt",
+            (count(*) filter (where i.occurred_at >= ${RECENT}))::int as recent,
+            max(i.occurred_at) filter (where i.occurred_at >= ${RECENT}) as "recentAt"
        from interaction i where i.customer_id = ${customer}
-      group by i.channel
+      group by i.channel`;
+
+/** The catalogue's most common currency: the currency of a customer without orders. */
+const CATALOGUE_CURRENCY = `(select p.currency from product p group by p.currency order by count(*) desc, p.currency limit 1)`;
+
+/**
+ * The stats parts of the customer `customer` (an SQL expression, e.g. `c.id` of a customer row) as one
+ * JSON array of arrays in StatsPart's order (kind, channel, currency, total, counted, cents, firstAt,
+ * lastAt, recent, recentAt), the catalogue's currency ('p') included only when it has no order: what
+ * the customer's own statement embeds when a page asks for its stats (statsFromJson reads it). The
+ * same aggregates as customerStats.
+ */
+export function statsJsonSql(customer: string): string {
+  return `(select coalesce(json_agg(json_build_array(s.kind, s.channel, s.currency, s.total, s.counted, s.cents, s."firstAt", s."lastAt", s.recent, s."recentAt")), '[]'::json)
+   from (
+     select 'o' as kind, o.* from (${orderParts(customer)}) o
+     union all
+     select 'i', i.channel, null, i.total, i.total, '0', i."firstAt", i."lastAt", i.recent, i."recentAt" from (${interactionParts(customer)}) i
      union all
      select 'c', null, null, count(*)::int, count(*)::int, '0', null, null, 0, null
        from conversation x where x.customer_id = ${customer} and x.status in ('OPEN', 'PENDING')
      having count(*) > 0
      union all
-     select 'p', null, (select p.currency from product p group by p.currency order by count(*) desc, p.currency limit 1), 0, 0, '0', null, null, 0, null
+     select 'p', null, ${CATALOGUE_CURRENCY}, 0, 0, '0', null, null, 0, null
       where not exists (select 1 from "order" o where o.customer_id = ${customer})
    ) s)`;
 }
@@ -191,28 +203,11 @@ export async function customerStats(em: EntityManager, customerIds: readonly str
     em,
     `select 'o' as kind, k.id as "customerId", s.channel, s.currency, s.total, s.counted, s.cents, s."firstAt", s."lastAt", s.recent, s."recentAt"
        from unnest(?::text[]) as k(id)
-       cross join lateral (
-         select o.channel, o.currency,
-                count(*)::int as total,
-                (count(*) filter (where o.status <> 'CANCELLED'))::int as counted,
-                coalesce(sum(o.total_cents) filter (where o.status in ('PLACED', 'FULFILLED')), 0)::text as cents,
-                min(o.placed_at) filter (where o.status <> 'CANCELLED') as "firstAt",
-                max(o.placed_at) filter (where o.status <> 'CANCELLED') as "lastAt",
-                (count(*) filter (where o.placed_at >= now() - make_interval(hours => 24 * ?)))::int as recent,
-                max(o.placed_at) filter (where o.placed_at >= now() - make_interval(hours => 24 * ?)) as "recentAt"
-           from "order" o where o.customer_id = k.id
-          group by o.channel, o.currency
-       ) s
+       cross join lateral (${orderParts('k.id')}) s
      union all
      select 'i', k.id, s.channel, null, s.total, s.total, '0', s."firstAt", s."lastAt", s.recent, s."recentAt"
        from unnest(?::text[]) as k(id)
-       cross join lateral (
-         select i.channel, count(*)::int as total, min(i.occurred_at) as "firstAt", max(i.occurred_at) as "lastAt",
-                (count(*) filter (where i.occurred_at >= now() - make_interval(hours => 24 * ?)))::int as recent,
-                max(i.occurred_at) filter (where i.occurred_at >= now() - make_interval(hours => 24 * ?)) as "recentAt"
-           from interaction i where i.customer_id = k.id
-          group by i.channel
-       ) s
+       cross join lateral (${interactionParts('k.id')}) s
      union all
      select 'c', c.customer_id, null, null, count(*)::int, count(*)::int, '0', null, null, 0, null
        from conversation c where c.customer_id = any(?::text[]) and c.status in ('OPEN', 'PENDING')
@@ -220,14 +215,9 @@ export async function customerStats(em: EntityManager, customerIds: readonly str
      union all
      select 'p', null, null,
             case when exists (select 1 from unnest(?::text[]) as k(id) where not exists (select 1 from "order" o where o.customer_id = k.id))
-                 then (select p.currency from product p group by p.currency order by count(*) desc, p.currency limit 1) end,
+                 then ${CATALOGUE_CURRENCY} end,
             0, 0, '0', null, null, 0, null`,
-    [
-      list, PREFERRED_CHANNEL_DAYS, PREFERRED_CHANNEL_DAYS,
-      list, PREFERRED_CHANNEL_DAYS, PREFERRED_CHANNEL_DAYS,
-      list,
-      list,
-    ],
+    [list, list, list, list],
   );
   const defaultCurrency = parts.find((part) => part.kind === 'p')?.currency ?? FALLBACK_CURRENCY;
   const partsOf = new Map<string, StatsPart[]>(ids.map((id) => [id, []]));

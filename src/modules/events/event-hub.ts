@@ -1,5 +1,6 @@
 import { Client, Pool, type PoolClient } from 'pg';
 import type { Config } from '../../config/config';
+import { numbered } from '../../database/sql';
 import type { Logger } from '../../server/logger';
 import { comparePositions, LOG_START, maxPosition, positionOf, snapshotVisibility, type LogPosition } from './event-cursor';
 import { cursorExpired } from './event.errors';
@@ -40,12 +41,6 @@ export interface PgEventHubOptions {
 
 const SHARED_BATCH = 1_000;
 const MAX_RECONNECT_DELAY_MS = 10_000;
-
-/** `?` placeholders (the house style) to node-postgres `$n`. */
-function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
 
 /**
  * The event hub of one server instance:
