@@ -16,7 +16,7 @@ import { checkDurableSettings } from '../database/durability';
 import { isDatabaseUnavailable, isStatementTimeout } from '../database/errors';
 import { useNamedStatements } from '../database/sql';
 import type { Principal } from '../common/auth';
-import { createContext, type AppState, type Context } from '../context/context';
+import { createContext, releaseRequest, type AppState, type Context } from '../context/context';
 import { PgEventHub } from '../modules/events/event-hub';
 import { compiledExecutionGateway } from './compiled-execution';
 import { Authenticator } from './authenticate';
@@ -359,7 +359,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     // Roles held to trusted documents are refused here; the plugin hands Apollo a manifest's text.
     resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequestOf(request.method, request.body, request.query));
     const ctx = createContext(state, principal, request.requestId);
+    ctx.onAnswered = [];
     requestTimeouts.track(request.response, ctx.em);
+    request.response.once('finish', () => releaseRequest(ctx));
     return ctx;
   };
   const timeoutClock = requestTimeouts.middleware();

@@ -42,8 +42,17 @@ export function compiledExecutionGateway(schema: GraphQLSchema) {
       query = result;
       byName.set(operationName, query);
     }
-    const result = await query.query(undefined, request.context, variables);
-    return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : (result as ExecutionResult);
+    const executed = await query.query(undefined, request.context, variables);
+    const result: ExecutionResult = executed.errors ? { ...executed, errors: executed.errors.map(asGraphQLError) } : (executed as ExecutionResult);
+    // Apollo keeps the answer's tree reachable after it is written (releaseRequest in context.ts); its
+    // copy of the result shares this `data` object, so the tree is let go here.
+    const data = executed.data as Record<string, unknown> | null | undefined;
+    if (data) {
+      request.context.onAnswered?.push(() => {
+        for (const key of Object.keys(data)) data[key] = undefined;
+      });
+    }
+    return result;
   };
 
   return {
