@@ -6,7 +6,10 @@ export interface BenchConfig {
   scale: number;
   /** Measured seconds per scenario and connection count. */
   durationSeconds: number;
-  /** Unmeasured seconds before each measurement (JIT, caches, pools). */
+  /**
+   * Unmeasured seconds before each measurement (JIT, caches, pools). 5: after 2 s neither server had
+   * finished tiering up on 2 cores (bench/README.md, "Fourth round").
+   */
   warmupSeconds: number;
   /** Connection counts every read scenario runs at. */
   connections: number[];
@@ -48,7 +51,7 @@ export function loadBenchConfig(): BenchConfig {
   return {
     scale: positive('BENCH_SCALE', 1),
     durationSeconds: positive('BENCH_DURATION', 10),
-    warmupSeconds: positive('BENCH_WARMUP', 2),
+    warmupSeconds: positive('BENCH_WARMUP', 5),
     connections: list(process.env.BENCH_CONNECTIONS, ['1', '32']).map(Number),
     databaseUrl: process.env.BENCH_DATABASE_URL?.trim() || undefined,
     embedded: ['1', 'true', 'yes'].includes((process.env.BENCH_EMBEDDED ?? '').toLowerCase()),
