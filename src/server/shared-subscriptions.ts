@@ -1,9 +1,10 @@
 import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { principalKey } from '../common/auth';
+import { PerObject } from '../common/memo';
 import type { Context } from '../context/context';
 
 /** Per event (the row object the event hub pushes to every live subscription): results by operation key. */
-const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+const results = new PerObject<object, Promise<ExecutionResult>>();
 
 /**
  * graphql-ws's `subscribe`, with one result per event for identical subscriptions. A subscription is a
@@ -26,17 +27,7 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterabl
   const resultOf = (event: unknown): Promise<ExecutionResult> => {
     const run = () => Promise.resolve(execute({ ...args, rootValue: event }));
     if (typeof event !== 'object' || event === null) return run();
-    let byOperation = results.get(event);
-    if (!byOperation) {
-      byOperation = new Map();
-      results.set(event, byOperation);
-    }
-    let result = byOperation.get(key);
-    if (!result) {
-      result = run();
-      byOperation.set(key, result);
-    }
-    return result;
+    return results.get(event, key, run);
   };
   const iterator = source[Symbol.asyncIterator]();
   const mapped: AsyncIterableIterator<ExecutionResult> = {

@@ -1,6 +1,7 @@
 import { principalKey } from '../../common/auth';
 import { badUserInput } from '../../common/errors';
 import { isIdOf } from '../../common/ids';
+import { PerObject } from '../../common/memo';
 import { createContext, type Context } from '../../context/context';
 import { resolveSurvivorId } from '../customers/customer.service';
 import { decodeEventCursor } from './event-cursor';
@@ -42,7 +43,7 @@ export async function openLogStream(ctx: Context, options: LogStreamOptions): Pr
   return iterator;
 }
 
-const eventContexts = new WeakMap<EventRow, Map<string, Context>>();
+const eventContexts = new PerObject<EventRow, Context>();
 
 /**
  * The context an event is resolved with for this subscriber. The hub pushes the SAME row object to
@@ -53,18 +54,7 @@ const eventContexts = new WeakMap<EventRow, Map<string, Context>>();
  * context lives as long as the row is referenced by some subscriber's queue.
  */
 function eventContext(ctx: Context, event: EventRow): Context {
-  const key = principalKey(ctx.principal);
-  let byPrincipal = eventContexts.get(event);
-  if (!byPrincipal) {
-    byPrincipal = new Map();
-    eventContexts.set(event, byPrincipal);
-  }
-  let shared = byPrincipal.get(key);
-  if (!shared) {
-    shared = createContext(ctx.app, ctx.principal);
-    byPrincipal.set(key, shared);
-  }
-  return shared;
+  return eventContexts.get(event, principalKey(ctx.principal), () => createContext(ctx.app, ctx.principal));
 }
 
 /** A customer id argument as every id it may appear under in the log: itself and its survivor. */
