@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const { migrateUp } = require('./database/migrate') as typeof import('./database/migrate');
   const { createServer, GRAPHQL_PATH } = require('./server/app') as typeof import('./server/app');
   const { ensureBootstrapKey } = require('./server/authenticate') as typeof import('./server/authenticate');
+  const { ensureIdempotencyKey } = require('./common/idempotency') as typeof import('./common/idempotency');
   const { DEFAULT_SEED, isEmpty, seedDemo } = require('./cli/demo-seed') as typeof import('./cli/demo-seed');
   const { progressBar } = require('./cli/progress') as typeof import('./cli/progress');
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -48,6 +49,11 @@ async function main(): Promise<void> {
     config.apiKeys.push(key);
     bootstrap = { secret: key.secret, file, created };
     if (!created) log.info({ file }, 'no OMNI360_API_KEYS set: using the stored bootstrap ADMIN key');
+  }
+  const idempotencyKeyFile = ensureIdempotencyKey(config);
+  if (idempotencyKeyFile && config.nodeEnv === 'production') {
+    // A key per instance would make a replay reaching another instance incomparable (docs/reliability.md).
+    log.warn({ file: idempotencyKeyFile.file }, 'no OMNI360_IDEMPOTENCY_KEY set: using a key stored in the data directory; instances sharing a database must share one key');
   }
 
   let embedded: EmbeddedDatabase | undefined;

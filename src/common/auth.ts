@@ -21,6 +21,14 @@ export interface Principal {
 }
 
 /**
+ * The writer identity: what is stored as `created_by` and compared by writer checks and idempotent
+ * replays. The one place that derives it from a principal ('system' for work without one).
+ */
+export function writerOf(principal: Principal | undefined): string {
+  return principal?.name ?? 'system';
+}
+
+/**
  * What tells principals apart for reads: role (masking), name (writer checks) and kind of credential.
  * Work done for one principal may be reused for another with the same key (subscription fan-out).
  */

@@ -19,21 +19,3 @@ export function rejectNul(value: unknown, field: string[]): void {
 export function isStorableText(value: string): boolean {
   return !value.includes('\u0000');
 }
-
-const MAX_KEY = 200;
-
-/**
- * The (source, externalId) idempotency key of an ingested record, checked the same way everywhere:
- * no NUL, trimmed, not empty, at most 200 characters; `base` locates the input that holds it.
- */
-export function idempotencyKey(input: { source: string; externalId: string }, base: string[] = ['input']): { source: string; externalId: string } {
-  const check = (value: string, name: 'source' | 'externalId'): string => {
-    const field = [...base, name];
-    rejectNul(value, field);
-    const trimmed = value.trim();
-    if (trimmed === '') throw new DomainError(CommonErrorCode.INVALID_VALUE, `${name} must not be empty.`, field);
-    if (trimmed.length > MAX_KEY) throw new DomainError(CommonErrorCode.INVALID_VALUE, `${name} has at most ${MAX_KEY} characters.`, field);
-    return trimmed;
-  };
-  return { source: check(input.source, 'source'), externalId: check(input.externalId, 'externalId') };
-}

@@ -32,6 +32,12 @@ export interface Config {
   dbPreparedStatements: boolean;
   apiKeys: ApiKeyConfig[];
   jwtSecret?: string;
+  /**
+   * The secret of the keyed input hashes of idempotent writes (OMNI360_IDEMPOTENCY_KEY). Unset: one is
+   * generated and stored in `dataDir` at start-up (ensureIdempotencyKey); instances sharing a database
+   * must share it.
+   */
+  idempotencyKey?: string;
   jwksUrl?: string;
   defaultRegion: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -219,6 +225,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('OMNI360_JWT_SECRET', 'must have at least 32 characters for HS256');
   }
+  const idempotencyKey = str(env, 'OMNI360_IDEMPOTENCY_KEY');
+  if (idempotencyKey !== undefined && idempotencyKey.length < 32) {
+    throw new ConfigError('OMNI360_IDEMPOTENCY_KEY', 'must have at least 32 characters');
+  }
   return {
     nodeEnv,
     host: str(env, 'HOST') ?? '0.0.0.0',
@@ -231,6 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPreparedStatements: bool(env, 'OMNI360_DB_PREPARED_STATEMENTS', true),
     apiKeys: parseApiKeys(str(env, 'OMNI360_API_KEYS')),
     jwtSecret,
+    idempotencyKey,
     jwksUrl: url(env, 'OMNI360_JWKS_URL', ['https:', 'http:']),
     defaultRegion: region,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),

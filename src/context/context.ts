@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config';
-import type { Principal } from '../common/auth';
+import { writerOf as writerOfPrincipal, type Principal } from '../common/auth';
 import { LoaderRegistry } from './loaders';
 import type { EventHub } from '../modules/events/event-hub';
 import type { Logger } from '../server/logger';
@@ -58,5 +58,5 @@ export function releaseRequest(ctx: Context): void {
 
 /** Who writes: the API key name or JWT subject, stored as `created_by` (INGEST reads back its own). */
 export function writerOf(ctx: Context): string {
-  return ctx.principal?.name ?? 'system';
+  return writerOfPrincipal(ctx.principal);
 }

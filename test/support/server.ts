@@ -92,6 +92,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
     OMNI360_API_KEYS: API_KEYS,
+    // Fixed, so that every server of a test run (and a restart) compares the same keyed hashes.
+    OMNI360_IDEMPOTENCY_KEY: 'test-idempotency-key-0000000000000000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   });

@@ -260,6 +260,17 @@ export async function resolveCustomerRef(
   return identifyIn(ctx, em, identities, cleanProfile(ref.profile, [...field, 'profile']), channel, [...field, 'identities']);
 }
 
+/**
+ * What a customer reference asks for, as idempotent writes compare it: the id, the identities
+ * normalised like resolveCustomerRef normalises them (sorted: their order means nothing) and every
+ * profile field, cleaned. Checks them as resolveCustomerRef would.
+ */
+export function customerRefInput(ctx: Context, ref: CustomerRefInput | null | undefined, field: string[]): unknown {
+  if (!ref) return null;
+  const identities = ref.identities?.length ? normalizeAll(ctx, ref.identities, [...field, 'identities']).map(identityKey).sort() : [];
+  return { id: ref.id ?? null, identities, profile: cleanProfile(ref.profile, [...field, 'profile']) };
+}
+
 /** `addIdentity`: attaches one identity; CONFLICT when another customer owns it. */
 export async function addIdentity(
   ctx: Context,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertReadableByWriter } from '../../common/auth';
 import type { Channel } from '../../common/channel';
@@ -6,10 +5,11 @@ import { CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { type Context, writerOf } from '../../context/context';
-import { idempotencyKey, rejectNul } from '../../common/text';
+import { claimIdempotencyKey, idempotencyKey, idempotentRequest } from '../../common/idempotency';
+import { rejectNul } from '../../common/text';
 import { inTransaction, query, queryOne } from '../../database/sql';
 import type { CustomerRefInput } from '../customers/customer.inputs';
-import { resolveCustomerRef } from '../customers/customer.service';
+import { customerRefInput, resolveCustomerRef } from '../customers/customer.service';
 import { appendEvents, type NewEvent } from '../events/event-log';
 import { ConversationStatus, Direction } from './interaction.enums';
 import { InteractionErrorCode } from './interaction.errors';
@@ -47,32 +47,6 @@ function optionalText(value: string | null | undefined, max: number, field: stri
   if (value.length > max) throw new DomainError(CommonErrorCode.INVALID_VALUE, `${field} has at most ${max} characters.`, ['input', field]);
   const trimmed = value.trim();
   return trimmed === '' ? null : trimmed;
-}
-
-/**
- * What makes two recordings of one (source, externalId) "the same input": every field the caller sent,
- * in a canonical form. A retry with the same input returns the first recording; anything else under
- * the key is an IDEMPOTENCY_CONFLICT.
- */
-function inputHash(input: RecordInteractionArgs): string {
-  const canonical = {
-    channel: input.channel,
-    direction: input.direction,
-    customer: {
-      id: input.customer.id ?? null,
-      identities: (input.customer.identities ?? []).map((identity) => [identity.type, identity.value.trim(), identity.system?.trim() || null]),
-      profile: input.customer.profile
-        ? Object.fromEntries(Object.entries(input.customer.profile).filter(([, value]) => value !== null && value !== undefined).sort(([a], [b]) => a.localeCompare(b)))
-        : null,
-    },
-    conversationId: input.conversationId ?? null,
-    newConversation: input.newConversation ?? false,
-    agentId: input.agentId ?? null,
-    subject: input.subject ?? null,
-    body: input.body ?? null,
-    occurredAt: input.occurredAt ? input.occurredAt.toISOString() : null,
-  };
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
 async function agentOrFail(em: EntityManager, agentId: string, field: string[]): Promise<AgentRow> {
@@ -204,7 +178,8 @@ function conversationEvent(conversation: ConversationRow, change: string, extra:
  * changed status) in the same transaction.
  */
 export async function recordInteraction(ctx: Context, input: RecordInteractionArgs): Promise<{ interaction: InteractionRow; created: boolean }> {
-  const { source, externalId } = idempotencyKey(input);
+  const key = idempotencyKey(input);
+  const { source, externalId } = key;
   const subject = optionalText(input.subject, MAX_SUBJECT, 'subject');
   const body = optionalText(input.body, MAX_BODY, 'body');
   if (input.conversationId && input.newConversation) {
@@ -213,24 +188,27 @@ export async function recordInteraction(ctx: Context, input: RecordInteractionAr
   if (input.occurredAt && input.occurredAt.getTime() > Date.now() + MAX_FUTURE_MS) {
     throw new DomainError(CommonErrorCode.INVALID_VALUE, 'occurredAt lies in the future.', ['input', 'occurredAt']);
   }
-  const hash = inputHash(input);
+  // Every field the caller sent, as it is stored or resolved: a retry returns the first recording.
+  const request = idempotentRequest(ctx, 'interaction', key, {
+    channel: input.channel,
+    direction: input.direction,
+    customer: customerRefInput(ctx, input.customer, ['input', 'customer']),
+    conversationId: input.conversationId,
+    newConversation: Boolean(input.newConversation),
+    agentId: input.agentId,
+    subject,
+    body,
+    occurredAt: input.occurredAt,
+  });
   const result = await inTransaction(ctx.em, async (em) => {
     // Serialises recordings of one key, so a retry racing the first call sees its row.
-    await query(em, `select pg_advisory_xact_lock(hashtextextended(?, 11))`, [`interaction\u001f${source}\u001f${externalId}`]);
-    const existing = await queryOne<InteractionRow & { inputHash: string }>(
+    const existing = await claimIdempotencyKey(em, request, () => queryOne<InteractionRow & { idempotencyHash: string }>(
       em,
-      `select ${INTERACTION_COLUMNS}, t.input_hash as "inputHash" from interaction t where t.source = ? and t.external_id = ?`,
+      `select ${INTERACTION_COLUMNS}, t.input_hash as "idempotencyHash" from interaction t where t.source = ? and t.external_id = ?`,
       [source, externalId],
-    );
+    ));
     if (existing) {
-      if (existing.inputHash !== hash) {
-        throw new DomainError(
-          CommonErrorCode.IDEMPOTENCY_CONFLICT,
-          `(${source}, ${externalId}) was recorded before with a different input (interaction ${existing.id}).`,
-          ['input', 'externalId'],
-        );
-      }
-      const { inputHash: _hash, ...interaction } = existing;
+      const { idempotencyHash: _hash, ...interaction } = existing;
       return { interaction, created: false };
     }
 
@@ -250,7 +228,7 @@ export async function recordInteraction(ctx: Context, input: RecordInteractionAr
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?, now())
        returning ${INTERACTION_COLUMNS}`,
       [newId('Interaction'), source, externalId, input.channel, input.direction, customer.id, conversation.id, agent?.id ?? null, subject, body,
-        occurredAt, hash, writerOf(ctx)],
+        occurredAt, request.hash, writerOf(ctx)],
     );
     const updated = await updateConversationAfter(em, conversation.id, interaction!);
     const events: NewEvent[] = [];

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
 import { CommonErrorCode, DomainError } from '../../common/errors';
@@ -7,7 +6,8 @@ import { inTransaction, query, queryOne } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { getProductBySku, productsBySku, requireLocation } from '../catalog/catalog.service';
-import { idempotencyKey, rejectNul } from '../../common/text';
+import { claimIdempotencyKey, idempotencyKey, idempotentRequest } from '../../common/idempotency';
+import { rejectNul } from '../../common/text';
 import { InventoryErrorCode } from './inventory.errors';
 import { LOCATION_ORDER, STOCK_LEVEL_COLUMNS, StockLevelsByProductLoader } from './inventory.loaders';
 import { toAvailability, type AvailabilityRow, type StockLevelRow } from './inventory.type';
@@ -160,32 +160,25 @@ export async function adjustStock(
   input: AdjustStockInput,
 ): Promise<{ stockLevel: StockLevelRow; availability: AvailabilityRow; created: boolean }> {
   rejectNul(input, ['input']);
-  const { source, externalId } = idempotencyKey(input);
+  const key = idempotencyKey(input);
+  const { source, externalId } = key;
   const sku = input.sku.trim();
   if (!Number.isInteger(input.delta) || input.delta === 0 || Math.abs(input.delta) > MAX_DELTA) {
     throw new DomainError(CommonErrorCode.INVALID_VALUE, `delta must be a non-zero integer between -${MAX_DELTA} and ${MAX_DELTA}.`, ['input', 'delta']);
   }
   const reason = input.reason?.trim() || null;
   if (reason && reason.length > MAX_KEY) throw new DomainError(CommonErrorCode.INVALID_VALUE, `reason has at most ${MAX_KEY} characters.`, ['input', 'reason']);
-  const requestHash = createHash('sha256').update(JSON.stringify({ sku, locationId: input.locationId, delta: input.delta, reason })).digest('hex');
+  const request = idempotentRequest(ctx, 'stock-movement', key, { sku, locationId: input.locationId, delta: input.delta, reason });
 
   return inTransaction(ctx.em, async (em) => {
-    // Concurrent replays of one key queue here; the second one then finds the first one's movement.
-    await query(em, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [JSON.stringify(['adjustStock', source, externalId])]);
-    const previous = await queryOne<{ requestHash: string | null; productId: string; locationId: string }>(
+    // Concurrent replays of one key queue on its lock; the second one then finds the first one's movement.
+    const previous = await claimIdempotencyKey(em, request, () => queryOne<{ idempotencyHash: string | null; createdBy: string; productId: string; locationId: string }>(
       em,
-      `select request_hash as "requestHash", product_id as "productId", location_id as "locationId"
+      `select request_hash as "idempotencyHash", created_by as "createdBy", product_id as "productId", location_id as "locationId"
          from stock_movement where source = ? and external_id = ?`,
       [source, externalId],
-    );
+    ));
     if (previous) {
-      if (previous.requestHash !== requestHash) {
-        throw new DomainError(
-          CommonErrorCode.IDEMPOTENCY_CONFLICT,
-          `A different movement was already recorded as (${source}, ${externalId}).`,
-          ['input', 'externalId'],
-        );
-      }
       const levels = await levelsOfProduct(em, previous.productId);
       const level = levels.find((candidate) => candidate.locationId === previous.locationId)!;
       return { stockLevel: level, availability: toAvailability(level.sku, previous.productId, levels), created: false };
@@ -196,7 +189,7 @@ export async function adjustStock(
     const [stockLevel] = await applyStockChanges(
       em,
       [{ productId: product.id, sku: product.sku, locationId: location.id, deltaOnHand: input.delta, deltaReserved: 0, field: ['input', 'delta'] }],
-      { kind: 'ADJUSTMENT', reason, source, externalId, requestHash, createdBy: writerOf(ctx) },
+      { kind: 'ADJUSTMENT', reason, source, externalId, requestHash: request.hash, createdBy: writerOf(ctx) },
     );
     const levels = await levelsOfProduct(em, product.id);
     return { stockLevel, availability: toAvailability(product.sku, product.id, levels), created: true };

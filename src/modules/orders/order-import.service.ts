@@ -9,15 +9,17 @@ import { appendEvents } from '../events/event-log';
 import { LocationType } from '../catalog/catalog.enums';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { productsBySku } from '../catalog/catalog.service';
-import { idempotencyKey, rejectNul } from '../../common/text';
+import {
+  canonicalJson, conflictMessage, decide, idempotencyKey, idempotentRequest, keyName, lockIdempotencyKeys, type IdempotentRequest,
+} from '../../common/idempotency';
+import { rejectNul } from '../../common/text';
 import type { LocationRow } from '../catalog/catalog.type';
-import { resolveCustomerRef } from '../customers/customer.service';
+import { customerRefInput, resolveCustomerRef } from '../customers/customer.service';
 import type { GuestIdentity } from './order.entity';
 import { ImportOutcome, OrderStatus } from './orders.enums';
 import { ORDER_COLUMNS } from './orders.loaders';
 import {
-  checkLineCount, checkPlacedAt, checkQuantity, customerRefKey, hashOf, insertLines, normalizeGuestIdentities, orderEventPayload,
-  orderKeyLock, type NewLine,
+  checkLineCount, checkPlacedAt, checkQuantity, insertLines, normalizeGuestIdentities, orderEventPayload, type NewLine,
 } from './orders.service';
 import type { ImportOrderResultType, OrderRow } from './orders.type';
 import type { ImportOrderInput, ImportOrdersInput } from './orders.inputs';
@@ -41,7 +43,7 @@ interface PreparedOrder {
   currency: string;
   guestIdentities: GuestIdentity[];
   status: OrderStatus;
-  requestHash: string;
+  request: IdempotentRequest;
 }
 
 type Result = ImportOrderResultType;
@@ -58,7 +60,8 @@ function describe(error: DomainError): string {
 function prepare(ctx: Context, input: ImportOrderInput, index: number): PreparedOrder {
   const base = ['input', 'orders', String(index)];
   rejectNul(input, base);
-  const { source, externalId } = idempotencyKey(input, base);
+  const key = idempotencyKey(input, base);
+  const { source, externalId } = key;
   checkLineCount(input.lines.length, [...base, 'lines']);
   checkPlacedAt(input.placedAt, [...base, 'placedAt']);
   const lines = input.lines.map((line, lineIndex) => {
@@ -87,17 +90,17 @@ function prepare(ctx: Context, input: ImportOrderInput, index: number): Prepared
   }
   const guestIdentities = normalizeGuestIdentities(ctx, input.guestIdentities, [...base, 'guestIdentities']);
   const status = input.status ?? OrderStatus.FULFILLED;
-  const requestHash = hashOf({
+  const request = idempotentRequest(ctx, 'order', key, {
     import: true,
     channel: input.channel,
-    location: input.locationId ?? input.locationCode?.trim() ?? null,
-    customer: customerRefKey(ctx, input.customer, [...base, 'customer']),
+    location: input.locationId ?? input.locationCode?.trim(),
+    customer: customerRefInput(ctx, input.customer, [...base, 'customer']),
     guestIdentities,
     lines: lines.map((line) => [line.sku, line.quantity, line.unitCents, line.discountCents, line.currency]),
-    placedAt: input.placedAt.toISOString(),
+    placedAt: input.placedAt,
     status,
   });
-  return { index, input, source, externalId, lines, currency, guestIdentities, status, requestHash };
+  return { index, input, source, externalId, lines, currency, guestIdentities, status, request };
 }
 
 async function locationsFor(em: EntityManager, orders: PreparedOrder[]): Promise<{ byId: Map<string, LocationRow>; byCode: Map<string, LocationRow> }> {
@@ -136,20 +139,15 @@ export async function importOrders(ctx: Context, input: ImportOrdersInput): Prom
   });
 
   await inTransaction(ctx.em, async (em) => {
-    if (prepared.length > 0) {
-      // The same lock keys as placeOrder, taken in one sorted pass: writers of one key queue, none deadlock.
-      const keys = [...new Set(prepared.map((order) => orderKeyLock(order.source, order.externalId)))].sort();
-      await query(em, `select pg_advisory_xact_lock(hashtextextended(k, 0)) from (select unnest(?::text[]) as k order by 1) s`, [
-        `{${keys.map((key) => `"${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`,
-      ]);
-    }
-    const existing = prepared.length === 0 ? [] : await query<OrderRow & { requestHash: string }>(
+    // The same keys and locks as placeOrder: an import and a live order of one key queue.
+    await lockIdempotencyKeys(em, prepared.map((order) => order.request));
+    const existing = prepared.length === 0 ? [] : await query<OrderRow & { idempotencyHash: string }>(
       em,
-      `select ${ORDER_COLUMNS}, o.request_hash as "requestHash" from "order" o
+      `select ${ORDER_COLUMNS}, o.request_hash as "idempotencyHash" from "order" o
         where (o.source, o.external_id) in (${prepared.map(() => '(?, ?)').join(', ')})`,
       prepared.flatMap((order) => [order.source, order.externalId]),
     );
-    const existingByKey = new Map(existing.map((row) => [orderKeyLock(row.source, row.externalId), row]));
+    const existingByKey = new Map(existing.map((row) => [keyName({ scope: 'order', source: row.source, externalId: row.externalId }), row]));
     const products = await productsBySku(em, prepared.flatMap((order) => order.lines.map((line) => line.sku)));
     const locations = await locationsFor(em, prepared);
     const customerCache = new Map<string, string>();
@@ -158,24 +156,25 @@ export async function importOrders(ctx: Context, input: ImportOrdersInput): Prom
     const newOrders: { order: PreparedOrder; id: string; customerId: string | null; location: LocationRow | null }[] = [];
 
     for (const order of prepared) {
-      const key = orderKeyLock(order.source, order.externalId);
+      const key = keyName(order.request);
       const base = ['input', 'orders', String(order.index)];
       const previous = existingByKey.get(key);
       if (previous) {
-        results[order.index] = previous.requestHash === order.requestHash || !previous.imported
+        // A live order of the key is what the history records: skipped whatever the imported input.
+        results[order.index] = decide(previous, order.request, { anyInput: !previous.imported }) === 'replay'
           ? { index: order.index, source: order.source, externalId: order.externalId, outcome: ImportOutcome.SKIPPED, order: previous, code: null,
             reason: `already there as ${previous.id}` }
-          : rejected(order.index, order.input, CommonErrorCode.IDEMPOTENCY_CONFLICT, `A different order was already imported as (${order.source}, ${order.externalId}): ${previous.id}.`);
+          : rejected(order.index, order.input, CommonErrorCode.IDEMPOTENCY_CONFLICT, conflictMessage(order.request));
         continue;
       }
       const twin = inBatch.get(key);
       if (twin) {
-        if (twin.requestHash === order.requestHash) {
+        if (decide({ idempotencyHash: twin.request.hash, createdBy: twin.request.writer }, order.request) === 'replay') {
           results[order.index] = { index: order.index, source: order.source, externalId: order.externalId, outcome: ImportOutcome.SKIPPED, order: null, code: null,
             reason: `same order as index ${twin.index} of this batch` };
           twins.push({ index: order.index, of: twin });
         } else {
-          results[order.index] = rejected(order.index, order.input, CommonErrorCode.IDEMPOTENCY_CONFLICT, `index ${twin.index} of this batch has the same source and externalId with other content.`);
+          results[order.index] = rejected(order.index, order.input, CommonErrorCode.IDEMPOTENCY_CONFLICT, `${conflictMessage(order.request)} (index ${twin.index} of this batch)`);
         }
         continue;
       }
@@ -199,7 +198,7 @@ export async function importOrders(ctx: Context, input: ImportOrdersInput): Prom
       }
       let customerId: string | null = null;
       if (order.input.customer) {
-        const cacheKey = hashOf(customerRefKey(ctx, order.input.customer, base));
+        const cacheKey = canonicalJson(customerRefInput(ctx, order.input.customer, [...base, 'customer']));
         customerId = customerCache.get(cacheKey) ?? null;
         if (!customerId) {
           await query(em, 'savepoint import_customer');
@@ -241,7 +240,7 @@ export async function importOrders(ctx: Context, input: ImportOrdersInput): Prom
         });
       }
     }
-    const hashes = new Map(newOrders.map(({ order, id }) => [id, order.requestHash]));
+    const hashes = new Map(newOrders.map(({ order, id }) => [id, order.request.hash]));
     for (let start = 0; start < orderRows.length; start += 2_000) {
       const chunk = orderRows.slice(start, start + 2_000);
       await query(

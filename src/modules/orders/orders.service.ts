@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
 import { Channel } from '../../common/channel';
@@ -10,10 +9,11 @@ import { appendEvents } from '../events/event-log';
 import { LocationType } from '../catalog/catalog.enums';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { productsBySku, requireLocation } from '../catalog/catalog.service';
-import { idempotencyKey, rejectNul } from '../../common/text';
+import { claimIdempotencyKey, idempotencyKey, idempotentRequest } from '../../common/idempotency';
+import { rejectNul } from '../../common/text';
 import type { LocationRow, ProductRow } from '../catalog/catalog.type';
-import { resolveCustomerRef, resolveSurvivorId } from '../customers/customer.service';
-import type { CustomerRefInput, IdentityInput } from '../customers/customer.inputs';
+import { customerRefInput, resolveCustomerRef, resolveSurvivorId } from '../customers/customer.service';
+import type { IdentityInput } from '../customers/customer.inputs';
 import { identityKey, normalizeIdentity, type NormalizedIdentity } from '../customers/identity.normalize';
 import { InventoryErrorCode } from '../inventory/inventory.errors';
 import { LOCATION_ORDER } from '../inventory/inventory.loaders';
@@ -62,25 +62,6 @@ export function normalizeGuestIdentities(ctx: Context, identities: IdentityInput
     unique.set(identityKey(normalized), normalized);
   });
   return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, identity]) => ({ type: identity.type, system: identity.system, value: identity.value }));
-}
-
-/** What identifies a customer reference for the request hash (normalised, order-independent). */
-export function customerRefKey(ctx: Context, ref: CustomerRefInput | null | undefined, field: string[]): unknown {
-  if (!ref) return null;
-  return {
-    id: ref.id ?? null,
-    identities: normalizeGuestIdentities(ctx, ref.identities, [...field, 'identities']),
-    profile: ref.profile ? { firstName: ref.profile.firstName?.trim() || null, lastName: ref.profile.lastName?.trim() || null, locale: ref.profile.locale?.trim() || null } : null,
-  };
-}
-
-export function hashOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
-}
-
-/** Serialises every writer of one (source, externalId): placeOrder and importOrders share the key. */
-export function orderKeyLock(source: string, externalId: string): string {
-  return JSON.stringify(['order', source, externalId]);
 }
 
 async function loadOrder(em: EntityManager, id: string): Promise<OrderRow> {
@@ -166,7 +147,8 @@ async function reserveAtFirst(em: EntityManager, candidates: LocationRow[], chan
  */
 export async function placeOrder(ctx: Context, input: PlaceOrderInput): Promise<{ order: OrderRow; created: boolean }> {
   rejectNul(input, ['input']);
-  const { source, externalId } = idempotencyKey(input);
+  const key = idempotencyKey(input);
+  const { source, externalId } = key;
   checkLineCount(input.lines.length, ['input', 'lines']);
   const lines = input.lines.map((line, index) => {
     const sku = line.sku.trim();
@@ -180,30 +162,24 @@ export async function placeOrder(ctx: Context, input: PlaceOrderInput): Promise<
     throw new DomainError(CommonErrorCode.INVALID_VALUE, 'guestIdentities are for guest orders; give the identities in customer.identities instead.', ['input', 'guestIdentities']);
   }
   const guestIdentities = normalizeGuestIdentities(ctx, input.guestIdentities, ['input', 'guestIdentities']);
-  const requestHash = hashOf({
+  const request = idempotentRequest(ctx, 'order', key, {
     channel: input.channel,
-    locationId: input.locationId ?? null,
-    customer: customerRefKey(ctx, input.customer, ['input', 'customer']),
+    locationId: input.locationId,
+    customer: customerRefInput(ctx, input.customer, ['input', 'customer']),
     guestIdentities,
     lines: lines.map((line) => [line.sku, line.quantity]),
     offerCodes: [...offerCodes].sort(),
-    placedAt: input.placedAt?.toISOString() ?? null,
+    placedAt: input.placedAt,
   });
 
   return inTransaction(ctx.em, async (em) => {
-    // Replays of one key queue here, so concurrent replays create one order.
-    await query(em, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [orderKeyLock(source, externalId)]);
-    const existing = await queryOne<{ id: string; requestHash: string }>(
+    // Replays of one key queue on its lock, so concurrent replays create one order.
+    const existing = await claimIdempotencyKey(em, request, () => queryOne<{ id: string; idempotencyHash: string; createdBy: string }>(
       em,
-      `select id, request_hash as "requestHash" from "order" where source = ? and external_id = ?`,
+      `select id, request_hash as "idempotencyHash", created_by as "createdBy" from "order" where source = ? and external_id = ?`,
       [source, externalId],
-    );
-    if (existing) {
-      if (existing.requestHash !== requestHash) {
-        throw new DomainError(CommonErrorCode.IDEMPOTENCY_CONFLICT, `A different order was already placed as (${source}, ${externalId}): ${existing.id}.`, ['input', 'externalId']);
-      }
-      return { order: await loadOrder(em, existing.id), created: false };
-    }
+    ));
+    if (existing) return { order: await loadOrder(em, existing.id), created: false };
 
     const customer = input.customer ? (await resolveCustomerRef(ctx, em, input.customer, input.channel, ['input', 'customer'])).customer : null;
 
@@ -262,7 +238,7 @@ export async function placeOrder(ctx: Context, input: PlaceOrderInput): Promise<
               subtotal_cents, discount_cents, total_cents, guest_identities, reserves_stock, imported, created_by, created_at, updated_at)
        values (?, ?, ?, ?, ?, ?, ?, 'PLACED', coalesce(?::timestamptz, now()), ?, ?, ?, ?, ?::jsonb, true, false, ?, now(), now())`,
       [
-        orderId, source, externalId, requestHash, input.channel, location.id, customer?.id ?? null, input.placedAt ?? null, currency,
+        orderId, source, externalId, request.hash, input.channel, location.id, customer?.id ?? null, input.placedAt ?? null, currency,
         subtotal, discount, subtotal - discount, guestIdentities.length ? JSON.stringify(guestIdentities) : null, writerOf(ctx),
       ],
     );
