@@ -22,13 +22,13 @@ import { startTestServer, TOKENS, unique, type TestServer } from './support/serv
  */
 
 let env: TestServer;
-let sku: string;
-let warehouseId: string;
+/** One product in stock at one warehouse, for the commerce writes. */
+const shop = { sku: '', warehouseId: '' };
 beforeAll(async () => {
   env = await startTestServer();
-  sku = (await createProduct(env, { price: '10.00' })).sku;
-  warehouseId = (await createLocation(env, 'WAREHOUSE')).id;
-  await receive(env, sku, warehouseId, 100_000);
+  shop.sku = (await createProduct(env, { price: '10.00' })).sku;
+  shop.warehouseId = (await createLocation(env, 'WAREHOUSE')).id;
+  await receive(env, shop.sku, shop.warehouseId, 100_000);
 });
 afterAll(() => env.stop());
 
@@ -82,8 +82,8 @@ const WRITES: Write[] = [
     name: 'placeOrder',
     table: '"order"',
     hashColumn: 'request_hash',
-    input: () => ({ source: 'idem-shop', externalId: unique('po-'), channel: 'WEB', locationId: warehouseId, lines: [{ sku, quantity: 1 }] }),
-    other: (input) => ({ ...input, lines: [{ sku, quantity: 2 }] }),
+    input: () => ({ source: 'idem-shop', externalId: unique('po-'), channel: 'WEB', locationId: shop.warehouseId, lines: [{ sku: shop.sku, quantity: 1 }] }),
+    other: (input) => ({ ...input, lines: [{ sku: shop.sku, quantity: 2 }] }),
     async run(server, input, token, transport = 'http') {
       const res = await send(server, PlaceOrderDocument, { input } as never, token, transport);
       return payloadOutcome(res.placeOrder, res.placeOrder.order?.id ?? null);
@@ -95,7 +95,7 @@ const WRITES: Write[] = [
     hashColumn: 'request_hash',
     input: () => ({
       source: 'idem-pos', externalId: unique('io-'), channel: 'WEB', placedAt: '2024-05-01T10:00:00.000Z',
-      lines: [{ sku, quantity: 1, unitPrice: { amount: '10.00', currencyCode: 'PLN' } }],
+      lines: [{ sku: shop.sku, quantity: 1, unitPrice: { amount: '10.00', currencyCode: 'PLN' } }],
     }),
     other: (input) => ({ ...input, placedAt: '2024-05-02T10:00:00.000Z' }),
     async run(server, input, token, transport = 'http') {
@@ -109,7 +109,7 @@ const WRITES: Write[] = [
     name: 'adjustStock',
     table: 'stock_movement',
     hashColumn: 'request_hash',
-    input: () => ({ source: 'idem-wms', externalId: unique('as-'), sku, locationId: warehouseId, delta: 5, reason: 'receipt' }),
+    input: () => ({ source: 'idem-wms', externalId: unique('as-'), sku: shop.sku, locationId: shop.warehouseId, delta: 5, reason: 'receipt' }),
     other: (input) => ({ ...input, delta: 6 }),
     async run(server, input, token, transport = 'http') {
       const res = await send(server, AdjustStockDocument, { input } as never, token, transport);
@@ -154,7 +154,7 @@ describe('replays and conflicts', () => {
     expect(await storedRows(write, input)).toHaveLength(1);
   });
 
-  it.each(WRITES.map((write) => [write.name, write] as const))('regression: IDEMPOTENCY_CONFLICT named the stored record\'s id (%s)', async (_name, write) => {
+  it.each(WRITES.map((write) => [write.name, write] as const))('IDEMPOTENCY_CONFLICT names no stored record, for any writer (regression: placeOrder, importOrders and recordInteraction named it) (%s)', async (_name, write) => {
     const input = write.input();
     await write.run(env, input, TOKENS.INGEST);
     const [row] = await storedRows(write, input);
@@ -189,7 +189,7 @@ describe('what the input hash covers', () => {
   it('regression: placeOrder idempotency ignored profile.city', async () => {
     const email = `${unique('city')}@example.com`;
     const input = {
-      source: 'idem-shop', externalId: unique('city-'), channel: 'WEB', locationId: warehouseId, lines: [{ sku, quantity: 1 }],
+      source: 'idem-shop', externalId: unique('city-'), channel: 'WEB', locationId: shop.warehouseId, lines: [{ sku: shop.sku, quantity: 1 }],
       customer: { identities: [{ type: 'EMAIL', value: email }], profile: { firstName: 'Ewa', city: 'Kraków' } },
     };
     const write = WRITES[0];
