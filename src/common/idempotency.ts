@@ -102,12 +102,17 @@ export function ensureIdempotencyKey(config: Config): { file: string; created: b
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');
+  // Written aside and linked into place: another process never reads a half-written key, and of two
+  // processes starting at once the second uses the first one's key.
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(temporary, `${secret}\n`, { mode: 0o600 });
   try {
-    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    fs.linkSync(temporary, file);
   } catch (error) {
-    // Another process of the same data directory wrote it first: use that one.
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return ensureIdempotencyKey(config);
     throw error;
+  } finally {
+    fs.rmSync(temporary, { force: true });
   }
   config.idempotencyKey = secret;
   return { file, created: true };
