@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -67,22 +67,15 @@ export function idempotencyKey(input: { source: string; externalId: string }, ba
  * treats them alike), dates as ISO-8601, arrays in their order (sort them first where order means nothing).
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(canonical(value));
-}
-
-function canonical(value: unknown): unknown {
-  if (value === undefined || value === null) return null;
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(canonical);
+  if (value === undefined || value === null) return 'null';
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, item]) => item !== undefined && item !== null)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([key, item]) => [key, canonical(item)]),
-    );
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object).filter((key) => object[key] !== undefined && object[key] !== null).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`).join(',')}}`;
   }
-  return value;
+  return JSON.stringify(value);
 }
 
 /**
@@ -118,16 +111,18 @@ export function ensureIdempotencyKey(config: Config): { file: string; created: b
   return { file, created: true };
 }
 
-const keyIds = new Map<string, string>();
+/** Per secret: the HMAC key (prepared once) and its short public id, stored with each hash. */
+const secrets = new Map<string, { key: KeyObject; id: string }>();
 
-/** A short public id of the secret, stored with each hash: a hash under another key is told apart. */
-function keyId(secret: string): string {
-  let id = keyIds.get(secret);
-  if (!id) {
-    id = createHmac('sha256', secret).update('omni360 idempotency key id').digest('hex').slice(0, 8);
-    keyIds.set(secret, id);
+function secretOf(secret: string): { key: KeyObject; id: string } {
+  let prepared = secrets.get(secret);
+  if (!prepared) {
+    const key = createSecretKey(Buffer.from(secret, 'utf8'));
+    // The id tells a hash under another key apart (after a key change) without revealing the key.
+    prepared = { key, id: createHmac('sha256', key).update('omni360 idempotency key id').digest('hex').slice(0, 8) };
+    secrets.set(secret, prepared);
   }
-  return id;
+  return prepared;
 }
 
 /**
@@ -141,9 +136,9 @@ export function idempotentRequest(
   input: unknown,
 ): IdempotentRequest {
   if (!ctx.config.idempotencyKey) ensureIdempotencyKey(ctx.config);
-  const secret = ctx.config.idempotencyKey!;
-  const mac = createHmac('sha256', secret).update(canonicalJson([scope, key.source, key.externalId, input])).digest('hex');
-  return { scope, source: key.source, externalId: key.externalId, hash: `${FORMAT}.${keyId(secret)}.${mac}`, writer: writerOf(ctx.principal) };
+  const secret = secretOf(ctx.config.idempotencyKey!);
+  const mac = createHmac('sha256', secret.key).update(canonicalJson([scope, key.source, key.externalId, input])).digest('hex');
+  return { scope, source: key.source, externalId: key.externalId, hash: `${FORMAT}.${secret.id}.${mac}`, writer: writerOf(ctx.principal) };
 }
 
 /** The name of a key's advisory lock, also a map key for the requests of a batch. */
