@@ -6,7 +6,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ConfigError, loadConfig } from '../src/config/config';
 import { ormConfig } from '../src/config/mikro-orm.config';
-import { ensureIdempotencyKey } from '../src/common/idempotency';
+import { canonicalJson, ensureIdempotencyKey } from '../src/common/idempotency';
 import { Migration20261206090000_idempotencyKeyedHashes } from '../migrations/Migration20261206090000_idempotencyKeyedHashes';
 import {
   AdjustStockDocument, ImportOrdersDocument, PlaceOrderDocument, RecordInteractionDocument,
@@ -217,6 +217,17 @@ describe('what the input hash covers', () => {
     expect(same).toMatchObject({ id: first.id, created: false, code: null });
     const other = await write.run(env, { ...input, customer: { identities: [{ type: 'PHONE', value: '601234568' }] } }, TOKENS.INGEST);
     expect(other).toMatchObject({ created: false, code: 'IDEMPOTENCY_CONFLICT' });
+  });
+});
+
+describe('canonicalJson, the one encoding of an input', () => {
+  it('sorts keys at every depth, treats absent and null alike, writes dates as ISO-8601 and keeps array order', () => {
+    const at = new Date('2024-05-01T10:00:00Z');
+    expect(canonicalJson({ b: 1, a: { d: null, c: [2, 1], e: undefined }, at, z: null }))
+      .toBe('{"a":{"c":[2,1]},"at":"2024-05-01T10:00:00.000Z","b":1}');
+    expect(canonicalJson({ a: { c: [2, 1] }, b: 1, at })).toBe(canonicalJson({ at, b: 1, a: { c: [2, 1], d: undefined } }));
+    expect(canonicalJson([1, 2])).not.toBe(canonicalJson([2, 1]));
+    expect(canonicalJson({ text: 'quote " and \\ and \u0000' })).toBe(JSON.stringify({ text: 'quote " and \\ and \u0000' }));
   });
 });
 
