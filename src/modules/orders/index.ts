@@ -2,7 +2,6 @@ import { onCustomerIdentified, registerCustomerData } from '../../common/custome
 import { registerNodeType } from '../../common/node';
 import { registerTimelineSource } from '../../common/timeline';
 import { query } from '../../database/sql';
-import { Roles } from '../../common/auth';
 import type { OmniModule } from '../module';
 import { OrderEntity, OrderLineEntity } from './order.entity';
 import { CustomerOrdersFields, OrderFields, OrderGuestIdentityFields, OrderLineFields } from './orders.fields';
@@ -14,7 +13,7 @@ import { ORDER_TIMELINE, TimelineOrderFields } from './orders.timeline';
 export { OrderType, type OrderRow } from './orders.type';
 export { OrderByIdLoader } from './orders.loaders';
 
-registerNodeType('Order', getOrder, Roles.READ_INTERNAL);
+registerNodeType('Order', getOrder);
 
 registerCustomerData({
   name: 'orders',
