@@ -115,7 +115,7 @@ function limitsPlugin(limits: QueryLimits, schema: GraphQLSchema): ApolloServerP
           }
           enforceLimits(limits, document, operationName, request.variables);
           // The role policy, before any resolver runs (the same check as on WebSocket).
-          const refused = checkRolePolicy(schema, document, contextValue.principal);
+          const refused = checkRolePolicy(schema, document, contextValue.principal, request.variables);
           if (refused) throw refused;
         },
       };
@@ -166,7 +166,7 @@ function prepareWsOperation(
   } catch (error) {
     return [error as GraphQLError];
   }
-  const refused = checkRolePolicy(schema, document, contextValue.principal);
+  const refused = checkRolePolicy(schema, document, contextValue.principal, payload.variables);
   if (refused) return [refused];
   return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
 }

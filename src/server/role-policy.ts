@@ -1,5 +1,5 @@
 import {
-  defaultFieldResolver, getNamedType, GraphQLError, isObjectType, TypeInfo, visit, visitWithTypeInfo,
+  defaultFieldResolver, getNamedType, GraphQLError, isObjectType, Kind, TypeInfo, visit, visitWithTypeInfo,
   type ASTNode, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema,
 } from 'graphql';
 import { ALLOWED_ROLES_EXTENSION, readsAsWriter, type Principal, type Role } from '../common/auth';
@@ -10,6 +10,8 @@ import type { Context } from '../context/context';
 export interface Refusal {
   coordinate: string;
   node: ASTNode;
+  /** An argument given by a variable without a default: refused only when the request sets it. */
+  variable?: string;
 }
 
 const refusalsByDocument = new WeakMap<DocumentNode, Map<string, Refusal[]>>();
@@ -43,11 +45,20 @@ export function roleRefusals(schema: GraphQLSchema, document: DocumentNode, role
   if (known) return known;
   const refusals: Refusal[] = [];
   const seen = new Set<string>();
-  const refuse = (coordinate: string, node: ASTNode) => {
-    if (seen.has(coordinate)) return;
-    seen.add(coordinate);
-    refusals.push({ coordinate, node });
+  const refuse = (coordinate: string, node: ASTNode, variable?: string) => {
+    const key = variable ? `${coordinate}$${variable}` : coordinate;
+    if (seen.has(key)) return;
+    seen.add(key);
+    refusals.push({ coordinate, node, ...(variable && { variable }) });
   };
+  // Variables with a default always have a value; others only when the request sets one.
+  const defaulted = new Set<string>();
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const variable of definition.variableDefinitions ?? []) {
+      if (variable.defaultValue && variable.defaultValue.kind !== Kind.NULL) defaulted.add(variable.variable.name.value);
+    }
+  }
   const typeInfo = new TypeInfo(schema);
   visit(document, visitWithTypeInfo(typeInfo, {
     Field(node) {
@@ -63,7 +74,9 @@ export function roleRefusals(schema: GraphQLSchema, document: DocumentNode, role
       for (const argument of node.arguments ?? []) {
         const argumentCoordinate = `${coordinate}(${argument.name.value})`;
         const table = ARGUMENT_POLICY[argumentCoordinate];
-        if (table && !table.includes(role)) refuse(argumentCoordinate, argument);
+        if (!table || table.includes(role) || argument.value.kind === Kind.NULL) continue;
+        const variable = argument.value.kind === Kind.VARIABLE && !defaulted.has(argument.value.name.value) ? argument.value.name.value : undefined;
+        refuse(argumentCoordinate, argument, variable);
       }
     },
   }));
@@ -76,9 +89,12 @@ export function roleRefusals(schema: GraphQLSchema, document: DocumentNode, role
  * null when the document is within the caller's role, else ONE FORBIDDEN error naming every refused
  * coordinate (`extensions.refused`), so a client learns what to drop instead of a page wiped to null.
  */
-export function checkRolePolicy(schema: GraphQLSchema, document: DocumentNode, principal: Principal | undefined): GraphQLError | null {
+export function checkRolePolicy(
+  schema: GraphQLSchema, document: DocumentNode, principal: Principal | undefined, variables?: Readonly<Record<string, unknown>> | null,
+): GraphQLError | null {
   if (!principal) return null; // anonymous callers never get this far (UNAUTHENTICATED)
-  const refusals = roleRefusals(schema, document, principal.role as Role);
+  // A refused argument passed as a variable counts only when the request gives it a value.
+  const refusals = roleRefusals(schema, document, principal.role as Role).filter((refusal) => !refusal.variable || variables?.[refusal.variable] != null);
   if (refusals.length === 0) return null;
   const coordinates = refusals.map((refusal) => refusal.coordinate);
   return new GraphQLError(`Your role (${principal.role}) may not read ${coordinates.join(', ')}; leave them out of the document.`, {

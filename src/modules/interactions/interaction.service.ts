@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { assertReadableByWriter } from '../../common/auth';
+import { assertReadableByWriter, readsAsWriter } from '../../common/auth';
 import type { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
@@ -226,7 +226,8 @@ export async function recordInteraction(ctx: Context, input: RecordInteractionAr
       if (existing.inputHash !== hash) {
         throw new DomainError(
           CommonErrorCode.IDEMPOTENCY_CONFLICT,
-          `(${source}, ${externalId}) was recorded before with a different input (interaction ${existing.id}).`,
+          // Another writer's interaction is not named: INGEST reads only ids of what it wrote.
+          `(${source}, ${externalId}) was recorded before with a different input (${readsAsWriter(ctx.principal, existing.createdBy) ? `interaction ${existing.id}` : 'by another writer'}).`,
           ['input', 'externalId'],
         );
       }

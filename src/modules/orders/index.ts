@@ -20,7 +20,9 @@ registerCustomerData({
   table: 'order',
   customerColumn: 'customer_id',
   // Amounts, dates, channels and lines stay for accounting; the guest identities are personal data.
-  personalColumns: { guest_identities: 'null' },
+  // The request hash would confirm a guessed input (e-mail, profile): cleared; a replay of the key
+  // after erasure is an IDEMPOTENCY_CONFLICT rather than a match.
+  personalColumns: { guest_identities: 'null', request_hash: `'erased'` },
   exportRows: (em, customerId) =>
     query(
       em,

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
+import { readsAsWriter } from '../../common/auth';
 import { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
@@ -162,10 +163,12 @@ export async function importOrders(ctx: Context, input: ImportOrdersInput): Prom
       const base = ['input', 'orders', String(order.index)];
       const previous = existingByKey.get(key);
       if (previous) {
+        // Another writer's order is not named in a message: INGEST reads only what it wrote.
+        const named = readsAsWriter(ctx.principal, previous.createdBy) ? previous.id : 'an order of another writer';
         results[order.index] = previous.requestHash === order.requestHash || !previous.imported
           ? { index: order.index, source: order.source, externalId: order.externalId, outcome: ImportOutcome.SKIPPED, order: previous, code: null,
-            reason: `already there as ${previous.id}` }
-          : rejected(order.index, order.input, CommonErrorCode.IDEMPOTENCY_CONFLICT, `A different order was already imported as (${order.source}, ${order.externalId}): ${previous.id}.`);
+            reason: `already there as ${named}` }
+          : rejected(order.index, order.input, CommonErrorCode.IDEMPOTENCY_CONFLICT, `A different order was already imported as (${order.source}, ${order.externalId}): ${named}.`);
         continue;
       }
       const twin = inBatch.get(key);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
+import { readsAsWriter } from '../../common/auth';
 import { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
@@ -193,14 +194,16 @@ export async function placeOrder(ctx: Context, input: PlaceOrderInput): Promise<
   return inTransaction(ctx.em, async (em) => {
     // Replays of one key queue here, so concurrent replays create one order.
     await query(em, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [orderKeyLock(source, externalId)]);
-    const existing = await queryOne<{ id: string; requestHash: string }>(
+    const existing = await queryOne<{ id: string; requestHash: string; createdBy: string }>(
       em,
-      `select id, request_hash as "requestHash" from "order" where source = ? and external_id = ?`,
+      `select id, request_hash as "requestHash", created_by as "createdBy" from "order" where source = ? and external_id = ?`,
       [source, externalId],
     );
     if (existing) {
       if (existing.requestHash !== requestHash) {
-        throw new DomainError(CommonErrorCode.IDEMPOTENCY_CONFLICT, `A different order was already placed as (${source}, ${externalId}): ${existing.id}.`, ['input', 'externalId']);
+        // Another writer's order is not named: INGEST reads only ids of what it wrote.
+        const named = readsAsWriter(ctx.principal, existing.createdBy) ? `: ${existing.id}` : ' by another writer';
+        throw new DomainError(CommonErrorCode.IDEMPOTENCY_CONFLICT, `A different order was already placed as (${source}, ${externalId})${named}.`, ['input', 'externalId']);
       }
       return { order: await loadOrder(em, existing.id), created: false };
     }
