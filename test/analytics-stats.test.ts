@@ -57,14 +57,24 @@ describe('Customer.stats', () => {
     expect([...segments].sort()).toEqual(expect.arrayContaining(['lapsed', 'new', 'omnichannel']));
   });
 
-  it('is the same for customer(id) as in the list, and readable by every role that reads customers (no personal data in it)', async () => {
+  it('is the same for customer(id) as in the list, and the same for every internal role (no personal data in it)', async () => {
     const id = generated.find((candidate) => candidate)!;
     const admin = await statsOf(id);
-    for (const token of [TOKENS.AGENT, TOKENS.ANALYST, TOKENS.PARTNER]) {
+    for (const token of [TOKENS.AGENT, TOKENS.ANALYST]) {
       const other = await statsOf(id, token);
       expect(other.stats).toEqual(admin.stats);
       expect(other.segments).toEqual(admin.segments);
     }
+  });
+
+  it('gives PARTNER the contact figures only: money, order figures and segments are refused by the role policy (issue 13 class 3)', async () => {
+    const id = generated.find((candidate) => candidate)!;
+    const refused = await env.gql(`query($id: ID!) { customer(id: $id) { segments stats { lifetimeValue { amount } orderCount } } }`, { id }, TOKENS.PARTNER);
+    expect(refused.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+    expect(refused.errors?.[0].extensions?.refused).toEqual(['Customer.segments', 'Money', 'CustomerStats.orderCount']);
+    const doc = `query($id: ID!) { customer(id: $id) { stats { channelsUsed preferredChannel openConversations interactionsByChannel { channel count } } } }`;
+    const partner = await env.ok<{ customer: unknown }, { id: string }>(doc, { id }, TOKENS.PARTNER);
+    expect(partner).toEqual(await env.ok(doc, { id }, TOKENS.ADMIN));
   });
 
   it('segments decide offer eligibility: Customer.segments and the offers of each segment agree for every customer', async () => {

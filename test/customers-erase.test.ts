@@ -5,7 +5,9 @@ import {
   AddIdentityDocument, CustomerByIdentityDocument, CustomerDataExportDocument, CustomerDetailDocument, CustomersDocument, EraseCustomerDocument,
   IdentifyCustomerDocument, MergeCustomersDocument, RecordConsentDocument,
 } from './generated/graphql';
+import { createLocation, createProduct, order, receive } from './support/commerce';
 import { createPerson, person, type Person } from './support/customers';
+import { record } from './support/interactions';
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
 
 /**
@@ -96,13 +98,23 @@ describe('eraseCustomer', () => {
     await db.query(`insert into ${PROBE_TABLE} (id, customer_id, note, amount_cents) values ($1, $2, $3, 4200)`, [newId('Order'), twinId, note]);
     // An event a later module published with personal values in its payload (the log is erased too).
     await db.query(`insert into event (type, customer_id, payload) values ('probe.visited', $1, $2)`, [twinId, JSON.stringify({ note: eventNote, email: twin.email, amountCents: 4200 })]);
+    // Issue 13 class 9: an idempotency key that carries the address (Message-ID style, copied into the
+    // event payload), and the stored input hashes that would confirm a guessed body or e-mail.
+    const messageId = `<${unique('msg')}.${twin.email}>`;
+    const interaction = await record(env, { customer: { id: twinId }, channel: 'EMAIL', source: 'imap', externalId: messageId, body: 'Where is my parcel?' });
+    const product = await createProduct(env);
+    const warehouse = await createLocation(env, 'WAREHOUSE');
+    await receive(env, product.sku, warehouse.id, 5);
+    const placed = await order(env, { channel: 'WEB', customer: { id: twinId }, lines: [{ sku: product.sku, quantity: 1 }] });
+    const [{ input_hash: inputHash }] = (await db.query(`select input_hash from interaction where id = $1`, [interaction.id])).rows;
+    const [{ request_hash: requestHash }] = (await db.query(`select request_hash from "order" where id = $1`, [placed.id])).rows;
     const merged = await env.ok(MergeCustomersDocument, { input: { survivorId: customerId, mergedId: twinId, reason: mergeReason } });
     expect(merged.mergeCustomers.userErrors).toEqual([]);
 
     personalValues = [
       p.firstName, p.lastName, p.city, p.email, p.email.split('@')[0], `+48${p.phone}`, p.phone,
       twin.firstName, twin.lastName, twin.city, twin.email, `+48${twin.phone}`, twin.phone,
-      loyalty, handle, crmKey, mergeReason, note, eventNote,
+      loyalty, handle, crmKey, mergeReason, note, eventNote, messageId, inputHash, requestHash,
     ];
     // Sanity: before erasure the scan finds every value somewhere (so it can find them at all).
     const before = new Set((await scan(personalValues)).map((hit) => hit.value));

@@ -26,7 +26,7 @@ describe('identifyCustomer', () => {
 
     const again = await env.ok(IdentifyCustomerDocument, {
       input: { identities: [{ type: 'PHONE', value: '+48 601-234-567' }, { type: 'LOYALTY_CARD', value: ` ${local}-card ` }], channel: 'STORE' },
-    }, TOKENS.INGEST);
+    }, TOKENS.AGENT);
     expect(again.identifyCustomer.created).toBe(false);
     expect(again.identifyCustomer.customer!.id).toBe(customer.id);
     const loyalty = again.identifyCustomer.customer!.identities.find((identity) => identity.type === 'LOYALTY_CARD');

@@ -71,19 +71,21 @@ describe.each(['ANALYST', 'PARTNER'] as const)('personal data for %s', (role) =>
     expectNoClearValue(customer);
   });
 
-  it('is masked in customers(search) pages, node(id) and customerByIdentity', async () => {
-    const list = await env.ok(CustomersWideDocument, { first: 5, search: p.lastName }, TOKENS[role]);
-    expect(list.customers.edges.map((edge) => edge.node.id)).toEqual([customerId]);
-    expect(list.customers.edges[0].node).toMatchObject({ email: maskedEmail(), phone: maskedPhone(), firstName: `${p.firstName[0]}***` });
+  it('is masked in customers pages and node(id); search and customerByIdentity are refused (issue 13 class 2)', async () => {
+    const list = await env.ok(CustomersWideDocument, { first: 100 }, TOKENS[role]);
+    const mine = list.customers.edges.find((edge) => edge.node.id === customerId);
+    expect(mine?.node).toMatchObject({ email: maskedEmail(), phone: maskedPhone(), firstName: `${p.firstName[0]}***` });
     expectNoClearValue(list);
+    const searched = await env.gql(CustomersWideDocument, { first: 5, search: p.lastName }, TOKENS[role]);
+    expect(searched.errors?.map((error) => [error.extensions?.code, error.extensions?.refused])).toEqual([['FORBIDDEN', ['Query.customers(search)']]]);
 
     const node = await env.ok(NodeCustomerDocument, { id: customerId }, TOKENS[role]);
     expect(node.node).toMatchObject({ id: customerId, email: maskedEmail(), displayName: `${p.firstName[0]}*** ${p.lastName[0]}***` });
     expectNoClearValue(node);
 
-    const byIdentity = await env.ok(CustomerByIdentityDocument, { identity: { type: 'LOYALTY_CARD', value: loyalty } }, TOKENS[role]);
-    expect(byIdentity.customerByIdentity).toMatchObject({ id: customerId, email: maskedEmail(), phone: maskedPhone() });
-    expectNoClearValue(byIdentity);
+    const byIdentity = await env.gql(CustomerByIdentityDocument, { identity: { type: 'LOYALTY_CARD', value: loyalty } }, TOKENS[role]);
+    expect(byIdentity.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+    expect(JSON.stringify(byIdentity.data ?? null)).not.toContain(customerId);
   });
 });
 

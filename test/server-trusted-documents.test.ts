@@ -12,7 +12,8 @@ import { startTestServer, TOKENS, type TestServer } from './support/server';
  */
 
 const VIEWER = 'query Viewer { viewer { role name } }';
-const STOCK = 'subscription Stock { stockChanged { eventId sku } }';
+// interactionAdded: a subscription PARTNER may run (stockChanged is internal under the role policy).
+const CONTACTS = 'subscription Contacts { interactionAdded { eventId cursor } }';
 const UNLISTED = '{ viewer { role } }';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -21,7 +22,7 @@ let dir: string;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omni360-trusted-'));
   const manifest = path.join(dir, 'manifest.json');
-  fs.writeFileSync(manifest, JSON.stringify({ [sha(VIEWER)]: VIEWER, [sha(STOCK)]: STOCK }));
+  fs.writeFileSync(manifest, JSON.stringify({ [sha(VIEWER)]: VIEWER, [sha(CONTACTS)]: CONTACTS }));
   env = await startTestServer({ env: { OMNI360_TRUSTED_DOCUMENTS: manifest, OMNI360_RATE_LIMIT_PER_SECOND: '0' } });
 });
 afterAll(async () => {
@@ -124,7 +125,7 @@ describe('trusted documents over graphql-ws', () => {
     const before = env.server.app.events.stats().opened;
     const client = env.ws(TOKENS.PARTNER);
     const errors: unknown[] = [];
-    const dispose = client.subscribe({ query: '', extensions: persisted(STOCK) }, { next: () => undefined, error: (error) => errors.push(error), complete: () => undefined });
+    const dispose = client.subscribe({ query: '', extensions: persisted(CONTACTS) }, { next: () => undefined, error: (error) => errors.push(error), complete: () => undefined });
     const deadline = Date.now() + 10_000;
     while (env.server.app.events.stats().opened === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(env.server.app.events.stats().opened).toBe(before + 1);

@@ -76,7 +76,7 @@ describe('resuming from a cursor after a disconnect', () => {
 
     const missed = (await Promise.all(Array.from({ length: 5 }, async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 20; i++) ids.push((await record(b, { customer: { id: conversation.customer.id }, channel: i % 2 ? 'PHONE' : 'EMAIL' }, TOKENS.INGEST)).id);
+      for (let i = 0; i < 20; i++) ids.push((await record(b, { customer: { id: conversation.customer.id }, channel: i % 2 ? 'PHONE' : 'EMAIL' }, TOKENS.AGENT)).id);
       return ids;
     }))).flat();
     expect(missed).toHaveLength(100);

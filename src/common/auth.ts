@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { Authorized, createMethodMiddlewareDecorator, registerEnumType, type AuthCheckerFn, type MiddlewareFn } from 'type-graphql';
+import { Authorized, createMethodMiddlewareDecorator, Extensions, registerEnumType, type AuthCheckerFn, type MiddlewareFn } from 'type-graphql';
 import type { RoleName } from '../config/config';
 import type { Context } from '../context/context';
 
@@ -47,6 +47,11 @@ export const Roles = {
   READ_INTERNAL: [Role.ADMIN, Role.AGENT, Role.ANALYST],
   /** Reads by id that INGEST may also make, for records it wrote itself (the service checks the writer). */
   READ_WITH_INGEST: [Role.ADMIN, Role.AGENT, Role.ANALYST, Role.PARTNER, Role.INGEST],
+  /**
+   * Lookups by a personal value (customerByIdentity): masked roles would learn who exists behind an
+   * e-mail they may only see masked; INGEST resolves identities it sends.
+   */
+  IDENTITY_LOOKUP: [Role.ADMIN, Role.AGENT, Role.INGEST],
   /** Writes that agents and ingesting systems make: identifyCustomer, recordInteraction, placeOrder, import. */
   WRITE_CUSTOMER: [Role.ADMIN, Role.AGENT, Role.INGEST],
   /** Writes by agents only: identities, merges, consents, conversations, order status, offer responses. */
@@ -61,9 +66,21 @@ export const Roles = {
 
 export const MASKED_ROLES: ReadonlySet<RoleName> = new Set(['ANALYST', 'PARTNER']);
 
-/** Shorthand so resolvers read `@Allow(Roles.READ)`. */
+/** The schema extension that carries a field's `@Allow` roles to the role-policy check. */
+export const ALLOWED_ROLES_EXTENSION = 'allowedRoles';
+
+/**
+ * Shorthand so resolvers read `@Allow(Roles.READ)`: type-graphql's check at execution, and the roles in
+ * the field's schema extensions, which the role-policy check (server/role-policy.ts) enforces before
+ * execution with the type and field table of common/role-policy.ts.
+ */
 export function Allow(roles: readonly Role[]): MethodDecorator & PropertyDecorator {
-  return Authorized(...roles);
+  const authorized = Authorized(...roles);
+  const extensions = Extensions({ [ALLOWED_ROLES_EXTENSION]: [...roles] });
+  return (target: object, key: string | symbol, descriptor?: PropertyDescriptor) => {
+    extensions(target, key, descriptor as never);
+    authorized(target, key, descriptor as never);
+  };
 }
 
 export const authChecker: AuthCheckerFn<Context, Role> = ({ context }, roles) => {
@@ -169,7 +186,17 @@ export function maskFor(principal: Principal | undefined, kind: PiiKind, value: 
  * writer (the principal name stored at creation). Other roles pass.
  */
 export function assertReadableByWriter(principal: Principal | undefined, writtenBy: string | null | undefined): void {
-  if (principal?.role === 'INGEST' && writtenBy !== principal.name) {
+  if (!readsAsWriter(principal, writtenBy)) {
     throw forbidden('INGEST tokens may read only records they wrote themselves.');
   }
+}
+
+/**
+ * THE writer check: whether `principal` may read a record stored with `writtenBy` as its writer.
+ * INGEST reads only what it wrote; every other role passes. The one place that compares a principal
+ * with a stored writer (swap the comparison here when the writer identity changes).
+ */
+export function readsAsWriter(principal: Principal | undefined, writtenBy: string | null | undefined): boolean {
+  if (principal?.role !== 'INGEST') return true;
+  return typeof writtenBy === 'string' && writtenBy === principal.name;
 }

@@ -1,6 +1,6 @@
 import { Field, ID, InterfaceType } from 'type-graphql';
 import type { Context } from '../context/context';
-import { forbidden, Roles, type Role } from './auth';
+import { assertReadableType } from './role-policy';
 import { typeOfId, type NodeTypeName } from './ids';
 
 /** The concrete type of a node: its id's prefix tells. */
@@ -20,20 +20,22 @@ export abstract class Node {
 /** How `node(id)` fetches one type; each module registers its node types here. */
 export type NodeFetcher = (ctx: Context, id: string) => Promise<object | null>;
 
-const fetchers = new Map<NodeTypeName, { fetch: NodeFetcher; roles: readonly Role[] }>();
+const fetchers = new Map<NodeTypeName, NodeFetcher>();
 
-/**
- * `node(id)` is open to every reading role; a type whose reads are narrower (the catalogue, orders and
- * offers are READ_INTERNAL) registers its roles, and node(id) answers FORBIDDEN to the others.
- */
-export function registerNodeType(type: NodeTypeName, fetch: NodeFetcher, roles: readonly Role[] = Roles.READ): void {
-  fetchers.set(type, { fetch, roles });
+/** Each module registers how `node(id)` fetches its node types. */
+export function registerNodeType(type: NodeTypeName, fetch: NodeFetcher): void {
+  fetchers.set(type, fetch);
 }
 
+/**
+ * `node(id)` is open to every reading role, but the document cannot name the type it gets: the role
+ * policy (common/role-policy.ts) is checked here on the type the id resolves to, so a role never gets
+ * an object of a type it may not read (FORBIDDEN, before anything is fetched).
+ */
 export async function fetchNode(ctx: Context, id: string): Promise<object | null> {
   const type = typeOfId(id);
-  const entry = type && fetchers.get(type);
-  if (!entry) return null;
-  if (!entry.roles.includes(ctx.principal?.role as Role)) throw forbidden();
-  return entry.fetch(ctx, id);
+  const fetch = type && fetchers.get(type);
+  if (!fetch) return null;
+  assertReadableType(ctx.principal, type);
+  return fetch(ctx, id);
 }

@@ -1,6 +1,8 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Channel } from './channel';
 import { ConnectionType } from './pagination';
+import type { Principal } from './auth';
+import { canReadType } from './role-policy';
 
 /**
  * One source of `Customer.timeline` entries: orders, interactions, handovers, offer responses, consent
@@ -17,6 +19,11 @@ export interface TimelineSource {
    * the statement is assembled around it. `summary` must be free of personal data (it is not masked).
    */
   select: (customerId: string) => string;
+  /**
+   * The GraphQL type of the record behind the entries (e.g. Order): a role that may not read it gets no
+   * such entries at all (their summaries carry its figures), per the role policy.
+   */
+  reveals?: string;
 }
 
 const sources: TimelineSource[] = [];
@@ -31,6 +38,11 @@ export function registerTimelineSource(...entries: TimelineSource[]): void {
 
 export function timelineSources(): readonly TimelineSource[] {
   return sources;
+}
+
+/** The sources whose entries `principal` may see (the timeline and its count use the same). */
+export function timelineSourcesFor(principal: Principal | undefined): readonly TimelineSource[] {
+  return sources.filter((source) => !source.reveals || canReadType(principal, source.reveals));
 }
 
 /** A timeline entry as the union-all statement returns it. */

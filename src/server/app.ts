@@ -6,7 +6,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import {
-  getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLFormattedError, type ValidationRule,
+  getOperationAST, GraphQLError, parse, type GraphQLSchema, specifiedRules, validate, type ExecutionArgs, type GraphQLFormattedError, type ValidationRule,
 } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { WebSocketServer, type ServerOptions as WsServerOptions } from 'ws';
@@ -30,6 +30,7 @@ import { sharedSubscribe } from './shared-subscriptions';
 import { admitSubscription, serveGraphqlWs, tooManySubscriptions, type WsExtra, type WsTransport } from './websocket';
 import type { Logger } from './logger';
 import { buildOmniSchema } from './schema';
+import { checkRolePolicy } from './role-policy';
 // --- operations: metrics, request ids, NATS relay (docs/observability.md, docs/scaling.md) ---
 import { requestIdMiddleware, requestIdOf } from '../observability/logging';
 import { logLagAt, ormPools, ServerMetrics } from '../observability/metrics';
@@ -102,17 +103,20 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, re
 }
 
 /** Depth, cost, alias and directive limits, checked once the operation and its variables are known. */
-function limitsPlugin(limits: QueryLimits): ApolloServerPlugin<Context> {
+function limitsPlugin(limits: QueryLimits, schema: GraphQLSchema): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation, operationName, request }) {
+        async didResolveOperation({ document, operation, operationName, request, contextValue }) {
           if (operation?.operation === 'subscription') {
             throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this same URL, not over HTTP.', {
               extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
             });
           }
           enforceLimits(limits, document, operationName, request.variables);
+          // The role policy, before any resolver runs (the same check as on WebSocket).
+          const refused = checkRolePolicy(schema, document, contextValue.principal, request.variables);
+          if (refused) throw refused;
         },
       };
     },
@@ -162,6 +166,8 @@ function prepareWsOperation(
   } catch (error) {
     return [error as GraphQLError];
   }
+  const refused = checkRolePolicy(schema, document, contextValue.principal, payload.variables);
+  if (refused) return [refused];
   return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
 }
 
@@ -307,7 +313,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       // omni360 sets no cache hints; the default cache-control plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
       trustedDocumentsPlugin<Context>(config.trustedDocuments),
-      limitsPlugin(config.limits),
+      limitsPlugin(config.limits, schema),
       requestTimeouts.plugin<Context>(),
       loggingPlugin(log),
       ...(metrics ? [metrics.apolloPlugin()] : []),

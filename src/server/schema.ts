@@ -7,6 +7,7 @@ import { allResolvers } from '../modules';
 import { Money, MoneyInput } from '../common/money';
 import { CustomerRefInput } from '../modules/customers/customer.inputs';
 import { bindFastResolvers } from './fast-resolvers';
+import { bindWriterGuards } from './role-policy';
 
 let built: GraphQLSchema | undefined;
 
@@ -37,6 +38,8 @@ export function buildOmniSchema(): GraphQLSchema {
     pubSub: logOnlyPubSub,
   });
   bindFastResolvers(built);
+  // After the binding: the writer check wraps the resolvers that will run (role-policy.ts).
+  bindWriterGuards(built);
   // type-graphql wraps resolveType in an async function; the compiled executor (compiled-execution.ts),
   // like the spec, expects the type name synchronously, and the prefix of a node's id gives it.
   (built.getType('Node') as GraphQLInterfaceType).resolveType = resolveNodeType;

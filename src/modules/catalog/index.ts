@@ -1,4 +1,3 @@
-import { Roles } from '../../common/auth';
 import { registerNodeType } from '../../common/node';
 import type { OmniModule } from '../module';
 import { ProductFields } from './catalog.fields';
@@ -10,8 +9,8 @@ import { ProductEntity } from './product.entity';
 export { ProductType, LocationObjectType, type ProductRow, type LocationRow } from './catalog.type';
 export { ProductByIdLoader, LocationByIdLoader } from './catalog.loaders';
 
-registerNodeType('Product', getProductById, Roles.READ_INTERNAL);
-registerNodeType('Location', getLocationById, Roles.READ_INTERNAL);
+registerNodeType('Product', getProductById);
+registerNodeType('Location', getLocationById);
 
 export const catalogModule: OmniModule = {
   name: 'catalog',

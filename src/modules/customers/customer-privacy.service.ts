@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../context/context';
 import { customerDataOwners } from '../../common/customer-data';
 import { CommonErrorCode, DomainError } from '../../common/errors';
@@ -57,15 +58,33 @@ export async function exportCustomerData(ctx: Context, customerId: string): Prom
 }
 
 /**
+ * Locks every customer row the erasure of `id` touches (the survivor `id` resolves to, everything
+ * merged into it, and `id` itself) in id order, as merges and undoMerge lock theirs: the three
+ * serialise and never deadlock. Once the locks are held it resolves again: a merge or an undo that
+ * held a row may have moved the person while this waited; then the new set is locked too.
+ */
+async function lockForErasure(em: EntityManager, ctx: Context, id: string): Promise<string> {
+  const rowsOf = async (survivorId: string) => [...new Set([id, ...(await lineage({ ...ctx, em }, survivorId))])].sort();
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const survivorId = isIdOf('Customer', id) ? await resolveSurvivorId(em, id) : undefined;
+    if (!survivorId) throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${id}.`, ['input', 'customerId']);
+    const ids = await rowsOf(survivorId);
+    await query(em, `select id from customer where id in (${placeholders(ids.length)}) order by id for update`, ids);
+    // READ COMMITTED: statements after the wait see what the transactions waited for committed.
+    if ((await resolveSurvivorId(em, id)) === survivorId && (await rowsOf(survivorId)).join() === ids.join()) return survivorId;
+  }
+  throw new DomainError(CommonErrorCode.CONFLICT, `Customer ${id} keeps being merged; retry the erasure.`, ['input', 'customerId']);
+}
+
+/**
  * `eraseCustomer`: anonymises personal data in every table that holds it (the customer, customers
  * merged into it, and every registered module's rows, event payloads included), keeps non-personal
  * records for accounting, and reports what it erased.
  */
 export async function eraseCustomer(ctx: Context, input: { customerId: string; reason?: string | null }): Promise<{ customer: CustomerRow; erased: ErasedRecordsType[] }> {
   return inTransaction(ctx.em, async (em) => {
-    const survivorId = isIdOf('Customer', input.customerId) ? await resolveSurvivorId(em, input.customerId) : undefined;
-    if (!survivorId) throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${input.customerId}.`, ['input', 'customerId']);
-    const current = await queryOne<{ status: string }>(em, `select status from customer where id = ? for update`, [survivorId]);
+    const survivorId = await lockForErasure(em, ctx, input.customerId);
+    const current = await queryOne<{ status: string }>(em, `select status from customer where id = ?`, [survivorId]);
     if (current?.status === CustomerStatus.ERASED) {
       throw new DomainError(CommonErrorCode.CUSTOMER_ERASED, `Customer ${survivorId} was already erased.`, ['input', 'customerId']);
     }

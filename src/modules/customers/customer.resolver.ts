@@ -48,8 +48,8 @@ export class CustomerResolver {
     return getCustomer(ctx, id, customerEmbedsFor(selectedFields(info, [])));
   }
 
-  @Allow(Roles.READ_WITH_INGEST)
-  @Query(() => CustomerType, { nullable: true, description: 'Automatic identification: the customer owning this identity (normalised first).' })
+  @Allow(Roles.IDENTITY_LOOKUP)
+  @Query(() => CustomerType, { nullable: true, description: 'Automatic identification: the customer owning this identity (normalised first). Not for ANALYST and PARTNER (a lookup by a personal value); INGEST gets null, as for nobody, for a customer another writer created.' })
   customerByIdentity(@Ctx() ctx: Context, @Arg('identity', () => IdentityInput, { description: 'The identity as any channel wrote it; normalised before matching.' }) identity: IdentityInput): Promise<CustomerRow | null> {
     return getCustomerByIdentity(ctx, identity);
   }

@@ -19,6 +19,8 @@ export interface LogFilter {
   types?: readonly string[];
   /** Events of these customers only (the customer index serves it). */
   customerIds?: readonly string[];
+  /** Types left out, exact or `order.*` prefixes: those the reader's role may not see (role policy). */
+  excludedTypes?: readonly string[];
 }
 
 export interface LogRead {
@@ -88,6 +90,10 @@ function filterSql(filter: LogFilter | undefined): { sql: string; params: unknow
     parts.push(filter.customerIds.length ? `e.customer_id in (${filter.customerIds.map(() => '?').join(', ')})` : 'false');
     params.push(...filter.customerIds);
   }
+  for (const type of filter?.excludedTypes ?? []) {
+    parts.push(type.endsWith('.*') ? 'not starts_with(e.type, ?)' : 'e.type <> ?');
+    params.push(type.endsWith('.*') ? type.slice(0, -1) : type);
+  }
   return { sql: parts.length ? parts.join(' and ') : 'true', params };
 }
 
@@ -95,6 +101,7 @@ function filterSql(filter: LogFilter | undefined): { sql: string; params: unknow
 export function matchesFilter(filter: LogFilter | undefined, event: EventRow): boolean {
   if (filter?.types && !filter.types.some((type) => (type.endsWith('.*') ? event.type.startsWith(type.slice(0, -1)) : event.type === type))) return false;
   if (filter?.customerIds && (event.customerId === null || !filter.customerIds.includes(event.customerId))) return false;
+  if (filter?.excludedTypes?.some((type) => (type.endsWith('.*') ? event.type.startsWith(type.slice(0, -1)) : event.type === type))) return false;
   return true;
 }
 

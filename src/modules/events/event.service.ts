@@ -1,5 +1,6 @@
 import type { Context } from '../../context/context';
 import { badUserInput } from '../../common/errors';
+import { hiddenEventTypes } from '../../common/role-policy';
 import { pageSize, type Connection } from '../../common/pagination';
 import { query } from '../../database/sql';
 import { comparePositions, decodeEventCursor, encodeEventCursor, LOG_START, positionOf } from './event-cursor';
@@ -34,7 +35,11 @@ export async function listEvents(ctx: Context, args: { after?: string | null; fi
   if (args.types && (args.types.length > 50 || args.types.some((type) => type.length === 0 || type.length > 100 || type.includes('\u0000')))) {
     throw badUserInput('types takes at most 50 non-empty type names', 'types');
   }
-  const filter: LogFilter | undefined = args.types ? { types: args.types } : undefined;
+  // The role policy: events revealing a type the role may not read (order.*, stock.*, ...) are left out.
+  const excludedTypes = hiddenEventTypes(ctx.principal);
+  const filter: LogFilter | undefined = args.types || excludedTypes.length
+    ? { ...(args.types && { types: args.types }), ...(excludedTypes.length && { excludedTypes }) }
+    : undefined;
   const run = requestRunner(ctx);
   const result = await readLog(run, { after, filter, limit: size + 1 });
   if (args.after && result.purgedThrough && comparePositions(after, result.purgedThrough) < 0) throw cursorExpired(ctx.config.eventRetentionDays);

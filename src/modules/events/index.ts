@@ -7,7 +7,8 @@ import { EventFields, EventResolver } from './event.resolver';
 import { CustomerEventFields, InteractionEventFields, OrderEventFields, StockEventFields } from './subscription.fields';
 import { SubscriptionResolver } from './subscription.resolver';
 
-const PERSONAL_KEYS = `{${Object.keys(PERSONAL_PAYLOAD_KEYS).join(',')}}`;
+/** What erasure clears in payloads: personal values, and idempotency keys (which may carry them). */
+const PERSONAL_KEYS = `{${[...Object.keys(PERSONAL_PAYLOAD_KEYS), 'externalId'].join(',')}}`;
 
 registerCustomerData({
   name: 'events',

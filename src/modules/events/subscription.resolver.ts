@@ -62,7 +62,7 @@ export class SubscriptionResolver {
     return { eventId: event.id, cursor: cursorOf(event), type: event.type, customerId: event.customerId! };
   }
 
-  @Allow(Roles.READ)
+  @Allow(Roles.READ_INTERNAL)
   @Subscription(() => OrderEventType, {
     description: 'Every order placed from now on (or after `after`), optionally in one channel.',
     subscribe: ({ args, context }: Subscribe<{ channel?: Channel | null; after?: string | null }>) =>
@@ -80,7 +80,7 @@ export class SubscriptionResolver {
     return { eventId: event.id, cursor: cursorOf(event), type: event.type, orderId: String(event.payload.orderId) };
   }
 
-  @Allow(Roles.READ)
+  @Allow(Roles.READ_INTERNAL)
   @Subscription(() => StockEventType, {
     description: 'Every stock level change from now on, optionally of one SKU and/or one location.',
     subscribe: ({ args, context }: Subscribe<{ sku?: string | null; locationId?: string | null }>) =>

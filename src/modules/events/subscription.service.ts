@@ -1,4 +1,5 @@
 import { principalKey } from '../../common/auth';
+import { hiddenEventTypes } from '../../common/role-policy';
 import { badUserInput } from '../../common/errors';
 import { isIdOf } from '../../common/ids';
 import { PerObject } from '../../common/memo';
@@ -23,7 +24,10 @@ export interface LogStreamOptions {
  */
 export async function openLogStream(ctx: Context, options: LogStreamOptions): Promise<AsyncIterableIterator<EventRow>> {
   const start: SubscriptionStart = options.after ? { after: decodeEventCursor(options.after) } : { now: true };
-  const stream = await ctx.app.events.subscribe(start, { filter: options.filter, matches: options.matches });
+  // The role policy: a subscription never delivers, live or replayed, an event of a type its role may not read.
+  const excludedTypes = hiddenEventTypes(ctx.principal);
+  const filter = excludedTypes.length ? { ...options.filter, excludedTypes } : options.filter;
+  const stream = await ctx.app.events.subscribe(start, { filter, matches: options.matches });
   const iterator: AsyncIterableIterator<EventRow> = {
     [Symbol.asyncIterator]: () => iterator,
     async next() {

@@ -21,7 +21,9 @@ registerCustomerData(
     name: 'interactions',
     table: 'interaction',
     customerColumn: 'customer_id',
-    personalColumns: { subject: 'null', body: 'null' },
+    // The idempotency key may carry personal data (Message-ID-style keys hold an address): pseudonymised
+    // to the row's own id, unique as the key was. The input hash would confirm a guessed body: cleared.
+    personalColumns: { subject: 'null', body: 'null', external_id: `'erased:' || id`, input_hash: `'erased'` },
   },
   {
     name: 'conversations',

@@ -1,5 +1,5 @@
 import type { KeysetPage } from '../../common/pagination';
-import { timelineSources, type TimelineEntryRow } from '../../common/timeline';
+import { timelineSourcesFor, type TimelineEntryRow } from '../../common/timeline';
 import type { Context } from '../../context/context';
 import { groupBy, indexBy, jsonKey, makeLoader } from '../../context/loaders';
 import { placeholders, query } from '../../database/sql';
@@ -106,7 +106,7 @@ export function ConversationsByCustomerLoader(ctx: Context) {
  */
 export function TimelineByCustomerLoader(ctx: Context) {
   const union = (parent: string) =>
-    timelineSources()
+    timelineSourcesFor(ctx.principal)
       .map((source) => `select '${source.kind}'::text as kind, s.id, s.at, s.channel, s.summary, s.parent_id from (${source.select(parent)}) s(id, at, channel, summary, parent_id)`)
       .join('\n union all\n');
   const spec: NestedPageSpec = {
@@ -162,7 +162,7 @@ export function ConversationCountByCustomerLoader(ctx: Context) {
 export function TimelineCountByCustomerLoader(ctx: Context) {
   return makeLoader<CountKey, number>(async (keys) => {
     const ids = [...new Set(keys.map((key) => key.parentId))];
-    const union = timelineSources().map((source) => `select count(*) as n from (${source.select('c.id')}) s`).join(' union all ');
+    const union = timelineSourcesFor(ctx.principal).map((source) => `select count(*) as n from (${source.select('c.id')}) s`).join(' union all ');
     const rows = await query<{ id: string; count: string }>(
       ctx.em,
       `select c.id, (select sum(n) from (${union}) u) as count from (select unnest(?::text[]) as id) c`,

@@ -2,7 +2,6 @@ import { registerCustomerData } from '../../common/customer-data';
 import { registerNodeType } from '../../common/node';
 import { registerTimelineSource } from '../../common/timeline';
 import { query } from '../../database/sql';
-import { Roles } from '../../common/auth';
 import { registerCustomerEmbed } from '../customers/customer.loaders';
 import type { OmniModule } from '../module';
 import { OfferEntity, OfferResponseEntity } from './offer.entity';
@@ -12,7 +11,7 @@ import { OffersResolver } from './offers.resolver';
 import { getOfferById } from './offers.service';
 import { OFFER_RESPONSE_TIMELINE, TimelineOfferFields } from './offers.timeline';
 
-registerNodeType('Offer', getOfferById, Roles.READ_INTERNAL);
+registerNodeType('Offer', getOfferById);
 
 // customer(id) asking for offers reads what the decisions need in the customer's own statement.
 registerCustomerEmbed('offers', { fields: ['offers'], sql: decisionInputsJsonSql('c.id'), prime: primeDecisionInputs });

@@ -11,6 +11,7 @@ export const OFFER_RESPONSE_TIMELINE: TimelineSource = {
   select: (customerId) =>
     `select r.id, r.responded_at, r.channel, 'Offer ' || f.code || ' ' || lower(r.response), r.offer_id
        from offer_response r join offer f on f.id = r.offer_id where r.customer_id = ${customerId}`,
+  reveals: 'Offer',
 };
 
 @Resolver(() => TimelineEntryType)

@@ -2,7 +2,6 @@ import { onCustomerIdentified, registerCustomerData } from '../../common/custome
 import { registerNodeType } from '../../common/node';
 import { registerTimelineSource } from '../../common/timeline';
 import { query } from '../../database/sql';
-import { Roles } from '../../common/auth';
 import type { OmniModule } from '../module';
 import { OrderEntity, OrderLineEntity } from './order.entity';
 import { CustomerOrdersFields, OrderFields, OrderGuestIdentityFields, OrderLineFields } from './orders.fields';
@@ -14,14 +13,16 @@ import { ORDER_TIMELINE, TimelineOrderFields } from './orders.timeline';
 export { OrderType, type OrderRow } from './orders.type';
 export { OrderByIdLoader } from './orders.loaders';
 
-registerNodeType('Order', getOrder, Roles.READ_INTERNAL);
+registerNodeType('Order', getOrder);
 
 registerCustomerData({
   name: 'orders',
   table: 'order',
   customerColumn: 'customer_id',
   // Amounts, dates, channels and lines stay for accounting; the guest identities are personal data.
-  personalColumns: { guest_identities: 'null' },
+  // The request hash would confirm a guessed input (e-mail, profile): cleared; a replay of the key
+  // after erasure is an IDEMPOTENCY_CONFLICT rather than a match.
+  personalColumns: { guest_identities: 'null', request_hash: `'erased'` },
   exportRows: (em, customerId) =>
     query(
       em,

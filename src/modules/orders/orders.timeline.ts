@@ -11,6 +11,7 @@ export const ORDER_TIMELINE: TimelineSource = {
     `select o.id, o.placed_at, o.channel,
             'Order ' || lower(o.status) || ', ' || (o.total_cents::numeric / 100)::numeric(16, 2)::text || ' ' || o.currency, null::text
        from "order" o where o.customer_id = ${customerId}`,
+  reveals: 'Order',
 };
 
 @Resolver(() => TimelineEntryType)
