@@ -258,6 +258,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAliases: int(env, 'OMNI360_MAX_ALIASES', DEFAULT_LIMITS.maxAliases, 0, 10_000),
       maxDirectives: int(env, 'OMNI360_MAX_DIRECTIVES', DEFAULT_LIMITS.maxDirectives, 0, 10_000),
       maxTokens: int(env, 'OMNI360_MAX_TOKENS', DEFAULT_LIMITS.maxTokens, 100, 1_000_000),
+      maxBreadth: int(env, 'OMNI360_MAX_BREADTH', DEFAULT_LIMITS.maxBreadth, 10, 100_000),
     },
     // --- operations (observability, relay, replicas) ---
     metrics: { enabled: bool(env, 'OMNI360_METRICS', true), token: metricsToken(env) },

@@ -22,7 +22,7 @@ import { compiledExecutionGateway } from './compiled-execution';
 import { Authenticator } from './authenticate';
 import { mountGraphiql } from './graphiql';
 import { RateLimiter, rateLimited } from './rate-limit';
-import { enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
+import { BreadthGate, enforceBreadth, enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
 import { RequestTimeouts } from './request-timeout';
 import { documentRequestOf, resolveTrustedDocument, resolveWsDocument, trustedDocumentsPlugin } from './trusted-documents';
 import { BODY_TOO_LARGE, graphqlPostHandler, MALFORMED_BODY, MAX_BODY_BYTES, type GraphQLHttpRequest } from './graphql-http';
@@ -101,7 +101,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, re
   };
 }
 
-/** Depth, cost, alias and directive limits, checked once the operation and its variables are known. */
+/**
+ * Depth, cost, alias and directive limits, checked once the operation and its variables are known, in
+ * time linear in the document (the breadth limit, which bounds validation, is checked before: BreadthGate).
+ */
 function limitsPlugin(limits: QueryLimits): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
@@ -134,8 +137,8 @@ function withoutSuggestions(message: string): string {
 }
 
 /**
- * graphql-ws gets the same treatment as HTTP: parse with the token limit, validate (introspection and
- * field suggestions as configured), enforce limits, and a fresh context per operation.
+ * graphql-ws gets the same treatment as HTTP: parse with the token limit, enforce limits, validate
+ * (introspection and field suggestions as configured), and a fresh context per operation.
  */
 function prepareWsOperation(
   schema: ExecutionArgs['schema'],
@@ -151,16 +154,18 @@ function prepareWsOperation(
     if (isTokenLimitError(error)) return [tooComplex((error as GraphQLError).message.replace(/^Syntax Error: /, ''))];
     return [error instanceof GraphQLError ? error : new GraphQLError('Malformed document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
   }
+  // Limits first: they take time linear in the document and bound what validation does.
+  try {
+    enforceBreadth(limits, document);
+    enforceLimits(limits, document, payload.operationName, payload.variables);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
   const errors = validate(schema, document, config.introspection ? specifiedRules : [...specifiedRules, noIntrospection]);
   if (errors.length > 0) {
     return errors.map((error) => new GraphQLError(config.fieldSuggestions ? error.message : withoutSuggestions(error.message), {
       nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     }));
-  }
-  try {
-    enforceLimits(limits, document, payload.operationName, payload.variables);
-  } catch (error) {
-    return [error as GraphQLError];
   }
   return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
 }
@@ -353,11 +358,15 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     }
   });
   if (config.graphiql) mountGraphiql(app, GRAPHQL_PATH);
+  const breadthGate = new BreadthGate(config.limits);
   const graphqlContext = async (request: GraphQLHttpRequest): Promise<Context> => {
     const principal = await authenticator.authenticate(request.headers.authorization);
     rateLimiter.enforce(principal.name);
+    const documentRequest = documentRequestOf(request.method, request.body, request.query);
     // Roles held to trusted documents are refused here; the plugin hands Apollo a manifest's text.
-    resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequestOf(request.method, request.body, request.query));
+    resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequest);
+    // Before Apollo validates the document: validation's time grows with the square of a set's width.
+    breadthGate.check(documentRequest.query);
     const ctx = createContext(state, principal, request.requestId);
     ctx.onAnswered = [];
     requestTimeouts.track(request.response, ctx.em);
