@@ -63,7 +63,11 @@ const KNOWN_CODES = new Set([
  * type-graphql become FORBIDDEN/UNAUTHENTICATED, everything else is masked as an internal error with the
  * request id (the stack goes to the log only).
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, requestId?: string): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, requestId?: string, suggestions = true): GraphQLFormattedError {
+  if (!suggestions && /^Variable "\$/.test(formatted.message)) {
+    // Coercion names the schema's enum values and input fields: no hints where the schema is not advertised.
+    formatted = { ...formatted, message: withoutSuggestions(formatted.message) };
+  }
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (isTokenLimitError(formatted.message)) {
     return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'QUERY_TOO_COMPLEX' } };
@@ -282,10 +286,10 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       onComplete: (ctx, id) => {
         ctx.extra.subscriptions.delete(id);
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)) as never,
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error, undefined, config.fieldSuggestions)) as never,
       // Execution results (queries, mutations and every subscription event) get the HTTP error treatment.
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? ({ ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } as never) : undefined,
+        result.errors ? ({ ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error, undefined, config.fieldSuggestions)) } as never) : undefined,
     },
     { maxBufferedBytes: config.websocket.maxBufferedBytes, keepAliveMs: config.websocket.keepAliveMs, log },
   );
@@ -304,7 +308,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     csrfPrevention: true,
     // No "Did you mean ...?" hints where the schema is not advertised (production, by default).
     hideSchemaDetailsFromClientErrors: !config.fieldSuggestions,
-    formatError: (formatted, error) => formatError(formatted, error),
+    formatError: (formatted, error) => formatError(formatted, error, undefined, config.fieldSuggestions),
     plugins: [
       // In-flight requests get OMNI360_SHUTDOWN_GRACE_MS to finish; then their connections are closed.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
 import { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
+import { EARLIEST_RECORD_TIME } from '../../common/scalars';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { inTransaction, query, queryOne } from '../../database/sql';
@@ -49,6 +50,9 @@ export function checkLineCount(count: number, field: string[]): void {
 export function checkPlacedAt(placedAt: Date | null | undefined, field: string[]): void {
   if (placedAt && placedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) {
     throw new DomainError(CommonErrorCode.INVALID_VALUE, 'placedAt must not be in the future.', field);
+  }
+  if (placedAt && placedAt < EARLIEST_RECORD_TIME) {
+    throw new DomainError(CommonErrorCode.INVALID_VALUE, `placedAt must not be before ${EARLIEST_RECORD_TIME.toISOString()}.`, field);
   }
 }
 
@@ -380,7 +384,7 @@ export async function listOrders(
   args: { first?: number; after?: string; channel?: Channel | null; customerId?: string | null },
 ): Promise<Connection<OrderRow>> {
   const size = pageSize(args.first);
-  const after = args.after ? decodeCursor(args.after, 2) : undefined;
+  const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : undefined;
   const filters: string[] = [];
   const params: unknown[] = [];
   if (args.channel) {
