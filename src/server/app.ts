@@ -27,6 +27,7 @@ import { RequestTimeouts } from './request-timeout';
 import { documentRequestOf, resolveTrustedDocument, resolveWsDocument, trustedDocumentsPlugin } from './trusted-documents';
 import { BODY_TOO_LARGE, graphqlPostHandler, MALFORMED_BODY, MAX_BODY_BYTES, type GraphQLHttpRequest } from './graphql-http';
 import { sharedSubscribe } from './shared-subscriptions';
+import { overBudget, resetBudget, RESPONSE_TOO_LARGE, tooLargeResult } from './response-budget';
 import { admitSubscription, serveGraphqlWs, tooManySubscriptions, type WsExtra, type WsTransport } from './websocket';
 import type { Logger } from './logger';
 import { buildOmniSchema } from './schema';
@@ -55,7 +56,7 @@ export interface OmniServer {
 const KNOWN_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED',
   'QUERY_TOO_COMPLEX', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'RATE_LIMITED',
-  'CURSOR_EXPIRED', 'DATABASE_UNAVAILABLE', 'TIMEOUT', 'TOO_MANY_SUBSCRIPTIONS', 'TRUSTED_DOCUMENT_REQUIRED',
+  'CURSOR_EXPIRED', 'DATABASE_UNAVAILABLE', 'TIMEOUT', 'TOO_MANY_SUBSCRIPTIONS', 'TRUSTED_DOCUMENT_REQUIRED', RESPONSE_TOO_LARGE,
 ]);
 
 /**
@@ -113,6 +114,13 @@ function limitsPlugin(limits: QueryLimits): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
+        async willSendResponse({ response, contextValue, operation }) {
+          // A query that ran out of its text budget: one coded error, no partial data. A mutation keeps
+          // what it did (ids, userErrors) with the withheld text fields as errors at their paths.
+          if (overBudget(contextValue) && operation?.operation !== 'mutation' && response.body.kind === 'single') {
+            response.body.singleResult = { data: null, errors: tooLargeResult(contextValue).errors!.map((error) => error.toJSON()) };
+          }
+        },
         async didResolveOperation({ document, operation, operationName, request }) {
           if (operation?.operation === 'subscription') {
             throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this same URL, not over HTTP.', {
@@ -288,8 +296,14 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error, undefined, config.fieldSuggestions)) as never,
       // Execution results (queries, mutations and every subscription event) get the HTTP error treatment.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? ({ ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error, undefined, config.fieldSuggestions)) } as never) : undefined,
+      onNext: (_ctx, _id, _payload, args, result) => {
+        const context = args.contextValue as Context;
+        if (overBudget(context)) {
+          resetBudget(context);
+          if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') result = tooLargeResult(context);
+        }
+        return result.errors ? ({ ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error, undefined, config.fieldSuggestions)) } as never) : undefined;
+      },
     },
     { maxBufferedBytes: config.websocket.maxBufferedBytes, keepAliveMs: config.websocket.keepAliveMs, log },
   );

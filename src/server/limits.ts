@@ -19,6 +19,8 @@ export interface QueryLimits {
    * under the token limit, blocked the event loop for 2 s before any other limit was looked at.
    */
   maxBreadth: number;
+  /** Bytes of free text and JSON values in one answer (response-budget.ts): RESPONSE_TOO_LARGE past it. */
+  maxResponseBytes: number;
 }
 
 export const DEFAULT_LIMITS: QueryLimits = {
@@ -28,6 +30,7 @@ export const DEFAULT_LIMITS: QueryLimits = {
   maxDirectives: 20,
   maxTokens: 5_000,
   maxBreadth: 200,
+  maxResponseBytes: 8 * 1024 * 1024,
 };
 
 /** Lists without a `first` argument (order lines, identities, consents) are assumed this long. */

@@ -7,6 +7,7 @@ import { allResolvers } from '../modules';
 import { Money, MoneyInput } from '../common/money';
 import { CustomerRefInput } from '../modules/customers/customer.inputs';
 import { bindFastResolvers } from './fast-resolvers';
+import { chargeJsonFields } from './response-budget';
 
 let built: GraphQLSchema | undefined;
 
@@ -37,6 +38,7 @@ export function buildOmniSchema(): GraphQLSchema {
     pubSub: logOnlyPubSub,
   });
   bindFastResolvers(built);
+  chargeJsonFields(built);
   // type-graphql wraps resolveType in an async function; the compiled executor (compiled-execution.ts),
   // like the spec, expects the type name synchronously, and the prefix of a node's id gives it.
   (built.getType('Node') as GraphQLInterfaceType).resolveType = resolveNodeType;
