@@ -15,9 +15,22 @@ registerEnumType(Role, { name: 'Role', description: 'What a token may do; see th
 /** Who is calling: resolved once per request (or per WebSocket connection) from the token. */
 export interface Principal {
   role: RoleName;
-  /** The API key's name or the JWT subject: logged, recorded as the writer, never secret. */
+  /** The API key's name or the JWT subject: logged, never secret. The writer recorded is writerOf(). */
   name: string;
   via: 'api-key' | 'jwt';
+  /** When the token's authority ends (ms since the epoch): a JWT's `exp`; none for API keys. */
+  expiresAt?: number;
+}
+
+/**
+ * The one writer identity: what is stored as `created_by` and what INGEST's read-back compares with.
+ * API keys by name, JWTs by `jwt:` and subject: an API key name cannot contain ":" (role:name:secret),
+ * so a token whose subject is an API key's name never reads or writes as that key. 'system' without a
+ * principal (migrations, seeds).
+ */
+export function writerOf(principal: Principal | undefined): string {
+  if (!principal) return 'system';
+  return principal.via === 'jwt' ? `jwt:${principal.name}` : principal.name;
 }
 
 /**
@@ -161,7 +174,7 @@ export function maskFor(principal: Principal | undefined, kind: PiiKind, value: 
  * writer (the principal name stored at creation). Other roles pass.
  */
 export function assertReadableByWriter(principal: Principal | undefined, writtenBy: string | null | undefined): void {
-  if (principal?.role === 'INGEST' && writtenBy !== principal.name) {
+  if (principal?.role === 'INGEST' && writtenBy !== writerOf(principal)) {
     throw forbidden('INGEST tokens may read only records they wrote themselves.');
   }
 }

@@ -32,6 +32,8 @@ export interface Config {
   dbPreparedStatements: boolean;
   apiKeys: ApiKeyConfig[];
   jwtSecret?: string;
+  /** Lifetime from `iat` of a JWT without `exp` (0: such tokens are refused). */
+  jwtMaxLifetimeSeconds: number;
   jwksUrl?: string;
   defaultRegion: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -232,6 +234,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys: parseApiKeys(str(env, 'OMNI360_API_KEYS')),
     jwtSecret,
     jwksUrl: url(env, 'OMNI360_JWKS_URL', ['https:', 'http:']),
+    jwtMaxLifetimeSeconds: int(env, 'OMNI360_JWT_MAX_LIFETIME_SECONDS', 3600, 0, 31 * 24 * 3600),
     defaultRegion: region,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     introspection: bool(env, 'OMNI360_INTROSPECTION', !production),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config';
-import type { Principal } from '../common/auth';
+import { writerOf as writerOfPrincipal, type Principal } from '../common/auth';
 import { LoaderRegistry } from './loaders';
 import type { EventHub } from '../modules/events/event-hub';
 import type { Logger } from '../server/logger';
@@ -56,7 +56,7 @@ export function releaseRequest(ctx: Context): void {
   ctx.loaders.release();
 }
 
-/** Who writes: the API key name or JWT subject, stored as `created_by` (INGEST reads back its own). */
+/** Who writes, stored as `created_by` (INGEST reads back its own): the principal's writer identity. */
 export function writerOf(ctx: Context): string {
-  return ctx.principal?.name ?? 'system';
+  return writerOfPrincipal(ctx.principal);
 }

@@ -15,11 +15,11 @@ import { ormConfig } from '../config/mikro-orm.config';
 import { checkDurableSettings } from '../database/durability';
 import { isDatabaseUnavailable, isStatementTimeout } from '../database/errors';
 import { useNamedStatements } from '../database/sql';
-import type { Principal } from '../common/auth';
+import { unauthenticated, writerOf, type Principal } from '../common/auth';
 import { createContext, releaseRequest, type AppState, type Context } from '../context/context';
 import { PgEventHub } from '../modules/events/event-hub';
 import { compiledExecutionGateway } from './compiled-execution';
-import { Authenticator } from './authenticate';
+import { Authenticator, closeAtExpiry, hasExpired } from './authenticate';
 import { mountGraphiql } from './graphiql';
 import { RateLimiter, rateLimited } from './rate-limit';
 import { BreadthGate, enforceBreadth, enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
@@ -267,7 +267,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       connectionInitWaitTimeout: 5_000,
       onConnect: async (ctx) => {
         try {
-          (ctx.extra as WsExtra & { principal?: Principal }).principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
+          const principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
+          (ctx.extra as WsExtra & { principal?: Principal }).principal = principal;
+          closeAtExpiry(ctx.extra.socket, principal);
           return true;
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
@@ -275,7 +277,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       },
       onSubscribe: (ctx, id, payload) => {
         const extra = ctx.extra as WsExtra & { principal?: Principal };
-        const retryAfter = rateLimiter.take(extra.principal!.name);
+        // The expiry timer closes the socket; an operation that arrives first is refused all the same.
+        if (hasExpired(extra.principal)) return [unauthenticated('The token expired.')];
+        const retryAfter = rateLimiter.take(writerOf(extra.principal));
         if (retryAfter > 0) return [rateLimited(retryAfter)];
         let query: string;
         try {
@@ -379,7 +383,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   const breadthGate = new BreadthGate(config.limits);
   const graphqlContext = async (request: GraphQLHttpRequest): Promise<Context> => {
     const principal = await authenticator.authenticate(request.headers.authorization);
-    rateLimiter.enforce(principal.name);
+    rateLimiter.enforce(writerOf(principal));
     const documentRequest = documentRequestOf(request.method, request.body, request.query);
     // Roles held to trusted documents are refused here; the plugin hands Apollo a manifest's text.
     resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequest);
