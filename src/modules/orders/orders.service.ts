@@ -4,6 +4,7 @@ import { type Context, writerOf } from '../../context/context';
 import { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { EARLIEST_RECORD_TIME } from '../../common/scalars';
+import { checkExactCents } from '../../common/money';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { inTransaction, query, queryOne } from '../../database/sql';
@@ -246,7 +247,8 @@ export async function placeOrder(ctx: Context, input: PlaceOrderInput): Promise<
 
     const offers = await eligibleOffersByCode(ctx, em, customer?.id ?? null, offerCodes, ['input', 'offerCodes']);
     const priced = priceLines(resolved, offers, currency);
-    const subtotal = priced.reduce((sum, line) => sum + line.unitCents * line.quantity, 0);
+    for (const line of priced) checkExactCents(line.unitCents * line.quantity, 'A line total', ['input', 'lines', String(line.index), 'quantity']);
+    const subtotal = checkExactCents(priced.reduce((sum, line) => sum + line.unitCents * line.quantity, 0), 'The order total', ['input', 'lines']);
     const discount = priced.reduce((sum, line) => sum + line.discountCents, 0);
 
     const orderId = newId('Order');
