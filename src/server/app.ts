@@ -6,7 +6,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import {
-  getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLFormattedError, type ValidationRule,
+  getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type ValidationRule,
 } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { WebSocketServer, type ServerOptions as WsServerOptions } from 'ws';
@@ -27,7 +27,7 @@ import { RequestTimeouts } from './request-timeout';
 import { documentRequestOf, resolveTrustedDocument, resolveWsDocument, trustedDocumentsPlugin } from './trusted-documents';
 import { BODY_TOO_LARGE, graphqlPostHandler, MALFORMED_BODY, MAX_BODY_BYTES, type GraphQLHttpRequest } from './graphql-http';
 import { sharedSubscribe } from './shared-subscriptions';
-import { overBudget, resetBudget, RESPONSE_TOO_LARGE, tooLargeResult } from './response-budget';
+import { overBudget, resetBudget, RESPONSE_TOO_LARGE, tooLargeResult, withheldResult } from './response-budget';
 import { admitSubscription, serveGraphqlWs, tooManySubscriptions, type WsExtra, type WsTransport } from './websocket';
 import type { Logger } from './logger';
 import { buildOmniSchema } from './schema';
@@ -116,10 +116,14 @@ function limitsPlugin(limits: QueryLimits): ApolloServerPlugin<Context> {
       return {
         async willSendResponse({ response, contextValue, operation }) {
           // A query that ran out of its text budget: one coded error, no partial data. A mutation keeps
-          // what it did (ids, userErrors) with the withheld text fields as errors at their paths.
-          if (overBudget(contextValue) && operation?.operation !== 'mutation' && response.body.kind === 'single') {
-            response.body.singleResult = { data: null, errors: tooLargeResult(contextValue).errors!.map((error) => error.toJSON()) };
-          }
+          // what it did (ids, userErrors), with the error saying that text was withheld.
+          if (!overBudget(contextValue) || response.body.kind !== 'single') return;
+          const answer = response.body.singleResult;
+          const { errors } = operation?.operation === 'mutation' ? withheldResult(contextValue, answer as ExecutionResult) : tooLargeResult(contextValue);
+          response.body.singleResult = {
+            data: operation?.operation === 'mutation' ? answer.data : null,
+            errors: errors!.map((error) => (error instanceof GraphQLError ? error.toJSON() : error)),
+          };
         },
         async didResolveOperation({ document, operation, operationName, request }) {
           if (operation?.operation === 'subscription') {
@@ -304,7 +308,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
         const context = args.contextValue as Context;
         if (overBudget(context)) {
           resetBudget(context);
-          if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') result = tooLargeResult(context);
+          result = getOperationAST(args.document, args.operationName)?.operation === 'mutation' ? withheldResult(context, result) : tooLargeResult(context);
         }
         return result.errors ? ({ ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error, undefined, config.fieldSuggestions)) } as never) : undefined;
       },

@@ -55,6 +55,13 @@ function intValue(node: ValueNode | undefined, variables: Record<string, unknown
 const UNPAGED_LISTS = new Set(['lines', 'identities', 'consents', 'byLocation', 'handovers', 'mergedFrom', 'offers', 'offersFor', 'channels',
   'ordersByChannel', 'interactionsByChannel', 'revenueByChannel', 'crossChannelJourneys', 'duplicateCandidates', 'locations', 'reasons', 'segments']);
 
+/**
+ * Leaf fields whose values are free text or JSON cost more than one value: an interaction body holds up
+ * to 100 KB, so 30 aliases of 100 bodies are refused before execution rather than read (and cut by the
+ * response budget, response-budget.ts, afterwards).
+ */
+const TEXT_FIELD_COST = new Map([['body', 100], ['note', 10], ['subject', 5], ['reason', 5], ['payload', 10], ['customerDataExport', 1_000]]);
+
 interface Walk {
   cost: number;
   depth: number;
@@ -128,7 +135,7 @@ export function measureOperation(document: DocumentNode, operationName: string |
     const aliases = field.alias ? 1 : 0;
     // Introspection and __typename are answered from the schema: no rows, no depth.
     if (field.name.value.startsWith('__')) return { ...EMPTY, aliases };
-    if (!field.selectionSet) return { cost: 1, depth: 1, aliases, directives: 0 };
+    if (!field.selectionSet) return { cost: TEXT_FIELD_COST.get(field.name.value) ?? 1, depth: 1, aliases, directives: 0 };
     const child = summarise(field.selectionSet);
     return { cost: 1 + pageFactor(field, values) * child.cost, depth: 1 + child.depth, aliases: aliases + child.aliases, directives: child.directives };
   };

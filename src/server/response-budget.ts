@@ -6,8 +6,8 @@ import type { Context } from '../context/context';
  * are: free text (an interaction body holds up to 100 KB) and JSON values (an export, an event payload)
  * are what makes an answer large (30 aliases of a customer's last 100 bodies answered 58 MB and took the
  * server from 198 to 418 MB). So every such value is counted as it is resolved, against the budget of
- * its execution; past it, the values still to come resolve to an error instead of their text, and the
- * answer becomes one RESPONSE_TOO_LARGE error (HTTP and WebSocket alike). Memory stays near the limit.
+ * its execution; past it, the values still to come are withheld, and the answer becomes one
+ * RESPONSE_TOO_LARGE error (HTTP and WebSocket alike). Memory stays near the limit.
  */
 export const RESPONSE_TOO_LARGE = 'RESPONSE_TOO_LARGE';
 
@@ -42,17 +42,28 @@ function sizeOf(value: unknown): number {
   return 8;
 }
 
-/** Counts `value` against the execution's budget; throws RESPONSE_TOO_LARGE once it is spent. */
+/**
+ * Counts `value` against the execution's budget. Once it is spent, values resolve to an empty value of
+ * their kind ("" for text, [] for lists, {} for JSON) rather than to an error each: thousands of field
+ * errors cost more than the text they replace (19 s against 6 s for 30 aliases of 72 bodies). The
+ * answer is then replaced by one RESPONSE_TOO_LARGE error (withheld), so nothing empty is ever shown
+ * as if it were data.
+ */
 export function chargeResponse<T>(context: Context | undefined, value: T): T {
   if (!context?.config) return value;
   const budget = budgetOf(context);
-  const max = context.config.limits.maxResponseBytes;
-  if (budget.exceeded) throw responseTooLarge(max);
-  budget.bytes += sizeOf(value);
-  if (budget.bytes > max) {
+  if (!budget.exceeded) {
+    budget.bytes += sizeOf(value);
+    if (budget.bytes <= context.config.limits.maxResponseBytes) return value;
     budget.exceeded = true;
-    throw responseTooLarge(max);
   }
+  return emptyLike(value);
+}
+
+function emptyLike<T>(value: T): T {
+  if (typeof value === 'string') return '' as T;
+  if (Array.isArray(value)) return [] as T;
+  if (value !== null && typeof value === 'object') return {} as T;
   return value;
 }
 
@@ -66,9 +77,17 @@ export function resetBudget(context: Context | undefined): void {
   if (context) budgets.delete(context);
 }
 
-/** The answer of an execution that ran out of budget: no partial data, one coded error. */
+/** The answer of a query that ran out of budget: no partial data, one coded error. */
 export function tooLargeResult(context: Context): ExecutionResult {
   return { data: null, errors: [responseTooLarge(context.config.limits.maxResponseBytes)] };
+}
+
+/**
+ * The answer of a mutation that ran out of budget: what it did stays (ids, userErrors), the withheld
+ * text is empty, and one RESPONSE_TOO_LARGE error says so.
+ */
+export function withheldResult(context: Context, result: ExecutionResult): ExecutionResult {
+  return { ...result, errors: [...(result.errors ?? []), responseTooLarge(context.config.limits.maxResponseBytes)] };
 }
 
 /**
