@@ -1,9 +1,11 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import fc from 'fast-check';
 import {
   getNamedType, isEnumType, isInputObjectType, isLeafType, isListType, isNonNullType, isObjectType, isInterfaceType, isUnionType,
   type GraphQLField, type GraphQLInputType, type GraphQLNamedType, type GraphQLObjectType,
 } from 'graphql';
 import { buildOmniSchema } from '../src/server/schema';
+import { record } from './support/interactions';
 import { startTestServer, TOKENS, type TestServer } from './support/server';
 
 /**
@@ -15,10 +17,11 @@ import { startTestServer, TOKENS, type TestServer } from './support/server';
 
 const HTTP_RUNS = 4_500;
 const WS_RUNS = 600;
+const SLOW_RUNS = 300;
 
 const ALLOWED_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'QUERY_TOO_COMPLEX',
-  'BAD_REQUEST', 'RATE_LIMITED', 'CURSOR_EXPIRED', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST', 'RATE_LIMITED', 'CURSOR_EXPIRED', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'RESPONSE_TOO_LARGE',
 ]);
 
 const schema = buildOmniSchema();
@@ -140,6 +143,44 @@ const hostileCases: fc.Arbitrary<Case> = fc.oneof(
 
 const cases = fc.oneof({ weight: 8, arbitrary: rootCases }, { weight: 2, arbitrary: hostileCases });
 
+/**
+ * Documents built to be slow (issue 13): fragment fan-out (flat and nested under lists), wide sets that
+ * validation compares pairwise, page sizes hidden in variable defaults, and text-heavy selections
+ * multiplied by aliases. Each must be answered or refused within a time bound, and leave the heap
+ * within a bound, not merely without a 5xx.
+ */
+const slowCases: fc.Arbitrary<Case> = fc.oneof(
+  fc.tuple(fc.integer({ min: 10, max: 30 }), fc.constantFrom('__typename', 'viewer { role }', 'customers(first: 100) { totalCount }')).map(([levels, leaf]) => {
+    let query = `query F { ...f${levels} } fragment f0 on Query { ${leaf} }`;
+    for (let i = 1; i <= levels; i++) query += ` fragment f${i} on Query { ...f${i - 1} ...f${i - 1} }`;
+    return { query, token: TOKENS.PARTNER };
+  }),
+  fc.tuple(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 2, max: 40 })).map(([levels, spreads]) => {
+    let query = `query N { customers(first: 100) { edges { node { ...f${levels} } } } } fragment f0 on Customer { id }`;
+    for (let i = 1; i <= levels; i++) query += ` fragment f${i} on Customer { mergedFrom { survivor { ${`...f${i - 1} `.repeat(spreads)}} } }`;
+    return { query, token: TOKENS.ADMIN };
+  }),
+  fc.tuple(fc.integer({ min: 150, max: 1_200 }), fc.constantFrom('viewer { role }', '__typename', 'a: viewer { name }')).map(([n, field]) => ({
+    query: `{ ${Array.from({ length: n }, () => field).join(' ')} }`, token: TOKENS.ADMIN,
+  })),
+  fc.tuple(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 100 })).map(([aliases, n]) => ({
+    query: `query D($n: Int = ${n}) { ${Array.from({ length: aliases }, (_, i) => `c${i}: customers(first: $n) { edges { node { identities { value } interactions(first: $n) { edges { node { body subject } } } } } }`).join(' ')} }`,
+    token: TOKENS.AGENT,
+  })),
+  fc.integer({ min: 1, max: 30 }).map((aliases) => ({
+    query: `{ ${Array.from({ length: aliases }, (_, i) => `i${i}: events(first: 100) { edges { node { payload } } }`).join(' ')} }`, token: TOKENS.ADMIN,
+  })),
+);
+
+/**
+ * What a slow-by-design document may take in all (the machine is shared: generous), and the longest it
+ * may hold the event loop in one stretch (every other request waits that long).
+ */
+const SLOW_CASE_MS = 5_000;
+const SLOW_CASE_BLOCK_MS = 2_000;
+/** Heap growth a slow-by-design document may leave behind (after a collection, when exposed). */
+const SLOW_CASE_HEAP_BYTES = 64 * 1024 * 1024;
+
 function assertCodedOrData(body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] }, context: string): void {
   const text = JSON.stringify(body);
   if (/\bat [^\s]+ \(|node_modules|stacktrace/.test(text)) throw new Error(`stack trace leaked for ${context}: ${text.slice(0, 500)}`);
@@ -151,7 +192,7 @@ function assertCodedOrData(body: { data?: unknown; errors?: { message: string; e
 }
 
 let env: TestServer;
-const tally = { http: 0, ws: 0, failed: 0 };
+const tally = { http: 0, ws: 0, slow: 0, failed: 0 };
 
 beforeAll(async () => {
   env = await startTestServer({ env: { OMNI360_RATE_LIMIT_PER_SECOND: '0' } });
@@ -159,7 +200,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await env.stop();
   // Figures for docs/reliability.md.
-  console.log(`fuzz: ${tally.http} HTTP + ${tally.ws} WebSocket cases, ${tally.failed} failed`);
+  console.log(`fuzz: ${tally.http} HTTP + ${tally.ws} WebSocket + ${tally.slow} slow-by-design cases, ${tally.failed} failed`);
 });
 
 describe('fuzzing the schema', () => {
@@ -183,6 +224,60 @@ describe('fuzzing the schema', () => {
     );
     // The server is still alive and well after all of it.
     expect((await env.gql('{ viewer { role } }')).data).toEqual({ viewer: { role: 'ADMIN' } });
+  }, 600_000);
+
+  it('answers documents built to be slow within a time and memory bound each, over HTTP and graphql-ws', async () => {
+    // Text for the text-heavy selections to find: 8 customers with 10 bodies of 16 KB each.
+    for (let c = 0; c < 8; c++) {
+      const customer = { identities: [{ type: 'EMAIL' as const, value: `slow-${c}-${Date.now()}@example.com` }] };
+      for (let i = 0; i < 10; i++) await record(env, { customer, body: `${c}${i}`.repeat(8_000) });
+    }
+    const client = env.ws(TOKENS.ADMIN);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    let slowestMs = 0;
+    let longestBlockMs = 0;
+    let largestHeapGrowth = 0;
+    await fc.assert(
+      fc.asyncProperty(slowCases, fc.boolean(), async (fuzz, overWs) => {
+        gc?.();
+        const heapBefore = process.memoryUsage().heapUsed;
+        loopDelay.reset();
+        const started = performance.now();
+        let body: { data?: unknown; errors?: never[] };
+        if (overWs) {
+          body = await new Promise((resolve) => {
+            let result: { data?: unknown; errors?: never[] } = {};
+            client.subscribe({ query: fuzz.query, variables: fuzz.variables }, {
+              next: (value) => { result = value as never; },
+              error: (error) => resolve({ errors: (Array.isArray(error) ? error : [{ message: String(error), extensions: { code: 'CLOSED', closeCode: (error as { code?: number }).code, reason: (error as { reason?: string }).reason } }]) as never[] }),
+              complete: () => resolve(result),
+            });
+          });
+        } else {
+          const res = await env.gql(fuzz.query, fuzz.variables, fuzz.token);
+          if (res.status >= 500) throw new Error(`HTTP ${res.status} for ${fuzz.query.slice(0, 300)}`);
+          body = { data: res.data, errors: res.errors as never[] };
+        }
+        const ms = performance.now() - started;
+        const blockMs = loopDelay.max / 1e6;
+        gc?.();
+        const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+        slowestMs = Math.max(slowestMs, ms);
+        longestBlockMs = Math.max(longestBlockMs, blockMs);
+        largestHeapGrowth = Math.max(largestHeapGrowth, heapGrowth);
+        tally.slow++;
+        assertCodedOrData(body as never, fuzz.query.slice(0, 300));
+        if (ms > SLOW_CASE_MS) throw new Error(`${Math.round(ms)} ms for ${fuzz.query.slice(0, 300)}`);
+        if (blockMs > SLOW_CASE_BLOCK_MS) throw new Error(`event loop held ${Math.round(blockMs)} ms for ${fuzz.query.slice(0, 300)}`);
+        if (heapGrowth > SLOW_CASE_HEAP_BYTES) throw new Error(`heap grew ${heapGrowth} bytes for ${fuzz.query.slice(0, 300)}`);
+      }),
+      { numRuns: SLOW_RUNS, seed: 362, endOnFailure: true },
+    );
+    // Figures for docs/reliability.md.
+    loopDelay.disable();
+    console.log(`slow documents: ${SLOW_RUNS} cases, slowest ${Math.round(slowestMs)} ms, event loop held at most ${Math.round(longestBlockMs)} ms, largest heap growth ${Math.round(largestHeapGrowth / 1024)} KiB${gc ? '' : ' (without --expose-gc)'}`);
   }, 600_000);
 
   it(`answers ${WS_RUNS} generated documents over graphql-ws the same way`, async () => {

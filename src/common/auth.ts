@@ -15,17 +15,22 @@ registerEnumType(Role, { name: 'Role', description: 'What a token may do; see th
 /** Who is calling: resolved once per request (or per WebSocket connection) from the token. */
 export interface Principal {
   role: RoleName;
-  /** The API key's name or the JWT subject: logged, recorded as the writer, never secret. */
+  /** The API key's name or the JWT subject: logged, never secret. The writer recorded is writerOf(). */
   name: string;
   via: 'api-key' | 'jwt';
+  /** When the token's authority ends (ms since the epoch): a JWT's `exp`; none for API keys. */
+  expiresAt?: number;
 }
 
 /**
- * The writer identity: what is stored as `created_by` and compared by writer checks and idempotent
- * replays. The one place that derives it from a principal ('system' for work without one).
+ * The one writer identity: what is stored as `created_by` and what INGEST's read-back compares with.
+ * API keys by name, JWTs by `jwt:` and subject: an API key name cannot contain ":" (role:name:secret),
+ * so a token whose subject is an API key's name never reads or writes as that key. 'system' without a
+ * principal (migrations, seeds).
  */
 export function writerOf(principal: Principal | undefined): string {
-  return principal?.name ?? 'system';
+  if (!principal) return 'system';
+  return principal.via === 'jwt' ? `jwt:${principal.name}` : principal.name;
 }
 
 /**
@@ -198,5 +203,5 @@ export function assertReadableByWriter(principal: Principal | undefined, written
  */
 export function readsAsWriter(principal: Principal | undefined, writtenBy: string | null | undefined): boolean {
   if (principal?.role !== 'INGEST') return true;
-  return typeof writtenBy === 'string' && writtenBy === principal.name;
+  return typeof writtenBy === 'string' && writtenBy === writerOf(principal);
 }

@@ -29,6 +29,18 @@ export function parseMoney(input: MoneyInput, field: string[]): { cents: number;
   return { cents: match[1] === '-' ? -cents : cents, currency };
 }
 
+/**
+ * Amounts are computed in integer minor units held in doubles: exact up to 2^53 - 1 (90 trillion in
+ * major units), which also fits every bigint column. A total past it would round silently (999 x
+ * 999,999,999,999.99 came out as ...990.00) or overflow in SQL, so it is refused at the edge instead.
+ */
+export function checkExactCents(cents: number, what: string, field: string[]): number {
+  if (!Number.isSafeInteger(cents)) {
+    throw new DomainError(CommonErrorCode.INVALID_VALUE, `${what} exceeds ${formatCents(Number.MAX_SAFE_INTEGER)}, the largest amount omni360 computes exactly.`, field);
+  }
+  return cents;
+}
+
 export function formatCents(cents: number | string | bigint): string {
   const number = typeof cents === 'bigint' ? NaN : Number(cents);
   if (Number.isSafeInteger(number)) {

@@ -89,18 +89,43 @@ export function encodeCursor(values: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
+/** What a cursor value must be to compare with its key column: text, an integer, or a timestamp. */
+export type CursorValueType = 'string' | 'number' | 'timestamp';
+
+/** Longest text value a cursor carries: ids, skus and timestamps are far shorter. */
+const MAX_CURSOR_TEXT = 512;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/** A timestamp PostgreSQL accepts: years 1..9999, and a day, hour and minute that exist. */
+function isTimestamp(value: string): boolean {
+  const match = TIMESTAMP.exec(value);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0));
+  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60;
+}
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/** A value PostgreSQL compares with a column of `type` without an error (no NUL, integers in bigint range). */
+function isCursorValue(value: unknown, type: CursorValueType | undefined): boolean {
+  if (typeof value === 'number') return (type === undefined || type === 'number') && Number.isSafeInteger(value);
+  if (typeof value !== 'string' || value.length > MAX_CURSOR_TEXT || value.includes('\u0000')) return false;
+  if (type === 'timestamp') return isTimestamp(value);
+  return type === undefined || type === 'string';
+}
+
 /**
  * Decodes a cursor made by encodeCursor with `arity` values, or throws BAD_USER_INPUT. `types` (one per
- * value) rejects a forged cursor whose values would not compare with the key columns (a number where a
- * text id belongs would otherwise reach PostgreSQL as a type error).
+ * value) rejects a forged cursor whose values would not compare with the key columns: a number where a
+ * text id belongs, a date that is not one, text with NUL would otherwise reach PostgreSQL as an error.
  */
-export function decodeCursor(cursor: string, arity: number, types?: readonly ('string' | 'number')[]): (string | number)[] {
+export function decodeCursor(cursor: string, arity: number, types?: readonly CursorValueType[]): (string | number)[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(values) && values.length === arity
-      && values.every((v, i) => (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) && (!types?.[i] || typeof v === types[i]))
-    ) {
+    if (Array.isArray(values) && values.length === arity && values.every((v, i) => isCursorValue(v, types?.[i]))) {
       return values as (string | number)[];
     }
   } catch {

@@ -33,6 +33,13 @@ function parse(value: unknown): Date {
 }
 
 /**
+ * The earliest instant a business record (an order placed, a contact that occurred) may carry: older
+ * ones are typing or clock errors (0001-01-01 from an unset field), and they would sort before and hide
+ * among every real record of the customer.
+ */
+export const EARLIEST_RECORD_TIME = new Date('1970-01-01T00:00:00Z');
+
+/**
  * ISO-8601 in UTC with milliseconds. Read paths hand over rows as PostgreSQL returns them (strings), so
  * serialisation accepts both Dates and PostgreSQL timestamps.
  */

@@ -38,6 +38,8 @@ export interface Config {
    * must share it.
    */
   idempotencyKey?: string;
+  /** Lifetime from `iat` of a JWT without `exp` (0: such tokens are refused). */
+  jwtMaxLifetimeSeconds: number;
   jwksUrl?: string;
   defaultRegion: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -243,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret,
     idempotencyKey,
     jwksUrl: url(env, 'OMNI360_JWKS_URL', ['https:', 'http:']),
+    jwtMaxLifetimeSeconds: int(env, 'OMNI360_JWT_MAX_LIFETIME_SECONDS', 3600, 0, 31 * 24 * 3600),
     defaultRegion: region,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     introspection: bool(env, 'OMNI360_INTROSPECTION', !production),
@@ -269,6 +272,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxAliases: int(env, 'OMNI360_MAX_ALIASES', DEFAULT_LIMITS.maxAliases, 0, 10_000),
       maxDirectives: int(env, 'OMNI360_MAX_DIRECTIVES', DEFAULT_LIMITS.maxDirectives, 0, 10_000),
       maxTokens: int(env, 'OMNI360_MAX_TOKENS', DEFAULT_LIMITS.maxTokens, 100, 1_000_000),
+      maxBreadth: int(env, 'OMNI360_MAX_BREADTH', DEFAULT_LIMITS.maxBreadth, 10, 100_000),
+      maxResponseBytes: int(env, 'OMNI360_MAX_RESPONSE_BYTES', DEFAULT_LIMITS.maxResponseBytes, 1024, 1024 * 1024 * 1024),
     },
     // --- operations (observability, relay, replicas) ---
     metrics: { enabled: bool(env, 'OMNI360_METRICS', true), token: metricsToken(env) },

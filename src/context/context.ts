@@ -56,7 +56,7 @@ export function releaseRequest(ctx: Context): void {
   ctx.loaders.release();
 }
 
-/** Who writes: the API key name or JWT subject, stored as `created_by` (INGEST reads back its own). */
+/** Who writes, stored as `created_by` (INGEST reads back its own): the principal's writer identity. */
 export function writerOf(ctx: Context): string {
   return writerOfPrincipal(ctx.principal);
 }

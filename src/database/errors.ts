@@ -1,6 +1,10 @@
-/** SQLSTATE classes and driver codes that mean "the database is not there" rather than "bad query". */
+/**
+ * SQLSTATE classes and driver codes that mean "the database is not there" rather than "bad query". A
+ * database closed to connections (ALLOW_CONNECTIONS false) answers 55000, a code shared with real
+ * query errors, so that one is recognised by its message.
+ */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
-const UNAVAILABLE_MESSAGES = /Timeout acquiring a connection|Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+const UNAVAILABLE_MESSAGES = /Timeout acquiring a connection|Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)|is not currently accepting connections/i;
 
 function causes(error: unknown): unknown[] {
   const chain: unknown[] = [];

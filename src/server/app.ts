@@ -6,7 +6,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import {
-  getOperationAST, GraphQLError, parse, type GraphQLSchema, specifiedRules, validate, type ExecutionArgs, type GraphQLFormattedError, type ValidationRule,
+  getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule,
 } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { WebSocketServer, type ServerOptions as WsServerOptions } from 'ws';
@@ -15,18 +15,19 @@ import { ormConfig } from '../config/mikro-orm.config';
 import { checkDurableSettings } from '../database/durability';
 import { isDatabaseUnavailable, isStatementTimeout } from '../database/errors';
 import { useNamedStatements } from '../database/sql';
-import type { Principal } from '../common/auth';
+import { unauthenticated, writerOf, type Principal } from '../common/auth';
 import { createContext, releaseRequest, type AppState, type Context } from '../context/context';
 import { PgEventHub } from '../modules/events/event-hub';
 import { compiledExecutionGateway } from './compiled-execution';
-import { Authenticator } from './authenticate';
+import { Authenticator, closeAtExpiry, hasExpired } from './authenticate';
 import { mountGraphiql } from './graphiql';
 import { RateLimiter, rateLimited } from './rate-limit';
-import { enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
+import { BreadthGate, enforceBreadth, enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
 import { RequestTimeouts } from './request-timeout';
 import { documentRequestOf, resolveTrustedDocument, resolveWsDocument, trustedDocumentsPlugin } from './trusted-documents';
 import { BODY_TOO_LARGE, graphqlPostHandler, MALFORMED_BODY, MAX_BODY_BYTES, type GraphQLHttpRequest } from './graphql-http';
 import { sharedSubscribe } from './shared-subscriptions';
+import { overBudget, resetBudget, RESPONSE_TOO_LARGE, tooLargeResult, withheldResult } from './response-budget';
 import { admitSubscription, serveGraphqlWs, tooManySubscriptions, type WsExtra, type WsTransport } from './websocket';
 import type { Logger } from './logger';
 import { buildOmniSchema } from './schema';
@@ -56,7 +57,7 @@ export interface OmniServer {
 const KNOWN_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED',
   'QUERY_TOO_COMPLEX', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'RATE_LIMITED',
-  'CURSOR_EXPIRED', 'DATABASE_UNAVAILABLE', 'TIMEOUT', 'TOO_MANY_SUBSCRIPTIONS', 'TRUSTED_DOCUMENT_REQUIRED',
+  'CURSOR_EXPIRED', 'DATABASE_UNAVAILABLE', 'TIMEOUT', 'TOO_MANY_SUBSCRIPTIONS', 'TRUSTED_DOCUMENT_REQUIRED', RESPONSE_TOO_LARGE,
 ]);
 
 /**
@@ -64,7 +65,11 @@ const KNOWN_CODES = new Set([
  * type-graphql become FORBIDDEN/UNAUTHENTICATED, everything else is masked as an internal error with the
  * request id (the stack goes to the log only).
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, requestId?: string): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, requestId?: string, suggestions = true): GraphQLFormattedError {
+  if (!suggestions && /^Variable "\$/.test(formatted.message)) {
+    // Coercion names the schema's enum values and input fields: no hints where the schema is not advertised.
+    formatted = { ...formatted, message: withoutSuggestions(formatted.message) };
+  }
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (isTokenLimitError(formatted.message)) {
     return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'QUERY_TOO_COMPLEX' } };
@@ -102,11 +107,25 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, re
   };
 }
 
-/** Depth, cost, alias and directive limits, checked once the operation and its variables are known. */
+/**
+ * Depth, cost, alias and directive limits, checked once the operation and its variables are known, in
+ * time linear in the document (the breadth limit, which bounds validation, is checked before: BreadthGate).
+ */
 function limitsPlugin(limits: QueryLimits, schema: GraphQLSchema): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
+        async willSendResponse({ response, contextValue, operation }) {
+          // A query that ran out of its text budget: one coded error, no partial data. A mutation keeps
+          // what it did (ids, userErrors), with the error saying that text was withheld.
+          if (!overBudget(contextValue) || response.body.kind !== 'single') return;
+          const answer = response.body.singleResult;
+          const { errors } = operation?.operation === 'mutation' ? withheldResult(contextValue, answer as ExecutionResult) : tooLargeResult(contextValue);
+          response.body.singleResult = {
+            data: operation?.operation === 'mutation' ? answer.data : null,
+            errors: errors!.map((error) => (error instanceof GraphQLError ? error.toJSON() : error)),
+          };
+        },
         async didResolveOperation({ document, operation, operationName, request, contextValue }) {
           if (operation?.operation === 'subscription') {
             throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this same URL, not over HTTP.', {
@@ -138,8 +157,8 @@ function withoutSuggestions(message: string): string {
 }
 
 /**
- * graphql-ws gets the same treatment as HTTP: parse with the token limit, validate (introspection and
- * field suggestions as configured), enforce limits, and a fresh context per operation.
+ * graphql-ws gets the same treatment as HTTP: parse with the token limit, enforce limits, validate
+ * (introspection and field suggestions as configured), and a fresh context per operation.
  */
 function prepareWsOperation(
   schema: ExecutionArgs['schema'],
@@ -155,16 +174,18 @@ function prepareWsOperation(
     if (isTokenLimitError(error)) return [tooComplex((error as GraphQLError).message.replace(/^Syntax Error: /, ''))];
     return [error instanceof GraphQLError ? error : new GraphQLError('Malformed document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
   }
+  // Limits first: they take time linear in the document and bound what validation does.
+  try {
+    enforceBreadth(limits, document);
+    enforceLimits(limits, document, payload.operationName, payload.variables);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
   const errors = validate(schema, document, config.introspection ? specifiedRules : [...specifiedRules, noIntrospection]);
   if (errors.length > 0) {
     return errors.map((error) => new GraphQLError(config.fieldSuggestions ? error.message : withoutSuggestions(error.message), {
       nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     }));
-  }
-  try {
-    enforceLimits(limits, document, payload.operationName, payload.variables);
-  } catch (error) {
-    return [error as GraphQLError];
   }
   const refused = checkRolePolicy(schema, document, contextValue.principal, payload.variables);
   if (refused) return [refused];
@@ -256,7 +277,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       connectionInitWaitTimeout: 5_000,
       onConnect: async (ctx) => {
         try {
-          (ctx.extra as WsExtra & { principal?: Principal }).principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
+          const principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
+          (ctx.extra as WsExtra & { principal?: Principal }).principal = principal;
+          closeAtExpiry(ctx.extra.socket, principal);
           return true;
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
@@ -264,7 +287,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       },
       onSubscribe: (ctx, id, payload) => {
         const extra = ctx.extra as WsExtra & { principal?: Principal };
-        const retryAfter = rateLimiter.take(extra.principal!.name);
+        // The expiry timer closes the socket; an operation that arrives first is refused all the same.
+        if (hasExpired(extra.principal)) return [unauthenticated('The token expired.')];
+        const retryAfter = rateLimiter.take(writerOf(extra.principal));
         if (retryAfter > 0) return [rateLimited(retryAfter)];
         let query: string;
         try {
@@ -283,10 +308,16 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       onComplete: (ctx, id) => {
         ctx.extra.subscriptions.delete(id);
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)) as never,
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error, undefined, config.fieldSuggestions)) as never,
       // Execution results (queries, mutations and every subscription event) get the HTTP error treatment.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? ({ ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } as never) : undefined,
+      onNext: (_ctx, _id, _payload, args, result) => {
+        const context = args.contextValue as Context;
+        if (overBudget(context)) {
+          resetBudget(context);
+          result = getOperationAST(args.document, args.operationName)?.operation === 'mutation' ? withheldResult(context, result) : tooLargeResult(context);
+        }
+        return result.errors ? ({ ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error, undefined, config.fieldSuggestions)) } as never) : undefined;
+      },
     },
     { maxBufferedBytes: config.websocket.maxBufferedBytes, keepAliveMs: config.websocket.keepAliveMs, log },
   );
@@ -305,7 +336,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     csrfPrevention: true,
     // No "Did you mean ...?" hints where the schema is not advertised (production, by default).
     hideSchemaDetailsFromClientErrors: !config.fieldSuggestions,
-    formatError: (formatted, error) => formatError(formatted, error),
+    formatError: (formatted, error) => formatError(formatted, error, undefined, config.fieldSuggestions),
     plugins: [
       // In-flight requests get OMNI360_SHUTDOWN_GRACE_MS to finish; then their connections are closed.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
@@ -359,11 +390,15 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     }
   });
   if (config.graphiql) mountGraphiql(app, GRAPHQL_PATH);
+  const breadthGate = new BreadthGate(config.limits);
   const graphqlContext = async (request: GraphQLHttpRequest): Promise<Context> => {
     const principal = await authenticator.authenticate(request.headers.authorization);
-    rateLimiter.enforce(principal.name);
+    rateLimiter.enforce(writerOf(principal));
+    const documentRequest = documentRequestOf(request.method, request.body, request.query);
     // Roles held to trusted documents are refused here; the plugin hands Apollo a manifest's text.
-    resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequestOf(request.method, request.body, request.query));
+    resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequest);
+    // Before Apollo validates the document: validation's time grows with the square of a set's width.
+    breadthGate.check(documentRequest.query);
     const ctx = createContext(state, principal, request.requestId);
     ctx.onAnswered = [];
     requestTimeouts.track(request.response, ctx.em);

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROLES, type ApiKeyConfig, type Config, type RoleName } from '../config/config';
+import type { WebSocket } from 'ws';
 import { unauthenticated, type Principal } from '../common/auth';
 
 type JwtVerifier = (token: string) => Promise<Principal>;
@@ -20,7 +21,7 @@ export class Authenticator {
 
   constructor(
     apiKeys: ApiKeyConfig[],
-    private readonly config: Pick<Config, 'jwtSecret' | 'jwksUrl'>,
+    private readonly config: Pick<Config, 'jwtSecret' | 'jwksUrl' | 'jwtMaxLifetimeSeconds'>,
   ) {
     this.keys = apiKeys.map((key) => ({ key, digest: digest(key.secret) }));
   }
@@ -53,6 +54,20 @@ export class Authenticator {
     return this.jwtVerifier;
   }
 
+  /**
+   * A JWT's authority ends at `exp` (jose has checked it is still ahead). A token without `exp` is held
+   * to OMNI360_JWT_MAX_LIFETIME_SECONDS from its `iat`; without either it could be replayed forever,
+   * so it is refused, as is every token without `exp` when the lifetime is 0.
+   */
+  private expiryOf(payload: { exp?: number; iat?: number }): number {
+    if (typeof payload.exp === 'number') return payload.exp * 1000;
+    const lifetimeMs = this.config.jwtMaxLifetimeSeconds * 1000;
+    if (lifetimeMs === 0 || typeof payload.iat !== 'number') throw new Error('no exp claim');
+    const expiresAt = payload.iat * 1000 + lifetimeMs;
+    if (expiresAt <= Date.now()) throw new Error('older than the maximum lifetime');
+    return expiresAt;
+  }
+
   private async loadJwt(): Promise<JwtVerifier | undefined> {
     const { jwtSecret, jwksUrl } = this.config;
     if (!jwtSecret && !jwksUrl) return undefined;
@@ -64,9 +79,39 @@ export class Authenticator {
         : await jose.jwtVerify(token, key as ReturnType<typeof jose.createRemoteJWKSet>);
       const role = payload.role;
       if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new Error('no role claim');
-      return { role: role as RoleName, name: typeof payload.sub === 'string' ? payload.sub : 'jwt', via: 'jwt' };
+      return { role: role as RoleName, name: typeof payload.sub === 'string' ? payload.sub : 'jwt', via: 'jwt', expiresAt: this.expiryOf(payload) };
     };
   }
+}
+
+/** Close code for a connection whose token expired: graphql-ws's Forbidden, as for a refused token. */
+export const TOKEN_EXPIRED_CLOSE_CODE = 4403;
+
+/**
+ * Ends a WebSocket's authority when its token does: the socket is closed with 4403 at `expiresAt`, which
+ * ends its live subscriptions; nothing is sent once it is closing. API keys do not expire.
+ */
+export function closeAtExpiry(socket: Pick<WebSocket, 'close' | 'once'>, principal: Principal): void {
+  const { expiresAt } = principal;
+  if (expiresAt === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const left = expiresAt - Date.now();
+    if (left <= 0) {
+      socket.close(TOKEN_EXPIRED_CLOSE_CODE, 'Forbidden: the token expired');
+      return;
+    }
+    // setTimeout holds at most 2^31-1 ms (24.8 days): longer tokens re-arm.
+    timer = setTimeout(arm, Math.min(left, 2 ** 31 - 1));
+    timer.unref();
+  };
+  arm();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/** True when the principal's token has expired (checked again at each WebSocket operation). */
+export function hasExpired(principal: Principal | undefined): boolean {
+  return principal?.expiresAt !== undefined && principal.expiresAt <= Date.now();
 }
 
 /**

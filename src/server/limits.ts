@@ -1,5 +1,5 @@
 import {
-  GraphQLError, Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode,
+  GraphQLError, Kind, parse, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode,
   type SelectionSetNode, type ValueNode,
 } from 'graphql';
 
@@ -13,6 +13,14 @@ export interface QueryLimits {
   maxDirectives: number;
   /** Lexical tokens of the document, enforced by the parser itself. */
   maxTokens: number;
+  /**
+   * Fields in one selection set once its fragments are expanded. graphql-js's validation compares the
+   * fields of a set pairwise (OverlappingFieldsCanBeMerged): 1,200 `viewer { role }` in one set, well
+   * under the token limit, blocked the event loop for 2 s before any other limit was looked at.
+   */
+  maxBreadth: number;
+  /** Bytes of free text and JSON values in one answer (response-budget.ts): RESPONSE_TOO_LARGE past it. */
+  maxResponseBytes: number;
 }
 
 export const DEFAULT_LIMITS: QueryLimits = {
@@ -21,6 +29,8 @@ export const DEFAULT_LIMITS: QueryLimits = {
   maxAliases: 30,
   maxDirectives: 20,
   maxTokens: 5_000,
+  maxBreadth: 200,
+  maxResponseBytes: 8 * 1024 * 1024,
 };
 
 /** Lists without a `first` argument (order lines, identities, consents) are assumed this long. */
@@ -45,6 +55,13 @@ function intValue(node: ValueNode | undefined, variables: Record<string, unknown
 const UNPAGED_LISTS = new Set(['lines', 'identities', 'consents', 'byLocation', 'handovers', 'mergedFrom', 'offers', 'offersFor', 'channels',
   'ordersByChannel', 'interactionsByChannel', 'revenueByChannel', 'crossChannelJourneys', 'duplicateCandidates', 'locations', 'reasons', 'segments']);
 
+/**
+ * Leaf fields whose values are free text or JSON cost more than one value: an interaction body holds up
+ * to 100 KB, so 30 aliases of 100 bodies are refused before execution rather than read (and cut by the
+ * response budget, response-budget.ts, afterwards).
+ */
+const TEXT_FIELD_COST = new Map([['body', 100], ['note', 10], ['subject', 5], ['reason', 5], ['payload', 10], ['customerDataExport', 1_000]]);
+
 interface Walk {
   cost: number;
   depth: number;
@@ -53,8 +70,21 @@ interface Walk {
 }
 
 /**
+ * What a selection set adds per unit of the page-size multiplier it is reached with (cost scales with
+ * the multiplier), depth relative to where the set starts, aliases and directives counted per use.
+ */
+type Summary = Walk;
+
+const EMPTY: Summary = { cost: 0, depth: 0, aliases: 0, directives: 0 };
+
+/**
  * Measures one operation with its variables: depth, aliases, directives and the estimated cost, where
  * a connection's children cost `first` times (20 when not given) and unpaged lists 10 times.
+ *
+ * Time is linear in the document's size: a fragment's summary is computed once and reused at every
+ * spread (its cost is linear in the multiplier it is reached with, so it is scaled, not re-walked).
+ * `f1{...f0 ...f0} … f21{...f20 ...f20}` is 22 walks of a selection set, not 2^21. A variable without
+ * a value counts with its default (`$n: Int = 100`), as execution will use it.
  */
 export function measureOperation(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> = {}): Walk {
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -64,45 +94,156 @@ export function measureOperation(document: DocumentNode, operationName: string |
     if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
   }
   const operation = operationName ? operations.find((op) => op.name?.value === operationName) : operations[0];
-  const walk: Walk = { cost: 0, depth: 0, aliases: 0, directives: 0 };
-  if (!operation) return walk;
+  if (!operation) return { ...EMPTY };
+  const values: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (variables[name] !== undefined) values[name] = variables[name];
+    else if (definition.defaultValue?.kind === Kind.INT) values[name] = Number(definition.defaultValue.value);
+  }
 
-  const visit = (selectionSet: SelectionSetNode, depth: number, multiplier: number, seen: Set<string>): void => {
+  const summaries = new Map<string, Summary>();
+  const inProgress = new Set<string>();
+  const fragmentSummary = (name: string): Summary => {
+    const known = summaries.get(name);
+    if (known) return known;
+    const fragment = fragments.get(name);
+    // An unknown fragment or one that spreads itself: invalid GraphQL, refused by validation; never loop on it.
+    if (!fragment || inProgress.has(name)) return EMPTY;
+    inProgress.add(name);
+    const summary = summarise(fragment.selectionSet);
+    inProgress.delete(name);
+    summaries.set(name, summary);
+    return summary;
+  };
+  const summarise = (selectionSet: SelectionSetNode): Summary => {
+    const total = { ...EMPTY };
     for (const selection of selectionSet.selections) {
-      walk.directives += selection.directives?.length ?? 0;
-      if (selection.kind === Kind.FIELD) {
-        visitField(selection, depth, multiplier, seen);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        visit(selection.selectionSet, depth, multiplier, seen);
-      } else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        // A fragment spread inside itself is invalid GraphQL anyway; never loop on it.
-        if (fragment && !seen.has(name)) visit(fragment.selectionSet, depth, multiplier, new Set([...seen, name]));
-      }
+      total.directives += selection.directives?.length ?? 0;
+      let part: Summary;
+      if (selection.kind === Kind.FIELD) part = fieldSummary(selection);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) part = summarise(selection.selectionSet);
+      else part = fragmentSummary(selection.name.value);
+      total.cost += part.cost;
+      total.depth = Math.max(total.depth, part.depth);
+      total.aliases += part.aliases;
+      total.directives += part.directives;
     }
+    return total;
   };
-  const visitField = (field: FieldNode, depth: number, multiplier: number, seen: Set<string>): void => {
-    if (field.name.value.startsWith('__')) return;
-    if (field.alias) walk.aliases += 1;
-    const fieldDepth = depth + 1;
-    walk.depth = Math.max(walk.depth, fieldDepth);
-    walk.cost += multiplier;
-    if (!field.selectionSet) return;
-    const first = field.arguments?.find((arg) => arg.name.value === 'first');
-    let childMultiplier = multiplier;
-    if (first) childMultiplier *= Math.max(1, intValue(first.value, variables) ?? DEFAULT_FIRST);
-    else if (isConnectionLike(field)) childMultiplier *= DEFAULT_FIRST;
-    else if (UNPAGED_LISTS.has(field.name.value)) childMultiplier *= UNPAGED_LIST_FACTOR;
-    visit(field.selectionSet, fieldDepth, childMultiplier, seen);
+  const fieldSummary = (field: FieldNode): Summary => {
+    const aliases = field.alias ? 1 : 0;
+    // Introspection and __typename are answered from the schema: no rows, no depth.
+    if (field.name.value.startsWith('__')) return { ...EMPTY, aliases };
+    if (!field.selectionSet) return { cost: TEXT_FIELD_COST.get(field.name.value) ?? 1, depth: 1, aliases, directives: 0 };
+    const child = summarise(field.selectionSet);
+    return { cost: 1 + pageFactor(field, values) * child.cost, depth: 1 + child.depth, aliases: aliases + child.aliases, directives: child.directives };
   };
-  visit(operation.selectionSet, 0, 1, new Set());
-  return walk;
+  return summarise(operation.selectionSet);
+}
+
+/** How many times a field's children are resolved: `first` for a page, a guess for an unpaged list. */
+function pageFactor(field: FieldNode, variables: Record<string, unknown>): number {
+  const first = field.arguments?.find((arg) => arg.name.value === 'first');
+  if (first) return Math.max(1, intValue(first.value, variables) ?? DEFAULT_FIRST);
+  if (isConnectionLike(field)) return DEFAULT_FIRST;
+  if (UNPAGED_LISTS.has(field.name.value)) return UNPAGED_LIST_FACTOR;
+  return 1;
 }
 
 /** A connection field without `first` still returns a page of the default size. */
 function isConnectionLike(field: FieldNode): boolean {
   return field.selectionSet?.selections.some((selection) => selection.kind === Kind.FIELD && selection.name.value === 'edges') ?? false;
+}
+
+/**
+ * The widest selection set of the whole document (every operation and fragment, as validation sees
+ * them), counting the fields its fragments bring. Each fragment's width is computed once, so this is
+ * linear in the document's size; it runs before validation, whose cost it bounds.
+ */
+export function documentBreadth(document: DocumentNode): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const fragmentWidths = new Map<string, number>();
+  const inProgress = new Set<string>();
+  let breadth = 0;
+  const fragmentWidth = (name: string): number => {
+    const known = fragmentWidths.get(name);
+    if (known !== undefined) return known;
+    const fragment = fragments.get(name);
+    if (!fragment || inProgress.has(name)) return 0;
+    inProgress.add(name);
+    const width = widthOf(fragment.selectionSet);
+    inProgress.delete(name);
+    fragmentWidths.set(name, width);
+    return width;
+  };
+  // The width of a set (fields of its inline fragments and spreads included); nested sets are
+  // measured on the way, each once, and the widest kept.
+  const widthOf = (selectionSet: SelectionSetNode): number => {
+    let width = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        width += 1;
+        if (selection.selectionSet) breadth = Math.max(breadth, widthOf(selection.selectionSet));
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        width += widthOf(selection.selectionSet);
+      } else {
+        width += fragmentWidth(selection.name.value);
+      }
+    }
+    return width;
+  };
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.OPERATION_DEFINITION) breadth = Math.max(breadth, widthOf(definition.selectionSet));
+    else if (definition.kind === Kind.FRAGMENT_DEFINITION) breadth = Math.max(breadth, fragmentWidth(definition.name.value));
+  }
+  return breadth;
+}
+
+/** Throws QUERY_TOO_COMPLEX when a selection set of the document is too wide to validate cheaply. */
+export function enforceBreadth(limits: QueryLimits, document: DocumentNode): void {
+  const breadth = documentBreadth(document);
+  if (breadth > limits.maxBreadth) {
+    throw tooComplex(`A selection set of ${breadth} fields exceeds the limit of ${limits.maxBreadth}; select each field once.`);
+  }
+}
+
+/**
+ * The breadth check of HTTP documents, made before Apollo parses and validates them: Apollo has no
+ * hook between parsing and validation whose error it answers (a thrown one becomes a masked 500), so
+ * the text is parsed here once and its verdict remembered. A client sends the same few documents over
+ * and over: the common case is one lookup by text, not a second parse.
+ */
+export class BreadthGate {
+  private readonly passed = new Set<string>();
+  private passedChars = 0;
+
+  constructor(
+    private readonly limits: QueryLimits,
+    /** Texts remembered, by total length: the set is emptied when it would hold more. */
+    private readonly maxRememberedChars = 4 * 1024 * 1024,
+  ) {}
+
+  /** Throws QUERY_TOO_COMPLEX for a text that parses and is too wide; anything else is left to Apollo. */
+  check(text: unknown): void {
+    if (typeof text !== 'string' || this.passed.has(text)) return;
+    let document: DocumentNode;
+    try {
+      document = parse(text, { maxTokens: this.limits.maxTokens, noLocation: true });
+    } catch {
+      return; // Apollo answers syntax and token-limit errors itself
+    }
+    enforceBreadth(this.limits, document);
+    if (this.passedChars + text.length > this.maxRememberedChars) {
+      this.passed.clear();
+      this.passedChars = 0;
+    }
+    this.passed.add(text);
+    this.passedChars += text.length;
+  }
 }
 
 /** Throws QUERY_TOO_COMPLEX when the operation breaks a limit; the message names the limit. */

@@ -2,6 +2,7 @@ import { createSourceEventStream, execute, print, type ExecutionArgs, type Execu
 import { principalKey } from '../common/auth';
 import { PerObject } from '../common/memo';
 import type { Context } from '../context/context';
+import { resetBudget } from './response-budget';
 
 /** Per event (the row object the event hub pushes to every live subscription): results by operation key. */
 const results = new PerObject<object, Promise<ExecutionResult>>();
@@ -25,7 +26,11 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterabl
     print(args.document),
   ].join('\n');
   const resultOf = (event: unknown): Promise<ExecutionResult> => {
-    const run = () => Promise.resolve(execute({ ...args, rootValue: event }));
+    const run = () => {
+      // Each event is one answer, with its own response-size budget.
+      resetBudget(args.contextValue as Context | undefined);
+      return Promise.resolve(execute({ ...args, rootValue: event }));
+    };
     if (typeof event !== 'object' || event === null) return run();
     return results.get(event, key, run);
   };

@@ -41,8 +41,9 @@ export interface WsTransport {
  * graphql-ws on a `ws` server, like graphql-ws's own `useServer`, with one difference that matters for
  * memory: a send never waits for the client to read. Instead, the data already queued for the socket is
  * checked before each send, and a client holding more than `maxBufferedBytes` unread is closed with
- * 4429 ("subscriber too slow; resume with your last cursor") and its subscriptions freed at once. So a
- * client that stops reading costs at most the bound plus one message, and it loses nothing: it resumes
+ * 4429 ("subscriber too slow; resume with your last cursor") and its subscriptions freed at once (the
+ * message sent last does not count: one answer may be larger than the bound). So a client that stops
+ * reading costs at most the bound plus two messages, and it loses nothing: it resumes
  * from the cursor of the last event it processed.
  */
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
@@ -59,6 +60,9 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     let released = false;
     let tooSlow = false;
     let answered = true;
+    // Size of the message sent last: one answer may be larger than the bound (up to the response
+    // limit), and the message after it must not find the client "too slow" for not having read it yet.
+    let lastSent = 0;
 
     const ping = setInterval(() => {
       if (!answered) {
@@ -80,10 +84,11 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
           if (tooSlow || socket.readyState !== socket.OPEN) return;
           const queued = socket.bufferedAmount;
           counters.peakBufferedBytes = Math.max(counters.peakBufferedBytes, queued);
-          if (queued > transport.maxBufferedBytes) {
+          if (queued - lastSent > transport.maxBufferedBytes) {
             closeTooSlow(queued);
             return;
           }
+          lastSent = data.length;
           // Not awaiting the flush: a stalled reader must not park the operation (and its events) here.
           socket.send(data, (error) => {
             if (error && !tooSlow) transport.log.debug({ err: error }, 'websocket send failed');

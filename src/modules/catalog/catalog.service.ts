@@ -68,7 +68,7 @@ function escapeLike(value: string): string {
 /** `products(first, after, search)`: by sku; search matches sku or name fragments. */
 export async function listProducts(ctx: Context, args: { first?: number; after?: string; search?: string | null }): Promise<Connection<ProductRow>> {
   const size = pageSize(args.first);
-  const after = args.after ? decodeCursor(args.after, 1) : undefined;
+  const after = args.after ? decodeCursor(args.after, 1, ['string']) : undefined;
   const fragment = args.search?.trim().toLowerCase() ?? '';
   if (!isStorableText(fragment)) throw badUserInput('search must not contain NUL characters', 'search');
   const filter = fragment ? `p.search_text like ? escape '\\'` : 'true';

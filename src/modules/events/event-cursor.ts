@@ -32,13 +32,18 @@ export function encodeEventCursor(position: LogPosition): string {
   return Buffer.from(`${position.xid}:${position.id}`).toString('base64url');
 }
 
+/** Both halves of a position are PostgreSQL bigints (xid8 and the event id); larger ones fail in SQL. */
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 /** Decodes an event cursor, or throws BAD_USER_INPUT naming the argument. */
 export function decodeEventCursor(cursor: string, argument = 'after'): LogPosition {
   const match = /^(\d{1,20}):(\d{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match || Buffer.from(`${match[1]}:${match[2]}`).toString('base64url') !== cursor.replace(/=+$/, '')) {
     throw badUserInput(`${argument} is not an event cursor`, argument);
   }
-  return { xid: BigInt(match[1]), id: BigInt(match[2]) };
+  const position = { xid: BigInt(match[1]), id: BigInt(match[2]) };
+  if (position.xid > MAX_BIGINT || position.id > MAX_BIGINT) throw badUserInput(`${argument} is not an event cursor`, argument);
+  return position;
 }
 
 /**

@@ -70,7 +70,7 @@ export class ConversationFields {
   @FieldResolver(() => InteractionConnection, { description: 'The history, oldest first, across every channel.' })
   async interactions(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Args() args: PageArgs): Promise<Connection<InteractionRow>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 2, ['string', 'string']) as string[]) : null;
+    const after = args.after ? (decodeCursor(args.after, 2, ['timestamp', 'string']) as string[]) : null;
     const page = await ctx.loaders.get(InteractionsByConversationLoader).load({ parentId: conversation.id, first, after, filter: null });
     primeInteractions(ctx, page.rows);
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.occurredAt), row.id], (row) => row, () =>
@@ -124,7 +124,7 @@ export class CustomerInteractionFields {
   @FieldResolver(() => InteractionConnection, { description: 'Every contact in every channel, newest first.' })
   async interactions(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: CustomerInteractionsArgs): Promise<Connection<InteractionRow>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 2, ['string', 'string']) as string[]) : null;
+    const after = args.after ? (decodeCursor(args.after, 2, ['timestamp', 'string']) as string[]) : null;
     const filter = args.channel ?? null;
     const page = await ctx.loaders.get(InteractionsByCustomerLoader).load({ parentId: customer.id, first, after, filter });
     primeInteractions(ctx, page.rows);
@@ -149,7 +149,7 @@ export class CustomerInteractionFields {
   })
   async timeline(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: PageArgs): Promise<Connection<TimelineEntryRow>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 3, ['string', 'string', 'string']) as string[]) : null;
+    const after = args.after ? (decodeCursor(args.after, 3, ['timestamp', 'string', 'string']) as string[]) : null;
     const page = await ctx.loaders.get(TimelineByCustomerLoader).load({ parentId: customer.id, first, after, filter: null });
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.at), row.kind, row.id], (row) => row, () =>
       ctx.loaders.get(TimelineCountByCustomerLoader).load({ parentId: customer.id, filter: null }));

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertReadableByWriter } from '../../common/auth';
 import type { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
+import { EARLIEST_RECORD_TIME } from '../../common/scalars';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { type Context, writerOf } from '../../context/context';
@@ -187,6 +188,9 @@ export async function recordInteraction(ctx: Context, input: RecordInteractionAr
   }
   if (input.occurredAt && input.occurredAt.getTime() > Date.now() + MAX_FUTURE_MS) {
     throw new DomainError(CommonErrorCode.INVALID_VALUE, 'occurredAt lies in the future.', ['input', 'occurredAt']);
+  }
+  if (input.occurredAt && input.occurredAt < EARLIEST_RECORD_TIME) {
+    throw new DomainError(CommonErrorCode.INVALID_VALUE, `occurredAt must not be before ${EARLIEST_RECORD_TIME.toISOString()}.`, ['input', 'occurredAt']);
   }
   // Every field the caller sent, as it is stored or resolved: a retry returns the first recording.
   const request = idempotentRequest(ctx, 'interaction', key, {

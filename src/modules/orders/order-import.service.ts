@@ -3,7 +3,7 @@ import { type Context, writerOf } from '../../context/context';
 import { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
-import { parseMoney } from '../../common/money';
+import { checkExactCents, parseMoney } from '../../common/money';
 import { inTransaction, placeholders, query } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { LocationType } from '../catalog/catalog.enums';
@@ -70,12 +70,14 @@ function prepare(ctx: Context, input: ImportOrderInput, index: number): Prepared
     const unit = parseMoney(line.unitPrice, [...field, 'unitPrice']);
     const discount = line.discount ? parseMoney(line.discount, [...field, 'discount']) : { cents: 0, currency: unit.currency };
     if (unit.cents < 0) throw new DomainError(CommonErrorCode.INVALID_VALUE, 'unitPrice must not be negative.', [...field, 'unitPrice']);
+    checkExactCents(unit.cents * line.quantity, 'A line total', [...field, 'quantity']);
     if (discount.currency !== unit.currency) throw new DomainError(CommonErrorCode.INVALID_VALUE, 'discount must be in the currency of unitPrice.', [...field, 'discount']);
     if (discount.cents < 0 || discount.cents > unit.cents * line.quantity) {
       throw new DomainError(CommonErrorCode.INVALID_VALUE, 'discount must be between 0 and unitPrice x quantity.', [...field, 'discount']);
     }
     return { sku: line.sku.trim(), quantity: line.quantity, unitCents: unit.cents, discountCents: discount.cents, currency: unit.currency };
   });
+  checkExactCents(lines.reduce((sum, line) => sum + line.unitCents * line.quantity, 0), 'The order total', [...base, 'lines']);
   const currency = lines[0].currency;
   lines.forEach((line, lineIndex) => {
     if (line.currency !== currency) {

@@ -112,7 +112,7 @@ export class CustomerOrdersFields {
     @Root() customer: CustomerRow, @Ctx() ctx: Context, @Args(() => CustomerOrdersArgs) args: CustomerOrdersArgs, @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<OrderRow>> {
     const size = pageSize(args.first);
-    const after = args.after ? decodeCursor(args.after, 2) : undefined;
+    const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : undefined;
     const channel = args.channel ?? null;
     const columns = orderColumnsShape(selectedFields(info, ['edges', 'node']));
     const lineFields = selectedFields(info, ['edges', 'node', 'lines']);

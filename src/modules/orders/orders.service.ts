@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
 import { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
+import { EARLIEST_RECORD_TIME } from '../../common/scalars';
+import { checkExactCents } from '../../common/money';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { inTransaction, query, queryOne } from '../../database/sql';
@@ -49,6 +51,9 @@ export function checkLineCount(count: number, field: string[]): void {
 export function checkPlacedAt(placedAt: Date | null | undefined, field: string[]): void {
   if (placedAt && placedAt.getTime() > Date.now() + FUTURE_TOLERANCE_MS) {
     throw new DomainError(CommonErrorCode.INVALID_VALUE, 'placedAt must not be in the future.', field);
+  }
+  if (placedAt && placedAt < EARLIEST_RECORD_TIME) {
+    throw new DomainError(CommonErrorCode.INVALID_VALUE, `placedAt must not be before ${EARLIEST_RECORD_TIME.toISOString()}.`, field);
   }
 }
 
@@ -218,7 +223,8 @@ export async function placeOrder(ctx: Context, input: PlaceOrderInput): Promise<
 
     const offers = await eligibleOffersByCode(ctx, em, customer?.id ?? null, offerCodes, ['input', 'offerCodes']);
     const priced = priceLines(resolved, offers, currency);
-    const subtotal = priced.reduce((sum, line) => sum + line.unitCents * line.quantity, 0);
+    for (const line of priced) checkExactCents(line.unitCents * line.quantity, 'A line total', ['input', 'lines', String(line.index), 'quantity']);
+    const subtotal = checkExactCents(priced.reduce((sum, line) => sum + line.unitCents * line.quantity, 0), 'The order total', ['input', 'lines']);
     const discount = priced.reduce((sum, line) => sum + line.discountCents, 0);
 
     const orderId = newId('Order');
@@ -356,7 +362,7 @@ export async function listOrders(
   args: { first?: number; after?: string; channel?: Channel | null; customerId?: string | null },
 ): Promise<Connection<OrderRow>> {
   const size = pageSize(args.first);
-  const after = args.after ? decodeCursor(args.after, 2) : undefined;
+  const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : undefined;
   const filters: string[] = [];
   const params: unknown[] = [];
   if (args.channel) {

@@ -4,12 +4,16 @@ import type { Context } from '../../context/context';
 import { OrderByIdLoader } from './orders.loaders';
 import { OrderType, type OrderRow } from './orders.type';
 
-/** Orders in Customer.timeline: "Order placed, 288.48 PLN" (figures only, no personal data). */
+/**
+ * Orders in Customer.timeline: "Order placed, 288.48 PLN" (figures only, no personal data). The amount
+ * is `cents * 0.01`: exact for any bigint (a division rounds large totals, and a numeric(16, 2) cast
+ * overflowed and failed every page of the customer's timeline).
+ */
 export const ORDER_TIMELINE: TimelineSource = {
   kind: 'ORDER',
   select: (customerId) =>
     `select o.id, o.placed_at, o.channel,
-            'Order ' || lower(o.status) || ', ' || (o.total_cents::numeric / 100)::numeric(16, 2)::text || ' ' || o.currency, null::text
+            'Order ' || lower(o.status) || ', ' || (o.total_cents::numeric * 0.01)::text || ' ' || o.currency, null::text
        from "order" o where o.customer_id = ${customerId}`,
   reveals: 'Order',
 };

@@ -1,0 +1,109 @@
+import { defaultFieldResolver, GraphQLError, getNamedType, isObjectType, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import type { Context } from '../context/context';
+
+/**
+ * The response-size limit. The cost limit bounds how many values an answer holds, not how large they
+ * are: free text (an interaction body holds up to 100 KB) and JSON values (an export, an event payload)
+ * are what makes an answer large (30 aliases of a customer's last 100 bodies answered 58 MB and took the
+ * server from 198 to 418 MB). So every such value is counted as it is resolved, against the budget of
+ * its execution; past it, the values still to come are withheld, and the answer becomes one
+ * RESPONSE_TOO_LARGE error (HTTP and WebSocket alike). Memory stays near the limit.
+ */
+export const RESPONSE_TOO_LARGE = 'RESPONSE_TOO_LARGE';
+
+interface Budget {
+  bytes: number;
+  exceeded: boolean;
+}
+
+const budgets = new WeakMap<Context, Budget>();
+
+function budgetOf(context: Context): Budget {
+  let budget = budgets.get(context);
+  if (!budget) {
+    budget = { bytes: 0, exceeded: false };
+    budgets.set(context, budget);
+  }
+  return budget;
+}
+
+export function responseTooLarge(maxBytes: number): GraphQLError {
+  return new GraphQLError(`The answer would exceed ${maxBytes} bytes of text; ask for less (smaller pages, fewer aliases, fewer text fields).`, {
+    extensions: { code: RESPONSE_TOO_LARGE, limit: maxBytes },
+  });
+}
+
+/** Size of a value as it will be written: exact UTF-8 bytes for long strings, length for short ones. */
+function sizeOf(value: unknown): number {
+  if (typeof value === 'string') return value.length > 64 ? Buffer.byteLength(value) : value.length;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + sizeOf(item), 0);
+  if (value === null || value === undefined) return 0;
+  if (typeof value === 'object') return JSON.stringify(value)?.length ?? 0;
+  return 8;
+}
+
+/**
+ * Counts `value` against the execution's budget. Once it is spent, values resolve to an empty value of
+ * their kind ("" for text, [] for lists, {} for JSON) rather than to an error each: thousands of field
+ * errors cost more than the text they replace (19 s against 6 s for 30 aliases of 72 bodies). The
+ * answer is then replaced by one RESPONSE_TOO_LARGE error (withheld), so nothing empty is ever shown
+ * as if it were data.
+ */
+export function chargeResponse<T>(context: Context | undefined, value: T): T {
+  if (!context?.config) return value;
+  const budget = budgetOf(context);
+  if (!budget.exceeded) {
+    budget.bytes += sizeOf(value);
+    if (budget.bytes <= context.config.limits.maxResponseBytes) return value;
+    budget.exceeded = true;
+  }
+  return emptyLike(value);
+}
+
+function emptyLike<T>(value: T): T {
+  if (typeof value === 'string') return '' as T;
+  if (Array.isArray(value)) return [] as T;
+  if (value !== null && typeof value === 'object') return {} as T;
+  return value;
+}
+
+/** True when the execution under `context` ran out of budget: its answer is replaced by the error. */
+export function overBudget(context: Context | undefined): boolean {
+  return context !== undefined && budgets.get(context)?.exceeded === true;
+}
+
+/** A fresh budget for the next execution under `context` (each event of a subscription is one answer). */
+export function resetBudget(context: Context | undefined): void {
+  if (context) budgets.delete(context);
+}
+
+/** The answer of a query that ran out of budget: no partial data, one coded error. */
+export function tooLargeResult(context: Context): ExecutionResult {
+  return { data: null, errors: [responseTooLarge(context.config.limits.maxResponseBytes)] };
+}
+
+/**
+ * The answer of a mutation that ran out of budget: what it did stays (ids, userErrors), the withheld
+ * text is empty, and one RESPONSE_TOO_LARGE error says so.
+ */
+export function withheldResult(context: Context, result: ExecutionResult): ExecutionResult {
+  return { ...result, errors: [...(result.errors ?? []), responseTooLarge(context.config.limits.maxResponseBytes)] };
+}
+
+/**
+ * Counts the values of JSON fields (exports, event payloads) against the budget. Free-text fields are
+ * counted where they are resolved (fast-resolvers.ts, with their masking).
+ */
+export function chargeJsonFields(schema: GraphQLSchema): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (getNamedType(field.type).name !== 'JSON') continue;
+      const resolve: GraphQLFieldResolver<unknown, Context> = field.resolve ?? defaultFieldResolver;
+      field.resolve = (root, args, context, info) => {
+        const value = resolve(root, args, context, info);
+        return value instanceof Promise ? value.then((resolved) => chargeResponse(context, resolved)) : chargeResponse(context, value);
+      };
+    }
+  }
+}
