@@ -5,10 +5,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * Runs one parameterised statement (`?` placeholders) inside whatever transaction `em` is in.
  * Read paths use this to return plain rows without entity hydration; write paths use it for
  * atomic conditional updates that the unit of work cannot express.
+ *
+ * Parameters are always bound server-side (`$n`, values apart from the text), inside a transaction
+ * or not: one binding dialect, so a statement means the same thing on either route (MikroORM's
+ * execute() would inline them client-side, and read a quoted `?` as a placeholder).
  */
 export async function query<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
-  if (em.isInTransaction()) return (await em.getConnection().execute(sql, params as never[], 'all', em.getTransactionContext())) as T[];
-  return runPooled<T>(em, { text: numbered(sql) }, sql, params);
+  return runOn<T>(clientOf(em), { text: numbered(sql) }, sql, params, statementOwners.get(em));
 }
 
 /**
@@ -37,10 +40,13 @@ interface PooledClient {
   acquireConnection(): Promise<PgConnection>;
   releaseConnection(connection: PgConnection): Promise<void>;
   emit(event: string, ...args: unknown[]): boolean;
+  config?: { pool?: { max?: number } };
 }
 
 interface PgConnection {
   __knexUid?: string;
+  /** Set by knex on the connection of a transaction while it runs. */
+  __knexTxId?: string;
   query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
@@ -108,14 +114,27 @@ export function numbered(sql: string): string {
  */
 export async function queryPrepared<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   if (em.isInTransaction()) return query<T>(em, sql, params);
-  return runPooled<T>(em, prepared(sql), sql, params);
+  return runOn<T>(clientOf(em), prepared(sql), sql, params, statementOwners.get(em));
 }
 
-/** One statement on a pooled connection, reported through knex's query events like any other. */
-async function runPooled<T>(em: EntityManager, statement: { name?: string; text: string }, sql: string, params: unknown[]): Promise<T[]> {
-  const client = em.getConnection().getKnex().client as unknown as PooledClient;
+/**
+ * The knex client a statement of `em` runs on: its transaction's (which hands out the transaction's
+ * connection and never releases it), or the pool's. The one route from request code to PostgreSQL.
+ */
+function clientOf(em: EntityManager, type: 'read' | 'write' = 'write'): PooledClient {
+  const transaction = em.getTransactionContext() as { client?: PooledClient } | undefined;
+  if (transaction?.client) return transaction.client;
+  return em.getConnection(type).getKnex().client as unknown as PooledClient;
+}
+
+/**
+ * One statement on a connection of `client`, its parameters bound server-side, reported through knex's
+ * query events like any other (with the transaction id, so request timeouts find a transaction's
+ * statements, and statement counters see every one).
+ */
+async function runOn<T>(client: PooledClient, statement: { name?: string; text: string }, sql: string, params: unknown[], owner: object | undefined): Promise<T[]> {
   const connection = await client.acquireConnection();
-  const event = { __knexUid: connection.__knexUid, __knexQueryUid: randomUUID(), method: 'raw', sql, bindings: params, owner: statementOwners.get(em) };
+  const event = { __knexUid: connection.__knexUid, __knexTxId: connection.__knexTxId, __knexQueryUid: randomUUID(), method: 'raw', sql, bindings: params, owner };
   client.emit('query', event);
   try {
     const { rows } = await connection.query({ name: statement.name, text: statement.text, values: params });
@@ -146,8 +165,8 @@ export function textArray(values: readonly (string | number | null)[]): string {
  */
 export async function queryRead<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   if (em.isInTransaction()) return query<T>(em, sql, params);
-  const connection = em.getConnection('read');
-  return heavyReadGate(connection.getKnex().client).run(async () => (await connection.execute(sql, params as never[], 'all')) as T[]);
+  const client = clientOf(em, 'read');
+  return heavyReadGate(client).run(() => runOn<T>(client, { text: numbered(sql) }, sql, params, statementOwners.get(em)));
 }
 
 /** How long a heavy read may wait for its turn before it fails like a pool timeout (DATABASE_UNAVAILABLE, retry). */
