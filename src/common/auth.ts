@@ -1,7 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { Authorized, createMethodMiddlewareDecorator, registerEnumType, type AuthCheckerFn, type MiddlewareFn } from 'type-graphql';
-import type { RoleName } from '../config/config';
 import type { Context } from '../context/context';
+import type { RoleName } from '../config/roles';
+import type { Principal } from './principal';
 
 export enum Role {
   ADMIN = 'ADMIN',
@@ -12,13 +13,9 @@ export enum Role {
 }
 registerEnumType(Role, { name: 'Role', description: 'What a token may do; see the role matrix in the README.' });
 
-/** Who is calling: resolved once per request (or per WebSocket connection) from the token. */
-export interface Principal {
-  role: RoleName;
-  /** The API key's name or the JWT subject: logged, recorded as the writer, never secret. */
-  name: string;
-  via: 'api-key' | 'jwt';
-}
+// Principal lives in its own file so that context/ can name it without importing this one (which
+// needs the Context type): no import cycle. Re-exported here, where callers have always found it.
+export type { Principal } from './principal';
 
 /**
  * What tells principals apart for reads: role (masking), name (writer checks) and kind of credential.

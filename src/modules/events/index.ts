@@ -4,8 +4,6 @@ import type { OmniModule } from '../module';
 import { PERSONAL_PAYLOAD_KEYS } from './event-payload';
 import { EventEntity, EventRetentionEntity } from './event.entity';
 import { EventFields, EventResolver } from './event.resolver';
-import { CustomerEventFields, InteractionEventFields, OrderEventFields, StockEventFields } from './subscription.fields';
-import { SubscriptionResolver } from './subscription.resolver';
 
 const PERSONAL_KEYS = `{${Object.keys(PERSONAL_PAYLOAD_KEYS).join(',')}}`;
 
@@ -36,5 +34,5 @@ registerCustomerData({
 export const eventsModule: OmniModule = {
   name: 'events',
   entities: [EventEntity, EventRetentionEntity],
-  resolvers: [EventResolver, EventFields, SubscriptionResolver, InteractionEventFields, CustomerEventFields, OrderEventFields, StockEventFields],
+  resolvers: [EventResolver, EventFields],
 };

@@ -1,6 +1,6 @@
 import { formatCents } from '../../common/money';
 import { pgTimestamp } from '../../common/scalars';
-import { evaluateSegment, type CustomerFigures } from './segments';
+import { evaluateSegment, type CustomerFigures } from '../analytics/segments';
 import type { OfferResponseKind } from './offers.enums';
 
 /** An offer row as read paths load it. */

@@ -1,5 +1,5 @@
 import { formatCents } from '../../common/money';
-import type { CustomerStatsRow } from '../analytics/analytics.type';
+import type { CustomerStatsRow } from './analytics.type';
 
 /**
  * Segments are named rules over per-customer figures. The rule set is a FIXED set of predicates (no
