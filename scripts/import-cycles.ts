@@ -61,7 +61,9 @@ export function findImportCycles(root: string, unitOf: (file: string) => string 
   for (const file of sourceFiles(base)) {
     const from = unitOf(path.relative(base, file));
     if (from === undefined) continue;
-    const targets = importsOf(file).map((specifier) => resolve(file, specifier)).filter((target): target is string => target !== undefined);
+    const targets = importsOf(file)
+      .map((specifier) => resolve(file, specifier))
+      .filter((target): target is string => target !== undefined);
     const units = targets.map((target) => unitOf(path.relative(base, target))).filter((unit): unit is string => unit !== undefined && unit !== from);
     edges.set(from, [...new Set([...(edges.get(from) ?? []), ...units])]);
   }
@@ -140,7 +142,10 @@ if (require.main === module) {
   const roots = process.argv.slice(2);
   let found = 0;
   for (const root of roots.length > 0 ? roots : ['src']) {
-    for (const [level, cycles] of [['files', findImportCycles(root)], ['modules', findImportCycles(root, moduleOf)]] as const) {
+    for (const [level, cycles] of [
+      ['files', findImportCycles(root)],
+      ['modules', findImportCycles(root, moduleOf)],
+    ] as const) {
       for (const cycle of cycles) {
         found += 1;
         console.error(`import cycle between ${level} of ${root}: ${cycle.join(' -> ')}`);
