@@ -47,7 +47,8 @@ describe('sql.ts binds parameters one way inside and outside a transaction', () 
   it('the statement text PostgreSQL receives carries $n placeholders inside a transaction too (bound, not inlined)', async () => {
     // pg_stat_activity shows the text of this very statement: bound parameters leave `$1` in it.
     const inside = await inTransaction(em, (tx) =>
-      queryOne<{ text: string }>(tx, `select query as text from pg_stat_activity where pid = pg_backend_pid() and ?::int = 1`, [1]));
+      queryOne<{ text: string }>(tx, `select query as text from pg_stat_activity where pid = pg_backend_pid() and ?::int = 1`, [1]),
+    );
     expect(inside?.text).toContain('$1');
     expect(inside?.text).not.toContain('?');
   });
