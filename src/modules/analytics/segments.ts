@@ -101,10 +101,6 @@ export function isKnownSegment(name: string): boolean {
   return Object.hasOwn(SEGMENTS, name);
 }
 
-export function describeSegment(name: string): string | undefined {
-  return SEGMENTS[name]?.description;
-}
-
 /** THE segment rule: is a customer with these figures in `segment`, and why. */
 export function evaluateSegment(segment: string, figures: CustomerFigures, now: Date): SegmentVerdict {
   const definition = SEGMENTS[segment];

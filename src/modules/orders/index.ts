@@ -11,8 +11,6 @@ import { claimGuestOrders, getOrder } from './orders.service';
 import { ORDER_TIMELINE, TimelineOrderFields } from './orders.timeline';
 
 /** For the orderPlaced subscription: the type and its by-id loader. */
-export { OrderType, type OrderRow } from './orders.type';
-export { OrderByIdLoader } from './orders.loaders';
 
 registerNodeType('Order', getOrder, Roles.READ_INTERNAL);
 
