@@ -21,9 +21,11 @@ module.exports = {
   maxWorkers: 2,
   // `npm test` measures coverage (--coverage) with V8's own counters (no instrumentation of the code
   // @swc/jest emits), prints the summary and fails under the floor below. The floor sits a little under
-  // what the suite reaches (see README "Tests"): raise it when coverage grows, never lower it to pass.
+  // what the suite reaches: raise it when coverage grows, never lower it to pass. (Set from one file's
+  // run, which starts the whole server: 64 % of statements, 84 % of branches, 53 % of functions; the
+  // whole suite reaches more; calibrate it on the first full run.)
   coverageProvider: 'v8',
   collectCoverageFrom: ['src/**/*.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
-  coverageThreshold: { global: { statements: 0, branches: 0, functions: 0, lines: 0 } },
+  coverageThreshold: { global: { statements: 70, branches: 80, functions: 60, lines: 70 } },
 };
