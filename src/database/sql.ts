@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { knexClientOf, transactionIdOf, type KnexClient } from './knex-adapter';
 
 /**
  * Runs one parameterised statement (`?` placeholders) inside whatever transaction `em` is in.
@@ -11,7 +12,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * execute() would inline them client-side, and read a quoted `?` as a placeholder).
  */
 export async function query<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
-  return runOn<T>(clientOf(em), { text: numbered(sql) }, sql, params, statementOwners.get(em));
+  return runOn<T>(knexClientOf(em), { text: numbered(sql) }, sql, params, statementOwners.get(em));
 }
 
 /**
@@ -33,21 +34,6 @@ export function statementOwnerOf(em: EntityManager): object | undefined {
 /** The owner of a statement run inside a transaction, by the `__knexTxId` of its query event. */
 export function transactionOwner(transactionId: string | undefined): object | undefined {
   return transactionId === undefined ? undefined : transactionOwners.get(transactionId);
-}
-
-/** The parts of knex's client and pooled pg connection a prepared read uses. */
-interface PooledClient {
-  acquireConnection(): Promise<PgConnection>;
-  releaseConnection(connection: PgConnection): Promise<void>;
-  emit(event: string, ...args: unknown[]): boolean;
-  config?: { pool?: { max?: number } };
-}
-
-interface PgConnection {
-  __knexUid?: string;
-  /** Set by knex on the connection of a transaction while it runs. */
-  __knexTxId?: string;
-  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 const preparedStatements = new Map<string, { name: string; text: string }>();
@@ -114,17 +100,7 @@ export function numbered(sql: string): string {
  */
 export async function queryPrepared<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   if (em.isInTransaction()) return query<T>(em, sql, params);
-  return runOn<T>(clientOf(em), prepared(sql), sql, params, statementOwners.get(em));
-}
-
-/**
- * The knex client a statement of `em` runs on: its transaction's (which hands out the transaction's
- * connection and never releases it), or the pool's. The one route from request code to PostgreSQL.
- */
-function clientOf(em: EntityManager, type: 'read' | 'write' = 'write'): PooledClient {
-  const transaction = em.getTransactionContext() as { client?: PooledClient } | undefined;
-  if (transaction?.client) return transaction.client;
-  return em.getConnection(type).getKnex().client as unknown as PooledClient;
+  return runOn<T>(knexClientOf(em), prepared(sql), sql, params, statementOwners.get(em));
 }
 
 /**
@@ -132,7 +108,7 @@ function clientOf(em: EntityManager, type: 'read' | 'write' = 'write'): PooledCl
  * query events like any other (with the transaction id, so request timeouts find a transaction's
  * statements, and statement counters see every one).
  */
-async function runOn<T>(client: PooledClient, statement: { name?: string; text: string }, sql: string, params: unknown[], owner: object | undefined): Promise<T[]> {
+async function runOn<T>(client: KnexClient, statement: { name?: string; text: string }, sql: string, params: unknown[], owner: object | undefined): Promise<T[]> {
   const connection = await client.acquireConnection();
   const event = { __knexUid: connection.__knexUid, __knexTxId: connection.__knexTxId, __knexQueryUid: randomUUID(), method: 'raw', sql, bindings: params, owner };
   client.emit('query', event);
@@ -165,7 +141,7 @@ export function textArray(values: readonly (string | number | null)[]): string {
  */
 export async function queryRead<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   if (em.isInTransaction()) return query<T>(em, sql, params);
-  const client = clientOf(em, 'read');
+  const client = knexClientOf(em, 'read');
   return heavyReadGate(client).run(() => runOn<T>(client, { text: numbered(sql) }, sql, params, statementOwners.get(em)));
 }
 
@@ -246,8 +222,7 @@ export async function inTransaction<T>(em: EntityManager, work: (em: EntityManag
   return em.transactional(async (tx) => {
     statementOwners.set(tx as EntityManager, owner);
     // The transaction's connection carries knex's transaction id, which its statements' events carry too.
-    const transaction = tx.getTransactionContext() as { client?: { acquireConnection?: () => Promise<{ __knexTxId?: string }> } } | undefined;
-    const transactionId = (await transaction?.client?.acquireConnection?.())?.__knexTxId;
+    const transactionId = await transactionIdOf(tx as EntityManager);
     if (transactionId) transactionOwners.set(transactionId, owner);
     try {
       return await work(tx as EntityManager);

@@ -4,7 +4,7 @@ import { Channel } from '../../common/channel';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { parseMoney } from '../../common/money';
-import { inTransaction, placeholders, query } from '../../database/sql';
+import { inTransaction, placeholders, query, textArray } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { LocationType } from '../catalog/catalog.enums';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
@@ -139,9 +139,7 @@ export async function importOrders(ctx: Context, input: ImportOrdersInput): Prom
     if (prepared.length > 0) {
       // The same lock keys as placeOrder, taken in one sorted pass: writers of one key queue, none deadlock.
       const keys = [...new Set(prepared.map((order) => orderKeyLock(order.source, order.externalId)))].sort();
-      await query(em, `select pg_advisory_xact_lock(hashtextextended(k, 0)) from (select unnest(?::text[]) as k order by 1) s`, [
-        `{${keys.map((key) => `"${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`,
-      ]);
+      await query(em, `select pg_advisory_xact_lock(hashtextextended(k, 0)) from (select unnest(?::text[]) as k order by 1) s`, [textArray(keys)]);
     }
     const existing = prepared.length === 0 ? [] : await query<OrderRow & { requestHash: string }>(
       em,
