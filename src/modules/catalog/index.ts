@@ -7,7 +7,6 @@ import { getLocationById, getProductById } from './catalog.service';
 import { LocationEntity } from './location.entity';
 import { ProductEntity } from './product.entity';
 
-
 registerNodeType('Product', getProductById, Roles.READ_INTERNAL);
 registerNodeType('Location', getLocationById, Roles.READ_INTERNAL);
 

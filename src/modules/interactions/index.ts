@@ -8,7 +8,6 @@ import { InteractionResolver } from './interaction.resolver';
 import { getAgent, getConversation, getInteraction } from './interaction.service';
 import { HANDOVER_TIMELINE, INTERACTION_TIMELINE } from './timeline.sources';
 
-
 registerNodeType('Interaction', getInteraction);
 registerNodeType('Conversation', getConversation);
 registerNodeType('Agent', getAgent);
