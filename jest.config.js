@@ -19,4 +19,13 @@ module.exports = {
   testTimeout: 60_000,
   // Each test file gets its own database cloned from a migrated template, so files run in parallel.
   maxWorkers: 2,
+  // `npm test` measures coverage (--coverage) with V8's own counters (no instrumentation of the code
+  // @swc/jest emits), prints the summary and fails under the floor below. The floor sits a little under
+  // what the suite reaches: raise it when coverage grows, never lower it to pass. (Set from a run of
+  // five files on 2026-12-06: 83 % of statements and lines, 81 % of branches, 79 % of functions; the
+  // whole suite reaches more: calibrate it on the first full run.)
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['src/**/*.ts'],
+  coverageReporters: ['text-summary', 'json-summary'],
+  coverageThreshold: { global: { statements: 80, branches: 75, functions: 75, lines: 80 } },
 };

@@ -1,6 +1,17 @@
 import path from 'node:path';
 
 /** Every knob of `npm run bench`, read once from the environment (see bench/README.md). */
+/**
+ * The node flags every start of the server carries (npm start and dev, the Dockerfile's CMD, the bench;
+ * test/v8-flags.test.ts holds them together). Allocation-site pretenuring off: V8 moves the allocation
+ * sites whose objects outlive a young collection straight to the old generation, and on a GraphQL server
+ * those objects (request state in flight while statements run) then keep the young ones they point to
+ * alive until the next full GC; measured in bench/README.md. Given on the command line, not through
+ * v8.setFlagsFromString at run time (Node's docs: behaviour undefined once code ran) nor NODE_OPTIONS
+ * (which refuses this flag).
+ */
+export const SERVER_NODE_FLAGS = ['--no-allocation-site-pretenuring'] as const;
+
 export interface BenchConfig {
   /** 1 = 10,000 customers, 100,000 orders, 100,000 interactions (the issue's default size). */
   scale: number;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Client } from 'pg';
+import { withDatabaseName } from '../src/database/scratch-database';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 
 export interface BenchDatabase {
@@ -14,11 +15,7 @@ export interface BenchDatabase {
 const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/omni360_bench';
 const EMBEDDED_PORT = 54_339;
 
-export function withDatabaseName(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
+export { withDatabaseName };
 
 export function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
+import { encodeId } from '../src/common/ids';
 import { mulberry32 } from '../src/common/prng';
-
-const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
 /** A seeded PRNG (mulberry32): the same seed gives the same dataset, byte for byte. */
 export class Random {
@@ -49,14 +48,6 @@ export class Random {
    * shape and time order as src/common/ids.ts newId(), but from this seeded stream.
    */
   id(prefix: string, ms: number): string {
-    let time = '';
-    let rest = Math.floor(ms);
-    for (let i = 0; i < 10; i++) {
-      time = CROCKFORD[rest % 32] + time;
-      rest = Math.floor(rest / 32);
-    }
-    let random = '';
-    for (let i = 0; i < 16; i++) random += CROCKFORD[Math.floor(this.next() * 32)];
-    return `${prefix}_${time}${random}`;
+    return encodeId(prefix, ms, () => Math.floor(this.next() * 32));
   }
 }

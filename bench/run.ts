@@ -6,7 +6,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { GraphQLSchema } from 'graphql';
 import { Client } from 'pg';
-import { loadBenchConfig, type BenchConfig } from './bench-config';
+import { loadBenchConfig, SERVER_NODE_FLAGS, type BenchConfig } from './bench-config';
 import { databaseName, resolveBenchDatabase, type BenchDatabase } from './database';
 import { ANCHOR_MS, ensureDataset, type Dataset } from './generate';
 import { postJson, runReadLoad, runWriteLoad, type LoadResult } from './load';
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
       // Per-request info logs are off for every implementation alike (none of the references logs).
       LOG_LEVEL: 'warn',
     };
-    const startOmni = () => startServer('omni360', process.execPath, [mainJs], omniEnv, config.repoDir, omniUrl,
+    const startOmni = () => startServer('omni360', process.execPath, [...SERVER_NODE_FLAGS, mainJs], omniEnv, config.repoDir, omniUrl,
       async () => (await fetch(`http://127.0.0.1:${omniPort}/readyz`)).status === 200);
 
     // ---- omni360: (a), (b), (c) ------------------------------------------------------------------

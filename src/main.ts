@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import 'reflect-metadata';
 // First: tracing (when switched on) patches http, express, pg and graphql as they load.
 import { tracing } from './observability/tracing-bootstrap';
@@ -8,15 +7,9 @@ import type { EmbeddedDatabase } from './database/embedded-postgres';
 import type { OmniServer } from './server/app';
 import { createLogger } from './server/logger';
 
-/**
- * V8 flags for the server process, set before the code that allocates on the hot paths is loaded
- * (OMNI360_V8_FLAGS; an empty value keeps V8's defaults). By default allocation-site pretenuring is
- * off: V8 moves the allocation sites whose objects outlive a young collection straight to the old
- * generation, and on a GraphQL server those objects (request state in flight while statements run)
- * then keep the young ones they point to alive until the next full GC. Measured in bench/README.md.
- */
-const DEFAULT_V8_FLAGS = '--no-allocation-site-pretenuring';
-setFlagsFromString(process.env.OMNI360_V8_FLAGS ?? DEFAULT_V8_FLAGS);
+// V8 flags (allocation-site pretenuring off) are given on the node command line by whatever starts
+// the server (npm start, the Dockerfile, the bench), never changed at run time: see SERVER_NODE_FLAGS
+// in bench/bench-config.ts and docs/scaling.md.
 
 /** Start-up only: config -> database -> migrations -> HTTP + WebSocket server. */
 async function main(): Promise<void> {

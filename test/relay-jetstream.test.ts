@@ -13,7 +13,6 @@ import { startTestServer, unique, type TestServer } from './support/server';
 const NATS_URL = process.env.NATS_URL;
 const describeNats = NATS_URL ? describe : describe.skip;
 if (!NATS_URL) {
-  // eslint-disable-next-line no-console
   console.warn('relay-jetstream tests SKIPPED: NATS_URL is not set (e.g. NATS_URL=nats://127.0.0.1:4222 with a JetStream-enabled nats-server)');
 }
 

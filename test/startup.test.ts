@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import WebSocket from 'ws';
 import { createTestDatabase } from './support/server';
+import { SERVER_NODE_FLAGS } from '../bench/bench-config';
 
 /**
  * `npm install && npm start` on a bare machine: the real src/main.ts, spawned as `npm start` runs it,
@@ -52,9 +53,9 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 function start(env: Record<string, string>): Running {
-  // What `npm start` runs (ts-node --transpile-only src/main.ts), minus npm in between, so that signals
+  // What `npm start` runs (node with the server's V8 flags, ts-node, src/main.ts), minus npm in between, so that signals
   // reach the server process itself.
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env, stdio: 'pipe' });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '-r', 'ts-node/register/transpile-only', 'src/main.ts'], { cwd: ROOT, env, stdio: 'pipe' });
   children.push(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,3 +1,4 @@
+import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
 import {
   CustomerEventsDocument, EventsDocument, IdentifyCustomerDocument, InteractionAddedDocument, OrderPlacedDocument, StockChangedDocument,
@@ -224,6 +225,20 @@ describe('orderPlaced and stockChanged', () => {
   });
 });
 
+/** Ends the event hubs' LISTEN connections to `databaseUrl` from the server side, as a network failure would. */
+async function dropListenConnections(databaseUrl: string): Promise<void> {
+  const db = new PgClient({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query(
+      `select pg_terminate_backend(pid) as ended from pg_stat_activity where application_name = 'omni360-event-listener' and datname = current_database()`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+  } finally {
+    await db.end();
+  }
+}
+
 describe('the WebSocket transport', () => {
   it('closes a connection that sends no connection_init within 5 seconds with 4408', async () => {
     const socket = new WebSocket(a.wsUrl, 'graphql-transport-ws');
@@ -238,7 +253,8 @@ describe('the WebSocket transport', () => {
     const opened = subscriptionsOpened(a);
     const sub = collect(a.ws(TOKENS.AGENT), InteractionAddedDocument, { filter: { channels: ['VIDEO'] } });
     await subscriptionsOpen(a, opened + 1);
-    await hub.dropListenerForTests();
+    // The LISTEN connections (both servers') end as a network failure would end them.
+    await dropListenConnections(a.databaseUrl);
     const recorded = await record(b, { customer: newCustomerRef('drop'), channel: 'VIDEO' });
     const [item] = await sub.waitFor(1, 10_000);
     expect(item.interactionAdded.interaction.id).toBe(recorded.id);

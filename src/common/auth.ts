@@ -1,7 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { Authorized, createMethodMiddlewareDecorator, Extensions, registerEnumType, type AuthCheckerFn, type MiddlewareFn } from 'type-graphql';
-import type { RoleName } from '../config/config';
 import type { Context } from '../context/context';
+import type { RoleName } from '../config/roles';
+import { writerOf, type Principal } from './principal';
 
 export enum Role {
   ADMIN = 'ADMIN',
@@ -12,26 +13,10 @@ export enum Role {
 }
 registerEnumType(Role, { name: 'Role', description: 'What a token may do; see the role matrix in the README.' });
 
-/** Who is calling: resolved once per request (or per WebSocket connection) from the token. */
-export interface Principal {
-  role: RoleName;
-  /** The API key's name or the JWT subject: logged, never secret. The writer recorded is writerOf(). */
-  name: string;
-  via: 'api-key' | 'jwt';
-  /** When the token's authority ends (ms since the epoch): a JWT's `exp`; none for API keys. */
-  expiresAt?: number;
-}
-
-/**
- * The one writer identity: what is stored as `created_by` and what INGEST's read-back compares with.
- * API keys by name, JWTs by `jwt:` and subject: an API key name cannot contain ":" (role:name:secret),
- * so a token whose subject is an API key's name never reads or writes as that key. 'system' without a
- * principal (migrations, seeds).
- */
-export function writerOf(principal: Principal | undefined): string {
-  if (!principal) return 'system';
-  return principal.via === 'jwt' ? `jwt:${principal.name}` : principal.name;
-}
+// Principal lives in its own file so that context/ can name it without importing this one (which
+// needs the Context type): no import cycle. Re-exported here, where callers have always found it.
+export type { Principal } from './principal';
+export { writerOf } from './principal';
 
 /**
  * What tells principals apart for reads: role (masking), name (writer checks) and kind of credential.

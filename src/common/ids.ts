@@ -26,25 +26,27 @@ export const ID_PREFIX = {
 
 export type NodeTypeName = keyof typeof ID_PREFIX;
 
-function encodeTime(ms: number): string {
-  let out = '';
+/**
+ * The one id encoder: `<prefix>_` + 10 Crockford base-32 characters of millisecond time + 16 random
+ * ones, each taken from `digit(i)` (0-31). newId draws them from the CSPRNG; the bench's dataset
+ * generator from its seeded stream, so its ids have the same shape and time order.
+ */
+export function encodeId(prefix: string, ms: number, digit: (index: number) => number): string {
+  let time = '';
+  let rest = Math.floor(ms);
   for (let i = 0; i < 10; i++) {
-    out = CROCKFORD[ms % 32] + out;
-    ms = Math.floor(ms / 32);
+    time = CROCKFORD[rest % 32] + time;
+    rest = Math.floor(rest / 32);
   }
-  return out;
-}
-
-function encodeRandom(): string {
-  const bytes = randomBytes(16);
-  let out = '';
-  for (let i = 0; i < 16; i++) out += CROCKFORD[bytes[i] & 31];
-  return out;
+  let random = '';
+  for (let i = 0; i < 16; i++) random += CROCKFORD[digit(i) & 31];
+  return `${prefix}_${time}${random}`;
 }
 
 /** A new time-ordered id such as `cus_01jd3w2k9x...`. */
 export function newId(type: NodeTypeName): string {
-  return `${ID_PREFIX[type]}_${encodeTime(Date.now())}${encodeRandom()}`;
+  const bytes = randomBytes(16);
+  return encodeId(ID_PREFIX[type], Date.now(), (index) => bytes[index]);
 }
 
 const TYPE_BY_PREFIX = new Map<string, NodeTypeName>(

@@ -4,9 +4,10 @@ import { DEFAULT_LIMITS, type QueryLimits } from '../server/limits';
 import { loadTrustedDocuments, TrustedDocumentsManifestError, type TrustedDocuments } from '../server/trusted-documents';
 import { TracingSettingError, tracingSettings, type TracingSettings } from '../observability/tracing-settings';
 
-/** Roles a token can carry. The order is not significant. */
-export const ROLES = ['ADMIN', 'AGENT', 'ANALYST', 'PARTNER', 'INGEST'] as const;
-export type RoleName = (typeof ROLES)[number];
+// The roles live in config/roles.ts so that server/trusted-documents.ts (loaded by this file) can name
+// them without importing this one: no import cycle. Re-exported where callers have always found them.
+import { ROLES, type RoleName } from './roles';
+export { ROLES, type RoleName };
 
 export interface ApiKeyConfig {
   role: RoleName;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config';
-import { writerOf as writerOfPrincipal, type Principal } from '../common/auth';
+import { writerOf as writerOfPrincipal, type Principal } from '../common/principal';
 import { LoaderRegistry } from './loaders';
 import type { EventHub } from '../modules/events/event-hub';
 import type { Logger } from '../server/logger';
@@ -22,7 +22,7 @@ export interface Context {
   em: EntityManager;
   config: Config;
   app: AppState;
-  loaders: LoaderRegistry;
+  loaders: LoaderRegistry<Context>;
   /** What frees the memory of an HTTP request once its answer is written (see releaseRequest). */
   onAnswered?: (() => void)[];
 }
@@ -35,7 +35,7 @@ export function createContext(app: AppState, principal: Principal | undefined, r
     config: app.config,
     app,
   } as Context;
-  ctx.loaders = new LoaderRegistry(ctx);
+  ctx.loaders = new LoaderRegistry<Context>(ctx);
   return ctx;
 }
 

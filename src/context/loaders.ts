@@ -1,23 +1,24 @@
 import DataLoader from 'dataloader';
-import type { Context } from './context';
-
-/** Creates a DataLoader for one request; named `<Target>By<Key>Loader` in each module. */
-export type LoaderFactory<K, V> = (ctx: Context) => DataLoader<K, V, string>;
+/**
+ * Creates a DataLoader for one request from its context; named `<Target>By<Key>Loader` in each module.
+ * (Generic in the context so that this file need not import context.ts, which imports it.)
+ */
+export type LoaderFactory<C, K, V> = (ctx: C) => DataLoader<K, V, string>;
 
 /**
  * The per-request set of loaders. A loader is created on first use and lives as long as the request
  * (or the subscription event) that owns the context, never longer.
  */
-export class LoaderRegistry {
-  private readonly loaders = new Map<LoaderFactory<unknown, unknown>, DataLoader<unknown, unknown, string>>();
+export class LoaderRegistry<C = unknown> {
+  private readonly loaders = new Map<LoaderFactory<C, unknown, unknown>, DataLoader<unknown, unknown, string>>();
 
-  constructor(private readonly ctx: Context) {}
+  constructor(private readonly ctx: C) {}
 
-  get<K, V>(factory: LoaderFactory<K, V>): DataLoader<K, V, string> {
-    let loader = this.loaders.get(factory as LoaderFactory<unknown, unknown>);
+  get<K, V>(factory: LoaderFactory<C, K, V>): DataLoader<K, V, string> {
+    let loader = this.loaders.get(factory as LoaderFactory<C, unknown, unknown>);
     if (!loader) {
       loader = factory(this.ctx) as DataLoader<unknown, unknown, string>;
-      this.loaders.set(factory as LoaderFactory<unknown, unknown>, loader);
+      this.loaders.set(factory as LoaderFactory<C, unknown, unknown>, loader);
     }
     return loader as DataLoader<K, V, string>;
   }

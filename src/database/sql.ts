@@ -1,14 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { knexClientOf, transactionIdOf, type KnexClient } from './knex-adapter';
 
 /**
  * Runs one parameterised statement (`?` placeholders) inside whatever transaction `em` is in.
  * Read paths use this to return plain rows without entity hydration; write paths use it for
  * atomic conditional updates that the unit of work cannot express.
+ *
+ * Parameters are always bound server-side (`$n`, values apart from the text), inside a transaction
+ * or not: one binding dialect, so a statement means the same thing on either route (MikroORM's
+ * execute() would inline them client-side, and read a quoted `?` as a placeholder).
  */
 export async function query<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
-  if (em.isInTransaction()) return (await em.getConnection().execute(sql, params as never[], 'all', em.getTransactionContext())) as T[];
-  return runPooled<T>(em, { text: numbered(sql) }, sql, params);
+  return runOn<T>(knexClientOf(em), { text: numbered(sql) }, sql, params, statementOwners.get(em));
 }
 
 /**
@@ -30,18 +34,6 @@ export function statementOwnerOf(em: EntityManager): object | undefined {
 /** The owner of a statement run inside a transaction, by the `__knexTxId` of its query event. */
 export function transactionOwner(transactionId: string | undefined): object | undefined {
   return transactionId === undefined ? undefined : transactionOwners.get(transactionId);
-}
-
-/** The parts of knex's client and pooled pg connection a prepared read uses. */
-interface PooledClient {
-  acquireConnection(): Promise<PgConnection>;
-  releaseConnection(connection: PgConnection): Promise<void>;
-  emit(event: string, ...args: unknown[]): boolean;
-}
-
-interface PgConnection {
-  __knexUid?: string;
-  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 const preparedStatements = new Map<string, { name: string; text: string }>();
@@ -108,14 +100,17 @@ export function numbered(sql: string): string {
  */
 export async function queryPrepared<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   if (em.isInTransaction()) return query<T>(em, sql, params);
-  return runPooled<T>(em, prepared(sql), sql, params);
+  return runOn<T>(knexClientOf(em), prepared(sql), sql, params, statementOwners.get(em));
 }
 
-/** One statement on a pooled connection, reported through knex's query events like any other. */
-async function runPooled<T>(em: EntityManager, statement: { name?: string; text: string }, sql: string, params: unknown[]): Promise<T[]> {
-  const client = em.getConnection().getKnex().client as unknown as PooledClient;
+/**
+ * One statement on a connection of `client`, its parameters bound server-side, reported through knex's
+ * query events like any other (with the transaction id, so request timeouts find a transaction's
+ * statements, and statement counters see every one).
+ */
+async function runOn<T>(client: KnexClient, statement: { name?: string; text: string }, sql: string, params: unknown[], owner: object | undefined): Promise<T[]> {
   const connection = await client.acquireConnection();
-  const event = { __knexUid: connection.__knexUid, __knexQueryUid: randomUUID(), method: 'raw', sql, bindings: params, owner: statementOwners.get(em) };
+  const event = { __knexUid: connection.__knexUid, __knexTxId: connection.__knexTxId, __knexQueryUid: randomUUID(), method: 'raw', sql, bindings: params, owner };
   client.emit('query', event);
   try {
     const { rows } = await connection.query({ name: statement.name, text: statement.text, values: params });
@@ -146,8 +141,8 @@ export function textArray(values: readonly (string | number | null)[]): string {
  */
 export async function queryRead<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   if (em.isInTransaction()) return query<T>(em, sql, params);
-  const connection = em.getConnection('read');
-  return heavyReadGate(connection.getKnex().client).run(async () => (await connection.execute(sql, params as never[], 'all')) as T[]);
+  const client = knexClientOf(em, 'read');
+  return heavyReadGate(client).run(() => runOn<T>(client, { text: numbered(sql) }, sql, params, statementOwners.get(em)));
 }
 
 /** How long a heavy read may wait for its turn before it fails like a pool timeout (DATABASE_UNAVAILABLE, retry). */
@@ -227,8 +222,7 @@ export async function inTransaction<T>(em: EntityManager, work: (em: EntityManag
   return em.transactional(async (tx) => {
     statementOwners.set(tx as EntityManager, owner);
     // The transaction's connection carries knex's transaction id, which its statements' events carry too.
-    const transaction = tx.getTransactionContext() as { client?: { acquireConnection?: () => Promise<{ __knexTxId?: string }> } } | undefined;
-    const transactionId = (await transaction?.client?.acquireConnection?.())?.__knexTxId;
+    const transactionId = await transactionIdOf(tx as EntityManager);
     if (transactionId) transactionOwners.set(transactionId, owner);
     try {
       return await work(tx as EntityManager);

@@ -262,14 +262,5 @@ export async function logLagAt(
   return { events: Number(row.events), seconds: Number(row.seconds) };
 }
 
-/** The primary's pool and each replica's, as MikroORM's knex clients hold them. */
-export function ormPools(orm: { em: { getConnection(type?: 'read' | 'write'): unknown; getDriver(): unknown } }): { name: string; pool: PoolLike | undefined }[] {
-  type KnexConnection = { getKnex(): { client: { pool?: PoolLike } } };
-  const primary = orm.em.getConnection('write') as KnexConnection;
-  // MikroORM keeps replica connections on the driver (not public API, stable across v6).
-  const replicas = ((orm.em.getDriver() as { replicas?: KnexConnection[] }).replicas ?? []);
-  return [
-    { name: 'primary', pool: primary.getKnex().client.pool },
-    ...replicas.map((replica, index) => ({ name: `read-${index + 1}`, pool: replica.getKnex().client.pool })),
-  ];
-}
+// Read from knex's pools by the one adapter of knex's internals; re-exported where app.ts finds it.
+export { ormPools } from '../database/knex-adapter';

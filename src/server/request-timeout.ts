@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Client } from 'pg';
+import { cancelStatementsOn, onStatements, type StatementEvent } from '../database/knex-adapter';
 import { ownStatements, statementOwnerOf, transactionOwner } from '../database/sql';
 import type { Logger } from './logger';
 
@@ -14,21 +14,6 @@ class Deadline {
   expired = false;
   /** knex query uid -> pool connection uid, for statements started and not yet answered. */
   readonly running = new Map<string, string>();
-}
-
-interface KnexQueryEvent {
-  __knexUid?: string;
-  __knexQueryUid?: string;
-  __knexTxId?: string;
-  /** Set by database/sql.ts on the statements it runs outside a transaction: who runs them. */
-  owner?: object;
-}
-
-/** A pooled pg Client as knex holds it. */
-interface PooledConnection {
-  __knexUid?: string;
-  /** pg's statement in flight on this connection, if any. */
-  activeQuery?: unknown;
 }
 
 /**
@@ -57,22 +42,20 @@ export class RequestTimeouts {
   /** Follows the statements of every request through the ORM's knex instance. */
   install(): void {
     if (!this.enabled) return;
-    const knex = this.options.orm.em.getConnection().getKnex();
-    const done = (_result: unknown, query: KnexQueryEvent) => {
+    const done = (query: StatementEvent) => {
       const uid = query?.__knexQueryUid;
       if (!uid) return;
       this.owners.get(uid)?.running.delete(uid);
       this.owners.delete(uid);
     };
-    knex.on('query', (query: KnexQueryEvent) => {
+    const started = (query: StatementEvent) => {
       const owner = query.owner ?? transactionOwner(query.__knexTxId);
       const deadline = owner instanceof Deadline ? owner : undefined;
       if (!deadline || !query.__knexQueryUid || !query.__knexUid) return;
       deadline.running.set(query.__knexQueryUid, query.__knexUid);
       this.owners.set(query.__knexQueryUid, deadline);
-    });
-    knex.on('query-response', done);
-    knex.on('query-error', done);
+    };
+    onStatements(this.options.orm.em as EntityManager, started, done);
   }
 
   /** Middleware (Express or node:http), placed right before the GraphQL handler: starts the clock of the request. */
@@ -138,16 +121,8 @@ export class RequestTimeouts {
    */
   private cancel(deadline: Deadline): void {
     if (deadline.running.size === 0) return;
-    const connections = new Set(deadline.running.values());
-    const pool = (this.options.orm.em.getConnection().getKnex().client as { pool?: { used?: { resource: PooledConnection }[] } }).pool;
-    const targets = (pool?.used ?? []).map((entry) => entry.resource)
-      .filter((connection) => connection.__knexUid !== undefined && connections.has(connection.__knexUid) && connection.activeQuery);
-    for (const target of targets) {
-      const canceller = new Client({ connectionString: this.options.databaseUrl });
-      // The cancel connection is fire-and-forget: PostgreSQL closes it; a failure must not crash the process.
-      canceller.connection.on('error', (error: Error) => this.options.log.warn({ err: error }, 'request timed out: cancelling a statement failed'));
-      (canceller as unknown as { cancel(client: unknown, query: unknown): void }).cancel(target, target.activeQuery);
-    }
-    if (targets.length > 0) this.options.log.warn({ statements: targets.length, timeoutMs: this.options.timeoutMs }, 'request timed out: statements cancelled');
+    const cancelled = cancelStatementsOn(this.options.orm.em as EntityManager, this.options.databaseUrl, new Set(deadline.running.values()), (error) =>
+      this.options.log.warn({ err: error }, 'request timed out: cancelling a statement failed'));
+    if (cancelled > 0) this.options.log.warn({ statements: cancelled, timeoutMs: this.options.timeoutMs }, 'request timed out: statements cancelled');
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { GraphQLError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RoleName } from '../config/config';
+import type { RoleName } from '../config/roles';
 
 /**
  * The allow-list: sha256 (lower-case hex) of a document's exact text -> that text. Roles listed in

@@ -4,6 +4,7 @@ import {
 import { createLocation, createProduct, customer, order, receive, sql } from './commerce';
 import { record } from './interactions';
 import { unique, type TestServer } from './server';
+import { mulberry32 } from '../../src/common/prng';
 
 /**
  * The analytics suites' own arithmetic: a seeded dataset built through the API, and every aggregate
@@ -17,16 +18,9 @@ const rank = (channel: string) => CHANNEL_ORDER.indexOf(channel as ChannelName);
 
 export const DAY_MS = 86_400_000;
 
-/** mulberry32: a tiny seeded PRNG, so every run builds the same shape of dataset. */
+/** The project's seeded PRNG (src/common/prng.ts), so every run builds the same shape of dataset. */
 export function prng(seed: number): { next(): number; int(min: number, max: number): number; pick<T>(items: readonly T[]): T; chance(p: number): boolean } {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { loadConfig, type Config, type RoleName } from '../../src/config/config';
 import { createServer, GRAPHQL_PATH, type OmniServer } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
+import { withDatabaseName } from '../../src/database/scratch-database';
 
 /** One fixed API key per role; tests authenticate as `TOKENS.AGENT`, etc. */
 export const TOKENS: Record<RoleName, string> = {
@@ -20,14 +21,8 @@ export const TOKENS: Record<RoleName, string> = {
 
 const API_KEYS = Object.entries(TOKENS).map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`).join(',');
 
-function withDatabase(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
-
 async function adminQuery(sql: string): Promise<void> {
-  const admin = new PgClient({ connectionString: withDatabase(process.env.OMNI360_TEST_SERVER_URL!, 'postgres') });
+  const admin = new PgClient({ connectionString: withDatabaseName(process.env.OMNI360_TEST_SERVER_URL!, 'postgres') });
   await admin.connect();
   try {
     await admin.query(sql);
@@ -52,7 +47,7 @@ export async function createTestDatabase(): Promise<string> {
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
     }
   }
-  return withDatabase(process.env.OMNI360_TEST_SERVER_URL!, name);
+  return withDatabaseName(process.env.OMNI360_TEST_SERVER_URL!, name);
 }
 
 export interface GraphQLResponse<T> {

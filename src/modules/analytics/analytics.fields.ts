@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, Float, Int, Resolver, Root } from 'type-graphq
 import { Channel } from '../../common/channel';
 import type { Context } from '../../context/context';
 import { CustomerType, type CustomerRow } from '../customers/customer.type';
-import { figuresFromStats, segmentsOf } from '../offers/segments';
+import { figuresFromStats, segmentsOf } from './segments';
 import { StatsByCustomerLoader } from './analytics.loaders';
 import {
   averageFirstResponseSeconds, crossChannelJourneys, DEFAULT_JOURNEY_DAYS, firstContactResolutionRate, interactionsByChannel, omnichannelCustomerShare, revenueByChannel,

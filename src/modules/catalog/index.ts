@@ -6,9 +6,6 @@ import { getLocationById, getProductById } from './catalog.service';
 import { LocationEntity } from './location.entity';
 import { ProductEntity } from './product.entity';
 
-export { ProductType, LocationObjectType, type ProductRow, type LocationRow } from './catalog.type';
-export { ProductByIdLoader, LocationByIdLoader } from './catalog.loaders';
-
 registerNodeType('Product', getProductById);
 registerNodeType('Location', getLocationById);
 

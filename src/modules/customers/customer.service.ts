@@ -332,7 +332,7 @@ export async function getCustomerByIdentity(ctx: Context, input: IdentityInput):
  */
 function searchFragment(search: string): string {
   const trimmed = search.trim().toLowerCase();
-  if (/^\+?[\d\s\-().\/]+$/.test(trimmed) && /\d/.test(trimmed)) {
+  if (/^\+?[\d\s\-()./]+$/.test(trimmed) && /\d/.test(trimmed)) {
     const digits = trimmed.replace(/\D/g, '');
     return digits.length > 3 ? digits.replace(/^00?/, '') : digits;
   }

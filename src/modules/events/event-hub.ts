@@ -269,14 +269,6 @@ export class PgEventHub implements EventHub, LogSource {
     return this.listener !== undefined && this.reconnectAttempt === 0;
   }
 
-  /** Test hook: drops the LISTEN connection as a network failure would. */
-  async dropListenerForTests(): Promise<void> {
-    const listener = this.listener;
-    if (!listener) return;
-    const pid = (listener as unknown as { processID?: number }).processID;
-    if (pid) await this.pool.query('select pg_terminate_backend($1)', [pid]);
-  }
-
   purgeExpired(): Promise<number> {
     this.purging ??= this.purgeAll().finally(() => {
       this.purging = undefined;
@@ -319,5 +311,4 @@ export class PgEventHub implements EventHub, LogSource {
   }
 }
 
-export type { EventRow };
 

@@ -1,4 +1,3 @@
-import { JSONResolver } from 'graphql-scalars';
 import { ArgsType, Field, ID, ObjectType } from 'type-graphql';
 import { ConnectionType, PageArgs } from '../../common/pagination';
 

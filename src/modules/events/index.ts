@@ -4,8 +4,6 @@ import type { OmniModule } from '../module';
 import { PERSONAL_PAYLOAD_KEYS } from './event-payload';
 import { EventEntity, EventRetentionEntity } from './event.entity';
 import { EventFields, EventResolver } from './event.resolver';
-import { CustomerEventFields, InteractionEventFields, OrderEventFields, StockEventFields } from './subscription.fields';
-import { SubscriptionResolver } from './subscription.resolver';
 
 /** What erasure clears in payloads: personal values, and idempotency keys (which may carry them). */
 const PERSONAL_KEYS = `{${[...Object.keys(PERSONAL_PAYLOAD_KEYS), 'externalId'].join(',')}}`;
@@ -37,5 +35,5 @@ registerCustomerData({
 export const eventsModule: OmniModule = {
   name: 'events',
   entities: [EventEntity, EventRetentionEntity],
-  resolvers: [EventResolver, EventFields, SubscriptionResolver, InteractionEventFields, CustomerEventFields, OrderEventFields, StockEventFields],
+  resolvers: [EventResolver, EventFields],
 };

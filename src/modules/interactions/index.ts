@@ -8,10 +8,6 @@ import { InteractionResolver } from './interaction.resolver';
 import { getAgent, getConversation, getInteraction } from './interaction.service';
 import { HANDOVER_TIMELINE, INTERACTION_TIMELINE } from './timeline.sources';
 
-export { InteractionType, ConversationType, AgentType, HandoverType, type InteractionRow, type ConversationRow } from './interaction.type';
-export { InteractionByIdLoader, ConversationByIdLoader } from './interaction.loaders';
-export { InteractionFilter } from './interaction.inputs';
-
 registerNodeType('Interaction', getInteraction);
 registerNodeType('Conversation', getConversation);
 registerNodeType('Agent', getAgent);

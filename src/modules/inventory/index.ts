@@ -4,7 +4,6 @@ import { ProductAvailabilityFields, StockLevelFields } from './inventory.fields'
 import { StockLevelEntity, StockMovementEntity } from './stock.entity';
 
 /** For the stockChanged subscription: the type and how to build it from a stock.changed payload. */
-export { StockLevelType, AvailabilityType, stockLevelFromEvent, type StockLevelRow } from './inventory.type';
 
 export const inventoryModule: OmniModule = {
   name: 'inventory',

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { customerStats } from '../analytics/customer-stats.reads';
-import { figuresFromStats, type CustomerFigures } from './segments';
+import { figuresFromStats, type CustomerFigures } from '../analytics/segments';
 
 /**
  * Segment figures for many customers in ONE statement, inside whatever transaction `em` is in (placeOrder's

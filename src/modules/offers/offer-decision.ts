@@ -1,6 +1,5 @@
-import { formatCents } from '../../common/money';
 import { pgTimestamp } from '../../common/scalars';
-import { evaluateSegment, type CustomerFigures } from './segments';
+import { evaluateSegment, type CustomerFigures } from '../analytics/segments';
 import type { OfferResponseKind } from './offers.enums';
 
 /** An offer row as read paths load it. */
@@ -85,10 +84,4 @@ export function lineDiscountCents(offer: OfferRow, line: { sku: string; unitCent
     return Math.min(gross, Number(offer.discountAmountCents) * line.quantity);
   }
   return 0;
-}
-
-/** "10 % off" / "5.00 PLN off each unit", for messages. */
-export function describeDiscount(offer: OfferRow): string {
-  if (offer.discountBasisPoints !== null) return `${offer.discountBasisPoints / 100} % off`;
-  return `${formatCents(offer.discountAmountCents ?? 0)} ${offer.discountCurrency} off each unit`;
 }

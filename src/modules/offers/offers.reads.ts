@@ -8,7 +8,7 @@ import { StatsByCustomerLoader } from '../analytics/analytics.loaders';
 import { CONSENT_SQL, ConsentsByCustomerLoader } from '../customers/customer.loaders';
 import type { ConsentType } from '../customers/customer.type';
 import { decideOffer, type OfferRow, type ResponseSummary } from './offer-decision';
-import { figuresFromStats } from './segments';
+import { figuresFromStats } from '../analytics/segments';
 import type { OfferDecisionRow } from './offers.type';
 
 export const OFFER_COLUMNS = `f.id, f.code, f.title, f.discount_basis_points as "discountBasisPoints",

@@ -16,7 +16,7 @@ import { OfferErrorCode } from './offers.errors';
 import { OfferByIdLoader, OfferDecisionsByCustomerLoader } from './offers.loaders';
 import { decisionRows, OFFER_COLUMNS, responseSummaries } from './offers.reads';
 import { OfferResponseKind } from './offers.enums';
-import { isKnownSegment, SEGMENT_NAMES } from './segments';
+import { isKnownSegment, SEGMENT_NAMES } from '../analytics/segments';
 import type { OfferDecisionRow } from './offers.type';
 import type { RespondToOfferInput, UpsertOfferInput } from './offers.inputs';
 

@@ -10,8 +10,6 @@ import { claimGuestOrders, getOrder } from './orders.service';
 import { ORDER_TIMELINE, TimelineOrderFields } from './orders.timeline';
 
 /** For the orderPlaced subscription: the type and its by-id loader. */
-export { OrderType, type OrderRow } from './orders.type';
-export { OrderByIdLoader } from './orders.loaders';
 
 registerNodeType('Order', getOrder);
 

@@ -3,8 +3,8 @@ import { Channel } from '../../common/channel';
 import { Allow, Roles } from '../../common/auth';
 import type { Context } from '../../context/context';
 import { InteractionFilter } from '../interactions/interaction.inputs';
-import { encodeEventCursor, positionOf } from './event-cursor';
-import type { EventRow } from './event-reader';
+import { encodeEventCursor, positionOf } from '../events/event-cursor';
+import type { EventRow } from '../events/event-reader';
 import { customerIdsOf, openLogStream } from './subscription.service';
 import { CustomerEventType, InteractionEventType, OrderEventType, StockEventType } from './subscription.types';
 

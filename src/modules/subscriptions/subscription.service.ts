@@ -5,9 +5,9 @@ import { isIdOf } from '../../common/ids';
 import { PerObject } from '../../common/memo';
 import { createContext, type Context } from '../../context/context';
 import { resolveSurvivorId } from '../customers/customer.service';
-import { decodeEventCursor } from './event-cursor';
-import type { EventRow, LogFilter } from './event-reader';
-import type { SubscriptionStart } from './event-hub';
+import { decodeEventCursor } from '../events/event-cursor';
+import type { EventRow, LogFilter } from '../events/event-reader';
+import type { SubscriptionStart } from '../events/event-hub';
 
 export interface LogStreamOptions {
   /** The client's cursor: replay every retained matching event after it, then continue live. */

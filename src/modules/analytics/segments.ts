@@ -1,5 +1,5 @@
 import { formatCents } from '../../common/money';
-import type { CustomerStatsRow } from '../analytics/analytics.type';
+import type { CustomerStatsRow } from './analytics.type';
 
 /**
  * Segments are named rules over per-customer figures. The rule set is a FIXED set of predicates (no
@@ -99,10 +99,6 @@ export const SEGMENT_NAMES = Object.keys(SEGMENTS);
 
 export function isKnownSegment(name: string): boolean {
   return Object.hasOwn(SEGMENTS, name);
-}
-
-export function describeSegment(name: string): string | undefined {
-  return SEGMENTS[name]?.description;
 }
 
 /** THE segment rule: is a customer with these figures in `segment`, and why. */
