@@ -5,7 +5,7 @@ import type { OmniModule } from '../module';
 import { AgentEntity, ConversationEntity, HandoverEntity, InteractionEntity } from './interaction.entity';
 import { ConversationFields, CustomerInteractionFields, HandoverFields, InteractionFields, TimelineEntryFields } from './interaction.fields';
 import { InteractionResolver } from './interaction.resolver';
-import { getAgent, getConversation, getInteraction } from './interaction.service';
+import { getAgent, getConversation, getHandover, getInteraction } from './interaction.service';
 import { HANDOVER_TIMELINE, INTERACTION_TIMELINE } from './timeline.sources';
 
 export { InteractionType, ConversationType, AgentType, HandoverType, type InteractionRow, type ConversationRow } from './interaction.type';
@@ -15,6 +15,7 @@ export { InteractionFilter } from './interaction.inputs';
 registerNodeType('Interaction', getInteraction);
 registerNodeType('Conversation', getConversation);
 registerNodeType('Agent', getAgent);
+registerNodeType('Handover', getHandover);
 
 registerCustomerData(
   {
