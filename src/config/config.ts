@@ -51,7 +51,7 @@ export interface Config {
   websocket: {
     /** Subscriptions one connection may run at once; the next gets TOO_MANY_SUBSCRIPTIONS. */
     maxSubscriptions: number;
-    /** Unread data queued for one client above which it is closed with 4429 (slow subscriber). */
+    /** Unread data queued for one client above which it is closed with 1013 (slow subscriber). */
     maxBufferedBytes: number;
     /** Ping interval; a connection that has not answered the previous ping by the next one is dropped. */
     keepAliveMs: number;

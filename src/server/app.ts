@@ -22,6 +22,7 @@ import { compiledExecutionGateway } from './compiled-execution';
 import { Authenticator } from './authenticate';
 import { handleCors, upgradeOriginAllowed } from './cors';
 import { mountGraphiql } from './graphiql';
+import { connectionAuthorization, refuseConnection } from './ws-auth';
 import { legacyJsonStatusPlugin } from './legacy-json-status';
 import { RateLimiter, rateLimited } from './rate-limit';
 import { enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
@@ -254,7 +255,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   const requestTimeouts = new RequestTimeouts({ timeoutMs: config.requestTimeoutMs, orm, databaseUrl, log });
   requestTimeouts.install();
 
-  const wsTransport = serveGraphqlWs<{ authorization?: unknown }>(
+  const wsTransport = serveGraphqlWs<Record<string, unknown>>(
     wsServer,
     {
       schema,
@@ -262,11 +263,13 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       subscribe: sharedSubscribe,
       connectionInitWaitTimeout: 5_000,
       onConnect: async (ctx) => {
+        const authorization = connectionAuthorization(ctx.connectionParams);
         try {
-          (ctx.extra as WsExtra & { principal?: Principal }).principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
+          (ctx.extra as WsExtra & { principal?: Principal }).principal = await authenticator.authenticate(authorization);
           return true;
         } catch {
-          return false; // graphql-ws closes with 4403 Forbidden
+          refuseConnection(ctx.extra.socket, authorization); // 4403 with a reason saying what was expected
+          return false;
         }
       },
       onSubscribe: (ctx, id, payload) => {
