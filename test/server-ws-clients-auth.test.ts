@@ -21,7 +21,7 @@ async function viewerWith(connectionParams: Record<string, unknown>): Promise<{ 
     return await new Promise((resolve) => {
       client.subscribe<{ viewer: { role: string } }>({ query: '{ viewer { role } }' }, {
         next: (result) => resolve({ role: result.data?.viewer.role }),
-        error: (error) => resolve({ close: { code: (error as CloseEvent).code, reason: (error as CloseEvent).reason } }),
+        error: (error) => resolve({ close: { code: (error as { code: number; reason: string }).code, reason: (error as { code: number; reason: string }).reason } }),
         complete: () => undefined,
       });
     });
@@ -72,7 +72,7 @@ describe('the slow-subscriber close code', () => {
     const closes: number[] = [];
     const client = createClient({
       url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 3, retryWait: async () => undefined,
-      on: { closed: (event) => closes.push((event as CloseEvent).code) },
+      on: { closed: (event) => closes.push((event as { code: number }).code) },
     });
     try {
       const deadline = Date.now() + 5_000;
