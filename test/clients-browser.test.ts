@@ -55,11 +55,11 @@ describeBrowser('a browser page on another origin', () => {
     const outcome = await tab.evaluate(async ({ url, wsUrl, token, email }) => {
       const post = async (query: string, variables: Record<string, unknown> = {}) => {
         const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-        return { status: res.status, requestId: res.headers.get('x-request-id'), body: await res.json() };
+        return { status: res.status, requestId: res.headers.get('x-request-id'), body: (await res.json()) as { data?: Record<string, any> } };
       };
       const query = await post('{ viewer { role } }');
       const mutation = await post('mutation($e: String!) { identifyCustomer(input: { identities: [{ type: EMAIL, value: $e }], channel: WEB }) { created customer { id } } }', { e: email });
-      const customerId = mutation.body.data.identifyCustomer.customer.id;
+      const customerId = mutation.body.data!.identifyCustomer.customer.id;
       // graphql-transport-ws by hand: the page has no bundler, and the protocol is small.
       const event = await new Promise((resolve, reject) => {
         const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
@@ -83,7 +83,7 @@ describeBrowser('a browser page on another origin', () => {
           }
         };
       });
-      return { query, created: mutation.body.data.identifyCustomer.created, event };
+      return { query, created: mutation.body.data!.identifyCustomer.created, event };
     }, { url: env.url, wsUrl: env.wsUrl, token: TOKENS.AGENT, email });
     expect(outcome.query.status).toBe(200);
     expect(outcome.query.body).toEqual({ data: { viewer: { role: 'AGENT' } } });
