@@ -33,7 +33,9 @@ describe('examples/client.ts followInteractions', () => {
     const written: string[] = [];
     const write = async (n: number) => {
       // Retried with the same (source, externalId) until acknowledged: the server may be down.
+      const deadline = Date.now() + 120_000;
       for (;;) {
+        if (Date.now() > deadline) throw new Error(`write ${n} not acknowledged in 120 s; server output:\n${server.tail()}`);
         try {
           const { recordInteraction } = await client.recordInteraction({
             source: 'resume-test', externalId: `w${n}`, channel: 'CHAT', direction: 'INBOUND', customer, body: `message ${n}`,
@@ -48,13 +50,12 @@ describe('examples/client.ts followInteractions', () => {
 
     for (let n = 1; n <= WRITES; n++) {
       await write(n);
-      if (n === 10) {
-        await server.kill('SIGTERM'); // a deploy: graceful stop, then start again
+      if (n === 10 || n === 20) {
+        const started = Date.now();
+        await server.kill(n === 10 ? 'SIGTERM' : 'SIGKILL'); // a deploy's graceful stop, then a crash
+        const stopped = Date.now();
         await server.start();
-      }
-      if (n === 20) {
-        await server.kill('SIGKILL'); // a crash
-        await server.start();
+        console.log(`${n === 10 ? 'SIGTERM' : 'SIGKILL'}: stopped in ${stopped - started} ms, started again in ${Date.now() - stopped} ms; ${delivered.length} delivered`);
       }
       await sleep(50);
     }
