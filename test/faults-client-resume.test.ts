@@ -37,10 +37,11 @@ describe('examples/client.ts followInteractions', () => {
       for (;;) {
         if (Date.now() > deadline) throw new Error(`write ${n} not acknowledged in 120 s; server output:\n${server.tail()}`);
         try {
-          const { recordInteraction } = await client.recordInteraction({
+          const recorded = await client.recordInteraction({
             source: 'resume-test', externalId: `w${n}`, channel: 'CHAT', direction: 'INBOUND', customer, body: `message ${n}`,
           });
-          written.push(recordInteraction.interaction!.id);
+          if (recorded.userErrors.length) throw new Error(JSON.stringify(recorded.userErrors));
+          written.push(recorded.interaction!.id);
           return;
         } catch {
           await sleep(200);
