@@ -49,6 +49,9 @@ export class Omni360Client {
       url: this.url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
       connectionParams: { authorization: `Bearer ${this.token}` },
+      // No silent retries: graphql-ws would resubscribe with the variables of the first subscribe (a
+      // stale `after`), repeating events. followInteractions reconnects itself, from its last cursor.
+      retryAttempts: 0,
     });
     return this.ws.subscribe<Result>(
       { query: print(document), variables: variables as Record<string, unknown> },
@@ -89,9 +92,60 @@ export class Omni360Client {
 
   /**
    * Follows new interactions, resuming after `lastCursor` (the cursor of the last event processed, kept
-   * by the caller, e.g. in its own database) so that a reconnect misses nothing and repeats nothing.
+   * by the caller, e.g. in its own database), and keeps following across dropped connections, server
+   * restarts and crashes: after a close it waits (exponential backoff with jitter, 250 ms doubling up
+   * to 15 s, reset by the next event) and subscribes again after the last event it delivered, so
+   * nothing is missed and nothing repeated. Errors a retry cannot fix (a bad token, an expired cursor,
+   * a refused document) go to `onError` and end the follow. Returns a function that stops it.
    */
-  followInteractions(lastCursor: string | null, onEvent: (event: InteractionAddedSubscription['interactionAdded']) => void, onError?: (error: unknown) => void): () => void {
-    return this.subscribe(InteractionAddedDocument, lastCursor ? { after: lastCursor } : {}, (data) => onEvent(data.interactionAdded), onError);
+  followInteractions(
+    lastCursor: string | null,
+    onEvent: (event: InteractionAddedSubscription['interactionAdded']) => void,
+    onError: (error: unknown) => void = () => undefined,
+    on: { reconnecting?: (attempt: number, delayMs: number, cause: unknown) => void } = {},
+  ): () => void {
+    let cursor = lastCursor;
+    let stopped = false;
+    let attempt = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let unsubscribe: (() => void) | undefined;
+    const start = () => {
+      if (stopped) return;
+      unsubscribe = this.subscribe(InteractionAddedDocument, cursor ? { after: cursor } : {}, (data) => {
+        attempt = 0;
+        onEvent(data.interactionAdded);
+        cursor = data.interactionAdded.cursor;
+      }, (error) => {
+        if (stopped) return;
+        if (!isRetryable(error)) {
+          stopped = true;
+          onError(error);
+          return;
+        }
+        const delayMs = Math.round(Math.min(15_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2));
+        attempt += 1;
+        on.reconnecting?.(attempt, delayMs, error);
+        timer = setTimeout(start, delayMs);
+      });
+    };
+    start();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      unsubscribe?.();
+    };
   }
+}
+
+/**
+ * Close codes worth a retry (docs/events.md lists them all): the connection went away (1001 shutdown,
+ * 1006 dropped, 1011/1012/1013 server trouble, restart, slow subscriber), or the server closed for a
+ * reason that passes (4408/4504 timeouts, 4500 internal error). GraphQL errors (an array or an
+ * Omni360Error: a bad cursor, a refused document) and 4400/4401/4403/4406/4409 are for a human.
+ */
+function isRetryable(error: unknown): boolean {
+  if (Array.isArray(error) || error instanceof Omni360Error) return false;
+  // Anything else without a close code (the socket could not even connect: server down): retry.
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code !== 'number' || ![4400, 4401, 4403, 4406, 4409, 4429].includes(code);
 }

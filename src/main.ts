@@ -121,7 +121,9 @@ async function main(): Promise<void> {
           `    ${bootstrap.secret}\n\n  Open GraphiQL with it: ${url}#token=${bootstrap.secret}\n\n`,
       );
     } else {
-      process.stdout.write(`\n  omni360 is ready${config.graphiql ? `: GraphiQL at ${url}` : ` at ${url}`}\n\n`);
+      // Later starts do not print the key again, but say where it is (a newcomer's second start).
+      const where = bootstrap ? `\n  The ADMIN API key is in ${bootstrap.file} (open GraphiQL with ${url}#token=<that key>).\n` : '';
+      process.stdout.write(`\n  omni360 is ready${config.graphiql ? `: GraphiQL at ${url}` : ` at ${url}`}\n${where}\n`);
     }
     announced = true;
   })();

@@ -215,6 +215,8 @@ describe('npm start on a bare machine', () => {
     await waitFor(second, /omni360 is ready/);
     expect(second.output()).not.toContain(key);
     expect(second.output()).not.toContain('A first ADMIN API key');
+    // ...but it says where the key is (it used to say nothing about it).
+    expect(second.output()).toContain(`The ADMIN API key is in ${dataDir}/admin-api-key`);
     expect(second.output()).not.toContain('"msg":"migrations applied"');
     const read = await gql(port, key, `{ customer(id: "${customerId}") { id firstName email } }`);
     expect(read.body).toEqual({ data: { customer: { id: customerId, firstName: 'First', email: 'first.start@example.com' } } });

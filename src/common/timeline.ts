@@ -1,8 +1,36 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Channel } from './channel';
 import { ConnectionType } from './pagination';
 import type { Principal } from './auth';
 import { canReadType } from './role-policy';
+
+/** What a timeline entry records; each value has exactly one registered source. */
+export enum TimelineEntryKind {
+  ORDER = 'ORDER',
+  INTERACTION = 'INTERACTION',
+  HANDOVER = 'HANDOVER',
+  OFFER_RESPONSE = 'OFFER_RESPONSE',
+  CONSENT = 'CONSENT',
+  MERGE = 'MERGE',
+}
+
+registerEnumType(TimelineEntryKind, {
+  name: 'TimelineEntryKind',
+  description: 'What kind of record a timeline entry is; the typed field of the same name (order, interaction, handover, offer) holds the record.',
+  valuesConfig: {
+    ORDER: { description: 'An order was placed (or imported); `order` holds it.' },
+    INTERACTION: { description: 'A contact in any channel; `interaction` and `conversation` hold it.' },
+    HANDOVER: { description: 'A conversation changed hands; `handover` and `conversation` hold it.' },
+    OFFER_RESPONSE: { description: 'The customer was presented an offer, or accepted or declined it; `offer` holds the offer.' },
+    CONSENT: { description: 'A consent was granted or withdrawn.' },
+    MERGE: { description: 'Another customer record was merged into this one (or a merge was undone).' },
+  },
+});
+
+/** A kind as sources write it (the enum's string values, so modules may write 'ORDER'). */
+export type TimelineKind = `${TimelineEntryKind}`;
+
+const KINDS = new Set<string>(Object.values(TimelineEntryKind));
 
 /**
  * One source of `Customer.timeline` entries: orders, interactions, handovers, offer responses, consent
@@ -11,7 +39,7 @@ import { canReadType } from './role-policy';
  */
 export interface TimelineSource {
   /** Stable kind of the entries, e.g. ORDER, INTERACTION; also the last tie-breaker of the order. */
-  kind: string;
+  kind: TimelineKind;
   /**
    * A SELECT of one customer's entries with exactly these columns, in this order:
    * `id text, at timestamptz, channel text|null, summary text|null, parent_id text|null`.
@@ -30,7 +58,8 @@ const sources: TimelineSource[] = [];
 
 export function registerTimelineSource(...entries: TimelineSource[]): void {
   for (const entry of entries) {
-    if (!/^[A-Z][A-Z_]*$/.test(entry.kind)) throw new Error(`timeline kind "${entry.kind}" must be UPPER_SNAKE`);
+    // A new kind of record is a new value of the TimelineEntryKind enum first (the schema tells clients).
+    if (!KINDS.has(entry.kind)) throw new Error(`timeline kind "${entry.kind}" is not a TimelineEntryKind value`);
     if (sources.some((source) => source.kind === entry.kind)) continue;
     sources.push(entry);
   }
@@ -48,7 +77,7 @@ export function timelineSourcesFor(principal: Principal | undefined): readonly T
 /** A timeline entry as the union-all statement returns it. */
 export interface TimelineEntryRow {
   customerId: string;
-  kind: string;
+  kind: TimelineKind;
   id: string;
   at: string | Date;
   channel: Channel | null;
@@ -67,8 +96,8 @@ export class TimelineEntryType {
   @Field(() => ID, { description: 'Id of the underlying record (an interaction, an order, a handover, a consent record, a merge, ...).' })
   id!: string;
 
-  @Field(() => String, { description: 'What kind of record: ORDER, INTERACTION, HANDOVER, OFFER_RESPONSE, CONSENT, MERGE.' })
-  kind!: string;
+  @Field(() => TimelineEntryKind, { description: 'What kind of record: ORDER, INTERACTION, HANDOVER, OFFER_RESPONSE, CONSENT, MERGE.' })
+  kind!: TimelineKind;
 
   @Field(() => Date, { description: 'When it happened.' })
   at!: Date;

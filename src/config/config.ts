@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
+import { parseCorsOrigins, type CorsPolicy } from '../server/cors';
 import { DEFAULT_LIMITS, type QueryLimits } from '../server/limits';
 import { loadTrustedDocuments, TrustedDocumentsManifestError, type TrustedDocuments } from '../server/trusted-documents';
 import { TracingSettingError, tracingSettings, type TracingSettings } from '../observability/tracing-settings';
@@ -59,11 +60,13 @@ export interface Config {
   websocket: {
     /** Subscriptions one connection may run at once; the next gets TOO_MANY_SUBSCRIPTIONS. */
     maxSubscriptions: number;
-    /** Unread data queued for one client above which it is closed with 4429 (slow subscriber). */
+    /** Unread data queued for one client above which it is closed with 1013 (slow subscriber). */
     maxBufferedBytes: number;
     /** Ping interval; a connection that has not answered the previous ping by the next one is dropped. */
     keepAliveMs: number;
   };
+  /** Browser origins allowed by CORS and on the WebSocket upgrade (OMNI360_CORS_ORIGINS; server/cors.ts). */
+  cors: CorsPolicy;
   /** Allow-listed documents (OMNI360_TRUSTED_DOCUMENTS); the listed roles may run nothing else. */
   trustedDocuments?: TrustedDocuments;
   // --- operations (observability, relay, replicas): see docs/observability.md and docs/scaling.md ---
@@ -262,6 +265,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBufferedBytes: int(env, 'OMNI360_WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
       keepAliveMs: int(env, 'OMNI360_WS_KEEPALIVE_MS', 12_000, 1_000, 600_000),
     },
+    cors: corsPolicy(env, production),
     trustedDocuments: trustedDocuments(env),
     rateLimit: {
       perSecond: int(env, 'OMNI360_RATE_LIMIT_PER_SECOND', 500, 0, 1_000_000),
@@ -288,6 +292,15 @@ export function loadConfig(env: Env = process.env): Config {
     readReplicaUrls: urlList(env, 'OMNI360_READ_REPLICA_URLS', ['postgres:', 'postgresql:']),
     directDatabaseUrl: url(env, 'OMNI360_DIRECT_DATABASE_URL', ['postgres:', 'postgresql:']),
   };
+}
+
+/** OMNI360_CORS_ORIGINS: exact origins; unset, any loopback page outside production and none in production. */
+function corsPolicy(env: Env, production: boolean): CorsPolicy {
+  const raw = str(env, 'OMNI360_CORS_ORIGINS');
+  if (raw === undefined) return { origins: [], loopback: !production };
+  const origins = parseCorsOrigins(raw);
+  if (typeof origins === 'string') throw new ConfigError('OMNI360_CORS_ORIGINS', origins);
+  return { origins, loopback: false };
 }
 
 /** OMNI360_TRUSTED_DOCUMENTS (a manifest file) and the roles held to it (default PARTNER,ANALYST). */

@@ -20,12 +20,16 @@ import { createContext, releaseRequest, type AppState, type Context } from '../c
 import { PgEventHub } from '../modules/events/event-hub';
 import { compiledExecutionGateway } from './compiled-execution';
 import { Authenticator, closeAtExpiry, hasExpired } from './authenticate';
+import { handleCors, upgradeOriginAllowed } from './cors';
 import { mountGraphiql } from './graphiql';
+import { connectionAuthorization, refuseConnection } from './ws-auth';
+import { legacyJsonStatusPlugin } from './legacy-json-status';
 import { RateLimiter, rateLimited } from './rate-limit';
 import { BreadthGate, enforceBreadth, enforceLimits, isTokenLimitError, tooComplex, type QueryLimits } from './limits';
 import { RequestTimeouts } from './request-timeout';
 import { documentRequestOf, resolveTrustedDocument, resolveWsDocument, trustedDocumentsPlugin } from './trusted-documents';
 import { BODY_TOO_LARGE, graphqlPostHandler, MALFORMED_BODY, MAX_BODY_BYTES, type GraphQLHttpRequest } from './graphql-http';
+import { operationResolutionError } from './operation-resolution';
 import { sharedSubscribe } from './shared-subscriptions';
 import { overBudget, resetBudget, RESPONSE_TOO_LARGE, tooLargeResult, withheldResult } from './response-budget';
 import { admitSubscription, serveGraphqlWs, tooManySubscriptions, type WsExtra, type WsTransport } from './websocket';
@@ -187,6 +191,9 @@ function prepareWsOperation(
       nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     }));
   }
+  // graphql-ws would answer only "Unable to identify operation"; HTTP's wording says which name failed.
+  const unresolved = operationResolutionError(document, payload.operationName);
+  if (unresolved) return [unresolved];
   const refused = checkRolePolicy(schema, document, contextValue.principal, payload.variables);
   if (refused) return [refused];
   return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
@@ -257,18 +264,25 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   // POST /graphql with a JSON body is served on node:http directly (graphql-http.ts); the rest by Express.
   let graphqlPost: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
   const httpServer = http.createServer((req, res) => {
+    // CORS first, for both stacks: a preflight is answered here, before CSRF prevention sees it.
+    if (handleCors(config.cors, req, res)) return;
     if (graphqlPost?.(req, res)) return;
     app(req as express.Request, res as express.Response);
   });
   // closeTimeout (ws >= 8.19, not in @types/ws yet): a client that never answers our close frame (it
   // stopped reading) is dropped after 10 s rather than 30.
-  const wsOptions: WsServerOptions & { closeTimeout: number } = { server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024, closeTimeout: 10_000 };
+  // A browser page on an origin CORS does not allow may not open a socket either (it would carry no
+  // cookie, but the same list governs both): its upgrade is refused with 403.
+  const wsOptions: WsServerOptions & { closeTimeout: number } = {
+    server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024, closeTimeout: 10_000,
+    verifyClient: ({ req }, done) => (upgradeOriginAllowed(config.cors, req) ? done(true) : done(false, 403, 'Origin not allowed (OMNI360_CORS_ORIGINS)')),
+  };
   const wsServer = new WebSocketServer(wsOptions);
   wsServer.on('error', (error) => log.error({ err: error }, 'websocket server error'));
   const requestTimeouts = new RequestTimeouts({ timeoutMs: config.requestTimeoutMs, orm, databaseUrl, log });
   requestTimeouts.install();
 
-  const wsTransport = serveGraphqlWs<{ authorization?: unknown }>(
+  const wsTransport = serveGraphqlWs<Record<string, unknown>>(
     wsServer,
     {
       schema,
@@ -276,13 +290,15 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       subscribe: sharedSubscribe,
       connectionInitWaitTimeout: 5_000,
       onConnect: async (ctx) => {
+        const authorization = connectionAuthorization(ctx.connectionParams);
         try {
-          const principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
+          const principal = await authenticator.authenticate(authorization);
           (ctx.extra as WsExtra & { principal?: Principal }).principal = principal;
           closeAtExpiry(ctx.extra.socket, principal);
           return true;
         } catch {
-          return false; // graphql-ws closes with 4403 Forbidden
+          refuseConnection(ctx.extra.socket, authorization); // 4403 with a reason saying what was expected
+          return false;
         }
       },
       onSubscribe: (ctx, id, payload) => {
@@ -333,7 +349,11 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: config.limits.maxTokens },
-    csrfPrevention: true,
+    // A request carrying `Authorization` passes CSRF prevention like one with Apollo's own headers: a
+    // browser cannot send that header cross-origin without a preflight, which CORS answers (cors.ts),
+    // and omni360 takes no cookies. So a plain GET query with a token works (urql's default), while a
+    // simple cross-site request still has no way in; mutations never run over GET (Apollo answers 405).
+    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     // No "Did you mean ...?" hints where the schema is not advertised (production, by default).
     hideSchemaDetailsFromClientErrors: !config.fieldSuggestions,
     formatError: (formatted, error) => formatError(formatted, error, undefined, config.fieldSuggestions),
@@ -345,6 +365,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       ApolloServerPluginCacheControlDisabled(),
       trustedDocumentsPlugin<Context>(config.trustedDocuments),
       limitsPlugin(config.limits, schema),
+      legacyJsonStatusPlugin<Context>(),
       requestTimeouts.plugin<Context>(),
       loggingPlugin(log),
       ...(metrics ? [metrics.apolloPlugin()] : []),

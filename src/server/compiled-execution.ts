@@ -2,6 +2,7 @@ import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type Gr
 import { getVariableValues } from 'graphql/execution/values';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Context } from '../context/context';
+import { operationResolutionError } from './operation-resolution';
 
 /**
  * Executes HTTP operations with graphql-jit: each document is compiled once into a JavaScript
@@ -22,9 +23,15 @@ export function compiledExecutionGateway(schema: GraphQLSchema) {
 
   const executor = async (request: GatewayRequest): Promise<ExecutionResult> => {
     const variables = request.request.variables ?? {};
-    // No operation to run (several in the document and no or an unknown name): graphql-js says which,
-    // as it did before, and runs nothing.
-    if (!request.operation) return execute({ schema, document: request.document, operationName: request.operationName, variableValues: variables }) as ExecutionResult;
+    // No operation to run (several in the document and no name, or an unknown name): say which and run
+    // nothing. Apollo's `operationName` is the resolved operation's (null here), so the name the client
+    // sent is taken from the request: with null, graphql-js would run the document's only operation
+    // without a context.
+    if (!request.operation) {
+      const unresolved = operationResolutionError(request.document, request.request.operationName);
+      if (unresolved) return { errors: [unresolved] };
+      return execute({ schema, document: request.document, operationName: request.request.operationName, variableValues: variables }) as ExecutionResult;
+    }
     // Variables are checked by graphql-js first, so a bad value gets graphql-js's error (which Apollo
     // answers as BAD_USER_INPUT with status 400); the compiled query coerces the raw values itself.
     const checked = getVariableValues(schema, request.operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
@@ -88,5 +95,5 @@ interface GatewayRequest {
   operationName: string | null;
   operation: OperationDefinitionNode | undefined;
   context: Context;
-  request: { variables?: Record<string, unknown> };
+  request: { variables?: Record<string, unknown>; operationName?: string | null };
 }

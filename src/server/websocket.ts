@@ -4,8 +4,12 @@ import { GraphQLError } from 'graphql';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from './logger';
 
-/** Close code and reason for a client that does not read what it subscribed to (see docs/reliability.md). */
-export const SLOW_SUBSCRIBER_CLOSE_CODE = 4429;
+/**
+ * Close code and reason for a client that does not read what it subscribed to (see docs/reliability.md):
+ * 1013 "Try Again Later", which graphql-ws clients retry. (4429 was used before: graphql-ws reads it as
+ * its own fatal "too many initialisation requests" and gives up for good.)
+ */
+export const SLOW_SUBSCRIBER_CLOSE_CODE = 1013;
 export const SLOW_SUBSCRIBER_REASON = 'subscriber too slow; resume with your last cursor';
 
 /** What every graphql-ws context carries in `extra`: the socket, its upgrade request, and our bookkeeping. */
@@ -17,7 +21,7 @@ export interface WsExtra {
 }
 
 export interface WsTransportOptions {
-  /** Data queued for one client above which it is closed with 4429 instead of buffered further. */
+  /** Data queued for one client above which it is closed with 1013 instead of buffered further. */
   maxBufferedBytes: number;
   /** Ping interval; a client that has not answered the previous ping by the next one is dropped. */
   keepAliveMs?: number;
@@ -26,7 +30,7 @@ export interface WsTransportOptions {
 
 export interface WsTransportStats {
   connections: number;
-  /** Connections closed with 4429 since start. */
+  /** Connections closed as too slow (1013) since start. */
   closedTooSlow: number;
   /** The most data ever queued for one client, measured before each send. */
   peakBufferedBytes: number;
@@ -41,9 +45,8 @@ export interface WsTransport {
  * graphql-ws on a `ws` server, like graphql-ws's own `useServer`, with one difference that matters for
  * memory: a send never waits for the client to read. Instead, the data already queued for the socket is
  * checked before each send, and a client holding more than `maxBufferedBytes` unread is closed with
- * 4429 ("subscriber too slow; resume with your last cursor") and its subscriptions freed at once (the
- * message sent last does not count: one answer may be larger than the bound). So a client that stops
- * reading costs at most the bound plus two messages, and it loses nothing: it resumes
+ * 1013 ("subscriber too slow; resume with your last cursor") and its subscriptions freed at once. So a
+ * client that stops reading costs at most the bound plus one message, and it loses nothing: it resumes
  * from the cursor of the last event it processed.
  */
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
@@ -97,7 +100,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', async (data: RawData) => {
-            // After a 4429 the connection is over, even if the client still talks.
+            // After a slow-subscriber close the connection is over, even if the client still talks.
             if (tooSlow) return;
             try {
               await handle(String(data));
@@ -120,7 +123,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     const closeTooSlow = (queued: number) => {
       tooSlow = true;
       counters.closedTooSlow += 1;
-      transport.log.warn({ bufferedBytes: queued, limit: transport.maxBufferedBytes }, 'websocket client too slow: closing with 4429');
+      transport.log.warn({ bufferedBytes: queued, limit: transport.maxBufferedBytes }, `websocket client too slow: closing with ${SLOW_SUBSCRIBER_CLOSE_CODE}`);
       // The close frame queues behind the unread data; ws destroys the socket if the client never
       // answers it (closeTimeout). The subscriptions end now, not then.
       socket.close(SLOW_SUBSCRIBER_CLOSE_CODE, SLOW_SUBSCRIBER_REASON);

@@ -136,6 +136,13 @@ export function ConsentsByCustomerLoader(ctx: Context) {
 export const MERGE_COLUMNS = `m.id, m.survivor_id as "survivorId", m.merged_id as "mergedCustomerId", m.merged_at as "mergedAt",
   m.reason, m.undone_at as "undoneAt"`;
 
+export function MergeByIdLoader(ctx: Context) {
+  return makeLoader<string, CustomerMergeType | null>(async (ids) => {
+    const rows = await query<CustomerMergeType>(ctx.em, `select ${MERGE_COLUMNS} from customer_merge m where m.id in (${placeholders(ids.length)})`, [...ids]);
+    return indexBy(ids, rows, (row) => row.id);
+  });
+}
+
 /**
  * The lineage of each customer, newest first, undone merges included: every merge into the customer and
  * into any customer merged into it since (C into B, then B into A: A's lineage shows both). One

@@ -10,7 +10,7 @@ import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connec
 import { inTransaction, placeholders, query, queryOne, queryPrepared } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { CustomerErrorCode } from './customer.errors';
-import { CUSTOMER_COLUMNS, CustomerByIdEmbeddingLoader, CustomerByIdLoader, MERGE_COLUMNS } from './customer.loaders';
+import { CUSTOMER_COLUMNS, CustomerByIdEmbeddingLoader, CustomerByIdLoader, MERGE_COLUMNS, MergeByIdLoader } from './customer.loaders';
 import { CustomerStatus } from './customer.enums';
 import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_ } from './customer.type';
 import type { CustomerProfileInput, CustomerRefInput, IdentityInput } from './customer.inputs';
@@ -308,6 +308,12 @@ export async function getCustomer(ctx: Context, id: string, embeds = ''): Promis
   const customer = await (embeds ? ctx.loaders.get(CustomerByIdEmbeddingLoader).load({ id, embeds }) : ctx.loaders.get(CustomerByIdLoader).load(id));
   if (customer) assertReadableByWriter(ctx.principal, customer.createdBy);
   return customer;
+}
+
+/** `node(id)` of a merge. */
+export async function getMerge(ctx: Context, id: string): Promise<CustomerMergeType | null> {
+  if (!isIdOf('CustomerMerge', id)) return null;
+  return ctx.loaders.get(MergeByIdLoader).load(id);
 }
 
 /** `customerByIdentity`: exact match on the normalised identity. */

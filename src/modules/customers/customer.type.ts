@@ -90,7 +90,7 @@ export class ConsentType {
   updatedAt!: Date;
 }
 
-@ObjectType('CustomerMerge', { description: 'A merge of one customer into another, with its lineage.' })
+@ObjectType('CustomerMerge', { implements: Node, description: 'A merge of one customer into another, with its lineage; refetch it with `node(id)`.' })
 export class CustomerMergeType {
   @Field(() => ID, { description: 'Id of the merge (mrg_...): what undoMerge takes.' })
   id!: string;

@@ -6,10 +6,11 @@ import type { OmniModule } from '../module';
 import { ConsentEntity, CustomerEntity, CustomerMergeEntity, CustomerMergeMoveEntity, IdentityEntity } from './customer.entity';
 import { CustomerFields, CustomerMergeFields, DuplicateCandidateFields, IdentityFields } from './customer.fields';
 import { CustomerResolver } from './customer.resolver';
-import { getCustomer } from './customer.service';
+import { getCustomer, getMerge } from './customer.service';
 import { CONSENT_TIMELINE, MERGE_TIMELINE } from './customer.timeline';
 
 registerNodeType('Customer', getCustomer);
+registerNodeType('CustomerMerge', getMerge);
 registerTimelineSource(CONSENT_TIMELINE, MERGE_TIMELINE);
 
 registerCustomerData(

@@ -5,12 +5,13 @@ import type { OmniModule } from '../module';
 import { AgentEntity, ConversationEntity, HandoverEntity, InteractionEntity } from './interaction.entity';
 import { ConversationFields, CustomerInteractionFields, HandoverFields, InteractionFields, TimelineEntryFields } from './interaction.fields';
 import { InteractionResolver } from './interaction.resolver';
-import { getAgent, getConversation, getInteraction } from './interaction.service';
+import { getAgent, getConversation, getHandover, getInteraction } from './interaction.service';
 import { HANDOVER_TIMELINE, INTERACTION_TIMELINE } from './timeline.sources';
 
 registerNodeType('Interaction', getInteraction);
 registerNodeType('Conversation', getConversation);
 registerNodeType('Agent', getAgent);
+registerNodeType('Handover', getHandover);
 
 registerCustomerData(
   {

@@ -15,7 +15,7 @@ import { appendEvents, type NewEvent } from '../events/event-log';
 import { ConversationStatus, Direction } from './interaction.enums';
 import { InteractionErrorCode } from './interaction.errors';
 import {
-  AGENT_COLUMNS, AgentByIdLoader, CONVERSATION_COLUMNS, ConversationByIdLoader, HANDOVER_COLUMNS, INTERACTION_COLUMNS, InteractionByIdLoader,
+  AGENT_COLUMNS, AgentByIdLoader, CONVERSATION_COLUMNS, ConversationByIdLoader, HANDOVER_COLUMNS, HandoverByIdLoader, INTERACTION_COLUMNS, InteractionByIdLoader,
 } from './interaction.loaders';
 import type { AgentRow, ConversationRow, HandoverRow, InteractionRow } from './interaction.type';
 
@@ -346,6 +346,12 @@ export async function getConversation(ctx: Context, id: string): Promise<Convers
   const row = await ctx.loaders.get(ConversationByIdLoader).load(id);
   if (row) assertReadableByWriter(ctx.principal, row.createdBy);
   return row;
+}
+
+/** `node(id)` of a handover (staff and conversation data, read like its conversation). */
+export async function getHandover(ctx: Context, id: string): Promise<HandoverRow | null> {
+  if (!isIdOf('Handover', id)) return null;
+  return ctx.loaders.get(HandoverByIdLoader).load(id);
 }
 
 export async function getAgent(ctx: Context, id: string): Promise<AgentRow | null> {

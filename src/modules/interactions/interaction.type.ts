@@ -134,7 +134,7 @@ export class ConversationType {
   reopenCount!: number;
 }
 
-@ObjectType('Handover', { description: 'One assignment change of a conversation.' })
+@ObjectType('Handover', { implements: Node, description: 'One assignment change of a conversation; refetch it with `node(id)`.' })
 export class HandoverType {
   @Field(() => ID, { description: 'Id of the handover record.' })
   id!: string;
