@@ -38,6 +38,8 @@ export interface Config {
   introspection: boolean;
   graphiql: boolean;
   eventRetentionDays: number;
+  /** Ids per partition of the event table (retention drops whole partitions); size it to about a day of events. */
+  eventPartitionSize: number;
   declineCooldownDays: number;
   slaTargets: SlaTargets;
   shutdownGraceMs: number;
@@ -237,6 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: bool(env, 'OMNI360_INTROSPECTION', !production),
     graphiql: bool(env, 'OMNI360_GRAPHIQL', !production),
     eventRetentionDays: int(env, 'OMNI360_EVENT_RETENTION_DAYS', 30, 1, 3650),
+    eventPartitionSize: int(env, 'OMNI360_EVENT_PARTITION_SIZE', 1_000_000, 1_000, 1_000_000_000_000),
     declineCooldownDays: int(env, 'OMNI360_OFFER_DECLINE_COOLDOWN_DAYS', 30, 0, 3650),
     slaTargets: slaTargets(env),
     shutdownGraceMs: int(env, 'OMNI360_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
