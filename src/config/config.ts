@@ -67,6 +67,8 @@ export interface Config {
   nats: NatsRelayConfig;
   /** Read replicas for heavy reads (queryRead); empty: every read goes to the primary. */
   readReplicaUrls: string[];
+  /** Heavy reads go to the primary instead while the stalest replica is more than this far behind (ms). */
+  readReplicaMaxLagMs: number;
   /**
    * A direct (or session-pooled) URL of the primary for the connections that need a session of their
    * own: the event hub's LISTEN connection and log reader, and the relay's lock. Unset: DATABASE_URL.
@@ -272,6 +274,7 @@ export function loadConfig(env: Env = process.env): Config {
       personalData: bool(env, 'OMNI360_NATS_PERSONAL_DATA', false),
     },
     readReplicaUrls: urlList(env, 'OMNI360_READ_REPLICA_URLS', ['postgres:', 'postgresql:']),
+    readReplicaMaxLagMs: int(env, 'OMNI360_READ_REPLICA_MAX_LAG_MS', 30_000, 0, 86_400_000),
     directDatabaseUrl: url(env, 'OMNI360_DIRECT_DATABASE_URL', ['postgres:', 'postgresql:']),
   };
 }
