@@ -39,19 +39,19 @@ export async function eventPartitions(run: SqlRunner): Promise<EventPartition[]>
 }
 
 /**
- * Creates the partitions the sequence will need next: up to two partitions of `size` ids beyond the
- * last id handed out, in the caller's transaction (one partition per call; call again while it returns
+ * Creates the partitions the sequence will need next: partitions of `size` ids up to `ahead` ids beyond
+ * the last id handed out, in the caller's transaction (one partition per call; call again while it returns
  * true). Events whose ids no partition covered landed in the default partition; they are moved into the
  * new partition in the same transaction, since PostgreSQL refuses a partition whose range the default
  * partition holds rows of.
  */
-export async function createNextPartition(run: SqlRunner, size: number): Promise<boolean> {
+export async function createNextPartition(run: SqlRunner, size: number, ahead = 2 * size): Promise<boolean> {
   // Instances maintain the partitions one at a time.
   await run(`select pg_advisory_xact_lock(hashtextextended('omni360.event_partitions', 0))`, []);
   const partitions = await eventPartitions(run);
   const top = partitions.length ? partitions[partitions.length - 1].to : 0n;
   const [sequence] = await run<{ last: string }>(`select coalesce(pg_sequence_last_value('event_id_seq'), 0)::text as last`, []);
-  if (top > BigInt(sequence.last) + 2n * BigInt(size)) return false;
+  if (top > BigInt(sequence.last) + BigInt(ahead)) return false;
   const to = top + BigInt(size);
   const name = `event_p${top}`;
   await run(`set local lock_timeout = '${LOCK_TIMEOUT}'`, []);
