@@ -1,5 +1,6 @@
 import { EventsDocument, InteractionAddedDocument, type EventsQuery } from './generated/graphql';
 import { Client as PgClient } from 'pg';
+import { eventPartitions } from '../src/modules/events/event-retention';
 import { collect, newCustomerRef, rawClient, record, waitUntil } from './support/interactions';
 import { startTestServer, TOKENS, type TestServer } from './support/server';
 
@@ -154,19 +155,41 @@ describe('the horizon', () => {
 });
 
 describe('retention', () => {
-  it('purges events older than the retention window and answers CURSOR_EXPIRED for a cursor before the purge, on the query and on a subscription', async () => {
+  /** The event table's range partitions, by name, in id order. */
+  async function partitions(db: PgClient): Promise<string[]> {
+    const rows = await db.query<{ name: string }>(
+      `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        where i.inhparent = 'event'::regclass and c.relname <> 'event_default' order by c.relname`,
+    );
+    return rows.rows.map((row) => row.name);
+  }
+
+  /** The exclusive upper bound of the highest range partition. */
+  async function rangeTop(db: PgClient): Promise<bigint> {
+    const all = await eventPartitions(async <T>(sql: string, params: unknown[]) => (await db.query(sql, params)).rows as T[]);
+    return all[all.length - 1].to;
+  }
+
+  it('drops the oldest partition once all its events are expired and answers CURSOR_EXPIRED for a cursor before it, on the query and on a subscription', async () => {
     const own = await startTestServer({ env: { OMNI360_EVENT_RETENTION_DAYS: '30' } });
     const db = await rawClient(own);
     try {
       // The purge every instance runs at start must be over before old events appear.
       await own.server.app.events.purgeExpired();
+      expect(await partitions(db)).toEqual(expect.arrayContaining(['event_p0', 'event_p1000000']));
       await db.query(`insert into event (type, payload, occurred_at) select 'test.old', jsonb_build_object('n', n), now() - interval '40 days' from generate_series(1, 3) n`);
+      // The partition of the old events stays while the sequence may still hand out ids inside it.
+      expect(await own.server.app.events.purgeExpired()).toBe(0);
+      // Only old events in event_p0 ([minvalue, 1000000)); what comes next lands in event_p1000000.
+      await db.query(`delete from event where type <> 'test.old'`);
+      await db.query(`select setval('event_id_seq', 999999)`);
       await record(own, { customer: newCustomerRef('ret') });
       const everything = await readAll(own, 100);
       const old = everything.filter((event) => event.type === 'test.old');
       expect(old).toHaveLength(3);
 
       expect(await own.server.app.events.purgeExpired()).toBe(3);
+      expect(await partitions(db)).not.toContain('event_p0');
       const retained = await readAll(own, 100);
       expect(retained.map((event) => event.type)).not.toContain('test.old');
       expect(retained).toHaveLength(everything.length - 3);
@@ -184,14 +207,70 @@ describe('retention', () => {
       expect(JSON.stringify(subscription.errors)).toContain('CURSOR_EXPIRED');
       expect(subscription.items).toEqual([]);
 
-      // Purged once at start as well: a second instance clears what became old since.
-      await db.query(`insert into event (type, payload, occurred_at) values ('test.old', '{}', now() - interval '31 days')`);
+      // Purged once at start as well: a second instance clears what became old since (here an event in
+      // the default partition, where ids land that no partition covers).
+      await db.query(`insert into event (id, type, payload, occurred_at) values (9000000000000000, 'test.old', '{}', now() - interval '31 days')`);
+      expect((await db.query(`select tableoid::regclass::text as part from event where id = 9000000000000000`)).rows[0].part).toBe('event_default');
       const second = await startTestServer({ databaseUrl: own.databaseUrl });
       try {
         await waitUntil(async () => (await db.query(`select count(*)::int as n from event where type = 'test.old'`)).rows[0].n === 0, 10_000, 'the start-up purge');
       } finally {
         await second.stop();
       }
+    } finally {
+      await db.end();
+      await own.stop();
+    }
+  });
+
+  it('never purges past the position a relay has published (bug: retention purged events the relay had not relayed yet)', async () => {
+    const own = await startTestServer({ env: { OMNI360_EVENT_RETENTION_DAYS: '30' } });
+    const db = await rawClient(own);
+    try {
+      await own.server.app.events.purgeExpired();
+      await db.query(`delete from event`);
+      await db.query(`insert into event (id, type, payload, occurred_at) select 9000000000000000 + n, 'test.old', jsonb_build_object('n', n), now() - interval '40 days' from generate_series(1, 4) n`);
+      const rows = (await db.query<{ xid: string; id: string }>(`select xid::text, id::text from event order by id`)).rows;
+      // A relay that published the first two of them only.
+      await db.query(`insert into relay_position (name, xid, id) values ('nats:TEST', $1::xid8, $2::bigint)`, [rows[1].xid, rows[1].id]);
+      expect(await own.server.app.events.purgeExpired()).toBe(2);
+      expect((await db.query(`select id::text from event order by id`)).rows.map((row) => row.id)).toEqual([rows[2].id, rows[3].id]);
+      // The same holds for a whole partition: one the relay has not finished stays.
+      await db.query(`select setval('event_id_seq', 1999998)`);
+      await db.query(`insert into event (type, payload, occurred_at) values ('test.old', '{}', now() - interval '40 days')`);
+      await db.query(`select setval('event_id_seq', 2000001)`);
+      // The empty event_p0 goes; event_p1000000 holds an event the relay has not published.
+      expect(await own.server.app.events.purgeExpired()).toBe(0);
+      expect((await partitions(db))[0]).toBe('event_p1000000');
+      // Once the relay has published everything, both go.
+      await db.query(`update relay_position set xid = pg_current_xact_id(), id = 9100000000000000`);
+      expect(await own.server.app.events.purgeExpired()).toBe(3);
+      expect(await partitions(db)).not.toContain('event_p1000000');
+    } finally {
+      await db.end();
+      await own.stop();
+    }
+  });
+
+  it('creates the partitions the sequence needs next and moves events that landed in the default partition into them', async () => {
+    const own = await startTestServer({ env: { OMNI360_EVENT_PARTITION_SIZE: '1000' } });
+    const db = await rawClient(own);
+    try {
+      await own.server.app.events.maintainPartitions();
+      // Ids past every partition land in the default partition until the maintenance catches up.
+      const top = await rangeTop(db);
+      await db.query(`select setval('event_id_seq', $1)`, [String(top + 1500n)]);
+      await record(own, { customer: newCustomerRef('part') });
+      const stray = (await db.query<{ part: string; id: string }>(`select tableoid::regclass::text as part, id::text from event where id > $1`, [String(top)])).rows;
+      expect(stray.length).toBeGreaterThan(0);
+      expect(new Set(stray.map((row) => row.part))).toEqual(new Set(['event_default']));
+      expect(await own.server.app.events.maintainPartitions()).toBeGreaterThan(0);
+      const moved = (await db.query<{ part: string; id: string }>(`select tableoid::regclass::text as part, id::text from event where id > $1 order by id`, [String(top)])).rows;
+      expect(moved.map((row) => row.id)).toEqual(stray.map((row) => row.id).sort());
+      expect(moved.every((row) => row.part !== 'event_default')).toBe(true);
+      // Two partitions of headroom beyond the sequence.
+      const last = (await db.query<{ last: string }>(`select last_value::text as last from event_id_seq`)).rows[0].last;
+      expect(await rangeTop(db)).toBeGreaterThan(BigInt(last) + 2000n);
     } finally {
       await db.end();
       await own.stop();

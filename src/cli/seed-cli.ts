@@ -16,6 +16,7 @@ const noSubscriptions: EventHub = {
   stop: async () => undefined,
   subscribe: async () => { throw new Error('the seed serves no subscriptions'); },
   purgeExpired: async () => 0,
+  maintainPartitions: async () => 0,
   stats: () => ({ active: 0, opened: 0, queued: 0 }),
 };
 

@@ -48,6 +48,8 @@ export interface Config {
   introspection: boolean;
   graphiql: boolean;
   eventRetentionDays: number;
+  /** Ids per partition of the event table (retention drops whole partitions); size it to about a day of events. */
+  eventPartitionSize: number;
   declineCooldownDays: number;
   slaTargets: SlaTargets;
   shutdownGraceMs: number;
@@ -77,6 +79,8 @@ export interface Config {
   nats: NatsRelayConfig;
   /** Read replicas for heavy reads (queryRead); empty: every read goes to the primary. */
   readReplicaUrls: string[];
+  /** Heavy reads go to the primary instead while the stalest replica is more than this far behind (ms). */
+  readReplicaMaxLagMs: number;
   /**
    * A direct (or session-pooled) URL of the primary for the connections that need a session of their
    * own: the event hub's LISTEN connection and log reader, and the relay's lock. Unset: DATABASE_URL.
@@ -255,6 +259,7 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: bool(env, 'OMNI360_INTROSPECTION', !production),
     graphiql: bool(env, 'OMNI360_GRAPHIQL', !production),
     eventRetentionDays: int(env, 'OMNI360_EVENT_RETENTION_DAYS', 30, 1, 3650),
+    eventPartitionSize: int(env, 'OMNI360_EVENT_PARTITION_SIZE', 1_000_000, 1_000, 1_000_000_000_000),
     declineCooldownDays: int(env, 'OMNI360_OFFER_DECLINE_COOLDOWN_DAYS', 30, 0, 3650),
     slaTargets: slaTargets(env),
     shutdownGraceMs: int(env, 'OMNI360_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
@@ -290,6 +295,7 @@ export function loadConfig(env: Env = process.env): Config {
       personalData: bool(env, 'OMNI360_NATS_PERSONAL_DATA', false),
     },
     readReplicaUrls: urlList(env, 'OMNI360_READ_REPLICA_URLS', ['postgres:', 'postgresql:']),
+    readReplicaMaxLagMs: int(env, 'OMNI360_READ_REPLICA_MAX_LAG_MS', 30_000, 0, 86_400_000),
     directDatabaseUrl: url(env, 'OMNI360_DIRECT_DATABASE_URL', ['postgres:', 'postgresql:']),
   };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { knexClientOf, transactionIdOf, type KnexClient } from './knex-adapter';
+import { readRoute } from './replica-lag';
 
 /**
  * Runs one parameterised statement (`?` placeholders) inside whatever transaction `em` is in.
@@ -136,12 +137,14 @@ export function textArray(values: readonly (string | number | null)[]): string {
 /**
  * Like query(), for heavy reads that tolerate replication lag (analytics, reports): runs on a read
  * replica when OMNI360_READ_REPLICA_URLS configures some (one picked at random per statement), on the
- * primary otherwise. Inside a transaction it stays on the transaction's connection: a replica would not
+ * primary otherwise, and on the primary too while the replicas lag more than the configured maximum
+ * (decided once per EntityManager: readRoute() tells how fresh the data is). Inside a transaction it stays on the transaction's connection: a replica would not
  * see the transaction's own writes.
  */
 export async function queryRead<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   if (em.isInTransaction()) return query<T>(em, sql, params);
-  const client = knexClientOf(em, 'read');
+  // On the primary instead while the replicas lag more than OMNI360_READ_REPLICA_MAX_LAG_MS (replica-lag.ts).
+  const client = knexClientOf(em, (await readRoute(em)).replica ? 'read' : 'write');
   return heavyReadGate(client).run(() => runOn<T>(client, { text: numbered(sql) }, sql, params, statementOwners.get(em)));
 }
 

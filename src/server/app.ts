@@ -40,6 +40,7 @@ import { checkRolePolicy } from './role-policy';
 import { requestIdMiddleware, requestIdOf } from '../observability/logging';
 import { logLagAt, ormPools, ServerMetrics } from '../observability/metrics';
 import { NatsRelay, relayName, storedRelayPosition } from '../relay/nats-relay';
+import { monitorReplicaLag } from '../database/replica-lag';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -241,6 +242,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     clientUrl: databaseUrl, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs, replicaUrls: config.readReplicaUrls,
   }));
   await checkDurableSettings(orm, log);
+  const replicaLag = monitorReplicaLag(orm, config.readReplicaUrls, config.readReplicaMaxLagMs);
   // Session connections (LISTEN, the relay's advisory lock) must bypass a transaction pooler.
   const sessionDatabaseUrl = config.directDatabaseUrl ?? databaseUrl;
   // One LISTEN connection and one log reader per instance: fans the durable event log out to subscriptions.
@@ -471,6 +473,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
         await apollo.stop();
         await relay?.stop();
         await state.events.stop();
+        await replicaLag.close();
         await orm.close(true);
       })();
       return stopped;

@@ -5,7 +5,7 @@ import { CustomerType, type CustomerRow } from '../customers/customer.type';
 import { figuresFromStats, segmentsOf } from './segments';
 import { StatsByCustomerLoader } from './analytics.loaders';
 import {
-  averageFirstResponseSeconds, crossChannelJourneys, DEFAULT_JOURNEY_DAYS, firstContactResolutionRate, interactionsByChannel, omnichannelCustomerShare, revenueByChannel,
+  analyticsFreshness, averageFirstResponseSeconds, crossChannelJourneys, DEFAULT_JOURNEY_DAYS, firstContactResolutionRate, interactionsByChannel, omnichannelCustomerShare, revenueByChannel,
 } from './analytics.service';
 import {
   AnalyticsType, ChannelCountType, ChannelOrdersType, CustomerStatsType, JourneyStatType, type AnalyticsWindow, type CustomerStatsRow,
@@ -98,5 +98,19 @@ export class AnalyticsFields {
   })
   omnichannelCustomerShare(@Root() window: AnalyticsWindow, @Ctx() ctx: Context): Promise<number | null> {
     return omnichannelCustomerShare(ctx, window);
+  }
+
+  @FieldResolver(() => Date, {
+    description: 'How fresh the figures are: every change committed before this moment is counted in them (later ones may be missing). '
+      + 'Figures come from a read replica, when one is configured and at most OMNI360_READ_REPLICA_MAX_LAG_MS behind, otherwise from the primary '
+      + '(then the moment of the answer). All figures of one answer come from the same side.',
+  })
+  async dataAsOf(@Ctx() ctx: Context): Promise<Date> {
+    return (await analyticsFreshness(ctx)).asOf;
+  }
+
+  @FieldResolver(() => Boolean, { description: 'True when the figures of this answer were computed on a read replica, false on the primary.' })
+  async fromReplica(@Ctx() ctx: Context): Promise<boolean> {
+    return (await analyticsFreshness(ctx)).replica;
   }
 }

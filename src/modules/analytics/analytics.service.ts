@@ -1,6 +1,7 @@
 import { CHANNELS, type Channel } from '../../common/channel';
 import { money } from '../../common/money';
 import type { Context } from '../../context/context';
+import { readRoute, type ReadRoute } from '../../database/replica-lag';
 import { queryRead, queryReadOne } from '../../database/sql';
 import { REOPEN_WINDOW_DAYS } from '../interactions/interaction.service';
 import { AnalyticsLimits, journeyDaysOutOfRange, windowNotIncreasing, windowTooLong } from './analytics.errors';
@@ -25,6 +26,11 @@ export function analyticsWindow(_ctx: Context, from: Date, to: Date): AnalyticsW
   limit.setUTCFullYear(limit.getUTCFullYear() + AnalyticsLimits.MAX_WINDOW_YEARS);
   if (to.getTime() > limit.getTime()) throw windowTooLong();
   return { from, to };
+}
+
+/** Where this request's figures are computed (replica or primary) and how fresh their data is. */
+export function analyticsFreshness(ctx: Context): Promise<ReadRoute> {
+  return readRoute(ctx.em);
 }
 
 /**

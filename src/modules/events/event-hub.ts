@@ -6,7 +6,7 @@ import { comparePositions, LOG_START, maxPosition, positionOf, snapshotVisibilit
 import { cursorExpired } from './event.errors';
 import { currentSnapshot, readLog, type EventRow, type LogFilter, type LogReadResult, type SqlRunner } from './event-reader';
 import { EVENT_NOTIFY_CHANNEL } from './event-log';
-import { purgeBatch, PURGE_BATCH_SIZE } from './event-retention';
+import { createNextPartition, purgeStep } from './event-retention';
 import { LogSubscription, type LogSource, type LogSubscriptionSpec } from './log-subscription';
 
 /** Where a subscription starts: after a client's cursor, or at "now". */
@@ -23,6 +23,8 @@ export interface EventHub {
   subscribe(start: SubscriptionStart, spec: LogSubscriptionSpec): Promise<AsyncIterableIterator<EventRow>>;
   /** Deletes events older than the retention window; returns how many. */
   purgeExpired(): Promise<number>;
+  /** Creates the event partitions the sequence will need next; returns how many it created. */
+  maintainPartitions(): Promise<number>;
   /**
    * Subscriptions of this instance: active now, opened since start, and events read for them but not
    * yet taken by their consumers (bounded per subscription; for metrics and tests).
@@ -32,11 +34,13 @@ export interface EventHub {
 
 export interface PgEventHubOptions {
   databaseUrl: string;
-  config: Pick<Config, 'eventRetentionDays' | 'dbStatementTimeoutMs'>;
+  config: Pick<Config, 'eventRetentionDays' | 'dbStatementTimeoutMs' | 'eventPartitionSize'>;
   log: Logger;
   /** Safety-net poll: a lost notification delays delivery by at most this long. */
   pollIntervalMs?: number;
   purgeIntervalMs?: number;
+  /** How often the partitions the event sequence needs next are created ahead of it. */
+  partitionIntervalMs?: number;
 }
 
 const SHARED_BATCH = 1_000;
@@ -65,6 +69,7 @@ export class PgEventHub implements EventHub, LogSource {
   private repollTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private purging: Promise<number> | undefined;
+  private maintaining: Promise<number> | undefined;
   private opened = 0;
 
   constructor(private readonly options: PgEventHubOptions) {
@@ -91,10 +96,12 @@ export class PgEventHub implements EventHub, LogSource {
     await this.drain();
     const poll = setInterval(() => this.wake(), this.options.pollIntervalMs ?? 1_000);
     const purge = setInterval(() => void this.purgeExpired().catch(() => undefined), this.options.purgeIntervalMs ?? 3_600_000);
+    const partitions = setInterval(() => void this.maintainPartitions().catch(() => undefined), this.options.partitionIntervalMs ?? 60_000);
     poll.unref();
     purge.unref();
-    this.timers.push(poll, purge);
-    void this.purgeExpired().catch(() => undefined);
+    partitions.unref();
+    this.timers.push(poll, purge, partitions);
+    void this.maintainPartitions().catch(() => undefined).then(() => this.purgeExpired()).catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -276,7 +283,36 @@ export class PgEventHub implements EventHub, LogSource {
     return this.purging;
   }
 
+  /**
+   * Creates the event partitions the sequence will need next (event-retention.ts). Runs at start and
+   * every minute: an event whose id no partition covers lands in the default partition meanwhile.
+   */
+  maintainPartitions(): Promise<number> {
+    this.maintaining ??= this.inTransactions(async (run) => {
+      const created = await createNextPartition(run, this.options.config.eventPartitionSize);
+      return { count: created ? 1 : 0, more: created };
+    }, 'creating event partitions').finally(() => {
+      this.maintaining = undefined;
+    });
+    return this.maintaining;
+  }
+
   private async purgeAll(): Promise<number> {
+    const dropped: string[] = [];
+    const total = await this.inTransactions(async (run) => {
+      const step = await purgeStep(run, this.options.config.eventRetentionDays);
+      if (step.dropped) dropped.push(step.dropped);
+      return { count: step.deleted, more: step.more };
+    }, 'purging expired events');
+    if (total > 0) this.options.log.info({ deleted: total, partitionsDropped: dropped, retentionDays: this.options.config.eventRetentionDays }, 'expired events purged');
+    return total;
+  }
+
+  /**
+   * Runs `step` in a transaction of its own, again and again while it says there is more to do, each on
+   * a pooled connection; returns the sum of its counts.
+   */
+  private async inTransactions(step: (run: SqlRunner) => Promise<{ count: number; more: boolean }>, what: string): Promise<number> {
     let total = 0;
     for (;;) {
       if (this.stopped) return total;
@@ -291,14 +327,14 @@ export class PgEventHub implements EventHub, LogSource {
         const tx = client;
         const run: SqlRunner = async <T>(sql: string, params: unknown[]) => (await tx.query(numbered(sql), params)).rows as T[];
         await tx.query('begin');
-        const deleted = await purgeBatch(run, this.options.config.eventRetentionDays);
+        const result = await step(run);
         await tx.query('commit');
-        total += deleted;
-        if (deleted < PURGE_BATCH_SIZE) break;
+        total += result.count;
+        if (!result.more) break;
       } catch (error) {
         broken = error;
         await client?.query('rollback').catch(() => undefined);
-        this.options.log.warn({ err: error }, 'event hub: purging expired events failed');
+        this.options.log.warn({ err: error }, `event hub: ${what} failed`);
         throw error;
       } finally {
         client?.removeListener('error', ignore);
@@ -306,7 +342,6 @@ export class PgEventHub implements EventHub, LogSource {
         client?.release(broken ? true : undefined);
       }
     }
-    if (total > 0) this.options.log.info({ deleted: total, retentionDays: this.options.config.eventRetentionDays }, 'expired events purged');
     return total;
   }
 }
