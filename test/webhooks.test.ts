@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { signWebhook, verifyWebhook } from '../src/modules/webhooks/webhook-signature';
 import { postWebhook } from '../src/modules/webhooks/webhook-sender';
@@ -353,6 +355,27 @@ describe('webhooks: SSRF protection', () => {
       expect(Date.now() - started).toBeLessThan(1_000);
     } finally {
       await receiver.close();
+    }
+  });
+});
+
+describe('webhooks: answers', () => {
+  it('reads at most 4 KiB of an answer: a receiver streaming an endless body does not hold the attempt', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = 'x'.repeat(64 * 1024);
+      const timer = setInterval(() => res.write(chunk), 5);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      const outcome = await postWebhook(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {}, '{}', { timeoutMs: 5_000, allowPrivate: true });
+      expect(outcome).toEqual({ ok: true, status: 200, error: null });
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

@@ -372,7 +372,9 @@ export class WebhookWorker {
    * moment take different rows; the lease keeps them apart afterwards.
    */
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
-    const leaseMs = this.config.timeoutMs + 30_000;
+    // Long enough for the attempt (bounded by the timeout) and its record; short enough that a killed
+    // instance's claims come back soon.
+    const leaseMs = 2 * this.config.timeoutMs + 5_000;
     return this.run<ClaimedDelivery>(
       `with due as (
          select d.id, w.url, w.secret,
