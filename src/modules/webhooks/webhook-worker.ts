@@ -15,6 +15,12 @@ import { signatureHeaders } from './webhook-signature';
 const READ_BATCH = 200;
 /** Deliveries one instance has in flight at once (different customers or webhooks). */
 const MAX_IN_FLIGHT = 32;
+/**
+ * Due deliveries a claim looks at: the heads among them (the earliest pending of their customer) are
+ * claimed. Followers of a failing delivery wait with it (their next attempt moves with its), and
+ * deliveries of a webhook that does not deliver are not due, so the window holds claimable heads.
+ */
+const CANDIDATES = 512;
 /** Rows read for several webhooks are the same objects, so identical documents share one execution. */
 const INTERNED_ROWS = 10_000;
 
@@ -96,7 +102,8 @@ export class WebhookWorker {
   constructor(private readonly options: WebhookWorkerOptions) {
     this.pool = new Pool({
       connectionString: options.databaseUrl,
-      max: 4,
+      // Three evaluation lanes hold one each (their advisory locks); claims and records share the rest.
+      max: 8,
       connectionTimeoutMillis: 5_000,
       statement_timeout: options.app.config.dbStatementTimeoutMs || undefined,
       application_name: 'omni360-webhooks',
@@ -324,7 +331,14 @@ export class WebhookWorker {
   }
 
   private async markFailing(run: SqlRunner, id: string, reason: string): Promise<void> {
-    await run(`update webhook set status = 'FAILING', failing_since = now(), last_error = ? where id = ? and status = 'ACTIVE'`, [reason, id]);
+    await run(
+      `with failing as (
+         update webhook set status = 'FAILING', failing_since = now(), last_error = ? where id = ? and status = 'ACTIVE' returning id
+       )
+       -- Parked until resumeWebhook (which makes them due again): not due, they stay out of every claim.
+       update webhook_delivery set next_attempt_at = 'infinity' where webhook_id in (select id from failing) and status = 'PENDING'`,
+      [reason, id],
+    );
     this.options.app.log.warn({ webhook: id, reason }, 'webhook marked FAILING');
   }
 
@@ -376,18 +390,24 @@ export class WebhookWorker {
     // instance's claims come back soon.
     const leaseMs = 2 * this.config.timeoutMs + 5_000;
     return this.run<ClaimedDelivery>(
-      `with due as (
-         select d.id, w.url, w.secret,
-                case when w.previous_secret_expires_at > now() then w.previous_secret end as previous_secret
+      `with candidates as materialized (
+         -- The longest-due deliveries, straight from the (status, next_attempt_at) index.
+         select d.id, d.webhook_id, d.order_key, d.event_xid, d.event_id
            from webhook_delivery d
-           join webhook w on w.id = d.webhook_id and w.status = 'ACTIVE'
           where d.status = 'PENDING' and d.next_attempt_at <= now()
-            and (d.lease_until is null or d.lease_until < now())
+          order by d.status, d.next_attempt_at
+          limit ?
+       ),
+       due as (
+         select d.id
+           from webhook_delivery d
+           join candidates c on c.id = d.id
+          where (d.lease_until is null or d.lease_until < now())
+            and exists (select 1 from webhook w where w.id = d.webhook_id and w.status = 'ACTIVE')
             and not exists (
               select 1 from webhook_delivery p
-               where p.webhook_id = d.webhook_id and p.order_key = d.order_key and p.status = 'PENDING'
-                 and (p.event_xid, p.event_id) < (d.event_xid, d.event_id))
-          order by d.next_attempt_at, d.event_xid, d.event_id
+               where p.webhook_id = c.webhook_id and p.order_key = c.order_key and p.status = 'PENDING'
+                 and (p.event_xid, p.event_id) < (c.event_xid, c.event_id))
           limit ?
           for update of d skip locked
        )
@@ -395,11 +415,12 @@ export class WebhookWorker {
           set lease_until = now() + make_interval(secs => ? / 1000.0), lease_token = ?, attempts = d.attempts + 1, last_attempt_at = now(),
               -- The retry window runs from the first attempt, not from the time the delivery waited behind others.
               window_started_at = case when d.attempts = 0 then now() else d.window_started_at end
-         from due
-        where d.id = due.id
+         from due, webhook w
+        where d.id = due.id and w.id = d.webhook_id
        returning d.id, d.webhook_id as "webhookId", d.body, d.attempts, d.window_started_at as "windowStartedAt", d.occurred_at as "occurredAt",
-                 d.lease_token as "leaseToken", due.url, due.secret, due.previous_secret as "previousSecret"`,
-      [limit, leaseMs, randomUUID()],
+                 d.lease_token as "leaseToken", w.url, w.secret,
+                 case when w.previous_secret_expires_at > now() then w.previous_secret end as "previousSecret"`,
+      [CANDIDATES, limit, leaseMs, randomUUID()],
     );
   }
 
@@ -421,10 +442,18 @@ export class WebhookWorker {
       this.options.metrics?.webhookAttempt(delivery.webhookId, false);
       const windowOver = Date.now() - new Date(delivery.windowStartedAt).getTime() >= this.config.retryWindowMs;
       const delay = windowOver ? 0 : retryDelayMs(delivery.attempts, this.config.backoffBaseMs, this.config.backoffMaxMs);
+      // The customer's later deliveries wait as long as this one: they stay out of the claims' due range.
       await this.run(
-        `update webhook_delivery set lease_until = null, lease_token = null, last_response_status = ?, last_error = ?,
-                next_attempt_at = now() + make_interval(secs => ? / 1000.0)
-          where id = ? and lease_token = ?`,
+        `with failed as (
+           update webhook_delivery set lease_until = null, lease_token = null, last_response_status = ?, last_error = ?,
+                  next_attempt_at = now() + make_interval(secs => ? / 1000.0)
+            where id = ? and lease_token = ?
+           returning webhook_id, order_key, event_xid, event_id, next_attempt_at
+         )
+         update webhook_delivery l set next_attempt_at = f.next_attempt_at
+           from failed f
+          where l.webhook_id = f.webhook_id and l.order_key = f.order_key and l.status = 'PENDING'
+            and (l.event_xid, l.event_id) > (f.event_xid, f.event_id) and l.next_attempt_at < f.next_attempt_at`,
         [outcome.status, outcome.error, delay, delivery.id, delivery.leaseToken],
       );
       if (windowOver) {

@@ -183,8 +183,13 @@ export async function updateWebhook(ctx: Context, input: UpdateWebhookInput): Pr
 
 /** pauseWebhook: nothing is evaluated or sent until resumeWebhook; the cursor and pending deliveries stay. */
 export async function pauseWebhook(ctx: Context, id: string): Promise<{ webhook: WebhookType }> {
-  await mustOwn(ctx, id);
-  const [row] = await query<WebhookRow>(ctx.em, `update webhook set status = 'PAUSED', updated_at = clock_timestamp() where id = ? returning ${COLUMNS}`, [id]);
+  const row = await inTransaction(ctx.em, async (em) => {
+    await mustOwn({ ...ctx, em }, id, true);
+    // Parked until resumeWebhook: not due, they stay out of the delivery claims.
+    await query(em, `update webhook_delivery set next_attempt_at = 'infinity' where webhook_id = ? and status = 'PENDING'`, [id]);
+    const [updated] = await query<WebhookRow>(em, `update webhook set status = 'PAUSED', updated_at = clock_timestamp() where id = ? returning ${COLUMNS}`, [id]);
+    return updated;
+  });
   return { webhook: toWebhookType(row) };
 }
 
