@@ -77,11 +77,14 @@ async function main(): Promise<void> {
     };
 
     const customers: string[] = [];
-    for (let i = 0; i < CUSTOMERS; i++) {
-      const data = await gql(`mutation($input: IdentifyCustomerInput!) { identifyCustomer(input: $input) { customer { id } } }`, {
-        input: { identities: [{ type: 'EMAIL', value: `bench-${i}@webhooks.example.com` }], profile: { firstName: `Bench${i}`, lastName: 'Hook' }, channel: 'WEB' },
-      });
-      customers.push(data.identifyCustomer.customer.id);
+    for (let i = 0; i < CUSTOMERS; i += 10) {
+      const ids = await Promise.all(Array.from({ length: 10 }, async (_, j) => {
+        const data = await gql(`mutation($input: IdentifyCustomerInput!) { identifyCustomer(input: $input) { customer { id } } }`, {
+          input: { identities: [{ type: 'EMAIL', value: `bench-${i + j}@webhooks.example.com` }], profile: { firstName: `Bench${i + j}`, lastName: 'Hook' }, channel: 'WEB' },
+        });
+        return data.identifyCustomer.customer.id as string;
+      }));
+      customers.push(...ids);
     }
 
     // The receiver: acknowledges at once, records when each write's delivery arrived.

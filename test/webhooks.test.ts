@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -6,7 +8,7 @@ import { signWebhook, verifyWebhook } from '../src/modules/webhooks/webhook-sign
 import { postWebhook } from '../src/modules/webhooks/webhook-sender';
 import { retryDelayMs } from '../src/modules/webhooks/webhook-worker';
 import { createPerson } from './support/customers';
-import { newCustomerRef, record, waitUntil } from './support/interactions';
+import { newCustomerRef, rawClient, record, waitUntil } from './support/interactions';
 import { startTestServer, TOKENS, type TestServer } from './support/server';
 import { startReceiver, type ReceivedDelivery, type WebhookReceiver } from './support/webhook-receiver';
 
@@ -103,10 +105,34 @@ describe('webhooks', () => {
     expect(verifyWebhook(hook.secret, { ...delivery, timestamp: String(Number(delivery.timestamp) - 3600) }, delivery.rawBody)).toBe(false);
   });
 
-  it('matches the test vector of docs/webhooks.md', () => {
-    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-    const body = '{"deliveryId":"whk_01jeaxkq5m0000000000000000.42","eventId":"42"}';
-    expect(signWebhook(secret, 'whk_01jeaxkq5m0000000000000000.42', 1765000000, body)).toBe('v1,eD1K9WFEd3Fxd8SHCLEsDciJwWe55yf769liZPIK8E8=');
+  it('matches every test vector of docs/webhooks.md', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '../docs/webhooks.md'), 'utf8');
+    const secret = /Secret `(whsec_[^`]+)`/.exec(doc)![1];
+    const vectors = [...doc.matchAll(/^\| `([^`]+)` \| `(\d+)` \| `([^`]+)` \| `(v1,[^`]+)` \|$/gm)];
+    expect(vectors.length).toBeGreaterThanOrEqual(2);
+    for (const [, id, timestamp, body, signature] of vectors) {
+      expect(signWebhook(secret, id, Number(timestamp), body)).toBe(signature);
+      expect(verifyWebhook(secret, { id, timestamp, signature }, body, Number(timestamp))).toBe(true);
+    }
+  });
+
+  it('erasing a customer scrubs what the deliveries about them said', async () => {
+    await webhookFor({ subscription: INTERACTION_DOC });
+    const customer = await createPerson(env);
+    await record(env, { customer: { id: customer.id }, subject: 'Private matter' });
+    await waitUntil(() => receiver.acknowledged().length >= 1, 10_000, 'a delivery');
+    const erased = await env.ok<any, any>(`mutation($input: EraseCustomerInput!) { eraseCustomer(input: $input) { userErrors { code } } }`, { input: { customerId: customer.id } });
+    expect(erased.eraseCustomer.userErrors).toEqual([]);
+    const client = await rawClient(env);
+    try {
+      const { rows } = await client.query<{ body: string }>(`select body from webhook_delivery where order_key = $1`, [customer.id]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0].body).not.toContain('Private matter');
+      expect(rows[0].body).not.toContain(customer.email!);
+      expect(JSON.parse(rows[0].body)).toMatchObject({ data: null, erased: true, eventType: 'interaction.recorded' });
+    } finally {
+      await client.end();
+    }
   });
 
   it('rotating the secret signs with both secrets during the overlap', async () => {

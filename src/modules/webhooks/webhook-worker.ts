@@ -249,10 +249,10 @@ export class WebhookWorker {
       return false;
     }
     const deliveries: unknown[][] = [];
-    for (const read of result.rows) {
-      const row = this.intern(read);
-      if (!pipeline.spec.matches(row)) continue;
-      const outcome = formattedResult(await pipeline.evaluate(row));
+    const matching = result.rows.map((read) => this.intern(read)).filter((row) => pipeline.spec.matches(row));
+    const results = await pipeline.evaluate(matching);
+    for (const [index, row] of matching.entries()) {
+      const outcome = formattedResult(results[index]);
       const body = JSON.stringify({
         deliveryId: deliveryIdOf(id, row.id),
         eventId: row.id,
