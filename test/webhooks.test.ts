@@ -322,9 +322,11 @@ describe('webhooks', () => {
     const hook = await webhookFor({ subscription: INTERACTION_DOC });
     await record(env, { customer: newCustomerRef() });
     await waitUntil(() => receiver.acknowledged().length >= 1, 10_000, 'a delivery');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const text = (await request(env.server.httpServer).get('/metrics')).text;
-    expect(text).toContain(`omni360_webhook_deliveries_total{webhook="${hook.id}",outcome="delivered"} 1`);
+    const delivered = `omni360_webhook_deliveries_total{webhook="${hook.id}",outcome="delivered"} 1`;
+    let text = '';
+    // Counted once the acknowledgement is recorded, a moment after the receiver answered.
+    await waitUntil(async () => (text = (await request(env.server.httpServer).get('/metrics')).text).includes(delivered), 5_000, 'the delivery counted');
+    expect(text).toContain(delivered);
     expect(text).toMatch(/omni360_webhook_delivery_latency_seconds_count \d+/);
     expect(text).toContain('# TYPE omni360_webhook_queue_depth gauge');
   });

@@ -14,7 +14,9 @@ import { signatureHeaders } from './webhook-signature';
 /** Events read per webhook and round. */
 const READ_BATCH = 200;
 /** Deliveries one instance has in flight at once (different customers or webhooks). */
-const MAX_IN_FLIGHT = 32;
+const MAX_IN_FLIGHT = 64;
+/** A claim is made once this many slots are free (or nothing is in flight): fewer, larger claims. */
+const CLAIM_AT = 16;
 /**
  * Due deliveries a claim looks at: the heads among them (the earliest pending of their customer) are
  * claimed. Followers of a failing delivery wait with it (their next attempt moves with its), and
@@ -347,7 +349,7 @@ export class WebhookWorker {
       this.sendPending = false;
       let claimed = 0;
       const room = MAX_IN_FLIGHT - this.inFlight;
-      if (room > 0) {
+      if (room >= CLAIM_AT || (room > 0 && this.inFlight === 0)) {
         try {
           const deliveries = await this.claim(room);
           claimed = deliveries.length;
@@ -363,7 +365,8 @@ export class WebhookWorker {
           if (!this.stopped) this.options.app.log.warn({ err: error }, 'webhooks: claiming deliveries failed; retrying');
         }
       }
-      if ((claimed > 0 && claimed === room) || this.sendPending) continue;
+      if (claimed > 0 && claimed === room) continue;
+      if (this.sendPending && MAX_IN_FLIGHT - this.inFlight >= CLAIM_AT) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, this.config.pollMs);
         function done() {
@@ -424,19 +427,47 @@ export class WebhookWorker {
     );
   }
 
+  private delivered: { id: string; token: string; status: number; done: (recorded: boolean) => void; failed: (error: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
+
+  /**
+   * Records an acknowledged delivery under its lease. Acknowledgements arriving together are written by
+   * one statement: at thousands of deliveries a second, one UPDATE each would be the bottleneck.
+   */
+  private recordDelivered(delivery: ClaimedDelivery, status: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.delivered.push({ id: delivery.id, token: delivery.leaseToken, status, done: resolve, failed: reject });
+      this.flushing ??= Promise.resolve().then(async () => {
+        // Whatever else is acknowledged meanwhile joins this statement.
+        await new Promise((wait) => setImmediate(wait));
+        const batch = this.delivered.splice(0);
+        this.flushing = undefined;
+        try {
+          const recorded = new Set((await this.run<{ id: string }>(
+            `update webhook_delivery d set status = 'DELIVERED', delivered_at = now(), lease_until = null, lease_token = null,
+                    last_response_status = a.status, last_error = null
+               from unnest(?::text[], ?::text[], ?::int[]) as a(id, token, status)
+              where d.id = a.id and d.lease_token = a.token
+             returning d.id`,
+            [batch.map((entry) => entry.id), batch.map((entry) => entry.token), batch.map((entry) => entry.status)],
+          )).map((row) => row.id));
+          for (const entry of batch) entry.done(recorded.has(entry.id));
+        } catch (error) {
+          for (const entry of batch) entry.failed(error);
+        }
+      });
+    });
+  }
+
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const secrets = delivery.previousSecret ? [delivery.secret, delivery.previousSecret] : [delivery.secret];
     const headers = signatureHeaders(secrets, delivery.id, Math.floor(Date.now() / 1000), delivery.body);
     const outcome = await postWebhook(delivery.url, headers, delivery.body, { timeoutMs: this.config.timeoutMs, allowPrivate: this.config.allowPrivate });
     try {
       if (outcome.ok) {
-        const recorded = await this.run<{ id: string }>(
-          `update webhook_delivery set status = 'DELIVERED', delivered_at = now(), lease_until = null, lease_token = null,
-                  last_response_status = ?, last_error = null
-            where id = ? and lease_token = ? returning id`,
-          [outcome.status, delivery.id, delivery.leaseToken],
-        );
-        if (recorded.length) this.options.metrics?.webhookAttempt(delivery.webhookId, true, (Date.now() - new Date(delivery.occurredAt).getTime()) / 1000);
+        if (await this.recordDelivered(delivery, outcome.status!)) {
+          this.options.metrics?.webhookAttempt(delivery.webhookId, true, (Date.now() - new Date(delivery.occurredAt).getTime()) / 1000);
+        }
         return;
       }
       this.options.metrics?.webhookAttempt(delivery.webhookId, false);
