@@ -87,7 +87,7 @@ export interface WebhookConfig {
   backoffMaxMs: number;
   /** One attempt (connect, send, answer) is abandoned after this long. */
   timeoutMs: number;
-  /** Safety-net poll for due retries and work of other instances. */
+  /** How often the worker looks for new events, due retries and work of other instances. */
   pollMs: number;
 }
 
@@ -295,7 +295,7 @@ export function loadConfig(env: Env = process.env): Config {
       backoffBaseMs: int(env, 'OMNI360_WEBHOOK_BACKOFF_BASE_MS', 5_000, 1, 3_600_000),
       backoffMaxMs: int(env, 'OMNI360_WEBHOOK_BACKOFF_MAX_MS', 3_600_000, 1, 86_400_000),
       timeoutMs: int(env, 'OMNI360_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
-      pollMs: int(env, 'OMNI360_WEBHOOK_POLL_MS', 1_000, 10, 60_000),
+      pollMs: int(env, 'OMNI360_WEBHOOK_POLL_MS', 250, 10, 60_000),
     },
   };
 }

@@ -99,7 +99,6 @@ export class WebhookWorker {
   private evaluatePending = false;
   private sendPending = false;
   private inFlight = 0;
-  private listener: AsyncIterableIterator<EventRow> | undefined;
 
   constructor(private readonly options: WebhookWorkerOptions) {
     this.pool = new Pool({
@@ -121,13 +120,12 @@ export class WebhookWorker {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.loops = [this.evaluateLoop(), this.sendLoop(), this.listen()];
+    this.loops = [this.evaluateLoop(), this.sendLoop()];
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.listener?.return?.();
     this.wakeEvaluate?.();
     this.wakeSend?.();
     await Promise.allSettled(this.loops);
@@ -150,25 +148,6 @@ export class WebhookWorker {
       `select webhook_id as webhook, count(*) as pending from webhook_delivery where status = 'PENDING' group by webhook_id`, [],
     );
     return rows.map((row) => ({ webhook: row.webhook, pending: Number(row.pending) }));
-  }
-
-  /** The hub's live stream only wakes evaluation: what to deliver is read from each webhook's cursor. */
-  private async listen(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        this.listener = await this.options.app.events.subscribe({ now: true }, { filter: {}, matches: () => true });
-        if (this.stopped) await this.listener.return?.();
-        for (;;) {
-          const next = await this.listener.next();
-          if (next.done) break;
-          this.evaluatePending = true;
-          this.wakeEvaluate?.();
-        }
-      } catch (error) {
-        if (!this.stopped) this.options.app.log.warn({ err: error }, 'webhooks: event stream failed; polling meanwhile');
-      }
-      if (!this.stopped) await sleep(this.config.pollMs);
-    }
   }
 
   private async evaluateLoop(): Promise<void> {
