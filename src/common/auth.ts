@@ -50,6 +50,8 @@ export const Roles = {
   WRITE_STOCK: [Role.ADMIN, Role.INGEST],
   /** Administration: erasure, catalogue, locations, offers, agents. */
   ADMIN: [Role.ADMIN],
+  /** Webhooks: administrators manage every webhook, partners their own (the service checks the owner). */
+  WEBHOOKS: [Role.ADMIN, Role.PARTNER],
   /** GDPR export: personal data in clear, for the people who answer data-subject requests. */
   PERSONAL_DATA: [Role.ADMIN, Role.AGENT],
 } as const satisfies Record<string, readonly Role[]>;

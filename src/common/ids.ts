@@ -22,6 +22,7 @@ export const ID_PREFIX = {
   Conversation: 'cnv',
   Handover: 'hnd',
   Agent: 'agt',
+  Webhook: 'whk',
 } as const;
 
 export type NodeTypeName = keyof typeof ID_PREFIX;

@@ -87,6 +87,24 @@ export interface Config {
    * Needed when DATABASE_URL goes through a transaction-pooling PgBouncer (docs/scaling.md).
    */
   directDatabaseUrl?: string;
+  /** Webhook delivery (docs/webhooks.md). */
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Run the delivery worker in this instance (every instance may; they share the work). */
+  worker: boolean;
+  /** Allow private, loopback and link-local targets (tests, on-premises receivers). Off by default: SSRF. */
+  allowPrivate: boolean;
+  /** A delivery is retried for this long; past it the webhook turns FAILING. */
+  retryWindowMs: number;
+  /** First retry delay; it doubles per attempt up to backoffMaxMs, with full jitter. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** One attempt (connect, send, answer) is abandoned after this long. */
+  timeoutMs: number;
+  /** How often the worker looks for new events, due retries and work of other instances. */
+  pollMs: number;
 }
 
 export interface NatsRelayConfig {
@@ -297,6 +315,15 @@ export function loadConfig(env: Env = process.env): Config {
     readReplicaUrls: urlList(env, 'OMNI360_READ_REPLICA_URLS', ['postgres:', 'postgresql:']),
     readReplicaMaxLagMs: int(env, 'OMNI360_READ_REPLICA_MAX_LAG_MS', 30_000, 0, 86_400_000),
     directDatabaseUrl: url(env, 'OMNI360_DIRECT_DATABASE_URL', ['postgres:', 'postgresql:']),
+    webhooks: {
+      worker: bool(env, 'OMNI360_WEBHOOK_WORKER', true),
+      allowPrivate: bool(env, 'OMNI360_WEBHOOK_ALLOW_PRIVATE', false),
+      retryWindowMs: int(env, 'OMNI360_WEBHOOK_RETRY_WINDOW_SECONDS', 3 * 86_400, 1, 30 * 86_400) * 1_000,
+      backoffBaseMs: int(env, 'OMNI360_WEBHOOK_BACKOFF_BASE_MS', 5_000, 1, 3_600_000),
+      backoffMaxMs: int(env, 'OMNI360_WEBHOOK_BACKOFF_MAX_MS', 3_600_000, 1, 86_400_000),
+      timeoutMs: int(env, 'OMNI360_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      pollMs: int(env, 'OMNI360_WEBHOOK_POLL_MS', 250, 10, 60_000),
+    },
   };
 }
 

@@ -12,6 +12,8 @@ export interface AppState {
   orm: MikroORM;
   events: EventHub;
   log: Logger;
+  /** The webhook worker of this instance, when it runs one: woken after a resume or a replay. */
+  webhooks?: { nudge(): void };
 }
 
 /** Everything one request (or one subscription event) needs; never shared between requests. */

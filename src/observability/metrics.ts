@@ -28,6 +28,8 @@ export interface MetricsSources {
   relayLag?(): Promise<LogLag | undefined>;
   /** 1 while this instance holds the relay lock and publishes. */
   relayActive?(): number;
+  /** Deliveries not yet acknowledged, per webhook (read from the database: every instance sees all). */
+  webhookQueue?(): Promise<{ webhook: string; pending: number }[]>;
 }
 
 const PREFIX = 'omni360_';
@@ -61,6 +63,8 @@ export class ServerMetrics {
   private readonly duration: Histogram<'operation'>;
   private readonly errors: Counter<'code'>;
   private readonly relayPublished: Counter;
+  private readonly webhookDeliveries: Counter<'webhook' | 'outcome'>;
+  private readonly webhookLatency: Histogram;
   private readonly operationNames = new Set<string>();
   private sources: MetricsSources | undefined;
 
@@ -90,7 +94,30 @@ export class ServerMetrics {
       help: 'Events this instance published to NATS JetStream (acknowledged, duplicates included).',
       registers: [this.registry],
     });
+    this.webhookDeliveries = new Counter({
+      name: `${PREFIX}webhook_deliveries_total`,
+      help: 'Webhook delivery attempts of this instance by webhook id and outcome (delivered: a 2xx answer; failed: anything else, retried).',
+      labelNames: ['webhook', 'outcome'] as const,
+      registers: [this.registry],
+    });
+    this.webhookLatency = new Histogram({
+      name: `${PREFIX}webhook_delivery_latency_seconds`,
+      help: 'From an event\'s commit to the 2xx answer of a webhook it was delivered to (retries included).',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+      registers: [this.registry],
+    });
     const self = this;
+    new Gauge({
+      name: `${PREFIX}webhook_queue_depth`,
+      help: 'Webhook deliveries not yet acknowledged (waiting, in flight or waiting for a retry), by webhook id.',
+      labelNames: ['webhook'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const queue = await self.sources?.webhookQueue?.().catch(() => undefined);
+        for (const { webhook, pending } of queue ?? []) this.set({ webhook }, pending);
+      },
+    });
     new Gauge({
       name: `${PREFIX}websocket_connections`,
       help: 'Open WebSocket connections (graphql-ws) of this instance.',
@@ -168,6 +195,12 @@ export class ServerMetrics {
   /** For the relay: counts acknowledged publishes. */
   relayPublishedEvents(count: number): void {
     this.relayPublished.inc(count);
+  }
+
+  /** For the webhook worker: one attempt's outcome, and the latency of a delivered event. */
+  webhookAttempt(webhook: string, delivered: boolean, latencySeconds?: number): void {
+    this.webhookDeliveries.inc({ webhook, outcome: delivered ? 'delivered' : 'failed' });
+    if (delivered && latencySeconds !== undefined) this.webhookLatency.observe(latencySeconds);
   }
 
   /** A bounded, well-formed label for a client-chosen operation name. */

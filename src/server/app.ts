@@ -18,6 +18,7 @@ import { useNamedStatements } from '../database/sql';
 import { unauthenticated, writerOf, type Principal } from '../common/auth';
 import { createContext, releaseRequest, type AppState, type Context } from '../context/context';
 import { PgEventHub } from '../modules/events/event-hub';
+import { WebhookWorker } from '../modules/webhooks/webhook-worker';
 import { compiledExecutionGateway } from './compiled-execution';
 import { Authenticator, closeAtExpiry, hasExpired } from './authenticate';
 import { handleCors, upgradeOriginAllowed } from './cors';
@@ -57,6 +58,8 @@ export interface OmniServer {
   relay?: NatsRelay;
   /** graphql-ws transport: connections, slow subscribers closed, peak unread bytes. */
   websocket: WsTransport;
+  /** The webhook delivery worker (unless OMNI360_WEBHOOK_WORKER=false). */
+  webhooks?: WebhookWorker;
 }
 
 const KNOWN_CODES = new Set([
@@ -163,9 +166,10 @@ function withoutSuggestions(message: string): string {
 
 /**
  * graphql-ws gets the same treatment as HTTP: parse with the token limit, enforce limits, validate
- * (introspection and field suggestions as configured), and a fresh context per operation.
+ * (introspection and field suggestions as configured), and a fresh context per operation. Webhooks prepare
+ * their stored subscription documents with it too (modules/webhooks/webhook-execution.ts).
  */
-function prepareWsOperation(
+export function prepareWsOperation(
   schema: ExecutionArgs['schema'],
   config: Pick<Config, 'limits' | 'introspection' | 'fieldSuggestions'>,
   payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
@@ -377,6 +381,10 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   await apollo.start();
   await events.start();
   relay?.start();
+  // Every instance may deliver webhooks: they share the work through the database (docs/webhooks.md).
+  const webhooks = config.webhooks.worker ? new WebhookWorker({ app: state, schema, databaseUrl: sessionDatabaseUrl, metrics }) : undefined;
+  state.webhooks = webhooks;
+  webhooks?.start();
   if (metrics) {
     const run = async <T>(sql: string, params: unknown[]) => (await orm.em.getConnection().execute(sql, params as never[])) as T[];
     metrics.attach({
@@ -388,6 +396,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
         relayLag: async () => logLagAt(run, (await storedRelayPosition(run, relayName(config.nats))) ?? { xid: 0n, id: 0n }),
         relayActive: () => (relay.isActive() ? 1 : 0),
       }),
+      ...(webhooks && { webhookQueue: () => webhooks.queueDepth() }),
     });
     app.get('/metrics', metrics.handler(config.metrics.token));
   }
@@ -458,6 +467,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     httpServer,
     metrics,
     relay,
+    webhooks,
     websocket: wsTransport,
     listen: () =>
       new Promise((resolve, reject) => {
@@ -472,6 +482,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
         for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
         await apollo.stop();
         await relay?.stop();
+        await webhooks?.stop();
         await state.events.stop();
         await replicaLag.close();
         await orm.close(true);

@@ -19,21 +19,8 @@ const results = new PerObject<object, Promise<ExecutionResult>>();
 export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source;
-  const key = [
-    principalKey((args.contextValue as Context | undefined)?.principal),
-    args.operationName ?? '',
-    JSON.stringify(args.variableValues ?? {}),
-    print(args.document),
-  ].join('\n');
-  const resultOf = (event: unknown): Promise<ExecutionResult> => {
-    const run = () => {
-      // Each event is one answer, with its own response-size budget.
-      resetBudget(args.contextValue as Context | undefined);
-      return Promise.resolve(execute({ ...args, rootValue: event }));
-    };
-    if (typeof event !== 'object' || event === null) return run();
-    return results.get(event, key, run);
-  };
+  const key = executionKey(args);
+  const resultOf = (event: unknown): Promise<ExecutionResult> => eventResult(args, key, event);
   const iterator = source[Symbol.asyncIterator]();
   const mapped: AsyncIterableIterator<ExecutionResult> = {
     [Symbol.asyncIterator]: () => mapped,
@@ -58,6 +45,31 @@ export async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterabl
     },
   };
   return mapped;
+}
+
+/** What makes two executions of one event interchangeable: principal, operation, variables, document. */
+export function executionKey(args: ExecutionArgs): string {
+  return [
+    principalKey((args.contextValue as Context | undefined)?.principal),
+    args.operationName ?? '',
+    JSON.stringify(args.variableValues ?? {}),
+    print(args.document),
+  ].join('\n');
+}
+
+/**
+ * One event's result for a subscription operation, as graphql-js computes it (the operation executed
+ * with the event as root value), shared by every execution with the same key on the same event object.
+ * Webhooks (modules/webhooks/webhook-execution.ts) execute their events through it too.
+ */
+export function eventResult(args: ExecutionArgs, key: string, event: unknown): Promise<ExecutionResult> {
+  const run = () => {
+    // Each event is one answer, with its own response-size budget.
+    resetBudget(args.contextValue as Context | undefined);
+    return Promise.resolve(execute({ ...args, rootValue: event }));
+  };
+  if (typeof event !== 'object' || event === null) return run();
+  return results.get(event, key, run);
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
