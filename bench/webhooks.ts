@@ -59,15 +59,25 @@ async function main(): Promise<void> {
     child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), 'src/main.ts'], {
       cwd: ROOT,
       env: {
-        PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: databaseUrl,
-        OMNI360_API_KEYS: `ADMIN:bench-admin:${ADMIN},PARTNER:bench-partner:${PARTNER}`, OMNI360_RATE_LIMIT_PER_SECOND: '0',
-        OMNI360_WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn',
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        OMNI360_API_KEYS: `ADMIN:bench-admin:${ADMIN},PARTNER:bench-partner:${PARTNER}`,
+        OMNI360_RATE_LIMIT_PER_SECOND: '0',
+        OMNI360_WEBHOOK_ALLOW_PRIVATE: 'true',
+        LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     for (let ready = false; !ready;) {
       await sleep(200);
-      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((res) => res.status === 200, () => false);
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (res) => res.status === 200,
+        () => false,
+      );
     }
     const gql = async (query: string, variables: Record<string, unknown>, token = ADMIN) => {
       const res = await postJson(url, { authorization: `Bearer ${token}` }, JSON.stringify({ query, variables }));
@@ -78,12 +88,18 @@ async function main(): Promise<void> {
 
     const customers: string[] = [];
     for (let i = 0; i < CUSTOMERS; i += 10) {
-      const ids = await Promise.all(Array.from({ length: 10 }, async (_, j) => {
-        const data = await gql(`mutation($input: IdentifyCustomerInput!) { identifyCustomer(input: $input) { customer { id } } }`, {
-          input: { identities: [{ type: 'EMAIL', value: `bench-${i + j}@webhooks.example.com` }], profile: { firstName: `Bench${i + j}`, lastName: 'Hook' }, channel: 'WEB' },
-        });
-        return data.identifyCustomer.customer.id as string;
-      }));
+      const ids = await Promise.all(
+        Array.from({ length: 10 }, async (_, j) => {
+          const data = await gql(`mutation($input: IdentifyCustomerInput!) { identifyCustomer(input: $input) { customer { id } } }`, {
+            input: {
+              identities: [{ type: 'EMAIL', value: `bench-${i + j}@webhooks.example.com` }],
+              profile: { firstName: `Bench${i + j}`, lastName: 'Hook' },
+              channel: 'WEB',
+            },
+          });
+          return data.identifyCustomer.customer.id as string;
+        }),
+      );
       customers.push(...ids);
     }
 
@@ -107,32 +123,49 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => receiverServer.listen(0, '127.0.0.1', resolve));
     const receiverUrl = `http://127.0.0.1:${(receiverServer.address() as net.AddressInfo).port}/hook`;
     for (let i = 0; i < WEBHOOKS; i++) {
-      const data = await gql(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { code message } } }`,
-        { input: { url: receiverUrl, subscription: DOCUMENT } }, i % 2 ? PARTNER : ADMIN);
+      const data = await gql(
+        `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { code message } } }`,
+        { input: { url: receiverUrl, subscription: DOCUMENT } },
+        i % 2 ? PARTNER : ADMIN,
+      );
       if (data.createWebhook.userErrors.length) throw new Error(JSON.stringify(data.createWebhook.userErrors));
     }
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
     let writeErrors = 0;
     let written = 0;
-    const write = (n: number) => new Promise<void>((resolve) => {
-      const externalId = `w${n}`;
-      const body = JSON.stringify({ query: RECORD_INTERACTION, variables: { input: { source: 'bench-e', externalId, channel: 'CHAT', direction: 'INBOUND', customer: { id: customers[n % CUSTOMERS] }, body: `message ${n}` } } });
-      sentAt.set(externalId, performance.now());
-      const request = http.request(url, { agent, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}`, 'content-length': Buffer.byteLength(body) } }, (response) => {
-        response.resume();
-        response.on('end', () => {
-          if (response.statusCode === 200) written += 1;
-          else writeErrors += 1;
+    const write = (n: number) =>
+      new Promise<void>((resolve) => {
+        const externalId = `w${n}`;
+        const body = JSON.stringify({
+          query: RECORD_INTERACTION,
+          variables: {
+            input: { source: 'bench-e', externalId, channel: 'CHAT', direction: 'INBOUND', customer: { id: customers[n % CUSTOMERS] }, body: `message ${n}` },
+          },
+        });
+        sentAt.set(externalId, performance.now());
+        const request = http.request(
+          url,
+          {
+            agent,
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}`, 'content-length': Buffer.byteLength(body) },
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => {
+              if (response.statusCode === 200) written += 1;
+              else writeErrors += 1;
+              resolve();
+            });
+          },
+        );
+        request.on('error', () => {
+          writeErrors += 1;
           resolve();
         });
+        request.end(body);
       });
-      request.on('error', () => {
-        writeErrors += 1;
-        resolve();
-      });
-      request.end(body);
-    });
 
     // Open loop at RATE/s: WARMUP s unmeasured, then SECONDS s measured.
     let n = 0;
@@ -186,7 +219,10 @@ async function main(): Promise<void> {
       latencyMaxMs: +(latencies.at(-1) ?? NaN).toFixed(1),
       firstMeasuredWrite: firstMeasured,
       cpus: os.cpus().length,
-      loadAverage: os.loadavg().map((value) => value.toFixed(2)).join(', '),
+      loadAverage: os
+        .loadavg()
+        .map((value) => value.toFixed(2))
+        .join(', '),
       benchCpuSeconds: +((process.cpuUsage(cpuBefore).user + process.cpuUsage(cpuBefore).system) / 1e6).toFixed(1),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -46,7 +46,10 @@ async function main(): Promise<void> {
   const idempotencyKeyFile = ensureIdempotencyKey(config);
   if (idempotencyKeyFile && config.nodeEnv === 'production') {
     // A key per instance would make a replay reaching another instance incomparable (docs/reliability.md).
-    log.warn({ file: idempotencyKeyFile.file }, 'no OMNI360_IDEMPOTENCY_KEY set: using a key stored in the data directory; instances sharing a database must share one key');
+    log.warn(
+      { file: idempotencyKeyFile.file },
+      'no OMNI360_IDEMPOTENCY_KEY set: using a key stored in the data directory; instances sharing a database must share one key',
+    );
   }
 
   let embedded: EmbeddedDatabase | undefined;

@@ -24,10 +24,14 @@ beforeAll(async () => {
   const http = new HttpLink({ uri: env.url, headers: { authorization: `Bearer ${TOKENS.AGENT}` } });
   const ws = new GraphQLWsLink(createClient({ url: env.wsUrl, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${TOKENS.AGENT}` } }));
   client = new ApolloClient({
-    link: ApolloLink.split(({ query }) => {
-      const definition = getMainDefinition(query);
-      return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
-    }, ws, http),
+    link: ApolloLink.split(
+      ({ query }) => {
+        const definition = getMainDefinition(query);
+        return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
+      },
+      ws,
+      http,
+    ),
     cache: new InMemoryCache({
       // Node is an interface: the cache must know its members to match fragments on it.
       possibleTypes: { Node: ['Agent', 'Conversation', 'Customer', 'CustomerMerge', 'Handover', 'Interaction', 'Location', 'Offer', 'Order', 'Product'] },
@@ -48,38 +52,87 @@ const CUSTOMERS = gql`
   query CustomerPage($search: String!, $first: Int!, $after: String) {
     customers(search: $search, first: $first, after: $after) {
       totalCount
-      edges { cursor node { id displayName email } }
-      pageInfo { hasNextPage endCursor }
+      edges {
+        cursor
+        node {
+          id
+          displayName
+          email
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `;
 
 const NODE = gql`
   query Refetch($id: ID!) {
-    node(id: $id) { id ... on Customer { displayName email } }
+    node(id: $id) {
+      id
+      ... on Customer {
+        displayName
+        email
+      }
+    }
   }
 `;
 
 const IDENTIFY = gql`
   mutation Identify($input: IdentifyCustomerInput!) {
-    identifyCustomer(input: $input) { created customer { id displayName email } userErrors { code message } }
+    identifyCustomer(input: $input) {
+      created
+      customer {
+        id
+        displayName
+        email
+      }
+      userErrors {
+        code
+        message
+      }
+    }
   }
 `;
 
 const RECORD = gql`
   mutation Record($input: RecordInteractionInput!) {
-    recordInteraction(input: $input) { created interaction { id channel } userErrors { code message } }
+    recordInteraction(input: $input) {
+      created
+      interaction {
+        id
+        channel
+      }
+      userErrors {
+        code
+        message
+      }
+    }
   }
 `;
 
 const INTERACTIONS = gql`
   subscription Contacts($customerId: ID!) {
-    interactionAdded(filter: { customerId: $customerId }) { eventId cursor interaction { id channel body } }
+    interactionAdded(filter: { customerId: $customerId }) {
+      eventId
+      cursor
+      interaction {
+        id
+        channel
+        body
+      }
+    }
   }
 `;
 
 interface CustomerPage {
-  customers: { totalCount: number; edges: { cursor: string; node: { id: string; displayName: string; email: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  customers: {
+    totalCount: number;
+    edges: { cursor: string; node: { id: string; displayName: string; email: string } }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
 }
 
 describe('Apollo Client 4', () => {
@@ -104,10 +157,15 @@ describe('Apollo Client 4', () => {
   it('refetches by node(id) into the same cache entry, and a mutation updates it', async () => {
     const p = person();
     const created = await createPerson(env, p);
-    const fetched = await client.query<{ node: { id: string; displayName: string; email: string } }>({ query: NODE, variables: { id: created.id }, fetchPolicy: 'network-only' });
+    const fetched = await client.query<{ node: { id: string; displayName: string; email: string } }>({
+      query: NODE,
+      variables: { id: created.id },
+      fetchPolicy: 'network-only',
+    });
     expect(fetched.data!.node).toMatchObject({ __typename: 'Customer', id: created.id, email: p.email });
     const { data } = await client.mutate<{ identifyCustomer: { created: boolean; customer: { id: string; email: string } } }>({
-      mutation: IDENTIFY, variables: { input: { identities: [{ type: 'EMAIL', value: p.email }], channel: 'WEB' } },
+      mutation: IDENTIFY,
+      variables: { input: { identities: [{ type: 'EMAIL', value: p.email }], channel: 'WEB' } },
     });
     expect(data!.identifyCustomer).toMatchObject({ created: false, customer: { id: created.id } });
     const cached = client.cache.extract() as Record<string, { email?: string }>;
@@ -127,7 +185,16 @@ describe('Apollo Client 4', () => {
       await new Promise((resolve) => setTimeout(resolve, 500)); // the subscription is live before the write
       const { data } = await client.mutate<{ recordInteraction: { interaction: { id: string } } }>({
         mutation: RECORD,
-        variables: { input: { source: 'apollo-test', externalId: unique('ap'), channel: 'CHAT', direction: 'INBOUND', customer: { id: customer.id }, body: 'hello from Apollo' } },
+        variables: {
+          input: {
+            source: 'apollo-test',
+            externalId: unique('ap'),
+            channel: 'CHAT',
+            direction: 'INBOUND',
+            customer: { id: customer.id },
+            body: 'hello from Apollo',
+          },
+        },
       });
       const deadline = Date.now() + 10_000;
       while (events.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));

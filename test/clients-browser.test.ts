@@ -36,8 +36,16 @@ describeBrowser('a browser page on another origin', () => {
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
 
@@ -52,39 +60,59 @@ describeBrowser('a browser page on another origin', () => {
     const tab = await browser.newPage();
     await tab.goto(pageOrigin);
     const email = `${unique('browser')}@example.com`;
-    const outcome = await tab.evaluate(async ({ url, wsUrl, token, email }) => {
-      const post = async (query: string, variables: Record<string, unknown> = {}) => {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-        return { status: res.status, requestId: res.headers.get('x-request-id'), body: (await res.json()) as { data?: Record<string, any> } };
-      };
-      const query = await post('{ viewer { role } }');
-      const mutation = await post('mutation($e: String!) { identifyCustomer(input: { identities: [{ type: EMAIL, value: $e }], channel: WEB }) { created customer { id } } }', { e: email });
-      const customerId = mutation.body.data!.identifyCustomer.customer.id;
-      // graphql-transport-ws by hand: the page has no bundler, and the protocol is small.
-      const event = await new Promise((resolve, reject) => {
-        const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
-        const timer = setTimeout(() => reject(new Error('no event in 10 s')), 10_000);
-        socket.onerror = () => reject(new Error('socket error'));
-        socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-        socket.onmessage = async (message) => {
-          const data = JSON.parse(message.data);
-          if (data.type === 'connection_ack') {
-            socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: {
-              query: 'subscription($c: ID!) { interactionAdded(filter: { customerId: $c }) { interaction { body channel } } }', variables: { c: customerId },
-            } }));
-            await new Promise((done) => setTimeout(done, 500));
-            const recorded = await post('mutation($c: ID!, $x: String!) { recordInteraction(input: { source: "browser", externalId: $x, channel: CHAT, direction: INBOUND, customer: { id: $c }, body: "from the browser" }) { created } }', { c: customerId, x: email });
-            if (!recorded.body.data?.recordInteraction.created) reject(new Error(JSON.stringify(recorded.body)));
-          }
-          if (data.type === 'next') {
-            clearTimeout(timer);
-            socket.close(1000);
-            resolve(data.payload.data.interactionAdded.interaction);
-          }
+    const outcome = await tab.evaluate(
+      async ({ url, wsUrl, token, email }) => {
+        const post = async (query: string, variables: Record<string, unknown> = {}) => {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify({ query, variables }),
+          });
+          return { status: res.status, requestId: res.headers.get('x-request-id'), body: (await res.json()) as { data?: Record<string, any> } };
         };
-      });
-      return { query, created: mutation.body.data!.identifyCustomer.created, event };
-    }, { url: env.url, wsUrl: env.wsUrl, token: TOKENS.AGENT, email });
+        const query = await post('{ viewer { role } }');
+        const mutation = await post(
+          'mutation($e: String!) { identifyCustomer(input: { identities: [{ type: EMAIL, value: $e }], channel: WEB }) { created customer { id } } }',
+          { e: email },
+        );
+        const customerId = mutation.body.data!.identifyCustomer.customer.id;
+        // graphql-transport-ws by hand: the page has no bundler, and the protocol is small.
+        const event = await new Promise((resolve, reject) => {
+          const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
+          const timer = setTimeout(() => reject(new Error('no event in 10 s')), 10_000);
+          socket.onerror = () => reject(new Error('socket error'));
+          socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+          socket.onmessage = async (message) => {
+            const data = JSON.parse(message.data);
+            if (data.type === 'connection_ack') {
+              socket.send(
+                JSON.stringify({
+                  id: '1',
+                  type: 'subscribe',
+                  payload: {
+                    query: 'subscription($c: ID!) { interactionAdded(filter: { customerId: $c }) { interaction { body channel } } }',
+                    variables: { c: customerId },
+                  },
+                }),
+              );
+              await new Promise((done) => setTimeout(done, 500));
+              const recorded = await post(
+                'mutation($c: ID!, $x: String!) { recordInteraction(input: { source: "browser", externalId: $x, channel: CHAT, direction: INBOUND, customer: { id: $c }, body: "from the browser" }) { created } }',
+                { c: customerId, x: email },
+              );
+              if (!recorded.body.data?.recordInteraction.created) reject(new Error(JSON.stringify(recorded.body)));
+            }
+            if (data.type === 'next') {
+              clearTimeout(timer);
+              socket.close(1000);
+              resolve(data.payload.data.interactionAdded.interaction);
+            }
+          };
+        });
+        return { query, created: mutation.body.data!.identifyCustomer.created, event };
+      },
+      { url: env.url, wsUrl: env.wsUrl, token: TOKENS.AGENT, email },
+    );
     expect(outcome.query.status).toBe(200);
     expect(outcome.query.body).toEqual({ data: { viewer: { role: 'AGENT' } } });
     expect(outcome.query.requestId).toMatch(/^[0-9a-f-]{36}$/); // exposed to the page
@@ -98,16 +126,25 @@ describeBrowser('a browser page on another origin', () => {
     const tab = await browser.newPage();
     try {
       await tab.goto(pageOrigin);
-      const outcome = await tab.evaluate(async ({ url, wsUrl, token }) => {
-        const http = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ __typename }"}' })
-          .then(() => 'answered', (error) => `refused: ${error.name}`);
-        const ws = await new Promise((resolve) => {
-          const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
-          socket.onopen = () => resolve('open');
-          socket.onclose = (event) => resolve(`closed: ${event.code}`);
-        });
-        return { http, ws };
-      }, { url: other.url, wsUrl: other.wsUrl, token: TOKENS.AGENT });
+      const outcome = await tab.evaluate(
+        async ({ url, wsUrl, token }) => {
+          const http = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: '{"query":"{ __typename }"}',
+          }).then(
+            () => 'answered',
+            (error) => `refused: ${error.name}`,
+          );
+          const ws = await new Promise((resolve) => {
+            const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
+            socket.onopen = () => resolve('open');
+            socket.onclose = (event) => resolve(`closed: ${event.code}`);
+          });
+          return { http, ws };
+        },
+        { url: other.url, wsUrl: other.wsUrl, token: TOKENS.AGENT },
+      );
       expect(outcome).toEqual({ http: 'refused: TypeError', ws: 'closed: 1006' });
     } finally {
       await tab.close();

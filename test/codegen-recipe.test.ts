@@ -20,11 +20,18 @@ function block(language: string, containing: string): string {
 
 describe('the README codegen recipe', () => {
   it('pins the plugin majors installed and tested here', () => {
-    const install = block('bash', '@graphql-codegen/cli@').split('\n').find((line) => line.startsWith('npm install'))!;
+    const install = block('bash', '@graphql-codegen/cli@')
+      .split('\n')
+      .find((line) => line.startsWith('npm install'))!;
     const pins = [...install.matchAll(/(@?[\w./-]+)@(\d+)(?=\s|$)/g)].map((match) => [match[1], Number(match[2])] as const);
-    expect(pins.map(([name]) => name)).toEqual(expect.arrayContaining([
-      '@graphql-codegen/cli', '@graphql-codegen/typescript', '@graphql-codegen/typescript-operations', '@graphql-codegen/typed-document-node',
-    ]));
+    expect(pins.map(([name]) => name)).toEqual(
+      expect.arrayContaining([
+        '@graphql-codegen/cli',
+        '@graphql-codegen/typescript',
+        '@graphql-codegen/typescript-operations',
+        '@graphql-codegen/typed-document-node',
+      ]),
+    );
     for (const [name, major] of pins) {
       const installed = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version as string;
       expect({ name, major: Number(installed.split('.')[0]) }).toEqual({ name, major });
@@ -42,13 +49,30 @@ describe('the README codegen recipe', () => {
       }
       // The packages the install line names, as installed here.
       fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(scratch, 'node_modules'), 'dir');
-      execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@graphql-codegen/cli/cjs/bin.js'), '--config', 'codegen.yml'], { cwd: scratch, stdio: 'pipe' });
-      expect(fs.readFileSync(path.join(scratch, 'src/graphql/generated.ts'), 'utf8')).toMatch(/export const Customer360Document = .* as unknown as DocumentNode<Customer360Query, Customer360QueryVariables>;/);
+      execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@graphql-codegen/cli/cjs/bin.js'), '--config', 'codegen.yml'], {
+        cwd: scratch,
+        stdio: 'pipe',
+      });
+      expect(fs.readFileSync(path.join(scratch, 'src/graphql/generated.ts'), 'utf8')).toMatch(
+        /export const Customer360Document = .* as unknown as DocumentNode<Customer360Query, Customer360QueryVariables>;/,
+      );
       fs.writeFileSync(path.join(scratch, 'src/consumer.ts'), CONSUMER);
-      fs.writeFileSync(path.join(scratch, 'tsconfig.json'), JSON.stringify({
-        compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'commonjs', moduleResolution: 'node', esModuleInterop: true, skipLibCheck: true, types: [] },
-        include: ['src/**/*.ts'],
-      }));
+      fs.writeFileSync(
+        path.join(scratch, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            noEmit: true,
+            target: 'es2022',
+            module: 'commonjs',
+            moduleResolution: 'node',
+            esModuleInterop: true,
+            skipLibCheck: true,
+            types: [],
+          },
+          include: ['src/**/*.ts'],
+        }),
+      );
       try {
         execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: scratch, stdio: 'pipe' });
       } catch (error) {

@@ -54,7 +54,7 @@ async function traces(p: Person, body: string): Promise<string[]> {
 }
 
 describe('eraseCustomer serialises with mergeCustomers and undoMerge', () => {
-  it('erasure of V queued behind a merge V -> S erases the person on S (before: success reported, V\'s e-mail, phone and bodies left on S)', async () => {
+  it("erasure of V queued behind a merge V -> S erases the person on S (before: success reported, V's e-mail, phone and bodies left on S)", async () => {
     const v = person();
     const vId = (await createPerson(env, v)).id;
     const sId = (await createPerson(env)).id;

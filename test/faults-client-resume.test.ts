@@ -24,9 +24,14 @@ describe('examples/client.ts followInteractions', () => {
     const delivered: string[] = [];
     const reconnects: unknown[] = [];
     const fatal: unknown[] = [];
-    const stop = client.followInteractions(null, (event) => delivered.push(event.interaction.id), (error) => fatal.push(error), {
-      reconnecting: (_attempt, _delay, cause) => reconnects.push(cause),
-    });
+    const stop = client.followInteractions(
+      null,
+      (event) => delivered.push(event.interaction.id),
+      (error) => fatal.push(error),
+      {
+        reconnecting: (_attempt, _delay, cause) => reconnects.push(cause),
+      },
+    );
     await sleep(1_500); // without a cursor the follow starts at "now": let it subscribe first
 
     const customer = { identities: [{ type: 'EMAIL' as const, value: `${unique('follow')}@example.com` }] };
@@ -38,7 +43,12 @@ describe('examples/client.ts followInteractions', () => {
         if (Date.now() > deadline) throw new Error(`write ${n} not acknowledged in 120 s; server output:\n${server.tail()}`);
         try {
           const recorded = await client.recordInteraction({
-            source: 'resume-test', externalId: `w${n}`, channel: 'CHAT', direction: 'INBOUND', customer, body: `message ${n}`,
+            source: 'resume-test',
+            externalId: `w${n}`,
+            channel: 'CHAT',
+            direction: 'INBOUND',
+            customer,
+            body: `message ${n}`,
           });
           if (recorded.userErrors.length) throw new Error(JSON.stringify(recorded.userErrors));
           written.push(recorded.interaction!.id);
@@ -56,7 +66,9 @@ describe('examples/client.ts followInteractions', () => {
         await server.kill(n === 10 ? 'SIGTERM' : 'SIGKILL'); // a deploy's graceful stop, then a crash
         const stopped = Date.now();
         await server.start();
-        console.log(`${n === 10 ? 'SIGTERM' : 'SIGKILL'}: stopped in ${stopped - started} ms, started again in ${Date.now() - stopped} ms; ${delivered.length} delivered`);
+        console.log(
+          `${n === 10 ? 'SIGTERM' : 'SIGKILL'}: stopped in ${stopped - started} ms, started again in ${Date.now() - stopped} ms; ${delivered.length} delivered`,
+        );
       }
       await sleep(50);
     }

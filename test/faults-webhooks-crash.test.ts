@@ -18,7 +18,9 @@ const ROOT = path.resolve(__dirname, '..');
 const SEED = 0x0518;
 const KILLS = 3;
 const CUSTOMERS = 4;
-const API_KEYS = Object.entries(TOKENS).map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`).join(',');
+const API_KEYS = Object.entries(TOKENS)
+  .map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`)
+  .join(',');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function freePort(): Promise<number> {
@@ -36,7 +38,10 @@ class ChildServer {
   private child: ChildProcess | undefined;
   private output: string[] = [];
 
-  constructor(private readonly port: number, private readonly databaseUrl: string) {}
+  constructor(
+    private readonly port: number,
+    private readonly databaseUrl: string,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -125,9 +130,13 @@ describe('webhooks: SIGKILL mid-delivery', () => {
     const random = mulberry32(SEED);
     // Slow answers: most kills land while deliveries are in flight.
     receiver.respond = () => new Promise((resolve) => setTimeout(() => resolve(200), 30 + Math.floor(random() * 70)));
-    const created = await post(server, `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { code message } } }`, {
-      input: { url: receiver.url, subscription: 'subscription { interactionAdded { eventId interaction { id customer { id } } } }' },
-    });
+    const created = await post(
+      server,
+      `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { code message } } }`,
+      {
+        input: { url: receiver.url, subscription: 'subscription { interactionAdded { eventId interaction { id customer { id } } } }' },
+      },
+    );
     expect(created.createWebhook.userErrors).toEqual([]);
     const customers: string[] = [];
     for (let i = 0; i < CUSTOMERS; i++) {
@@ -177,7 +186,8 @@ describe('webhooks: SIGKILL mid-delivery', () => {
     const acks = firstAcks();
     expect(new Set(acks.map((delivery) => delivery.body.data!.interactionAdded.interaction.id))).toEqual(new Set(all));
     for (const customerId of customers) {
-      const order = acks.filter((delivery) => delivery.body.data!.interactionAdded.interaction.customer.id === customerId)
+      const order = acks
+        .filter((delivery) => delivery.body.data!.interactionAdded.interaction.customer.id === customerId)
         .map((delivery) => delivery.body.data!.interactionAdded.interaction.id);
       expect(order).toEqual(written.get(customerId));
     }

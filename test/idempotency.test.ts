@@ -8,9 +8,7 @@ import { ConfigError, loadConfig } from '../src/config/config';
 import { ormConfig } from '../src/config/mikro-orm.config';
 import { canonicalJson, ensureIdempotencyKey } from '../src/common/idempotency';
 import { Migration20261206090000_idempotencyKeyedHashes } from '../migrations/Migration20261206090000_idempotencyKeyedHashes';
-import {
-  AdjustStockDocument, ImportOrdersDocument, PlaceOrderDocument, RecordInteractionDocument,
-} from './generated/graphql';
+import { AdjustStockDocument, ImportOrdersDocument, PlaceOrderDocument, RecordInteractionDocument } from './generated/graphql';
 import { createLocation, createProduct, receive, sql } from './support/commerce';
 import { newCustomerRef } from './support/interactions';
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
@@ -39,11 +37,14 @@ async function overWs<R, V>(server: TestServer, document: TypedDocumentNode<R, V
   const client = server.ws(token);
   try {
     return await new Promise<R>((resolve, reject) => {
-      client.subscribe<R>({ query: print(document as DocumentNode), variables: variables as Record<string, unknown> }, {
-        next: (result) => (result.errors?.length ? reject(new Error(JSON.stringify(result.errors))) : resolve(result.data as R)),
-        error: reject,
-        complete: () => undefined,
-      });
+      client.subscribe<R>(
+        { query: print(document as DocumentNode), variables: variables as Record<string, unknown> },
+        {
+          next: (result) => (result.errors?.length ? reject(new Error(JSON.stringify(result.errors))) : resolve(result.data as R)),
+          error: reject,
+          complete: () => undefined,
+        },
+      );
     });
   } finally {
     await client.dispose();
@@ -94,7 +95,10 @@ const WRITES: Write[] = [
     table: '"order"',
     hashColumn: 'request_hash',
     input: () => ({
-      source: 'idem-pos', externalId: unique('io-'), channel: 'WEB', placedAt: '2024-05-01T10:00:00.000Z',
+      source: 'idem-pos',
+      externalId: unique('io-'),
+      channel: 'WEB',
+      placedAt: '2024-05-01T10:00:00.000Z',
       lines: [{ sku: shop.sku, quantity: 1, unitPrice: { amount: '10.00', currencyCode: 'PLN' } }],
     }),
     other: (input) => ({ ...input, placedAt: '2024-05-02T10:00:00.000Z' }),
@@ -102,7 +106,12 @@ const WRITES: Write[] = [
       const res = await send(server, ImportOrdersDocument, { input: { orders: [input] } } as never, token, transport);
       expect(res.importOrders.userErrors).toEqual([]);
       const [result] = res.importOrders.results;
-      return { id: result.order?.id ?? null, created: result.outcome === 'CREATED', code: result.code ?? null, message: result.code ? result.reason ?? null : null };
+      return {
+        id: result.order?.id ?? null,
+        created: result.outcome === 'CREATED',
+        code: result.code ?? null,
+        message: result.code ? (result.reason ?? null) : null,
+      };
     },
   },
   {
@@ -121,7 +130,14 @@ const WRITES: Write[] = [
     name: 'recordInteraction',
     table: 'interaction',
     hashColumn: 'input_hash',
-    input: () => ({ source: 'idem-desk', externalId: unique('ri-'), channel: 'EMAIL', direction: 'INBOUND', customer: newCustomerRef('idem'), subject: 'Invoice' }),
+    input: () => ({
+      source: 'idem-desk',
+      externalId: unique('ri-'),
+      channel: 'EMAIL',
+      direction: 'INBOUND',
+      customer: newCustomerRef('idem'),
+      subject: 'Invoice',
+    }),
     other: (input) => ({ ...input, subject: 'Something else' }),
     async run(server, input, token, transport = 'http') {
       const res = await send(server, RecordInteractionDocument, { input } as never, token, transport);
@@ -131,65 +147,84 @@ const WRITES: Write[] = [
 ];
 
 async function storedRows(write: Write, input: Record<string, unknown>, server: TestServer = env): Promise<{ id: string; hash: string; created_by: string }[]> {
-  return sql(server, `select id, ${write.hashColumn} as hash, created_by from ${write.table} where source = $1 and external_id = $2`, [input.source, input.externalId]);
+  return sql(server, `select id, ${write.hashColumn} as hash, created_by from ${write.table} where source = $1 and external_id = $2`, [
+    input.source,
+    input.externalId,
+  ]);
 }
 
 const CROSS = WRITES.flatMap((write) => (['http', 'ws'] as const).map((transport) => [write.name, transport, write] as const));
 
 describe('replays and conflicts', () => {
-  it.each(CROSS)('regression: a replay of the same input by another writer returned the first writer\'s record (%s over %s)', async (_name, transport, write) => {
-    const input = write.input();
-    const first = await write.run(env, input, TOKENS.INGEST);
-    expect(first).toMatchObject({ created: true, code: null });
-    const [row] = await storedRows(write, input);
+  it.each(CROSS)(
+    "regression: a replay of the same input by another writer returned the first writer's record (%s over %s)",
+    async (_name, transport, write) => {
+      const input = write.input();
+      const first = await write.run(env, input, TOKENS.INGEST);
+      expect(first).toMatchObject({ created: true, code: null });
+      const [row] = await storedRows(write, input);
 
-    const byOther = await write.run(env, input, TOKENS.ADMIN, transport);
-    expect(byOther).toMatchObject({ id: null, created: false, code: 'IDEMPOTENCY_CONFLICT' });
-    // The wording names the caller's own key and never the other writer's record.
-    expect(byOther.message).toContain(String(input.externalId));
-    expect(byOther.message).not.toContain(row.id);
+      const byOther = await write.run(env, input, TOKENS.ADMIN, transport);
+      expect(byOther).toMatchObject({ id: null, created: false, code: 'IDEMPOTENCY_CONFLICT' });
+      // The wording names the caller's own key and never the other writer's record.
+      expect(byOther.message).toContain(String(input.externalId));
+      expect(byOther.message).not.toContain(row.id);
 
-    const own = await write.run(env, input, TOKENS.INGEST, transport);
-    expect(own).toMatchObject({ id: first.id, created: false, code: null });
-    expect(await storedRows(write, input)).toHaveLength(1);
-  });
+      const own = await write.run(env, input, TOKENS.INGEST, transport);
+      expect(own).toMatchObject({ id: first.id, created: false, code: null });
+      expect(await storedRows(write, input)).toHaveLength(1);
+    },
+  );
 
-  it.each(WRITES.map((write) => [write.name, write] as const))('IDEMPOTENCY_CONFLICT names no stored record, for any writer (regression: placeOrder, importOrders and recordInteraction named it) (%s)', async (_name, write) => {
-    const input = write.input();
-    await write.run(env, input, TOKENS.INGEST);
-    const [row] = await storedRows(write, input);
-    for (const token of [TOKENS.INGEST, TOKENS.ADMIN]) {
-      const conflict = await write.run(env, write.other(input), token);
-      expect(conflict).toMatchObject({ id: null, created: false, code: 'IDEMPOTENCY_CONFLICT' });
-      expect(conflict.message).not.toContain(row.id);
-    }
-    // Nothing of the refused content was stored.
-    expect(await storedRows(write, input)).toEqual([row]);
-  });
+  it.each(WRITES.map((write) => [write.name, write] as const))(
+    'IDEMPOTENCY_CONFLICT names no stored record, for any writer (regression: placeOrder, importOrders and recordInteraction named it) (%s)',
+    async (_name, write) => {
+      const input = write.input();
+      await write.run(env, input, TOKENS.INGEST);
+      const [row] = await storedRows(write, input);
+      for (const token of [TOKENS.INGEST, TOKENS.ADMIN]) {
+        const conflict = await write.run(env, write.other(input), token);
+        expect(conflict).toMatchObject({ id: null, created: false, code: 'IDEMPOTENCY_CONFLICT' });
+        expect(conflict.message).not.toContain(row.id);
+      }
+      // Nothing of the refused content was stored.
+      expect(await storedRows(write, input)).toEqual([row]);
+    },
+  );
 
-  it.each(WRITES.map((write) => [write.name, write] as const))('records once under eight identical requests at once, the rest are replays (%s)', async (_name, write) => {
-    const input = write.input();
-    const outcomes = await Promise.all(Array.from({ length: 8 }, () => write.run(env, input, TOKENS.INGEST)));
-    expect(outcomes.filter((outcome) => outcome.created)).toHaveLength(1);
-    expect(outcomes.map((outcome) => outcome.code)).toEqual(Array(8).fill(null));
-    expect(new Set(outcomes.map((outcome) => outcome.id)).size).toBe(1);
-    expect(await storedRows(write, input)).toHaveLength(1);
-  });
+  it.each(WRITES.map((write) => [write.name, write] as const))(
+    'records once under eight identical requests at once, the rest are replays (%s)',
+    async (_name, write) => {
+      const input = write.input();
+      const outcomes = await Promise.all(Array.from({ length: 8 }, () => write.run(env, input, TOKENS.INGEST)));
+      expect(outcomes.filter((outcome) => outcome.created)).toHaveLength(1);
+      expect(outcomes.map((outcome) => outcome.code)).toEqual(Array(8).fill(null));
+      expect(new Set(outcomes.map((outcome) => outcome.id)).size).toBe(1);
+      expect(await storedRows(write, input)).toHaveLength(1);
+    },
+  );
 
-  it.each(WRITES.map((write) => [write.name, write] as const))('records one of two different inputs sent at once on one key; the other is IDEMPOTENCY_CONFLICT (%s)', async (_name, write) => {
-    const input = write.input();
-    const outcomes = await Promise.all([write.run(env, input, TOKENS.INGEST), write.run(env, write.other(input), TOKENS.INGEST)]);
-    expect(outcomes.filter((outcome) => outcome.created)).toHaveLength(1);
-    expect(outcomes.filter((outcome) => outcome.code === 'IDEMPOTENCY_CONFLICT')).toHaveLength(1);
-    expect(await storedRows(write, input)).toHaveLength(1);
-  });
+  it.each(WRITES.map((write) => [write.name, write] as const))(
+    'records one of two different inputs sent at once on one key; the other is IDEMPOTENCY_CONFLICT (%s)',
+    async (_name, write) => {
+      const input = write.input();
+      const outcomes = await Promise.all([write.run(env, input, TOKENS.INGEST), write.run(env, write.other(input), TOKENS.INGEST)]);
+      expect(outcomes.filter((outcome) => outcome.created)).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome.code === 'IDEMPOTENCY_CONFLICT')).toHaveLength(1);
+      expect(await storedRows(write, input)).toHaveLength(1);
+    },
+  );
 });
 
 describe('what the input hash covers', () => {
   it('regression: placeOrder idempotency ignored profile.city', async () => {
     const email = `${unique('city')}@example.com`;
     const input = {
-      source: 'idem-shop', externalId: unique('city-'), channel: 'WEB', locationId: shop.warehouseId, lines: [{ sku: shop.sku, quantity: 1 }],
+      source: 'idem-shop',
+      externalId: unique('city-'),
+      channel: 'WEB',
+      locationId: shop.warehouseId,
+      lines: [{ sku: shop.sku, quantity: 1 }],
       customer: { identities: [{ type: 'EMAIL', value: email }], profile: { firstName: 'Ewa', city: 'Kraków' } },
     };
     const write = WRITES[0];
@@ -204,16 +239,35 @@ describe('what the input hash covers', () => {
   it('regression: recordInteraction compared identities un-normalised for idempotency (unlike placeOrder)', async () => {
     const local = unique('norm');
     const input = {
-      source: 'idem-desk', externalId: unique('norm-'), channel: 'PHONE', direction: 'INBOUND', subject: 'Call back',
-      customer: { identities: [{ type: 'EMAIL', value: `${local}@Example.COM` }, { type: 'PHONE', value: '+48 601 234 567' }] },
+      source: 'idem-desk',
+      externalId: unique('norm-'),
+      channel: 'PHONE',
+      direction: 'INBOUND',
+      subject: 'Call back',
+      customer: {
+        identities: [
+          { type: 'EMAIL', value: `${local}@Example.COM` },
+          { type: 'PHONE', value: '+48 601 234 567' },
+        ],
+      },
     };
     const write = WRITES[3];
     const first = await write.run(env, input, TOKENS.INGEST);
     expect(first).toMatchObject({ created: true, code: null });
     // The same identities written another way, in another order, are the same input.
-    const same = await write.run(env, {
-      ...input, customer: { identities: [{ type: 'PHONE', value: '601234567' }, { type: 'EMAIL', value: ` ${local}@example.com ` }] },
-    }, TOKENS.INGEST);
+    const same = await write.run(
+      env,
+      {
+        ...input,
+        customer: {
+          identities: [
+            { type: 'PHONE', value: '601234567' },
+            { type: 'EMAIL', value: ` ${local}@example.com ` },
+          ],
+        },
+      },
+      TOKENS.INGEST,
+    );
     expect(same).toMatchObject({ id: first.id, created: false, code: null });
     const other = await write.run(env, { ...input, customer: { identities: [{ type: 'PHONE', value: '601234568' }] } }, TOKENS.INGEST);
     expect(other).toMatchObject({ created: false, code: 'IDEMPOTENCY_CONFLICT' });
@@ -223,8 +277,7 @@ describe('what the input hash covers', () => {
 describe('canonicalJson, the one encoding of an input', () => {
   it('sorts keys at every depth, treats absent and null alike, writes dates as ISO-8601 and keeps array order', () => {
     const at = new Date('2024-05-01T10:00:00Z');
-    expect(canonicalJson({ b: 1, a: { d: null, c: [2, 1], e: undefined }, at, z: null }))
-      .toBe('{"a":{"c":[2,1]},"at":"2024-05-01T10:00:00.000Z","b":1}');
+    expect(canonicalJson({ b: 1, a: { d: null, c: [2, 1], e: undefined }, at, z: null })).toBe('{"a":{"c":[2,1]},"at":"2024-05-01T10:00:00.000Z","b":1}');
     expect(canonicalJson({ a: { c: [2, 1] }, b: 1, at })).toBe(canonicalJson({ at, b: 1, a: { c: [2, 1], d: undefined } }));
     expect(canonicalJson([1, 2])).not.toBe(canonicalJson([2, 1]));
     expect(canonicalJson({ text: 'quote " and \\ and \u0000' })).toBe(JSON.stringify({ text: 'quote " and \\ and \u0000' }));
@@ -234,14 +287,17 @@ describe('canonicalJson, the one encoding of an input', () => {
 describe('keyed input hashes', () => {
   const HASH = /^hmac1\.[0-9a-f]{8}\.[0-9a-f]{64}$/;
 
-  it.each(WRITES.map((write) => [write.name, write] as const))('regression: the stored input hash was a plain sha256 that confirms a guessed input (%s)', async (_name, write) => {
-    const input = write.input();
-    await write.run(env, input, TOKENS.INGEST);
-    const [row] = await storedRows(write, input);
-    expect(row.hash).toMatch(HASH);
-  });
+  it.each(WRITES.map((write) => [write.name, write] as const))(
+    'regression: the stored input hash was a plain sha256 that confirms a guessed input (%s)',
+    async (_name, write) => {
+      const input = write.input();
+      await write.run(env, input, TOKENS.INGEST);
+      const [row] = await storedRows(write, input);
+      expect(row.hash).toMatch(HASH);
+    },
+  );
 
-  it('depends on the server key: the same input under another key hashes otherwise; instances with one key compare each other\'s hashes', async () => {
+  it("depends on the server key: the same input under another key hashes otherwise; instances with one key compare each other's hashes", async () => {
     const write = WRITES[3];
     const input = write.input();
     const other = await startTestServer({ env: { OMNI360_IDEMPOTENCY_KEY: 'another-idempotency-key-of-32-characters-or-more' } });
@@ -262,11 +318,14 @@ describe('keyed input hashes', () => {
     }
   });
 
-  it('after a key change, a stored hash under the old key answers its own writer\'s replay and refuses other writers', async () => {
+  it("after a key change, a stored hash under the old key answers its own writer's replay and refuses other writers", async () => {
     const write = WRITES[0];
     const input = write.input();
     const first = await write.run(env, input, TOKENS.INGEST);
-    const rotated = await startTestServer({ databaseUrl: env.databaseUrl, env: { OMNI360_IDEMPOTENCY_KEY: 'a-rotated-idempotency-key-of-32-characters-or-more' } });
+    const rotated = await startTestServer({
+      databaseUrl: env.databaseUrl,
+      env: { OMNI360_IDEMPOTENCY_KEY: 'a-rotated-idempotency-key-of-32-characters-or-more' },
+    });
     try {
       expect(await write.run(rotated, input, TOKENS.INGEST)).toMatchObject({ id: first.id, created: false, code: null });
       expect(await write.run(rotated, input, TOKENS.ADMIN)).toMatchObject({ id: null, code: 'IDEMPOTENCY_CONFLICT' });
@@ -275,13 +334,17 @@ describe('keyed input hashes', () => {
     }
   });
 
-  it('the migration retires the plain sha256 hashes of existing rows; such a row answers its own writer\'s replays only', async () => {
+  it("the migration retires the plain sha256 hashes of existing rows; such a row answers its own writer's replays only", async () => {
     const inputs = WRITES.map((write) => write.input());
     await Promise.all(WRITES.map((write, index) => write.run(env, inputs[index], TOKENS.INGEST)));
     // Rows as the code before keyed hashes left them: a plain sha256 in hex.
     const plain = 'a3f1c2d4e5b6a7980112233445566778899aabbccddeeff00112233445566778';
     for (const [index, write] of WRITES.entries()) {
-      await sql(env, `update ${write.table} set ${write.hashColumn} = $1 where source = $2 and external_id = $3`, [plain, inputs[index].source, inputs[index].externalId]);
+      await sql(env, `update ${write.table} set ${write.hashColumn} = $1 where source = $2 and external_id = $3`, [
+        plain,
+        inputs[index].source,
+        inputs[index].externalId,
+      ]);
     }
     const orm = await MikroORM.init(ormConfig({ clientUrl: env.databaseUrl, poolMax: 1 }));
     try {
@@ -297,9 +360,12 @@ describe('keyed input hashes', () => {
       expect(await write.run(env, inputs[index], TOKENS.INGEST)).toMatchObject({ created: false, code: null });
       expect(await write.run(env, inputs[index], TOKENS.ADMIN)).toMatchObject({ created: false, code: 'IDEMPOTENCY_CONFLICT' });
     }
-    const left = await sql<{ n: string }>(env, `select (select count(*) from "order" where request_hash !~ '^(hmac1\\.|retired$)')
+    const left = await sql<{ n: string }>(
+      env,
+      `select (select count(*) from "order" where request_hash !~ '^(hmac1\\.|retired$)')
       + (select count(*) from interaction where input_hash !~ '^(hmac1\\.|retired$)')
-      + (select count(*) from stock_movement where request_hash is not null and request_hash !~ '^(hmac1\\.|retired$)') as n`);
+      + (select count(*) from stock_movement where request_hash is not null and request_hash !~ '^(hmac1\\.|retired$)') as n`,
+    );
     expect(Number(left[0].n)).toBe(0);
   });
 });

@@ -18,14 +18,17 @@ const schema = buildOmniSchema();
  * record itself.
  */
 const NOT_NODES: Record<string, string> = {
-  TimelineEntry: 'its id is the underlying record\'s id; node(id) with it returns that record',
+  TimelineEntry: "its id is the underlying record's id; node(id) with it returns that record",
 };
 
 const typesWithId = Object.values(schema.getTypeMap())
   .filter((type) => isObjectType(type) && !type.name.startsWith('__') && 'id' in type.getFields())
   .map((type) => type.name)
   .sort();
-const nodeTypes = schema.getPossibleTypes(schema.getType('Node') as never).map((type) => type.name).sort();
+const nodeTypes = schema
+  .getPossibleTypes(schema.getType('Node') as never)
+  .map((type) => type.name)
+  .sort();
 
 let env: TestServer;
 beforeAll(async () => {
@@ -42,16 +45,22 @@ async function createOneOfEach(): Promise<Record<string, string>> {
   const placed = await order(env, { channel: 'WEB', customer: { id: buyer.id }, lines: [{ sku: product.sku, quantity: 1 }] });
   const interaction = await record(env, { customer: newCustomerRef() });
   const agent = await env.ok<{ upsertAgent: { agent: { id: string } } }, unknown>(
-    'mutation($input: UpsertAgentInput!) { upsertAgent(input: $input) { agent { id } } }', { input: { email: `${unique('agent')}@example.com`, name: 'Ada Agent' } });
+    'mutation($input: UpsertAgentInput!) { upsertAgent(input: $input) { agent { id } } }',
+    { input: { email: `${unique('agent')}@example.com`, name: 'Ada Agent' } },
+  );
   const assigned = await env.ok<{ assignConversation: { handover: { id: string } } }, unknown>(
     'mutation($input: AssignConversationInput!) { assignConversation(input: $input) { handover { id } userErrors { code } } }',
-    { input: { conversationId: interaction.conversation.id, agentId: agent.upsertAgent.agent.id, note: 'over to you' } });
+    { input: { conversationId: interaction.conversation.id, agentId: agent.upsertAgent.agent.id, note: 'over to you' } },
+  );
   const offer = await env.ok<{ upsertOffer: { offer: { id: string } } }, unknown>(
-    'mutation($input: UpsertOfferInput!) { upsertOffer(input: $input) { offer { id } } }', { input: { code: unique('OFR'), title: 'Ten off', discountPercent: 10 } });
+    'mutation($input: UpsertOfferInput!) { upsertOffer(input: $input) { offer { id } } }',
+    { input: { code: unique('OFR'), title: 'Ten off', discountPercent: 10 } },
+  );
   const merged = await customer(env);
   const merge = await env.ok<{ mergeCustomers: { merge: { id: string } } }, unknown>(
     'mutation($input: MergeCustomersInput!) { mergeCustomers(input: $input) { merge { id } userErrors { code } } }',
-    { input: { survivorId: buyer.id, mergedId: merged.id, reason: 'same person' } });
+    { input: { survivorId: buyer.id, mergedId: merged.id, reason: 'same person' } },
+  );
   return {
     Agent: agent.upsertAgent.agent.id,
     Conversation: interaction.conversation.id,
@@ -77,18 +86,27 @@ describe('node(id)', () => {
     expect(Object.keys(ids).sort()).toEqual(nodeTypes);
     for (const type of nodeTypes) {
       const res = await env.gql<{ node: { __typename: string; id: string } | null }, { id: string }>(
-        'query($id: ID!) { node(id: $id) { __typename id } }', { id: ids[type] }, TOKENS.ADMIN);
-      expect({ type, res: { errors: res.errors, data: res.data } }).toEqual({ type, res: { errors: undefined, data: { node: { __typename: type, id: ids[type] } } } });
+        'query($id: ID!) { node(id: $id) { __typename id } }',
+        { id: ids[type] },
+        TOKENS.ADMIN,
+      );
+      expect({ type, res: { errors: res.errors, data: res.data } }).toEqual({
+        type,
+        res: { errors: undefined, data: { node: { __typename: type, id: ids[type] } } },
+      });
     }
   });
 
-  it('refetches a handover\'s fields, and masks its note for PARTNER as everywhere', async () => {
+  it("refetches a handover's fields, and masks its note for PARTNER as everywhere", async () => {
     const interaction = await record(env, { customer: newCustomerRef() });
     const agent = await env.ok<{ upsertAgent: { agent: { id: string } } }, unknown>(
-      'mutation($input: UpsertAgentInput!) { upsertAgent(input: $input) { agent { id } } }', { input: { email: `${unique('agent')}@example.com`, name: 'Bo Agent' } });
+      'mutation($input: UpsertAgentInput!) { upsertAgent(input: $input) { agent { id } } }',
+      { input: { email: `${unique('agent')}@example.com`, name: 'Bo Agent' } },
+    );
     const { assignConversation } = await env.ok<{ assignConversation: { handover: { id: string } } }, unknown>(
       'mutation($input: AssignConversationInput!) { assignConversation(input: $input) { handover { id } } }',
-      { input: { conversationId: interaction.conversation.id, agentId: agent.upsertAgent.agent.id, note: 'call back at noon' } });
+      { input: { conversationId: interaction.conversation.id, agentId: agent.upsertAgent.agent.id, note: 'call back at noon' } },
+    );
     const query = 'query($id: ID!) { node(id: $id) { ... on Handover { id note to { name } } } }';
     const admin = await env.ok<{ node: { note: string; to: { name: string } } }, { id: string }>(query, { id: assignConversation.handover.id }, TOKENS.ADMIN);
     expect(admin.node).toEqual({ id: assignConversation.handover.id, note: 'call back at noon', to: { name: 'Bo Agent' } });

@@ -20,15 +20,23 @@ describe('money without precision loss (class 10)', () => {
     const product = await createProduct(env, { price: HUGE });
     const warehouse = await createLocation(env, 'WAREHOUSE');
     await receive(env, product.sku, warehouse.id, 1_000);
-    const res = await env.ok(PlaceOrderDocument, {
-      input: { source: 's', externalId: unique(), channel: 'WEB', locationId: warehouse.id, lines: [{ sku: product.sku, quantity: 999 }] },
-    }, TOKENS.INGEST);
+    const res = await env.ok(
+      PlaceOrderDocument,
+      {
+        input: { source: 's', externalId: unique(), channel: 'WEB', locationId: warehouse.id, lines: [{ sku: product.sku, quantity: 999 }] },
+      },
+      TOKENS.INGEST,
+    );
     expect(res.placeOrder.order).toBeNull();
     expect(res.placeOrder.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_VALUE', field: ['input', 'lines', '0', 'quantity'] })]);
     // The same price nine times is exact and is placed, to the cent.
-    const nine = await env.ok(PlaceOrderDocument, {
-      input: { source: 's', externalId: unique(), channel: 'WEB', locationId: warehouse.id, lines: [{ sku: product.sku, quantity: 9 }] },
-    }, TOKENS.INGEST);
+    const nine = await env.ok(
+      PlaceOrderDocument,
+      {
+        input: { source: 's', externalId: unique(), channel: 'WEB', locationId: warehouse.id, lines: [{ sku: product.sku, quantity: 9 }] },
+      },
+      TOKENS.INGEST,
+    );
     expect(nine.placeOrder.order!.total).toEqual({ amount: '8999999999999.91', currencyCode: 'PLN' });
   });
 
@@ -36,15 +44,22 @@ describe('money without precision loss (class 10)', () => {
     const product = await createProduct(env);
     const source = unique('imp-');
     const line = (quantity: number) => ({ sku: product.sku, quantity, unitPrice: { amount: HUGE, currencyCode: 'PLN' } });
-    const res = await env.ok(ImportOrdersDocument, {
-      input: {
-        orders: [
-          { source, externalId: '1', channel: 'WEB', placedAt: '2025-01-01T00:00:00Z', lines: [line(999)] },
-          { source, externalId: '2', channel: 'WEB', placedAt: '2025-01-01T00:00:00Z', lines: Array.from({ length: 100 }, () => line(90)) },
-        ],
+    const res = await env.ok(
+      ImportOrdersDocument,
+      {
+        input: {
+          orders: [
+            { source, externalId: '1', channel: 'WEB', placedAt: '2025-01-01T00:00:00Z', lines: [line(999)] },
+            { source, externalId: '2', channel: 'WEB', placedAt: '2025-01-01T00:00:00Z', lines: Array.from({ length: 100 }, () => line(90)) },
+          ],
+        },
       },
-    }, TOKENS.INGEST);
-    expect(res.importOrders.results.map((result) => [result.outcome, result.code])).toEqual([['REJECTED', 'INVALID_VALUE'], ['REJECTED', 'INVALID_VALUE']]);
+      TOKENS.INGEST,
+    );
+    expect(res.importOrders.results.map((result) => [result.outcome, result.code])).toEqual([
+      ['REJECTED', 'INVALID_VALUE'],
+      ['REJECTED', 'INVALID_VALUE'],
+    ]);
   });
 
   it('reads the timeline and stats of a customer whose order total is the largest a bigint holds', async () => {
@@ -52,13 +67,26 @@ describe('money without precision loss (class 10)', () => {
     const product = await createProduct(env);
     const warehouse = await createLocation(env, 'WAREHOUSE');
     await receive(env, product.sku, warehouse.id, 1);
-    const placed = await env.ok(PlaceOrderDocument, {
-      input: { source: 's', externalId: unique(), channel: 'WEB', locationId: warehouse.id, customer: { id: buyer.id }, lines: [{ sku: product.sku, quantity: 1 }] },
-    }, TOKENS.INGEST);
+    const placed = await env.ok(
+      PlaceOrderDocument,
+      {
+        input: {
+          source: 's',
+          externalId: unique(),
+          channel: 'WEB',
+          locationId: warehouse.id,
+          customer: { id: buyer.id },
+          lines: [{ sku: product.sku, quantity: 1 }],
+        },
+      },
+      TOKENS.INGEST,
+    );
     // A row as an older version let writers store it (no edge check then).
     await sql(env, 'update "order" set subtotal_cents = $2, total_cents = $2 where id = $1', [placed.placeOrder.order!.id, '9223372036854775807']);
     const res = await env.gql<{ customer: { timeline: { edges: { node: { summary: string } }[] } } }, unknown>(
-      'query T($id: ID!) { customer(id: $id) { timeline(first: 5) { edges { node { summary } } } stats { lifetimeValue { amount } } } }', { id: buyer.id });
+      'query T($id: ID!) { customer(id: $id) { timeline(first: 5) { edges { node { summary } } } stats { lifetimeValue { amount } } } }',
+      { id: buyer.id },
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.customer.timeline.edges.map((edge) => edge.node.summary)).toContain('Order placed, 92233720368547758.07 PLN');
   });
@@ -66,18 +94,47 @@ describe('money without precision loss (class 10)', () => {
 
 describe('dates in a sane range (class 12)', () => {
   it('refuses placedAt 0001-01-01 on placeOrder and importOrders, and occurredAt 0001-01-01 on recordInteraction', async () => {
-    const placed = await env.ok(PlaceOrderDocument, {
-      input: { source: 's', externalId: unique(), channel: 'WEB', placedAt: '0001-01-01T00:00:00Z', lines: [{ sku: 'X', quantity: 1 }] },
-    }, TOKENS.INGEST);
+    const placed = await env.ok(
+      PlaceOrderDocument,
+      {
+        input: { source: 's', externalId: unique(), channel: 'WEB', placedAt: '0001-01-01T00:00:00Z', lines: [{ sku: 'X', quantity: 1 }] },
+      },
+      TOKENS.INGEST,
+    );
     expect(placed.placeOrder.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_VALUE', field: ['input', 'placedAt'] })]);
-    const imported = await env.ok(ImportOrdersDocument, {
-      input: { orders: [{ source: unique('imp-'), externalId: '1', channel: 'WEB', placedAt: '0001-01-01T00:00:00Z', lines: [{ sku: 'X', quantity: 1, unitPrice: { amount: '1.00', currencyCode: 'PLN' } }] }] },
-    }, TOKENS.INGEST);
+    const imported = await env.ok(
+      ImportOrdersDocument,
+      {
+        input: {
+          orders: [
+            {
+              source: unique('imp-'),
+              externalId: '1',
+              channel: 'WEB',
+              placedAt: '0001-01-01T00:00:00Z',
+              lines: [{ sku: 'X', quantity: 1, unitPrice: { amount: '1.00', currencyCode: 'PLN' } }],
+            },
+          ],
+        },
+      },
+      TOKENS.INGEST,
+    );
     expect(imported.importOrders.results.map((result) => [result.outcome, result.code])).toEqual([['REJECTED', 'INVALID_VALUE']]);
     const recorded = await env.gql<{ recordInteraction: { userErrors: { code: string; field: string[] }[] } }, unknown>(
       'mutation R($input: RecordInteractionInput!) { recordInteraction(input: $input) { userErrors { code field } } }',
-      { input: { source: 't', externalId: unique(), channel: 'CHAT', direction: 'INBOUND', customer: { identities: [{ type: 'EMAIL', value: `${unique('d')}@example.com` }] }, occurredAt: '0001-01-01T00:00:00Z', body: 'x' } },
-      TOKENS.INGEST);
+      {
+        input: {
+          source: 't',
+          externalId: unique(),
+          channel: 'CHAT',
+          direction: 'INBOUND',
+          customer: { identities: [{ type: 'EMAIL', value: `${unique('d')}@example.com` }] },
+          occurredAt: '0001-01-01T00:00:00Z',
+          body: 'x',
+        },
+      },
+      TOKENS.INGEST,
+    );
     expect(recorded.data!.recordInteraction.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_VALUE', field: ['input', 'occurredAt'] })]);
   });
 });

@@ -1,6 +1,18 @@
 import {
-  getNamedType, isAbstractType, isEnumType, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, parse,
-  type GraphQLField, type GraphQLInputType, type GraphQLInterfaceType, type GraphQLNamedType, type GraphQLObjectType,
+  getNamedType,
+  isAbstractType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  parse,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLInterfaceType,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
 } from 'graphql';
 import { ALLOWED_ROLES_EXTENSION, Role } from '../src/common/auth';
 import { ID_PREFIX, newId, type NodeTypeName } from '../src/common/ids';
@@ -121,7 +133,8 @@ function incomingEdges(typeName: string): { parent: Container; field: Field; on?
     for (const field of Object.values(type.getFields())) {
       const returned = getNamedType(field.type);
       if (returned.name === typeName) edges.push({ parent: type, field });
-      else if (isAbstractType(returned) && schema.getPossibleTypes(returned).some((possible) => possible.name === typeName)) edges.push({ parent: type, field, on: typeName });
+      else if (isAbstractType(returned) && schema.getPossibleTypes(returned).some((possible) => possible.name === typeName))
+        edges.push({ parent: type, field, on: typeName });
     }
   }
   return edges;
@@ -162,7 +175,8 @@ function refusedCases(): Case[] {
       if ((!isObjectType(type) && !isInterfaceType(type)) || type.name.startsWith('__')) continue;
       if (!typeAdmits(type, role)) {
         // Wherever the type is returned...
-        for (const edge of incomingEdges(type.name)) add(`${type.name} via ${edge.parent.name}.${edge.field.name}`, edge.parent, selectField(edge.field, edge.on));
+        for (const edge of incomingEdges(type.name))
+          add(`${type.name} via ${edge.parent.name}.${edge.field.name}`, edge.parent, selectField(edge.field, edge.on));
       }
       for (const field of Object.values(type.getFields())) {
         if (fieldAdmits(type, field, role)) continue;
@@ -210,7 +224,7 @@ describe('role policy (generated from the schema)', () => {
     expect({ unknownTypes, unknownFields }).toEqual({ unknownTypes: [], unknownFields: [] });
   });
 
-  it('keeps every root\'s @Allow roles within the roles that may read what the root returns', () => {
+  it("keeps every root's @Allow roles within the roles that may read what the root returns", () => {
     const problems: string[] = [];
     for (const root of roots) {
       for (const field of Object.values(root.type.getFields())) {
@@ -220,14 +234,17 @@ describe('role policy (generated from the schema)', () => {
           continue;
         }
         const returned = getNamedType(field.type);
-        for (const role of allowed) if (!typeAdmits(returned, role)) problems.push(`${root.type.name}.${field.name} admits ${role}, who may not read ${returned.name}`);
+        for (const role of allowed)
+          if (!typeAdmits(returned, role)) problems.push(`${root.type.name}.${field.name} admits ${role}, who may not read ${returned.name}`);
       }
     }
     expect(problems).toEqual([]);
   });
 
   it(`refuses before execution, for every role, each of the ${cases.length} places where something it may not read appears`, () => {
-    const misses = cases.filter((item) => roleRefusals(schema, parse(item.document), item.role).length === 0).map((item) => `${item.role}: ${item.what}: ${item.document}`);
+    const misses = cases
+      .filter((item) => roleRefusals(schema, parse(item.document), item.role).length === 0)
+      .map((item) => `${item.role}: ${item.what}: ${item.document}`);
     expect(misses).toEqual([]);
     // Every role but ADMIN is refused something, and the generation found places for each.
     for (const role of ROLES.filter((each) => each !== Role.ADMIN)) expect(cases.some((item) => item.role === role)).toBe(true);
@@ -237,7 +254,16 @@ describe('role policy (generated from the schema)', () => {
 describe('role policy over the real transports', () => {
   let env: TestServer;
   beforeAll(async () => {
-    env = await startTestServer({ env: { OMNI360_MAX_TOKENS: '100000', OMNI360_MAX_COST: '100000000', OMNI360_MAX_DEPTH: '40', OMNI360_MAX_ALIASES: '100', OMNI360_RATE_LIMIT_PER_SECOND: '100000', OMNI360_RATE_LIMIT_BURST: '100000' } });
+    env = await startTestServer({
+      env: {
+        OMNI360_MAX_TOKENS: '100000',
+        OMNI360_MAX_COST: '100000000',
+        OMNI360_MAX_DEPTH: '40',
+        OMNI360_MAX_ALIASES: '100',
+        OMNI360_RATE_LIMIT_PER_SECOND: '100000',
+        OMNI360_RATE_LIMIT_BURST: '100000',
+      },
+    });
   });
   afterAll(() => env.stop());
 
@@ -246,18 +272,23 @@ describe('role policy over the real transports', () => {
     const clients = Object.fromEntries(ROLES.map((role) => [role, env.ws(token(role))]));
     try {
       for (let start = 0; start < cases.length; start += 20) {
-        await Promise.all(cases.slice(start, start + 20).map(async (item) => {
-          if (item.kind === 'subscription') {
-            const sub = collect(clients[item.role], item.document, {});
-            const outcome = await sub.waitFor(1, 5_000).then(() => 'delivered', (error: Error) => error.message);
-            sub.dispose();
-            if (!/FORBIDDEN/.test(outcome)) wrong.push(`${item.role} ${item.what}: ${outcome.slice(0, 200)}`);
-            return;
-          }
-          const res = await env.gql(item.document, {}, token(item.role));
-          const codes = res.errors?.map((error) => error.extensions?.code) ?? [];
-          if (codes.join() !== 'FORBIDDEN' || res.data) wrong.push(`${item.role} ${item.what}: ${JSON.stringify(res).slice(0, 200)}`);
-        }));
+        await Promise.all(
+          cases.slice(start, start + 20).map(async (item) => {
+            if (item.kind === 'subscription') {
+              const sub = collect(clients[item.role], item.document, {});
+              const outcome = await sub.waitFor(1, 5_000).then(
+                () => 'delivered',
+                (error: Error) => error.message,
+              );
+              sub.dispose();
+              if (!/FORBIDDEN/.test(outcome)) wrong.push(`${item.role} ${item.what}: ${outcome.slice(0, 200)}`);
+              return;
+            }
+            const res = await env.gql(item.document, {}, token(item.role));
+            const codes = res.errors?.map((error) => error.extensions?.code) ?? [];
+            if (codes.join() !== 'FORBIDDEN' || res.data) wrong.push(`${item.role} ${item.what}: ${JSON.stringify(res).slice(0, 200)}`);
+          }),
+        );
       }
     } finally {
       await Promise.all(Object.values(clients).map((client) => client.dispose()));
@@ -288,11 +319,23 @@ describe('role policy over the real transports', () => {
     const reason = `reason ${unique('secret')}`;
     const note = `note ${unique('secret')}`;
     const interaction = await record(env, { customer: { id: customerId }, body, subject });
-    const agent = await env.ok<{ upsertAgent: { agent: { id: string } } }, unknown>(`mutation($e: String!) { upsertAgent(input: { email: $e, name: "Ann" }) { agent { id } } }`, { e: `${unique('a')}@example.com` });
-    const conversation = await env.ok<{ interaction: { conversation: { id: string } } }, unknown>(`query($id: ID!) { interaction(id: $id) { conversation { id } } }`, { id: interaction.id });
-    await env.ok(`mutation($c: ID!, $a: ID!, $n: String) { assignConversation(input: { conversationId: $c, agentId: $a, note: $n }) { userErrors { code } } }`,
-      { c: conversation.interaction.conversation.id, a: agent.upsertAgent.agent.id, n: note });
-    await env.ok(`mutation($s: ID!, $m: ID!, $r: String) { mergeCustomers(input: { survivorId: $s, mergedId: $m, reason: $r }) { userErrors { code } } }`, { s: customerId, m: twinId, r: reason });
+    const agent = await env.ok<{ upsertAgent: { agent: { id: string } } }, unknown>(
+      `mutation($e: String!) { upsertAgent(input: { email: $e, name: "Ann" }) { agent { id } } }`,
+      { e: `${unique('a')}@example.com` },
+    );
+    const conversation = await env.ok<{ interaction: { conversation: { id: string } } }, unknown>(
+      `query($id: ID!) { interaction(id: $id) { conversation { id } } }`,
+      { id: interaction.id },
+    );
+    await env.ok(
+      `mutation($c: ID!, $a: ID!, $n: String) { assignConversation(input: { conversationId: $c, agentId: $a, note: $n }) { userErrors { code } } }`,
+      { c: conversation.interaction.conversation.id, a: agent.upsertAgent.agent.id, n: note },
+    );
+    await env.ok(`mutation($s: ID!, $m: ID!, $r: String) { mergeCustomers(input: { survivorId: $s, mergedId: $m, reason: $r }) { userErrors { code } } }`, {
+      s: customerId,
+      m: twinId,
+      r: reason,
+    });
     const secrets = [p.firstName, p.lastName, p.email, p.phone, p.city, twin.email, twin.lastName, body, subject, reason, note];
 
     for (const role of [Role.ANALYST, Role.PARTNER, Role.AGENT]) {

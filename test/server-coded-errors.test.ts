@@ -28,14 +28,17 @@ async function overWs(query: string, variables: Record<string, unknown>): Promis
   try {
     return await new Promise<Answer>((resolve) => {
       let result: Answer = {};
-      client.subscribe({ query, variables }, {
-        next: (value) => {
-          result = value as Answer;
-          if (result.errors) resolve(result);
+      client.subscribe(
+        { query, variables },
+        {
+          next: (value) => {
+            result = value as Answer;
+            if (result.errors) resolve(result);
+          },
+          error: (error) => resolve({ errors: error as Answer['errors'] }),
+          complete: () => resolve(result),
         },
-        error: (error) => resolve({ errors: error as Answer['errors'] }),
-        complete: () => resolve(result),
-      });
+      );
     });
   } finally {
     await client.dispose();
@@ -66,11 +69,26 @@ describe('forged cursors (every connection answers BAD_USER_INPUT)', () => {
     orders: (after) => ['query Q($after: String) { orders(first: 1, after: $after) { totalCount } }', { after }],
     products: (after) => ['query Q($after: String) { products(first: 1, after: $after) { totalCount } }', { after }],
     conversations: (after) => ['query Q($after: String) { conversations(first: 1, after: $after) { totalCount } }', { after }],
-    'customer.orders': (after) => ['query Q($id: ID!, $after: String) { customer(id: $id) { orders(first: 1, after: $after) { edges { cursor } } } }', { id: customerId, after }],
-    'customer.interactions': (after) => ['query Q($id: ID!, $after: String) { customer(id: $id) { interactions(first: 1, after: $after) { edges { cursor } } } }', { id: customerId, after }],
-    'customer.conversations': (after) => ['query Q($id: ID!, $after: String) { customer(id: $id) { conversations(first: 1, after: $after) { edges { cursor } } } }', { id: customerId, after }],
-    'customer.timeline': (after) => ['query Q($id: ID!, $after: String) { customer(id: $id) { timeline(first: 1, after: $after) { edges { cursor } } } }', { id: customerId, after }],
-    'conversation.interactions': (after) => ['query Q($id: ID!, $after: String) { conversation(id: $id) { interactions(first: 1, after: $after) { edges { cursor } } } }', { id: conversationId, after }],
+    'customer.orders': (after) => [
+      'query Q($id: ID!, $after: String) { customer(id: $id) { orders(first: 1, after: $after) { edges { cursor } } } }',
+      { id: customerId, after },
+    ],
+    'customer.interactions': (after) => [
+      'query Q($id: ID!, $after: String) { customer(id: $id) { interactions(first: 1, after: $after) { edges { cursor } } } }',
+      { id: customerId, after },
+    ],
+    'customer.conversations': (after) => [
+      'query Q($id: ID!, $after: String) { customer(id: $id) { conversations(first: 1, after: $after) { edges { cursor } } } }',
+      { id: customerId, after },
+    ],
+    'customer.timeline': (after) => [
+      'query Q($id: ID!, $after: String) { customer(id: $id) { timeline(first: 1, after: $after) { edges { cursor } } } }',
+      { id: customerId, after },
+    ],
+    'conversation.interactions': (after) => [
+      'query Q($id: ID!, $after: String) { conversation(id: $id) { interactions(first: 1, after: $after) { edges { cursor } } } }',
+      { id: conversationId, after },
+    ],
   };
 
   it.each(Object.keys(connections))('%s refuses every forged cursor with BAD_USER_INPUT over HTTP and WebSocket', async (name) => {
@@ -93,9 +111,14 @@ describe('forged cursors (every connection answers BAD_USER_INPUT)', () => {
 
   it('still pages with a real cursor', async () => {
     const first = await env.ok<{ customer: { timeline: { edges: { cursor: string }[] } } }, unknown>(
-      'query Q($id: ID!) { customer(id: $id) { timeline(first: 1) { edges { cursor } } } }', { id: customerId });
+      'query Q($id: ID!) { customer(id: $id) { timeline(first: 1) { edges { cursor } } } }',
+      { id: customerId },
+    );
     const after = first.customer.timeline.edges[0].cursor;
-    const next = await env.gql('query Q($id: ID!, $after: String) { customer(id: $id) { timeline(first: 1, after: $after) { edges { cursor } } } }', { id: customerId, after });
+    const next = await env.gql('query Q($id: ID!, $after: String) { customer(id: $id) { timeline(first: 1, after: $after) { edges { cursor } } } }', {
+      id: customerId,
+      after,
+    });
     expect(next.errors).toBeUndefined();
   });
 });
@@ -105,7 +128,10 @@ describe('variable coercion errors without suggestions (OMNI360_FIELD_SUGGESTION
     const variables = { channel: 'SHOPP' };
     const enumOnly = 'query Q($channel: Channel) { orders(first: 1, channel: $channel) { totalCount } }';
     const inputOnly = 'mutation M($input: IdentifyCustomerInput!) { identifyCustomer(input: $input) { customer { id } } }';
-    for (const [document, values] of [[enumOnly, variables], [inputOnly, { input: { identitys: [] } }]] as const) {
+    for (const [document, values] of [
+      [enumOnly, variables],
+      [inputOnly, { input: { identitys: [] } }],
+    ] as const) {
       for (const answer of [await env.gql(document, values), await overWs(document, values)]) {
         expect(answer.errors!.length).toBeGreaterThan(0);
         for (const error of answer.errors!) {

@@ -17,7 +17,11 @@ beforeAll(async () => {
 });
 afterAll(() => env.stop());
 
-interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string }
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 function send(method: string, path: string, headers: Record<string, string>, body?: string, target: TestServer = env): Promise<Answer> {
   const url = new URL(target.url);
@@ -33,9 +37,18 @@ function send(method: string, path: string, headers: Record<string, string>, bod
 }
 
 const AUTH = { authorization: `Bearer ${TOKENS.ADMIN}` };
-const preflight = (origin: string, target?: TestServer) => send('OPTIONS', '/graphql', {
-  origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type',
-}, undefined, target);
+const preflight = (origin: string, target?: TestServer) =>
+  send(
+    'OPTIONS',
+    '/graphql',
+    {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type',
+    },
+    undefined,
+    target,
+  );
 
 /** Opens a WebSocket with `origin` and reports whether the upgrade was accepted, or its HTTP status. */
 function upgrade(target: TestServer, origin?: string): Promise<'open' | number> {
@@ -87,7 +100,7 @@ describe('CORS (OMNI360_CORS_ORIGINS)', () => {
     expect(get.headers['access-control-allow-origin']).toBe('http://localhost:5173');
   });
 
-  it('checks the WebSocket upgrade\'s Origin against the same list (it used to accept any origin)', async () => {
+  it("checks the WebSocket upgrade's Origin against the same list (it used to accept any origin)", async () => {
     expect(await upgrade(env, ALLOWED)).toBe('open');
     expect(await upgrade(env)).toBe('open'); // not a browser: no Origin
     expect(await upgrade(env, new URL(env.url).origin)).toBe('open'); // the server's own page (GraphiQL)
@@ -113,7 +126,8 @@ describe('CORS (OMNI360_CORS_ORIGINS)', () => {
 
   it('takes exact origins only', () => {
     expect(loadConfig({ OMNI360_CORS_ORIGINS: 'https://a.example.com,http://localhost:5173/' }).cors).toEqual({
-      origins: ['https://a.example.com', 'http://localhost:5173'], loopback: false,
+      origins: ['https://a.example.com', 'http://localhost:5173'],
+      loopback: false,
     });
     for (const bad of ['*', 'https://*.example.com', 'https://a.example.com/app', 'app.example.com', 'ftp://a.example.com']) {
       expect(() => loadConfig({ OMNI360_CORS_ORIGINS: bad })).toThrow(/OMNI360_CORS_ORIGINS must be/);
@@ -124,7 +138,7 @@ describe('CORS (OMNI360_CORS_ORIGINS)', () => {
 describe('GET /graphql', () => {
   const query = '{ viewer { role } }';
 
-  it('runs a query with only a token, no special header (urql\'s default used to get 400)', async () => {
+  it("runs a query with only a token, no special header (urql's default used to get 400)", async () => {
     const answer = await send('GET', `/graphql?${new URLSearchParams({ query })}`, AUTH);
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual({ data: { viewer: { role: 'ADMIN' } } });
@@ -136,7 +150,12 @@ describe('GET /graphql', () => {
     expect(answer.status).toBe(405);
     expect(answer.headers.allow).toBe('POST');
     expect(JSON.parse(answer.body).data).toBeUndefined();
-    const none = await send('POST', '/graphql', { ...AUTH, 'content-type': 'application/json' }, JSON.stringify({ query: '{ customers(first: 1, search: "get@example.com") { edges { node { id } } } }' }));
+    const none = await send(
+      'POST',
+      '/graphql',
+      { ...AUTH, 'content-type': 'application/json' },
+      JSON.stringify({ query: '{ customers(first: 1, search: "get@example.com") { edges { node { id } } } }' }),
+    );
     expect(JSON.parse(none.body).data.customers.edges).toEqual([]);
   });
 

@@ -27,15 +27,21 @@ interface Answer {
 }
 
 async function overPost(query: string, variables?: Record<string, unknown>): Promise<Answer> {
-  const res = await request(env.server.httpServer).post(GRAPHQL_PATH).set('content-type', 'application/json')
-    .set('authorization', `Bearer ${TOKENS.PARTNER}`).send({ query, variables });
+  const res = await request(env.server.httpServer)
+    .post(GRAPHQL_PATH)
+    .set('content-type', 'application/json')
+    .set('authorization', `Bearer ${TOKENS.PARTNER}`)
+    .send({ query, variables });
   return res.body as Answer;
 }
 
 async function overGet(query: string, variables?: Record<string, unknown>): Promise<Answer> {
-  const res = await request(env.server.httpServer).get(GRAPHQL_PATH)
+  const res = await request(env.server.httpServer)
+    .get(GRAPHQL_PATH)
     .query({ query, ...(variables ? { variables: JSON.stringify(variables) } : {}) })
-    .set('authorization', `Bearer ${TOKENS.PARTNER}`).set('apollo-require-preflight', 'true').set('accept', 'application/json');
+    .set('authorization', `Bearer ${TOKENS.PARTNER}`)
+    .set('apollo-require-preflight', 'true')
+    .set('accept', 'application/json');
   return res.body as Answer;
 }
 
@@ -44,18 +50,27 @@ async function overWs(query: string, variables?: Record<string, unknown>): Promi
   try {
     return await new Promise<Answer>((resolve) => {
       let result: Answer = {};
-      client.subscribe({ query, variables }, {
-        next: (value) => { result = value as Answer; },
-        error: (error) => resolve({ errors: error as Answer['errors'] }),
-        complete: () => resolve(result),
-      });
+      client.subscribe(
+        { query, variables },
+        {
+          next: (value) => {
+            result = value as Answer;
+          },
+          error: (error) => resolve({ errors: error as Answer['errors'] }),
+          complete: () => resolve(result),
+        },
+      );
     });
   } finally {
     await client.dispose();
   }
 }
 
-const transports = [['HTTP POST', overPost], ['HTTP GET', overGet], ['graphql-ws', overWs]] as const;
+const transports = [
+  ['HTTP POST', overPost],
+  ['HTTP GET', overGet],
+  ['graphql-ws', overWs],
+] as const;
 
 /** Runs `work` while polling /healthz; returns the answer, how long it took and the slowest health check. */
 async function whileHealthChecked<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; slowestHealthMs: number }> {
@@ -95,9 +110,12 @@ describe('fragment fan-out (issue 13 class 4: the cost walk re-walked every spre
     expect(document.length).toBeLessThan(900);
     const { value, ms, slowestHealthMs } = await whileHealthChecked(() => send(document));
     // Its one selection set holds 2^21 fields once the fragments are expanded: refused before validation.
-    expect(value.errors).toEqual([expect.objectContaining({
-      extensions: { code: 'QUERY_TOO_COMPLEX' }, message: 'A selection set of 2097152 fields exceeds the limit of 200; select each field once.',
-    })]);
+    expect(value.errors).toEqual([
+      expect.objectContaining({
+        extensions: { code: 'QUERY_TOO_COMPLEX' },
+        message: 'A selection set of 2097152 fields exceeds the limit of 200; select each field once.',
+      }),
+    ]);
     expect(ms).toBeLessThan(1_000);
     expect(slowestHealthMs).toBeLessThan(500);
   });
@@ -132,7 +150,9 @@ describe('wide selection sets (issue 13 class 4: validation compared the fields 
   it.each(transports)('refuses 1,200 copies of one field and 2,400 spreads of one fragment before validating them over %s', async (name, send) => {
     for (const document of name === 'HTTP GET' ? [shortSameField] : [sameField, sameSpread]) {
       const { value, ms, slowestHealthMs } = await whileHealthChecked(() => send(document));
-      expect(value.errors).toEqual([expect.objectContaining({ extensions: { code: 'QUERY_TOO_COMPLEX' }, message: expect.stringMatching(/exceeds the limit of 200/) })]);
+      expect(value.errors).toEqual([
+        expect.objectContaining({ extensions: { code: 'QUERY_TOO_COMPLEX' }, message: expect.stringMatching(/exceeds the limit of 200/) }),
+      ]);
       expect(ms).toBeLessThan(1_000);
       expect(slowestHealthMs).toBeLessThan(500);
     }
@@ -140,8 +160,10 @@ describe('wide selection sets (issue 13 class 4: validation compared the fields 
 });
 
 describe('variable defaults (issue 13 class 5: `$n: Int = 100` sent without variables was costed as 20)', () => {
-  const aliases = Array.from({ length: 12 }, (_, i) =>
-    `c${i}: customers(first: $n) { edges { node { identities { value } interactions(first: $n) { edges { node { body } } } } } }`).join(' ');
+  const aliases = Array.from(
+    { length: 12 },
+    (_, i) => `c${i}: customers(first: $n) { edges { node { identities { value } interactions(first: $n) { edges { node { body } } } } } }`,
+  ).join(' ');
   const withDefault = `query Defaults($n: Int = 100) { ${aliases} }`;
 
   it.each(transports)('costs a variable without a value at its default over %s', async (_name, send) => {

@@ -16,7 +16,10 @@ beforeAll(async () => {
 });
 afterAll(() => env.stop());
 
-interface Answer { status: number; body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } }
+interface Answer {
+  status: number;
+  body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+}
 
 function send(method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<Answer> {
   const url = new URL(env.url);
@@ -38,12 +41,10 @@ const DOCUMENTS = {
 
 /** Each HTTP path the server has: node:http's JSON fast path, Express (a gzipped body), and GET. */
 const HTTP_PATHS: Record<string, (query: string, operationName: string) => Promise<Answer>> = {
-  'POST (node:http path)': (query, operationName) =>
-    send('POST', '/graphql', { 'content-type': 'application/json' }, JSON.stringify({ query, operationName })),
+  'POST (node:http path)': (query, operationName) => send('POST', '/graphql', { 'content-type': 'application/json' }, JSON.stringify({ query, operationName })),
   'POST (Express path)': (query, operationName) =>
     send('POST', '/graphql', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(JSON.stringify({ query, operationName }))),
-  GET: (query, operationName) =>
-    send('GET', `/graphql?${new URLSearchParams({ query, operationName })}`, {}),
+  GET: (query, operationName) => send('GET', `/graphql?${new URLSearchParams({ query, operationName })}`, {}),
 };
 
 describe('a mismatched operationName', () => {
@@ -70,7 +71,10 @@ describe('a mismatched operationName', () => {
     it(`answers Unknown operation named over WebSocket for a ${kind}`, async () => {
       const client = env.ws();
       const outcome = await new Promise<unknown>((resolve) => {
-        client.subscribe({ query, operationName: 'Other' }, { next: (value) => resolve({ next: value }), error: (error) => resolve({ error }), complete: () => resolve('complete') });
+        client.subscribe(
+          { query, operationName: 'Other' },
+          { next: (value) => resolve({ next: value }), error: (error) => resolve({ error }), complete: () => resolve('complete') },
+        );
       });
       expect(outcome).toEqual({ error: [{ message: 'Unknown operation named "Other".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }] });
     });

@@ -12,7 +12,8 @@ let env: TestServer;
 let customerId: string;
 beforeAll(async () => {
   env = await startTestServer({ env: { OMNI360_MAX_RESPONSE_BYTES: String(MAX), OMNI360_RATE_LIMIT_PER_SECOND: '0' } });
-  customerId = (await record(env, { customer: { identities: [{ type: 'EMAIL', value: `${unique('big')}@example.com` }] }, body: 'b'.repeat(10_000) })).customer.id;
+  customerId = (await record(env, { customer: { identities: [{ type: 'EMAIL', value: `${unique('big')}@example.com` }] }, body: 'b'.repeat(10_000) })).customer
+    .id;
   for (let i = 0; i < 9; i++) await record(env, { customer: { id: customerId }, body: `${i}`.repeat(10_000) });
 });
 afterAll(() => env.stop());
@@ -30,11 +31,16 @@ async function overWs(query: string, variables: Record<string, unknown>): Promis
   try {
     return await new Promise<Answer>((resolve) => {
       let result: Answer = {};
-      client.subscribe({ query, variables }, {
-        next: (value) => { result = value as Answer; },
-        error: (error) => resolve({ errors: error as Answer['errors'] }),
-        complete: () => resolve(result),
-      });
+      client.subscribe(
+        { query, variables },
+        {
+          next: (value) => {
+            result = value as Answer;
+          },
+          error: (error) => resolve({ errors: error as Answer['errors'] }),
+          complete: () => resolve(result),
+        },
+      );
     });
   } finally {
     await client.dispose();
@@ -68,10 +74,13 @@ describe('response size (issue 13 class 6)', () => {
     expect((await overWs(bodies(3), { id: customerId })).errors).toBeUndefined();
   });
 
-  it('keeps a mutation\'s result and withholds only the text past the limit, saying so', async () => {
+  it("keeps a mutation's result and withholds only the text past the limit, saying so", async () => {
     const input = { source: 'test', externalId: unique('m'), channel: 'CHAT', direction: 'INBOUND', customer: { id: customerId }, body: 'y'.repeat(60_000) };
     const res = await env.gql<{ recordInteraction: { created: boolean; interaction: { id: string; body: string | null } } }, unknown>(
-      'mutation R($input: RecordInteractionInput!) { recordInteraction(input: $input) { created interaction { id body } } }', { input }, TOKENS.AGENT);
+      'mutation R($input: RecordInteractionInput!) { recordInteraction(input: $input) { created interaction { id body } } }',
+      { input },
+      TOKENS.AGENT,
+    );
     expect(res.data!.recordInteraction).toEqual({ created: true, interaction: { id: expect.any(String), body: '' } });
     expect(res.errors).toEqual([expect.objectContaining({ extensions: { code: 'RESPONSE_TOO_LARGE', limit: MAX } })]);
   });
@@ -79,15 +88,24 @@ describe('response size (issue 13 class 6)', () => {
   it('bounds each subscription event on its own: a 60 KB body is refused, the next small one delivered', async () => {
     const client = env.ws(TOKENS.AGENT);
     const events: Answer[] = [];
-    const dispose = client.subscribe({ query: 'subscription S($id: ID!) { interactionAdded(filter: { customerId: $id }) { eventId interaction { body } } }', variables: { id: customerId } }, {
-      next: (value) => { events.push(value as Answer); },
-      error: (error) => events.push({ errors: error as Answer['errors'] }),
-      complete: () => undefined,
-    });
+    const dispose = client.subscribe(
+      { query: 'subscription S($id: ID!) { interactionAdded(filter: { customerId: $id }) { eventId interaction { body } } }', variables: { id: customerId } },
+      {
+        next: (value) => {
+          events.push(value as Answer);
+        },
+        error: (error) => events.push({ errors: error as Answer['errors'] }),
+        complete: () => undefined,
+      },
+    );
     try {
       await subscriptionsOpen(env, 1);
       for (const body of ['x'.repeat(60_000), 'small']) {
-        const res = await env.gql(RECORD, { input: { source: 'test', externalId: unique('e'), channel: 'CHAT', direction: 'INBOUND', customer: { id: customerId }, body } }, TOKENS.AGENT);
+        const res = await env.gql(
+          RECORD,
+          { input: { source: 'test', externalId: unique('e'), channel: 'CHAT', direction: 'INBOUND', customer: { id: customerId }, body } },
+          TOKENS.AGENT,
+        );
         expect(res.errors).toBeUndefined();
       }
       await waitUntil(() => events.length >= 2, 10_000, 'two events');

@@ -19,11 +19,15 @@ async function viewerWith(connectionParams: Record<string, unknown>): Promise<{ 
   const client: Client = createClient({ url: env.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams });
   try {
     return await new Promise((resolve) => {
-      client.subscribe<{ viewer: { role: string } }>({ query: '{ viewer { role } }' }, {
-        next: (result) => resolve({ role: result.data?.viewer.role }),
-        error: (error) => resolve({ close: { code: (error as { code: number; reason: string }).code, reason: (error as { code: number; reason: string }).reason } }),
-        complete: () => undefined,
-      });
+      client.subscribe<{ viewer: { role: string } }>(
+        { query: '{ viewer { role } }' },
+        {
+          next: (result) => resolve({ role: result.data?.viewer.role }),
+          error: (error) =>
+            resolve({ close: { code: (error as { code: number; reason: string }).code, reason: (error as { code: number; reason: string }).reason } }),
+          complete: () => undefined,
+        },
+      );
     });
   } finally {
     await client.dispose();
@@ -71,7 +75,11 @@ describe('the slow-subscriber close code', () => {
     const url = `ws://127.0.0.1:${(fake.address() as { port: number }).port}`;
     const closes: number[] = [];
     const client = createClient({
-      url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 3, retryWait: async () => undefined,
+      url,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 3,
+      retryWait: async () => undefined,
       on: { closed: (event) => closes.push((event as { code: number }).code) },
     });
     try {

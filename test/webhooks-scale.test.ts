@@ -48,12 +48,14 @@ describe('webhooks on two instances', () => {
     const customers = await Promise.all(Array.from({ length: 6 }, () => createPerson(a)));
     const written = new Map<string, string[]>(customers.map((customer) => [customer.id, []]));
     // Writes through both instances, several customers at once.
-    await Promise.all(customers.map(async (customer, index) => {
-      for (let i = 0; i < 8; i++) {
-        const interaction = await record(index % 2 ? a : b, { customer: { id: customer.id } });
-        written.get(customer.id)!.push(interaction.id);
-      }
-    }));
+    await Promise.all(
+      customers.map(async (customer, index) => {
+        for (let i = 0; i < 8; i++) {
+          const interaction = await record(index % 2 ? a : b, { customer: { id: customer.id } });
+          written.get(customer.id)!.push(interaction.id);
+        }
+      }),
+    );
     const total = 6 * 8 * hooks.length;
     await waitUntil(() => receiver.acknowledged().length >= total, 60_000, `${total} deliveries (got ${receiver.acknowledged().length})`);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -71,7 +73,8 @@ describe('webhooks on two instances', () => {
       }
     }
     const text = async (server: TestServer) => (await fetch(server.url.replace('/graphql', '/metrics'))).text();
-    const attemptsOf = (metrics: string) => [...metrics.matchAll(/omni360_webhook_deliveries_total\{[^}]*outcome="delivered"\} (\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+    const attemptsOf = (metrics: string) =>
+      [...metrics.matchAll(/omni360_webhook_deliveries_total\{[^}]*outcome="delivered"\} (\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
     const [byA, byB] = [attemptsOf(await text(a)), attemptsOf(await text(b))];
     expect(byA + byB).toBe(total);
     expect(byA).toBeGreaterThan(0);

@@ -35,7 +35,11 @@ const RESUME = `mutation($id: ID!) { resumeWebhook(id: $id) { webhook { id statu
 
 const INTERACTION_DOC = `subscription { interactionAdded { eventId cursor interaction { id subject customer { id firstName email } } } }`;
 
-interface Created { id: string; secret: string; cursor: string }
+interface Created {
+  id: string;
+  secret: string;
+  cursor: string;
+}
 
 async function createWebhook(env: TestServer, input: Record<string, unknown>, token = TOKENS.ADMIN): Promise<Created> {
   const res = await env.ok<any, any>(CREATE, { input }, token);
@@ -121,7 +125,9 @@ describe('webhooks', () => {
     const customer = await createPerson(env);
     await record(env, { customer: { id: customer.id }, subject: 'Private matter' });
     await waitUntil(() => receiver.acknowledged().length >= 1, 10_000, 'a delivery');
-    const erased = await env.ok<any, any>(`mutation($input: EraseCustomerInput!) { eraseCustomer(input: $input) { userErrors { code } } }`, { input: { customerId: customer.id } });
+    const erased = await env.ok<any, any>(`mutation($input: EraseCustomerInput!) { eraseCustomer(input: $input) { userErrors { code } } }`, {
+      input: { customerId: customer.id },
+    });
     expect(erased.eraseCustomer.userErrors).toEqual([]);
     const client = await rawClient(env);
     try {
@@ -137,7 +143,10 @@ describe('webhooks', () => {
 
   it('rotating the secret signs with both secrets during the overlap', async () => {
     const hook = await webhookFor({ subscription: INTERACTION_DOC });
-    const rotated = await env.ok<any, any>(`mutation($input: RotateWebhookSecretInput!) { rotateWebhookSecret(input: $input) { secret userErrors { code } } }`, { input: { id: hook.id } });
+    const rotated = await env.ok<any, any>(
+      `mutation($input: RotateWebhookSecretInput!) { rotateWebhookSecret(input: $input) { secret userErrors { code } } }`,
+      { input: { id: hook.id } },
+    );
     const secret = rotated.rotateWebhookSecret.secret as string;
     expect(secret).not.toBe(hook.secret);
     await record(env, { customer: newCustomerRef() });
@@ -148,7 +157,7 @@ describe('webhooks', () => {
     expect(verifyWebhook(hook.secret, delivery, delivery.rawBody)).toBe(true);
   });
 
-  it('evaluates the document with the owner\'s role: a PARTNER\'s webhook gets personal data masked, an ADMIN\'s in clear', async () => {
+  it("evaluates the document with the owner's role: a PARTNER's webhook gets personal data masked, an ADMIN's in clear", async () => {
     const adminHook = await webhookFor({ subscription: INTERACTION_DOC }, TOKENS.ADMIN);
     const partnerHook = await webhookFor({ subscription: INTERACTION_DOC }, TOKENS.PARTNER);
     const customer = await createPerson(env);
@@ -200,10 +209,12 @@ describe('webhooks', () => {
     const first = await record(env, { customer: { id: blocked.id } });
     const second = await record(env, { customer: { id: blocked.id } });
     const others = [await record(env, { customer: { id: other.id } }), await record(env, { customer: { id: other.id } })];
-    await waitUntil(() => firstAcks(receiver, hook.id).length >= 2, 10_000, 'the other customer\'s events');
+    await waitUntil(() => firstAcks(receiver, hook.id).length >= 2, 10_000, "the other customer's events");
     expect(firstAcks(receiver, hook.id).map((delivery) => delivery.body.data!.interactionAdded.interaction.id)).toEqual(others.map((i) => i.id));
     // Only the blocked customer's first event was attempted: the second waits behind it.
-    const attempted = receiver.received.filter((delivery) => customerOf(delivery) === blocked.id).map((delivery) => delivery.body.data!.interactionAdded.interaction.id);
+    const attempted = receiver.received
+      .filter((delivery) => customerOf(delivery) === blocked.id)
+      .map((delivery) => delivery.body.data!.interactionAdded.interaction.id);
     expect(attempted.length).toBeGreaterThan(0);
     expect(new Set(attempted)).toEqual(new Set([first.id]));
     release = true;
@@ -255,7 +266,7 @@ describe('webhooks', () => {
     expect(invalid.replayWebhook.userErrors).toEqual([{ code: 'INVALID_VALUE', field: ['after'] }]);
   });
 
-  it('refuses documents that do not run as the owner\'s subscription, with the errors a socket would give', async () => {
+  it("refuses documents that do not run as the owner's subscription, with the errors a socket would give", async () => {
     const cases: [string, string][] = [
       ['query { webhooks { id } }', 'INVALID_SUBSCRIPTION'],
       ['subscription { interactionAdded { nope } }', 'INVALID_SUBSCRIPTION'],
@@ -278,9 +289,17 @@ describe('webhooks', () => {
     const adminList = await env.ok<any, any>(`{ webhooks { id } }`, {}, TOKENS.ADMIN);
     expect(adminList.webhooks.map((w: any) => w.id)).toEqual(expect.arrayContaining([partnerHook.id, adminHook.id]));
     expect((await env.ok<any, any>(WEBHOOK, { id: adminHook.id }, TOKENS.PARTNER)).webhook).toBeNull();
-    const paused = await env.ok<any, any>(`mutation($id: ID!) { pauseWebhook(id: $id) { webhook { id } userErrors { code field } } }`, { id: adminHook.id }, TOKENS.PARTNER);
+    const paused = await env.ok<any, any>(
+      `mutation($id: ID!) { pauseWebhook(id: $id) { webhook { id } userErrors { code field } } }`,
+      { id: adminHook.id },
+      TOKENS.PARTNER,
+    );
     expect(paused.pauseWebhook.userErrors).toEqual([{ code: 'NOT_FOUND', field: ['id'] }]);
-    const byAdmin = await env.ok<any, any>(`mutation($id: ID!) { pauseWebhook(id: $id) { webhook { status } userErrors { code } } }`, { id: partnerHook.id }, TOKENS.ADMIN);
+    const byAdmin = await env.ok<any, any>(
+      `mutation($id: ID!) { pauseWebhook(id: $id) { webhook { status } userErrors { code } } }`,
+      { id: partnerHook.id },
+      TOKENS.ADMIN,
+    );
     expect(byAdmin.pauseWebhook).toEqual({ webhook: { status: 'PAUSED' }, userErrors: [] });
     const forbidden = await env.gql(`{ webhooks { id } }`, {}, TOKENS.AGENT);
     expect(forbidden.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
@@ -302,14 +321,19 @@ describe('webhooks', () => {
     const hook = await webhookFor({ subscription: INTERACTION_DOC });
     await record(env, { customer: newCustomerRef() });
     await waitUntil(() => receiver.received.length >= 1, 10_000, 'an attempt');
-    await waitUntil(async () => (await env.ok<any, any>(WEBHOOK, { id: hook.id })).webhook.deliveries.edges[0]?.node.lastResponseStatus === 302, 5_000, 'the 302 recorded');
+    await waitUntil(
+      async () => (await env.ok<any, any>(WEBHOOK, { id: hook.id })).webhook.deliveries.edges[0]?.node.lastResponseStatus === 302,
+      5_000,
+      'the 302 recorded',
+    );
     const state = await env.ok<any, any>(WEBHOOK, { id: hook.id });
     expect(state.webhook.deliveries.edges[0].node).toMatchObject({ status: 'PENDING', lastResponseStatus: 302 });
     expect(state.webhook.deliveries.edges[0].node.lastError).toMatch(/redirects are not followed/);
   });
 
   it('lists webhooks with their deliveries in the same number of statements for 1 webhook as for 4', async () => {
-    const count = async () => (await env.countStatements(() => env.ok(`{ webhooks { id deliveries(first: 5) { totalCount edges { node { id status } } } } }`))).count;
+    const count = async () =>
+      (await env.countStatements(() => env.ok(`{ webhooks { id deliveries(first: 5) { totalCount edges { node { id status } } } } }`))).count;
     await webhookFor({ subscription: INTERACTION_DOC });
     await record(env, { customer: newCustomerRef() });
     await waitUntil(() => receiver.acknowledged().length >= 1, 10_000, 'a delivery');

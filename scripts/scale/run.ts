@@ -24,8 +24,15 @@ import { cpuSeconds, freePort, PgCluster, portAnswers, postgresBinDir, SERVICE_U
  */
 
 const ROOT = path.resolve(__dirname, '../..');
-const TOKENS = { ADMIN: 'scale-admin-secret-0000000', INGEST: 'scale-ingest-secret-000000', PARTNER: 'scale-partner-secret-00000', ANALYST: 'scale-analyst-secret-00000' };
-const API_KEYS = Object.entries(TOKENS).map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`).join(',');
+const TOKENS = {
+  ADMIN: 'scale-admin-secret-0000000',
+  INGEST: 'scale-ingest-secret-000000',
+  PARTNER: 'scale-partner-secret-00000',
+  ANALYST: 'scale-analyst-secret-00000',
+};
+const API_KEYS = Object.entries(TOKENS)
+  .map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`)
+  .join(',');
 const INSTANCES = 3;
 const SUBSCRIBERS = 100;
 const CUSTOMERS = 60;
@@ -137,20 +144,39 @@ const PLACE_ORDER = `mutation($input: PlaceOrderInput!) { placeOrder(input: $inp
 const RECORD_INTERACTION = `mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { created interaction { id } userErrors { code } } }`;
 
 /** Writes until stopped; each write is retried with the same input (same idempotency key) until answered. */
-async function writer(base: string, kind: 'order' | 'interaction', index: number, customers: string[], storeId: string, log: WriteLog, seen: Observations, stop: () => boolean): Promise<void> {
+async function writer(
+  base: string,
+  kind: 'order' | 'interaction',
+  index: number,
+  customers: string[],
+  storeId: string,
+  log: WriteLog,
+  seen: Observations,
+  stop: () => boolean,
+): Promise<void> {
   for (let n = 0; !stop(); n++) {
     const externalId = `${kind[0]}${index}-${n}`;
     const customer = { id: customers[(index * 7 + n) % customers.length] };
     const quantity = 1 + (n % 3);
-    const input = kind === 'order'
-      ? { source: 'scale-pos', externalId, channel: 'STORE', locationId: storeId, customer, lines: [{ sku: 'SCALE-SCARCE', quantity }] }
-      : { source: 'scale-cc', externalId, channel: n % 2 ? 'CHAT' : 'EMAIL', direction: 'INBOUND', customer, subject: `Matter ${n}`, body: `Message ${n} of ${index}` };
+    const input =
+      kind === 'order'
+        ? { source: 'scale-pos', externalId, channel: 'STORE', locationId: storeId, customer, lines: [{ sku: 'SCALE-SCARCE', quantity }] }
+        : {
+            source: 'scale-cc',
+            externalId,
+            channel: n % 2 ? 'CHAT' : 'EMAIL',
+            direction: 'INBOUND',
+            customer,
+            subject: `Matter ${n}`,
+            body: `Message ${n} of ${index}`,
+          };
     for (let attempt = 0; ; attempt++) {
       log.attempts += 1;
       if (attempt > 0) log.retries += 1;
       const answer = await gql(base, TOKENS.INGEST, kind === 'order' ? PLACE_ORDER : RECORD_INTERACTION, { input });
       seen.record(`${kind}-${index}`, answer);
-      const payload = answer.data?.[kind === 'order' ? 'placeOrder' : 'recordInteraction'] as { created: boolean; userErrors: { code: string }[]; order?: unknown; interaction?: unknown } | undefined;
+      const payload = answer.data?.[kind === 'order' ? 'placeOrder' : 'recordInteraction'] as
+        { created: boolean; userErrors: { code: string }[]; order?: unknown; interaction?: unknown } | undefined;
       if (payload?.userErrors.length) {
         if (kind === 'order') log.orders.set(externalId, { created: false, rejected: payload.userErrors[0].code, quantity });
         break;
@@ -187,7 +213,13 @@ interface Subscriber {
 /** One subscriber through HAProxy; whenever its socket ends it reconnects and resumes with `after`. */
 async function subscribe(wsUrl: string, sub: Subscriber, stop: () => boolean): Promise<void> {
   while (!stop()) {
-    const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization: `Bearer ${TOKENS.PARTNER}` } });
+    const client = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+      connectionParams: { authorization: `Bearer ${TOKENS.PARTNER}` },
+    });
     let connected = false;
     client.on('connected', () => {
       connected = true;
@@ -267,7 +299,12 @@ async function retentionAtVolume(primary: PgCluster): Promise<string> {
   await client.connect();
   const run: SqlRunner = async <T>(sql: string, params: unknown[]) => {
     let index = 0;
-    return (await client.query(sql.replace(/\?/g, () => `$${++index}`), params)).rows as T[];
+    return (
+      await client.query(
+        sql.replace(/\?/g, () => `$${++index}`),
+        params,
+      )
+    ).rows as T[];
   };
   const inTransaction = async <T>(work: () => Promise<T>): Promise<T> => {
     await client.query('begin');
@@ -288,8 +325,11 @@ async function retentionAtVolume(primary: PgCluster): Promise<string> {
   const loadPartition = async (from: number, count: number) => {
     const name = `event_p${from}`;
     await client.query(`create table ${name} (like event including defaults)`);
-    await client.query(`insert into ${name} (id, type, customer_id, payload, occurred_at)
-      select g, 'test.bulk', 'c' || (g % 1000), '{"n":1}', now() - interval '40 days' from generate_series($1::bigint, $2::bigint) g`, [from, from + count - 1]);
+    await client.query(
+      `insert into ${name} (id, type, customer_id, payload, occurred_at)
+      select g, 'test.bulk', 'c' || (g % 1000), '{"n":1}', now() - interval '40 days' from generate_series($1::bigint, $2::bigint) g`,
+      [from, from + count - 1],
+    );
     await client.query(`alter table ${name} add constraint ${name}_bound check (id >= ${from} and id < ${from + SIZE})`);
     await client.query(`alter table event attach partition ${name} for values from (${from}) to (${from + SIZE})`);
     await client.query(`alter table ${name} drop constraint ${name}_bound`);
@@ -314,9 +354,16 @@ async function retentionAtVolume(primary: PgCluster): Promise<string> {
     await dropOne();
     const large = await dropOne();
     const largeAgain = await dropOne();
-    console.log(`retention at volume: ${(7 * SIZE + 5_000).toLocaleString('en')} events bulk-loaded and four partitions dropped in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    const line = (r: typeof small) => `${r.tableEvents.toLocaleString('en')} events in the table: dropped ${r.dropped} (${r.deleted.toLocaleString('en')} events) in ${r.ms.toFixed(0)} ms`;
-    check('retention drops whole partitions', !!small.dropped && !!large.dropped && !!largeAgain.dropped, [small, large, largeAgain].map((r) => r.dropped).join(', '));
+    console.log(
+      `retention at volume: ${(7 * SIZE + 5_000).toLocaleString('en')} events bulk-loaded and four partitions dropped in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
+    const line = (r: typeof small) =>
+      `${r.tableEvents.toLocaleString('en')} events in the table: dropped ${r.dropped} (${r.deleted.toLocaleString('en')} events) in ${r.ms.toFixed(0)} ms`;
+    check(
+      'retention drops whole partitions',
+      !!small.dropped && !!large.dropped && !!largeAgain.dropped,
+      [small, large, largeAgain].map((r) => r.dropped).join(', '),
+    );
     // Independent of size: six times the table, not more than twice the time (plus scheduling noise).
     check('retention time independent of table size', large.ms <= small.ms * 2 + 150 && largeAgain.ms <= small.ms * 2 + 150);
     return [line(small), line(large), line(largeAgain)].join('\n  ');
@@ -328,9 +375,15 @@ async function retentionAtVolume(primary: PgCluster): Promise<string> {
 
 function migrate(databaseUrl: string): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('node:child_process').execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'src/database/migrate-cli.ts', 'up'], {
-    cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  require('node:child_process').execFileSync(
+    process.execPath,
+    [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'src/database/migrate-cli.ts', 'up'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 
 // ------------------------------------------------------------------------------------------- main
@@ -394,28 +447,34 @@ async function main(): Promise<number> {
     migrate(primary.url('omni360'));
     replica.basebackupFrom(primary);
     replica.start();
-    await waitFor('the replica to stream', async () => (await primary.sql<{ n: number }>(`select count(*)::int as n from pg_stat_replication where state = 'streaming'`))[0].n === 1);
+    await waitFor(
+      'the replica to stream',
+      async () => (await primary.sql<{ n: number }>(`select count(*)::int as n from pg_stat_replication where state = 'streaming'`))[0].n === 1,
+    );
     console.log(`streaming replica on 127.0.0.1:${ports.replica} (pg_basebackup)`);
 
     // --- PgBouncer, transaction mode, in front of the primary ---
     const bouncerDir = path.join(work, 'pgbouncer');
     fs.writeFileSync(path.join(bouncerDir, 'userlist.txt'), '"postgres" ""\n');
-    fs.writeFileSync(path.join(bouncerDir, 'pgbouncer.ini'), [
-      '[databases]',
-      `omni360 = host=127.0.0.1 port=${ports.primary} dbname=omni360`,
-      '[pgbouncer]',
-      'listen_addr = 127.0.0.1',
-      `listen_port = ${ports.bouncer}`,
-      'unix_socket_dir =',
-      'auth_type = trust',
-      `auth_file = ${path.join(bouncerDir, 'userlist.txt')}`,
-      'pool_mode = transaction',
-      'max_client_conn = 1000',
-      'default_pool_size = 40',
-      'ignore_startup_parameters = extra_float_digits,options,statement_timeout',
-      `logfile = ${path.join(bouncerDir, 'pgbouncer.log')}`,
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(bouncerDir, 'pgbouncer.ini'),
+      [
+        '[databases]',
+        `omni360 = host=127.0.0.1 port=${ports.primary} dbname=omni360`,
+        '[pgbouncer]',
+        'listen_addr = 127.0.0.1',
+        `listen_port = ${ports.bouncer}`,
+        'unix_socket_dir =',
+        'auth_type = trust',
+        `auth_file = ${path.join(bouncerDir, 'userlist.txt')}`,
+        'pool_mode = transaction',
+        'max_client_conn = 1000',
+        'default_pool_size = 40',
+        'ignore_startup_parameters = extra_float_digits,options,statement_timeout',
+        `logfile = ${path.join(bouncerDir, 'pgbouncer.log')}`,
+        '',
+      ].join('\n'),
+    );
     if (process.getuid?.() === 0) (await import('node:child_process')).execFileSync('chown', ['-R', `${SERVICE_USER}:${SERVICE_USER}`, bouncerDir]);
     const bouncer = new Service('pgbouncer', pgbouncerBin!, [path.join(bouncerDir, 'pgbouncer.ini')], { asServiceUser: true });
     services.push(bouncer);
@@ -426,8 +485,11 @@ async function main(): Promise<number> {
 
     // --- three omni360 instances ---
     const instanceEnv = (port: number): NodeJS.ProcessEnv => ({
-      PATH: process.env.PATH, HOME: process.env.HOME,
-      NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port),
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
       // ts-node transpiles with swc: an instance (re)starts in a fraction of the CPU time.
       TS_NODE_SWC: 'true',
       DATABASE_URL: `postgres://postgres@127.0.0.1:${ports.bouncer}/omni360`,
@@ -436,20 +498,32 @@ async function main(): Promise<number> {
       OMNI360_DB_PREPARED_STATEMENTS: 'false',
       OMNI360_READ_REPLICA_URLS: replica.url('omni360'),
       OMNI360_READ_REPLICA_MAX_LAG_MS: String(MAX_LAG_MS),
-      NATS_URL, OMNI360_NATS_STREAM: stream, OMNI360_NATS_SUBJECT_PREFIX: `omni360scale.${RUN_ID}`,
-      OMNI360_API_KEYS: API_KEYS, OMNI360_RATE_LIMIT_PER_SECOND: '0', OMNI360_METRICS: 'false', LOG_LEVEL: 'warn',
+      NATS_URL,
+      OMNI360_NATS_STREAM: stream,
+      OMNI360_NATS_SUBJECT_PREFIX: `omni360scale.${RUN_ID}`,
+      OMNI360_API_KEYS: API_KEYS,
+      OMNI360_RATE_LIMIT_PER_SECOND: '0',
+      OMNI360_METRICS: 'false',
+      LOG_LEVEL: 'warn',
     });
     for (const port of ports.instances) {
-      const instance = new Service(`omni360:${port}`, process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), 'src/main.ts'], { cwd: ROOT, env: instanceEnv(port) });
+      const instance = new Service(`omni360:${port}`, process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), 'src/main.ts'], {
+        cwd: ROOT,
+        env: instanceEnv(port),
+      });
       instances.push(instance);
     }
     const ready = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1_000) })).status === 200;
     const startInstance = async (index: number) => {
       instances[index].start();
-      await waitFor(`instance ${index + 1} to be ready`, async () => {
-        if (!instances[index].running) throw new Error(`instance ${index + 1} exited:\n${instances[index].tail()}`);
-        return ready(ports.instances[index]);
-      }, 180_000).catch((error) => {
+      await waitFor(
+        `instance ${index + 1} to be ready`,
+        async () => {
+          if (!instances[index].running) throw new Error(`instance ${index + 1} exited:\n${instances[index].tail()}`);
+          return ready(ports.instances[index]);
+        },
+        180_000,
+      ).catch((error) => {
         throw new Error(`${error.message}\n${instances[index].tail()}`);
       });
     };
@@ -458,31 +532,34 @@ async function main(): Promise<number> {
 
     // --- HAProxy: HTTP and the WebSocket upgrade on /graphql, health checks on /readyz ---
     const haproxyCfg = path.join(work, 'haproxy.cfg');
-    fs.writeFileSync(haproxyCfg, [
-      'global',
-      '  maxconn 4000',
-      'defaults',
-      '  mode http',
-      '  timeout connect 2s',
-      '  timeout client 60s',
-      '  timeout server 60s',
-      // A WebSocket lives long: its idle limit is above the 12 s keep-alive ping.
-      '  timeout tunnel 1h',
-      '  retries 3',
-      '  option redispatch 1',
-      // A request that never reached an instance (refused: it was just killed) goes to another one.
-      '  retry-on conn-failure',
-      'frontend omni360',
-      `  bind 127.0.0.1:${ports.haproxy}`,
-      '  default_backend instances',
-      'backend instances',
-      '  balance roundrobin',
-      '  option httpchk GET /readyz',
-      '  http-check expect status 200',
-      '  default-server inter 500ms fall 2 rise 2',
-      ...ports.instances.map((port, i) => `  server omni360-${i + 1} 127.0.0.1:${port} check`),
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      haproxyCfg,
+      [
+        'global',
+        '  maxconn 4000',
+        'defaults',
+        '  mode http',
+        '  timeout connect 2s',
+        '  timeout client 60s',
+        '  timeout server 60s',
+        // A WebSocket lives long: its idle limit is above the 12 s keep-alive ping.
+        '  timeout tunnel 1h',
+        '  retries 3',
+        '  option redispatch 1',
+        // A request that never reached an instance (refused: it was just killed) goes to another one.
+        '  retry-on conn-failure',
+        'frontend omni360',
+        `  bind 127.0.0.1:${ports.haproxy}`,
+        '  default_backend instances',
+        'backend instances',
+        '  balance roundrobin',
+        '  option httpchk GET /readyz',
+        '  http-check expect status 200',
+        '  default-server inter 500ms fall 2 rise 2',
+        ...ports.instances.map((port, i) => `  server omni360-${i + 1} 127.0.0.1:${port} check`),
+        '',
+      ].join('\n'),
+    );
     const haproxy = new Service('haproxy', haproxyBin!, ['-db', '-f', haproxyCfg]);
     services.push(haproxy);
     haproxy.start();
@@ -496,18 +573,32 @@ async function main(): Promise<number> {
     await must(base, TOKENS.ADMIN, 'mutation($input: UpsertProductInput!) { upsertProduct(input: $input) { product { id } userErrors { code } } }', {
       input: { sku: 'SCALE-SCARCE', name: 'Scarce product', price: { amount: '19.90', currencyCode: 'PLN' } },
     });
-    const location = await must(base, TOKENS.ADMIN, 'mutation($input: UpsertLocationInput!) { upsertLocation(input: $input) { location { id } userErrors { code } } }', {
-      input: { code: 'SCALE-STORE', name: 'Scale store', type: 'STORE' },
-    });
+    const location = await must(
+      base,
+      TOKENS.ADMIN,
+      'mutation($input: UpsertLocationInput!) { upsertLocation(input: $input) { location { id } userErrors { code } } }',
+      {
+        input: { code: 'SCALE-STORE', name: 'Scale store', type: 'STORE' },
+      },
+    );
     const storeId = (location.upsertLocation as { location: { id: string } }).location.id;
     await must(base, TOKENS.INGEST, 'mutation($input: AdjustStockInput!) { adjustStock(input: $input) { userErrors { code } } }', {
       input: { source: 'scale-wms', externalId: 'receipt-1', sku: 'SCALE-SCARCE', locationId: storeId, delta: SCARCE_UNITS, reason: 'receipt' },
     });
     const customers: string[] = [];
     for (let i = 0; i < CUSTOMERS; i++) {
-      const made = await must(base, TOKENS.ADMIN, 'mutation($input: IdentifyCustomerInput!) { identifyCustomer(input: $input) { customer { id } userErrors { code } } }', {
-        input: { identities: [{ type: 'EMAIL', value: `scale-${i}@example.com` }], profile: { firstName: 'Scale', lastName: `Customer${i}` }, channel: 'WEB' },
-      });
+      const made = await must(
+        base,
+        TOKENS.ADMIN,
+        'mutation($input: IdentifyCustomerInput!) { identifyCustomer(input: $input) { customer { id } userErrors { code } } }',
+        {
+          input: {
+            identities: [{ type: 'EMAIL', value: `scale-${i}@example.com` }],
+            profile: { firstName: 'Scale', lastName: `Customer${i}` },
+            channel: 'WEB',
+          },
+        },
+      );
       customers.push((made.identifyCustomer as { customer: { id: string } }).customer.id);
     }
 
@@ -519,7 +610,13 @@ async function main(): Promise<number> {
     const startCursor = await endCursor(base);
     const seen = new Observations();
     const log: WriteLog = { orders: new Map(), interactions: new Set(), attempts: 0, retries: 0 };
-    const subscribers: Subscriber[] = Array.from({ length: SUBSCRIBERS }, (_, i) => ({ field: i % 2 ? 'orderPlaced' : 'interactionAdded', start: startCursor, cursor: startCursor, received: [], resumes: 0 }));
+    const subscribers: Subscriber[] = Array.from({ length: SUBSCRIBERS }, (_, i) => ({
+      field: i % 2 ? 'orderPlaced' : 'interactionAdded',
+      start: startCursor,
+      cursor: startCursor,
+      received: [],
+      resumes: 0,
+    }));
     let loading = true;
     let following = true;
     const pageLatencies: number[] = [];
@@ -534,7 +631,10 @@ async function main(): Promise<number> {
     ];
     const replicaSessions: number[] = [];
     const watchReplica = setInterval(() => {
-      replica.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where application_name = 'omni360-read-replica'`).then((rows) => replicaSessions.push(rows[0].n), () => undefined);
+      replica.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where application_name = 'omni360-read-replica'`).then(
+        (rows) => replicaSessions.push(rows[0].n),
+        () => undefined,
+      );
     }, 1_000);
 
     // --- the faults ---
@@ -572,19 +672,33 @@ async function main(): Promise<number> {
     clearInterval(watchReplica);
 
     // --- catch-up: the subscribers, the relay, the replica ---
-    const logOf = async (type?: string) => primary.sql<{ id: string; type: string }>(
-      `select id::text as id, type from event ${type ? 'where type = $1' : ''} order by xid, id`, type ? [type] : [], 'omni360');
+    const logOf = async (type?: string) =>
+      primary.sql<{ id: string; type: string }>(
+        `select id::text as id, type from event ${type ? 'where type = $1' : ''} order by xid, id`,
+        type ? [type] : [],
+        'omni360',
+      );
     const after = decodeEventCursor(startCursor);
-    const expectedFor = async (type: string) => (await primary.sql<{ id: string }>(
-      `select id::text as id from event where type = $1 and (xid, id) > ($2::xid8, $3::bigint) order by xid, id`, [type, after.xid.toString(), after.id.toString()], 'omni360')).map((row) => row.id);
+    const expectedFor = async (type: string) =>
+      (
+        await primary.sql<{ id: string }>(
+          `select id::text as id from event where type = $1 and (xid, id) > ($2::xid8, $3::bigint) order by xid, id`,
+          [type, after.xid.toString(), after.id.toString()],
+          'omni360',
+        )
+      ).map((row) => row.id);
     const expected = { interactionAdded: await expectedFor('interaction.recorded'), orderPlaced: await expectedFor('order.placed') };
-    await waitFor('the subscribers to catch up', () => subscribers.every((sub) => sub.received.length >= expected[sub.field].length), 90_000).catch((error) => console.log(String(error)));
+    await waitFor('the subscribers to catch up', () => subscribers.every((sub) => sub.received.length >= expected[sub.field].length), 90_000).catch((error) =>
+      console.log(String(error)),
+    );
     await sleep(1_000); // a duplicate would show up now
     following = false;
     await Promise.all(following$);
     const events = await logOf();
     const jsm = await nc.jetstreamManager();
-    await waitFor('the relay to publish every event', async () => (await jsm.streams.info(stream)).state.messages >= events.length, 60_000).catch((error) => console.log(String(error)));
+    await waitFor('the relay to publish every event', async () => (await jsm.streams.info(stream)).state.messages >= events.length, 60_000).catch((error) =>
+      console.log(String(error)),
+    );
     await waitFor('the replica to catch up', async () => {
       const [{ lsn }] = await primary.sql<{ lsn: string }>(`select pg_current_wal_lsn()::text as lsn`);
       return (await replica.sql<{ caught: boolean }>(`select pg_last_wal_replay_lsn() >= $1::pg_lsn as caught`, [lsn]))[0].caught;
@@ -595,26 +709,51 @@ async function main(): Promise<number> {
     // --- checks ---
     console.log('\n=== test:scale results ===');
     console.log(`topology: primary + streaming replica, PgBouncer (transaction), ${INSTANCES} instances behind HAProxy, NATS JetStream relay; run ${RUN_ID}`);
-    console.log(`faults: ${timeline.join('; ')}; instance down ${(instanceDown / 1000).toFixed(1)} s (SIGKILL to ready), PgBouncer down ${(bouncerDown / 1000).toFixed(1)} s, replica replay paused ${(MAX_LAG_MS * 3) / 1000} s`);
+    console.log(
+      `faults: ${timeline.join('; ')}; instance down ${(instanceDown / 1000).toFixed(1)} s (SIGKILL to ready), PgBouncer down ${(bouncerDown / 1000).toFixed(1)} s, replica replay paused ${(MAX_LAG_MS * 3) / 1000} s`,
+    );
 
-    const orders = await primary.sql<{ external_id: string; n: number }>(`select external_id, count(*)::int as n from "order" where source = 'scale-pos' group by external_id`, [], 'omni360');
-    const interactions = await primary.sql<{ external_id: string; n: number }>(`select external_id, count(*)::int as n from interaction where source = 'scale-cc' group by external_id`, [], 'omni360');
+    const orders = await primary.sql<{ external_id: string; n: number }>(
+      `select external_id, count(*)::int as n from "order" where source = 'scale-pos' group by external_id`,
+      [],
+      'omni360',
+    );
+    const interactions = await primary.sql<{ external_id: string; n: number }>(
+      `select external_id, count(*)::int as n from interaction where source = 'scale-cc' group by external_id`,
+      [],
+      'omni360',
+    );
     const storedOrders = new Map(orders.map((row) => [row.external_id, row.n]));
     const storedInteractions = new Map(interactions.map((row) => [row.external_id, row.n]));
     const placed = [...log.orders].filter(([, order]) => order.created);
     const rejected = [...log.orders].filter(([, order]) => !order.created);
-    const lost = [...placed.filter(([key]) => !storedOrders.has(key)).map(([key]) => key), ...[...log.interactions].filter((key) => !storedInteractions.has(key))];
+    const lost = [
+      ...placed.filter(([key]) => !storedOrders.has(key)).map(([key]) => key),
+      ...[...log.interactions].filter((key) => !storedInteractions.has(key)),
+    ];
     const duplicates = [...storedOrders.values(), ...storedInteractions.values()].reduce((sum, n) => sum + n - 1, 0);
     const unacknowledged = orders.length - placed.length + interactions.length - log.interactions.size;
     const rejectedStored = rejected.filter(([key]) => storedOrders.has(key)).length;
-    console.log(`writes: ${placed.length} orders placed, ${rejected.length} refused (${[...new Set(rejected.map(([, o]) => o.rejected))].join(', ') || 'none'}), ${log.interactions.size} interactions; ${log.attempts} attempts, ${log.retries} retries`);
+    console.log(
+      `writes: ${placed.length} orders placed, ${rejected.length} refused (${[...new Set(rejected.map(([, o]) => o.rejected))].join(', ') || 'none'}), ${log.interactions.size} interactions; ${log.attempts} attempts, ${log.retries} retries`,
+    );
     check('acknowledged writes lost', lost.length === 0, String(lost.length));
-    check('duplicate writes', duplicates === 0 && unacknowledged === 0 && rejectedStored === 0, `${duplicates} duplicated, ${unacknowledged} stored but never acknowledged, ${rejectedStored} refused but stored`);
+    check(
+      'duplicate writes',
+      duplicates === 0 && unacknowledged === 0 && rejectedStored === 0,
+      `${duplicates} duplicated, ${unacknowledged} stored but never acknowledged, ${rejectedStored} refused but stored`,
+    );
 
     const [stock] = await primary.sql<{ on_hand: number; reserved: number }>(
-      `select s.on_hand, s.reserved from stock_level s join product p on p.id = s.product_id where p.sku = 'SCALE-SCARCE'`, [], 'omni360');
+      `select s.on_hand, s.reserved from stock_level s join product p on p.id = s.product_id where p.sku = 'SCALE-SCARCE'`,
+      [],
+      'omni360',
+    );
     const [sold] = await primary.sql<{ units: number }>(
-      `select coalesce(sum(l.quantity), 0)::int as units from order_line l join "order" o on o.id = l.order_id join product p on p.id = l.product_id where p.sku = 'SCALE-SCARCE' and o.status <> 'CANCELLED'`, [], 'omni360');
+      `select coalesce(sum(l.quantity), 0)::int as units from order_line l join "order" o on o.id = l.order_id join product p on p.id = l.product_id where p.sku = 'SCALE-SCARCE' and o.status <> 'CANCELLED'`,
+      [],
+      'omni360',
+    );
     const oversold = Math.max(0, sold.units - SCARCE_UNITS, stock.reserved - stock.on_hand);
     check('oversold units', oversold === 0, `${oversold} (sold ${sold.units} of ${SCARCE_UNITS}; on hand ${stock.on_hand}, reserved ${stock.reserved})`);
 
@@ -626,35 +765,59 @@ async function main(): Promise<number> {
       else broken.push(`#${i} ${sub.field}: ${sub.received.length} received of ${want.length}, ${new Set(sub.received).size} distinct`);
     }
     const resumes = subscribers.reduce((sum, sub) => sum + sub.resumes, 0);
-    check(`every subscriber's stream gap-free, without duplicates, in commit order`, gapFree === SUBSCRIBERS,
-      `${gapFree}/${SUBSCRIBERS} exact (${expected.interactionAdded.length} interactionAdded, ${expected.orderPlaced.length} orderPlaced events each); ${resumes} resumes by cursor${broken.length ? `; ${broken.slice(0, 5).join('; ')}` : ''}`);
+    check(
+      `every subscriber's stream gap-free, without duplicates, in commit order`,
+      gapFree === SUBSCRIBERS,
+      `${gapFree}/${SUBSCRIBERS} exact (${expected.interactionAdded.length} interactionAdded, ${expected.orderPlaced.length} orderPlaced events each); ${resumes} resumes by cursor${broken.length ? `; ${broken.slice(0, 5).join('; ')}` : ''}`,
+    );
 
     const relayed = await streamIds(nc, stream);
     const logIds = events.map((event) => event.id);
     const firstDifference = logIds.findIndex((id, k) => relayed[k] !== id);
     const sameOrder = relayed.length === logIds.length && firstDifference === -1;
     const sameSet = new Set(relayed).size === relayed.length && relayed.length === logIds.length && logIds.every((id) => new Set(relayed).has(id));
-    check('JetStream stream equals the event log (count and order)', sameOrder, `${relayed.length} messages, ${logIds.length} events in the log${sameOrder ? ''
-      : `; same events: ${sameSet}; first difference at ${firstDifference}: stream ${relayed.slice(Math.max(0, firstDifference - 2), firstDifference + 3).join(',')} log ${logIds.slice(Math.max(0, firstDifference - 2), firstDifference + 3).join(',')}`}`);
+    check(
+      'JetStream stream equals the event log (count and order)',
+      sameOrder,
+      `${relayed.length} messages, ${logIds.length} events in the log${
+        sameOrder
+          ? ''
+          : `; same events: ${sameSet}; first difference at ${firstDifference}: stream ${relayed.slice(Math.max(0, firstDifference - 2), firstDifference + 3).join(',')} log ${logIds.slice(Math.max(0, firstDifference - 2), firstDifference + 3).join(',')}`
+      }`,
+    );
 
     const fromReplica = samples.filter((s) => s.fromReplica);
     const staleReplicaAnswers = fromReplica.filter((s) => s.at - s.dataAsOf > MAX_LAG_MS + 1_500);
     const pausedToPrimary = samples.filter((s) => s.phase === 'replica-paused' && !s.fromReplica).length;
     const maxStaleness = Math.max(0, ...fromReplica.map((s) => s.at - s.dataAsOf));
-    check('analytics answered from the replica (application_name seen in its pg_stat_activity)', fromReplica.length > 0 && Math.max(0, ...replicaSessions) > 0,
-      `${fromReplica.length} of ${samples.length} answers from the replica; up to ${Math.max(0, ...replicaSessions)} omni360-read-replica sessions on the replica`);
-    check(`replica answers state their staleness and stay within the maximum lag (${MAX_LAG_MS} ms), the primary answering past it`, staleReplicaAnswers.length === 0 && pausedToPrimary > 0,
-      `largest staleness of a replica answer ${maxStaleness} ms; ${pausedToPrimary} answers moved to the primary while replay was paused`);
+    check(
+      'analytics answered from the replica (application_name seen in its pg_stat_activity)',
+      fromReplica.length > 0 && Math.max(0, ...replicaSessions) > 0,
+      `${fromReplica.length} of ${samples.length} answers from the replica; up to ${Math.max(0, ...replicaSessions)} omni360-read-replica sessions on the replica`,
+    );
+    check(
+      `replica answers state their staleness and stay within the maximum lag (${MAX_LAG_MS} ms), the primary answering past it`,
+      staleReplicaAnswers.length === 0 && pausedToPrimary > 0,
+      `largest staleness of a replica answer ${maxStaleness} ms; ${pausedToPrimary} answers moved to the primary while replay was paused`,
+    );
     const truth = await primary.sql<{ channel: string; count: number }>(
-      `select channel, count(*)::int as count from interaction where occurred_at >= $1 and occurred_at < $2 group by channel order by channel`, [WINDOW.from, WINDOW.to], 'omni360');
+      `select channel, count(*)::int as count from interaction where occurred_at >= $1 and occurred_at < $2 group by channel order by channel`,
+      [WINDOW.from, WINDOW.to],
+      'omni360',
+    );
     const final = finalAnalytics.data?.analytics as { fromReplica: boolean; interactionsByChannel: { channel: string; count: number }[] } | undefined;
     const finalCounts = [...(final?.interactionsByChannel ?? [])].sort((a, b) => a.channel.localeCompare(b.channel));
-    check('analytics from the replica correct once replay caught up', !!final?.fromReplica && JSON.stringify(finalCounts) === JSON.stringify(truth),
-      `fromReplica ${final?.fromReplica}; ${finalCounts.map((c) => `${c.channel} ${c.count}`).join(', ')} vs primary ${truth.map((c) => `${c.channel} ${c.count}`).join(', ')}`);
+    check(
+      'analytics from the replica correct once replay caught up',
+      !!final?.fromReplica && JSON.stringify(finalCounts) === JSON.stringify(truth),
+      `fromReplica ${final?.fromReplica}; ${finalCounts.map((c) => `${c.channel} ${c.count}`).join(', ')} vs primary ${truth.map((c) => `${c.channel} ${c.count}`).join(', ')}`,
+    );
 
     console.log('what clients saw (through HAProxy):');
     for (const line of seen.report()) console.log(line);
-    console.log(`customer page through HAProxy during the run: ${pageLatencies.length} answers, p50 ${percentile(pageLatencies, 50).toFixed(1)} ms, p99 ${percentile(pageLatencies, 99).toFixed(1)} ms`);
+    console.log(
+      `customer page through HAProxy during the run: ${pageLatencies.length} answers, p50 ${percentile(pageLatencies, 50).toFixed(1)} ms, p99 ${percentile(pageLatencies, 99).toFixed(1)} ms`,
+    );
     console.log(`capacity of one instance (2-core machine shared with PostgreSQL, the other instances and the load generator):\n  ${capacity}`);
     console.log(`event retention at volume:\n  ${retention}`);
     console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -676,7 +839,9 @@ async function main(): Promise<number> {
 async function endCursor(base: string): Promise<string> {
   let start = '';
   for (let after: string | null = null; ;) {
-    const page = await must(base, TOKENS.ADMIN, 'query($after: String) { events(first: 100, after: $after) { pageInfo { hasNextPage endCursor } } }', { after });
+    const page = await must(base, TOKENS.ADMIN, 'query($after: String) { events(first: 100, after: $after) { pageInfo { hasNextPage endCursor } } }', {
+      after,
+    });
     const info = (page.events as { pageInfo: { hasNextPage: boolean; endCursor: string | null } }).pageInfo;
     if (info.endCursor) start = info.endCursor;
     if (!info.hasNextPage) return start;
@@ -720,22 +885,36 @@ async function measureCapacity(base: string, instancePid: number, primary: PgClu
       const cpu0 = { node: cpuSeconds([instancePid]), pg: cpuSeconds(pgPids) };
       const t0 = performance.now();
       let serial = 0;
-      await Promise.all(Array.from({ length: concurrency }, async (_, worker) => {
-        while (Date.now() < until) {
-          const n = serial++;
-          const answer = scenario === 'customer page'
-            ? await gql(base, TOKENS.ADMIN, CUSTOMER_360, { id: customers[n % customers.length] })
-            : await gql(base, TOKENS.INGEST, RECORD_INTERACTION, {
-              input: { source: 'scale-capacity', externalId: `cap-${concurrency}-${worker}-${n}`, channel: 'CHAT', direction: 'INBOUND', customer: { id: customers[n % customers.length] }, subject: 'Capacity', body: 'x' },
-            });
-          if (answer.ok) latencies.push(answer.ms);
-          else errors += 1;
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: concurrency }, async (_, worker) => {
+          while (Date.now() < until) {
+            const n = serial++;
+            const answer =
+              scenario === 'customer page'
+                ? await gql(base, TOKENS.ADMIN, CUSTOMER_360, { id: customers[n % customers.length] })
+                : await gql(base, TOKENS.INGEST, RECORD_INTERACTION, {
+                    input: {
+                      source: 'scale-capacity',
+                      externalId: `cap-${concurrency}-${worker}-${n}`,
+                      channel: 'CHAT',
+                      direction: 'INBOUND',
+                      customer: { id: customers[n % customers.length] },
+                      subject: 'Capacity',
+                      body: 'x',
+                    },
+                  });
+            if (answer.ok) latencies.push(answer.ms);
+            else errors += 1;
+          }
+        }),
+      );
       const seconds = (performance.now() - t0) / 1000;
       const cpu1 = { node: cpuSeconds([instancePid]), pg: cpuSeconds(pgPids) };
       steps.push({
-        concurrency, errors, rps: latencies.length / seconds, p99: percentile(latencies, 99),
+        concurrency,
+        errors,
+        rps: latencies.length / seconds,
+        p99: percentile(latencies, 99),
         nodeMs: (1000 * (cpu1.node - cpu0.node)) / Math.max(1, latencies.length),
         pgMs: (1000 * (cpu1.pg - cpu0.pg)) / Math.max(1, latencies.length),
       });
@@ -743,15 +922,20 @@ async function measureCapacity(base: string, instancePid: number, primary: PgClu
     const within = steps.filter((step) => step.p99 < 100 && step.errors === 0).sort((a, b) => b.rps - a.rps)[0];
     const busiest = [...steps].sort((a, b) => b.rps - a.rps)[0];
     const cpu = within ?? busiest;
-    lines.push(`${scenario}: ${within ? `${within.rps.toFixed(0)}/s at p99 ${within.p99.toFixed(0)} ms (${within.concurrency} clients)` : 'p99 never under 100 ms here'}; `
-      + `CPU per request at ${cpu.concurrency} clients: instance ${cpu.nodeMs.toFixed(2)} ms, primary ${cpu.pgMs.toFixed(2)} ms `
-      + `(one primary core carries the database work of ~${(cpu.nodeMs / Math.max(0.01, cpu.pgMs)).toFixed(1)} instance cores) `
-      + `[${steps.map((step) => `${step.concurrency}: ${step.rps.toFixed(0)}/s p99 ${step.p99.toFixed(0)} ms${step.errors ? ` (${step.errors} errors)` : ''}`).join(', ')}]`);
+    lines.push(
+      `${scenario}: ${within ? `${within.rps.toFixed(0)}/s at p99 ${within.p99.toFixed(0)} ms (${within.concurrency} clients)` : 'p99 never under 100 ms here'}; ` +
+        `CPU per request at ${cpu.concurrency} clients: instance ${cpu.nodeMs.toFixed(2)} ms, primary ${cpu.pgMs.toFixed(2)} ms ` +
+        `(one primary core carries the database work of ~${(cpu.nodeMs / Math.max(0.01, cpu.pgMs)).toFixed(1)} instance cores) ` +
+        `[${steps.map((step) => `${step.concurrency}: ${step.rps.toFixed(0)}/s p99 ${step.p99.toFixed(0)} ms${step.errors ? ` (${step.errors} errors)` : ''}`).join(', ')}]`,
+    );
   }
   return lines.join('\n  ');
 }
 
-main().then((code) => process.exit(code), (error) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

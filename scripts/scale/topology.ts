@@ -39,7 +39,11 @@ export function portAnswers(port: number, timeoutMs = 1_000): Promise<boolean> {
 
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve().then(check).catch(() => false))) {
+  while (
+    !(await Promise.resolve()
+      .then(check)
+      .catch(() => false))
+  ) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
   }
@@ -148,7 +152,22 @@ export class PgCluster {
 
   /** A streaming replica of `primary`, made with pg_basebackup (-R writes primary_conninfo and standby.signal). */
   basebackupFrom(primary: PgCluster): void {
-    runAsService(path.join(this.bin, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', this.dataDir, '-R', '-X', 'stream', '-c', 'fast', '--no-sync']);
+    runAsService(path.join(this.bin, 'pg_basebackup'), [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '-D',
+      this.dataDir,
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+      '--no-sync',
+    ]);
     fs.appendFileSync(path.join(this.dataDir, 'postgresql.conf'), this.settings());
   }
 

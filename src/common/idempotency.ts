@@ -72,7 +72,9 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (typeof value === 'object') {
     const object = value as Record<string, unknown>;
-    const keys = Object.keys(object).filter((key) => object[key] !== undefined && object[key] !== null).sort();
+    const keys = Object.keys(object)
+      .filter((key) => object[key] !== undefined && object[key] !== null)
+      .sort();
     return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -137,7 +139,9 @@ export function idempotentRequest(
 ): IdempotentRequest {
   if (!ctx.config.idempotencyKey) ensureIdempotencyKey(ctx.config);
   const secret = secretOf(ctx.config.idempotencyKey!);
-  const mac = createHmac('sha256', secret.key).update(canonicalJson([scope, key.source, key.externalId, input])).digest('hex');
+  const mac = createHmac('sha256', secret.key)
+    .update(canonicalJson([scope, key.source, key.externalId, input]))
+    .digest('hex');
   return { scope, source: key.source, externalId: key.externalId, hash: `${FORMAT}.${secret.id}.${mac}`, writer: writerOf(ctx.principal) };
 }
 

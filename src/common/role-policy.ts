@@ -111,5 +111,7 @@ export function assertReadableType(principal: Principal | undefined, typeName: s
 
 /** Event-type patterns (`order.*`) whose events the principal may not see. */
 export function hiddenEventTypes(principal: Principal | undefined): string[] {
-  return Object.entries(EVENT_TYPE_POLICY).filter(([, type]) => !canReadType(principal, type)).map(([pattern]) => pattern);
+  return Object.entries(EVENT_TYPE_POLICY)
+    .filter(([, type]) => !canReadType(principal, type))
+    .map(([pattern]) => pattern);
 }

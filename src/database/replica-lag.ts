@@ -50,7 +50,10 @@ export class ReplicaLagMonitor {
   /** The freshness of the stalest replica, or null when one cannot tell. */
   private async measure(): Promise<Date | null> {
     try {
-      const [primary] = (await this.orm.em.getConnection('write').execute(`select pg_current_wal_lsn()::text as lsn, clock_timestamp() as at`, [], 'all')) as { lsn: string; at: Date }[];
+      const [primary] = (await this.orm.em.getConnection('write').execute(`select pg_current_wal_lsn()::text as lsn, clock_timestamp() as at`, [], 'all')) as {
+        lsn: string;
+        at: Date;
+      }[];
       const each = await Promise.all(this.replicaUrls.map((url) => this.replicaFreshness(url, primary.lsn, new Date(primary.at))));
       return each.some((asOf) => asOf === null) ? null : new Date(Math.min(...each.map((asOf) => asOf!.getTime())));
     } catch {
@@ -80,7 +83,12 @@ export class ReplicaLagMonitor {
   private async client(url: string): Promise<Client> {
     const known = this.clients.get(url);
     if (known) return known;
-    const client = new Client({ connectionString: url, application_name: REPLICA_PROBE_APPLICATION_NAME, connectionTimeoutMillis: PROBE_TIMEOUT_MS, query_timeout: PROBE_TIMEOUT_MS });
+    const client = new Client({
+      connectionString: url,
+      application_name: REPLICA_PROBE_APPLICATION_NAME,
+      connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+      query_timeout: PROBE_TIMEOUT_MS,
+    });
     client.on('error', () => undefined); // a dead connection fails the next probe, which replaces it
     this.clients.set(url, client);
     try {

@@ -86,7 +86,10 @@ export function upgradeOriginAllowed(policy: CorsPolicy, req: IncomingMessage): 
 /** Parses OMNI360_CORS_ORIGINS: exact origins, comma-separated; an error message for a value that is not one. */
 export function parseCorsOrigins(raw: string): string[] | string {
   const origins: string[] = [];
-  for (const part of raw.split(',').map((entry) => entry.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)) {
     let parsed: URL;
     try {
       parsed = new URL(part);

@@ -2,18 +2,27 @@ import type { ApolloServerPlugin } from '@apollo/server';
 
 /** Request errors: the document or its variables were refused before anything ran. */
 const REQUEST_ERROR_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'QUERY_TOO_COMPLEX',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'OPERATION_RESOLUTION_FAILURE',
+  'QUERY_TOO_COMPLEX',
 ]);
 
 /** True when the client asked for `application/json` only, the legacy media type of GraphQL over HTTP. */
 function asksLegacyJson(accept: string | undefined): boolean {
   if (!accept) return false; // no preference: keep the 4xx that clients of this API already expect
-  const types = accept.toLowerCase().split(',').map((part) => {
-    const [type, ...params] = part.split(';').map((piece) => piece.trim());
-    const q = params.find((param) => param.startsWith('q='));
-    return { type, q: q ? Number(q.slice(2)) : 1 };
-  });
-  return types.some(({ type, q }) => type === 'application/json' && q > 0) && !types.some(({ type, q }) => type === 'application/graphql-response+json' && q > 0);
+  const types = accept
+    .toLowerCase()
+    .split(',')
+    .map((part) => {
+      const [type, ...params] = part.split(';').map((piece) => piece.trim());
+      const q = params.find((param) => param.startsWith('q='));
+      return { type, q: q ? Number(q.slice(2)) : 1 };
+    });
+  return (
+    types.some(({ type, q }) => type === 'application/json' && q > 0) && !types.some(({ type, q }) => type === 'application/graphql-response+json' && q > 0)
+  );
 }
 
 /**

@@ -11,6 +11,8 @@ export function operationResolutionError(document: DocumentNode, operationName: 
   const operations = document.definitions.filter((definition) => definition.kind === 'OperationDefinition');
   const message = operationName
     ? `Unknown operation named "${operationName}".`
-    : operations.length === 0 ? 'Must provide an operation.' : 'Must provide operation name if query contains multiple operations.';
+    : operations.length === 0
+      ? 'Must provide an operation.'
+      : 'Must provide operation name if query contains multiple operations.';
   return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
 }

@@ -1,6 +1,16 @@
 import {
-  defaultFieldResolver, getNamedType, GraphQLError, isObjectType, Kind, TypeInfo, visit, visitWithTypeInfo,
-  type ASTNode, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema,
+  defaultFieldResolver,
+  getNamedType,
+  GraphQLError,
+  isObjectType,
+  Kind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type ASTNode,
+  type DocumentNode,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
 } from 'graphql';
 import { ALLOWED_ROLES_EXTENSION, readsAsWriter, type Principal, type Role } from '../common/auth';
 import { ARGUMENT_POLICY, FIELD_POLICY, TYPE_POLICY } from '../common/role-policy';
@@ -60,26 +70,29 @@ export function roleRefusals(schema: GraphQLSchema, document: DocumentNode, role
     }
   }
   const typeInfo = new TypeInfo(schema);
-  visit(document, visitWithTypeInfo(typeInfo, {
-    Field(node) {
-      const parent = typeInfo.getParentType();
-      if (!parent) return;
-      if (!typeAdmits(parent.name, role)) refuse(parent.name, node);
-      const field = typeInfo.getFieldDef();
-      if (!field) return;
-      const coordinate = `${parent.name}.${field.name}`;
-      if (!fieldAdmits(field.extensions, coordinate, role)) refuse(coordinate, node);
-      const returned = getNamedType(field.type).name;
-      if (!typeAdmits(returned, role)) refuse(returned, node);
-      for (const argument of node.arguments ?? []) {
-        const argumentCoordinate = `${coordinate}(${argument.name.value})`;
-        const table = ARGUMENT_POLICY[argumentCoordinate];
-        if (!table || table.includes(role) || argument.value.kind === Kind.NULL) continue;
-        const variable = argument.value.kind === Kind.VARIABLE && !defaulted.has(argument.value.name.value) ? argument.value.name.value : undefined;
-        refuse(argumentCoordinate, argument, variable);
-      }
-    },
-  }));
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (!parent) return;
+        if (!typeAdmits(parent.name, role)) refuse(parent.name, node);
+        const field = typeInfo.getFieldDef();
+        if (!field) return;
+        const coordinate = `${parent.name}.${field.name}`;
+        if (!fieldAdmits(field.extensions, coordinate, role)) refuse(coordinate, node);
+        const returned = getNamedType(field.type).name;
+        if (!typeAdmits(returned, role)) refuse(returned, node);
+        for (const argument of node.arguments ?? []) {
+          const argumentCoordinate = `${coordinate}(${argument.name.value})`;
+          const table = ARGUMENT_POLICY[argumentCoordinate];
+          if (!table || table.includes(role) || argument.value.kind === Kind.NULL) continue;
+          const variable = argument.value.kind === Kind.VARIABLE && !defaulted.has(argument.value.name.value) ? argument.value.name.value : undefined;
+          refuse(argumentCoordinate, argument, variable);
+        }
+      },
+    }),
+  );
   byRole.set(role, refusals);
   return refusals;
 }
@@ -90,7 +103,10 @@ export function roleRefusals(schema: GraphQLSchema, document: DocumentNode, role
  * coordinate (`extensions.refused`), so a client learns what to drop instead of a page wiped to null.
  */
 export function checkRolePolicy(
-  schema: GraphQLSchema, document: DocumentNode, principal: Principal | undefined, variables?: Readonly<Record<string, unknown>> | null,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  principal: Principal | undefined,
+  variables?: Readonly<Record<string, unknown>> | null,
 ): GraphQLError | null {
   if (!principal) return null; // anonymous callers never get this far (UNAUTHENTICATED)
   // A refused argument passed as a variable counts only when the request gives it a value.

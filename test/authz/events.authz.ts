@@ -14,6 +14,16 @@ export const rows: AuthzRow[] = [
     variables: { id: 'cus_00000000000000000000000000' },
     allowed: READ,
   },
-  { operation: 'orderPlaced', kind: 'subscription', document: 'subscription { orderPlaced { eventId cursor order { id } } }', allowed: ['ADMIN', 'AGENT', 'ANALYST'] },
-  { operation: 'stockChanged', kind: 'subscription', document: 'subscription { stockChanged { eventId sku level { onHand } } }', allowed: ['ADMIN', 'AGENT', 'ANALYST'] },
+  {
+    operation: 'orderPlaced',
+    kind: 'subscription',
+    document: 'subscription { orderPlaced { eventId cursor order { id } } }',
+    allowed: ['ADMIN', 'AGENT', 'ANALYST'],
+  },
+  {
+    operation: 'stockChanged',
+    kind: 'subscription',
+    document: 'subscription { stockChanged { eventId sku level { onHand } } }',
+    allowed: ['ADMIN', 'AGENT', 'ANALYST'],
+  },
 ];

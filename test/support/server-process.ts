@@ -5,7 +5,9 @@ import { TOKENS } from './server';
 
 /** The real server as a child process, for the fault tests that kill and restart it (npm run test:faults). */
 const ROOT = path.resolve(__dirname, '../..');
-const API_KEYS = Object.entries(TOKENS).map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`).join(',');
+const API_KEYS = Object.entries(TOKENS)
+  .map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`)
+  .join(',');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function freePort(): Promise<number> {
@@ -25,7 +27,10 @@ export class ServerProcess {
   private output: string[] = [];
   starts = 0;
 
-  constructor(private readonly port: number, private readonly databaseUrl: string) {}
+  constructor(
+    private readonly port: number,
+    private readonly databaseUrl: string,
+  ) {}
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -82,4 +87,3 @@ export class ServerProcess {
     return this.output.join('').split('\n').slice(-40).join('\n');
   }
 }
-

@@ -39,10 +39,11 @@ export async function startReceiver(): Promise<WebhookReceiver> {
     received,
     acknowledged: () => received.filter((delivery) => delivery.status >= 200 && delivery.status < 300),
     respond: () => 200,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

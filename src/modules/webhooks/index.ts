@@ -15,8 +15,12 @@ registerCustomerData({
   // Deliveries record what was sent about the customer id of the time, like the log.
   movesOnMerge: false,
   exportRows: (em, customerId) =>
-    query(em, `select id as "deliveryId", webhook_id as "webhookId", event_id::text as "eventId", event_type as "eventType", status, created_at as "createdAt"
-                 from webhook_delivery where order_key = ? order by event_xid, event_id, webhook_id`, [customerId]),
+    query(
+      em,
+      `select id as "deliveryId", webhook_id as "webhookId", event_id::text as "eventId", event_type as "eventType", status, created_at as "createdAt"
+                 from webhook_delivery where order_key = ? order by event_xid, event_id, webhook_id`,
+      [customerId],
+    ),
   // Bodies were evaluated for their owners (in clear for an ADMIN): erasure drops what they say.
   erase: async (em, customerId) =>
     (

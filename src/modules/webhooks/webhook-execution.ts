@@ -65,7 +65,11 @@ export async function openWebhookPipeline(app: AppState, schema: GraphQLSchema, 
   const args = prepared as ExecutionArgs;
   const operation = getOperationAST(args.document, args.operationName);
   if (operation?.operation !== 'subscription') {
-    return [new GraphQLError('A webhook is defined by a subscription operation (e.g. `subscription { interactionAdded { eventId interaction { id } } }`).', { extensions: { code: 'BAD_USER_INPUT' } })];
+    return [
+      new GraphQLError('A webhook is defined by a subscription operation (e.g. `subscription { interactionAdded { eventId interaction { id } } }`).', {
+        extensions: { code: 'BAD_USER_INPUT' },
+      }),
+    ];
   }
   const stream = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in stream)) return (stream.errors ?? [new GraphQLError('The subscription could not start.')]) as readonly GraphQLError[];

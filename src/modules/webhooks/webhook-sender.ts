@@ -68,7 +68,11 @@ export function postWebhook(target: string, headers: Record<string, string>, bod
       const done = () => {
         const ok = status >= 200 && status < 300;
         const text = Buffer.concat(chunks).toString('utf8').slice(0, 200);
-        finish({ ok, status, error: ok ? null : `HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}${text ? `: ${text}` : ''}` });
+        finish({
+          ok,
+          status,
+          error: ok ? null : `HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}${text ? `: ${text}` : ''}`,
+        });
       };
       response.on('data', (chunk: Buffer) => {
         read += chunk.length;

@@ -145,7 +145,8 @@ export class WebhookWorker {
   /** Pending deliveries per webhook (the queue-depth gauge). */
   async queueDepth(): Promise<{ webhook: string; pending: number }[]> {
     const rows = await this.run<{ webhook: string; pending: string }>(
-      `select webhook_id as webhook, count(*) as pending from webhook_delivery where status = 'PENDING' group by webhook_id`, [],
+      `select webhook_id as webhook, count(*) as pending from webhook_delivery where status = 'PENDING' group by webhook_id`,
+      [],
     );
     return rows.map((row) => ({ webhook: row.webhook, pending: Number(row.pending) }));
   }
@@ -187,16 +188,18 @@ export class WebhookWorker {
     let more = false;
     let next = 0;
     // A few at a time: each holds one connection of the worker's pool for its lock.
-    await Promise.all(Array.from({ length: Math.min(3, webhooks.length) }, async () => {
-      while (next < webhooks.length && !this.stopped) {
-        const webhook = webhooks[next++];
-        try {
-          if (await this.evaluateWebhook(webhook.id)) more = true;
-        } catch (error) {
-          if (!this.stopped) this.options.app.log.warn({ err: error, webhook: webhook.id }, 'webhooks: evaluating a webhook failed; retrying');
+    await Promise.all(
+      Array.from({ length: Math.min(3, webhooks.length) }, async () => {
+        while (next < webhooks.length && !this.stopped) {
+          const webhook = webhooks[next++];
+          try {
+            if (await this.evaluateWebhook(webhook.id)) more = true;
+          } catch (error) {
+            if (!this.stopped) this.options.app.log.warn({ err: error, webhook: webhook.id }, 'webhooks: evaluating a webhook failed; retrying');
+          }
         }
-      }
-    }));
+      }),
+    );
     if (this.interned.size > INTERNED_ROWS) this.interned.clear();
     return more;
   }
@@ -226,7 +229,11 @@ export class WebhookWorker {
     const result = await readLog(run, { after: position, filter: pipeline.spec.filter, limit: READ_BATCH });
     if (result.purgedThrough && comparePositions(position, result.purgedThrough) < 0) {
       // Never a silent gap: the owner decides (replayWebhook from a cursor within retention).
-      await this.markFailing(run, id, 'Events after the webhook\'s cursor were purged by retention before they were evaluated; replay from a cursor within retention (replayWebhook) to go on.');
+      await this.markFailing(
+        run,
+        id,
+        "Events after the webhook's cursor were purged by retention before they were evaluated; replay from a cursor within retention (replayWebhook) to go on.",
+      );
       return false;
     }
     const deliveries: unknown[][] = [];
@@ -422,14 +429,18 @@ export class WebhookWorker {
         const batch = this.delivered.splice(0);
         this.flushing = undefined;
         try {
-          const recorded = new Set((await this.run<{ id: string }>(
-            `update webhook_delivery d set status = 'DELIVERED', delivered_at = now(), lease_until = null, lease_token = null,
+          const recorded = new Set(
+            (
+              await this.run<{ id: string }>(
+                `update webhook_delivery d set status = 'DELIVERED', delivered_at = now(), lease_until = null, lease_token = null,
                     last_response_status = a.status, last_error = null
                from unnest(?::text[], ?::text[], ?::int[]) as a(id, token, status)
               where d.id = a.id and d.lease_token = a.token
              returning d.id`,
-            [batch.map((entry) => entry.id), batch.map((entry) => entry.token), batch.map((entry) => entry.status)],
-          )).map((row) => row.id));
+                [batch.map((entry) => entry.id), batch.map((entry) => entry.token), batch.map((entry) => entry.status)],
+              )
+            ).map((row) => row.id),
+          );
           for (const entry of batch) entry.done(recorded.has(entry.id));
         } catch (error) {
           for (const entry of batch) entry.failed(error);
@@ -467,7 +478,11 @@ export class WebhookWorker {
         [outcome.status, outcome.error, delay, delivery.id, delivery.leaseToken],
       );
       if (windowOver) {
-        await this.markFailing(this.run, delivery.webhookId, `Delivery ${delivery.id} failed for the whole retry window: ${outcome.error ?? 'no answer'}`.slice(0, 1_000));
+        await this.markFailing(
+          this.run,
+          delivery.webhookId,
+          `Delivery ${delivery.id} failed for the whole retry window: ${outcome.error ?? 'no answer'}`.slice(0, 1_000),
+        );
       }
     } catch (error) {
       // The lease expires and the delivery is attempted again (same id): at least once.

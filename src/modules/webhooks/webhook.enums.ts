@@ -11,7 +11,10 @@ registerEnumType(WebhookStatus, {
   valuesConfig: {
     ACTIVE: { description: 'Events are evaluated and delivered.' },
     PAUSED: { description: 'Paused by its owner (pauseWebhook): nothing is evaluated or sent until resumeWebhook.' },
-    FAILING: { description: 'A delivery kept failing for the whole retry window (or the document no longer runs): nothing is sent until resumeWebhook, which resumes without a gap.' },
+    FAILING: {
+      description:
+        'A delivery kept failing for the whole retry window (or the document no longer runs): nothing is sent until resumeWebhook, which resumes without a gap.',
+    },
   },
 });
 

@@ -31,7 +31,12 @@ export class WebhookFields {
     const first = pageSize(args.first);
     const after = args.after ? (decodeCursor(args.after, 2, ['string', 'string']) as string[]) : null;
     const page = await ctx.loaders.get(DeliveriesByWebhookLoader).load({ parentId: webhook.id, first, after, filter: null });
-    return toConnection(page, Boolean(after), (row) => [cursorValue(row.createdAt), row.id], toDeliveryType, () =>
-      ctx.loaders.get(DeliveryCountByWebhookLoader).load(webhook.id));
+    return toConnection(
+      page,
+      Boolean(after),
+      (row) => [cursorValue(row.createdAt), row.id],
+      toDeliveryType,
+      () => ctx.loaders.get(DeliveryCountByWebhookLoader).load(webhook.id),
+    );
   }
 }

@@ -3,10 +3,15 @@ import { Field, ID, InputType, Int } from 'type-graphql';
 
 @InputType({ description: 'A new webhook.' })
 export class CreateWebhookInput {
-  @Field(() => String, { description: 'Where to POST deliveries: http(s); private, loopback and link-local targets are refused unless the server allows them.' })
+  @Field(() => String, {
+    description: 'Where to POST deliveries: http(s); private, loopback and link-local targets are refused unless the server allows them.',
+  })
   url!: string;
 
-  @Field(() => String, { description: 'A GraphQL subscription document over the Subscription fields (e.g. `subscription { interactionAdded { eventId interaction { id channel } } }`); its result is each delivery\'s `data`.' })
+  @Field(() => String, {
+    description:
+      "A GraphQL subscription document over the Subscription fields (e.g. `subscription { interactionAdded { eventId interaction { id channel } } }`); its result is each delivery's `data`.",
+  })
   subscription!: string;
 
   @Field(() => String, { nullable: true, description: 'The operation to run when the document has several.' })
@@ -27,10 +32,10 @@ export class UpdateWebhookInput {
   @Field(() => ID, { description: 'The webhook.' })
   id!: string;
 
-  @Field(() => String, { nullable: true, description: 'A new target URL (checked like createWebhook\'s).' })
+  @Field(() => String, { nullable: true, description: "A new target URL (checked like createWebhook's)." })
   url?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'A new subscription document (checked as the webhook\'s owner).' })
+  @Field(() => String, { nullable: true, description: "A new subscription document (checked as the webhook's owner)." })
   subscription?: string | null;
 
   @Field(() => String, { nullable: true, description: 'A new operation name (with subscription).' })
@@ -48,6 +53,10 @@ export class RotateWebhookSecretInput {
   @Field(() => ID, { description: 'The webhook.' })
   id!: string;
 
-  @Field(() => Int, { nullable: true, description: 'Seconds during which deliveries carry signatures with both the old and the new secret (default 86400, at most 604800; 0 drops the old one at once).' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Seconds during which deliveries carry signatures with both the old and the new secret (default 86400, at most 604800; 0 drops the old one at once).',
+  })
   keepPreviousForSeconds?: number | null;
 }

@@ -13,7 +13,10 @@ const DELIVERIES_OF_WEBHOOK: NestedPageSpec = {
   from: () => 'webhook_delivery t',
   parentWhere: (parent) => `t.webhook_id = ${parent}`,
   columns: DELIVERY_COLUMNS,
-  order: [{ column: 't.created_at', type: 'timestamptz' }, { column: 't.id', type: 'text' }],
+  order: [
+    { column: 't.created_at', type: 'timestamptz' },
+    { column: 't.id', type: 'text' },
+  ],
   direction: 'desc',
 };
 

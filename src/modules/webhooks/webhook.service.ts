@@ -92,7 +92,8 @@ async function checkDocument(
   owner: { role: string; name: string; via: string },
   field: string[],
 ): Promise<void> {
-  if (document.query.length > MAX_DOCUMENT) throw new DomainError(WebhookErrorCode.INVALID_SUBSCRIPTION, `The document is longer than ${MAX_DOCUMENT} characters.`, field);
+  if (document.query.length > MAX_DOCUMENT)
+    throw new DomainError(WebhookErrorCode.INVALID_SUBSCRIPTION, `The document is longer than ${MAX_DOCUMENT} characters.`, field);
   const opened = await openWebhookPipeline(ctx.app, buildOmniSchema(), { ...document, owner: owner as never });
   if (Array.isArray(opened)) {
     throw new DomainError(WebhookErrorCode.INVALID_SUBSCRIPTION, (opened as { message: string }[]).map((error) => error.message).join(' '), field);
@@ -116,7 +117,11 @@ async function positionAfter(ctx: Context, cursor: string, field: string[]): Pro
   }
   const probe = await readLog(runner(ctx), { after: position, upTo: position, limit: 1 });
   if (probe.purgedThrough && comparePositions(position, probe.purgedThrough) < 0) {
-    throw new DomainError(WebhookErrorCode.CURSOR_EXPIRED, `This cursor is older than the retention window (${ctx.config.eventRetentionDays} days): events after it were purged.`, field);
+    throw new DomainError(
+      WebhookErrorCode.CURSOR_EXPIRED,
+      `This cursor is older than the retention window (${ctx.config.eventRetentionDays} days): events after it were purged.`,
+      field,
+    );
   }
   return position;
 }
@@ -139,7 +144,10 @@ export async function createWebhook(ctx: Context, input: CreateWebhookInput): Pr
   const row = await inTransaction(ctx.em, async (em) => {
     // Serialises creations of one owner so the limit holds under concurrency.
     await query(em, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`omni360.webhook-owner:${principal.role}:${principal.name}`]);
-    const [{ count }] = await query<{ count: string }>(em, `select count(*) as count from webhook where owner_role = ? and owner_name = ?`, [principal.role, principal.name]);
+    const [{ count }] = await query<{ count: string }>(em, `select count(*) as count from webhook where owner_role = ? and owner_name = ?`, [
+      principal.role,
+      principal.name,
+    ]);
     if (Number(count) >= MAX_WEBHOOKS_PER_OWNER) {
       throw new DomainError(WebhookErrorCode.TOO_MANY_WEBHOOKS, `An owner may have at most ${MAX_WEBHOOKS_PER_OWNER} webhooks.`);
     }
@@ -147,8 +155,20 @@ export async function createWebhook(ctx: Context, input: CreateWebhookInput): Pr
       em,
       `insert into webhook (id, url, description, query, operation_name, variables, owner_role, owner_name, owner_via, secret, status, position_xid, position_id)
        values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, 'ACTIVE', ?::xid8, ?::bigint) returning ${COLUMNS}`,
-      [id, input.url, input.description ?? null, input.subscription, input.operationName ?? null, input.variables ? JSON.stringify(input.variables) : null,
-        principal.role, principal.name, principal.via, secret, start.xid.toString(), start.id.toString()],
+      [
+        id,
+        input.url,
+        input.description ?? null,
+        input.subscription,
+        input.operationName ?? null,
+        input.variables ? JSON.stringify(input.variables) : null,
+        principal.role,
+        principal.name,
+        principal.via,
+        secret,
+        start.xid.toString(),
+        start.id.toString(),
+      ],
     );
     return created;
   });
@@ -168,15 +188,25 @@ export async function updateWebhook(ctx: Context, input: UpdateWebhookInput): Pr
     variables: input.variables !== undefined ? input.variables : current.variables,
   };
   if (documentChanged) {
-    const [owner] = await query<{ role: string; name: string; via: string }>(ctx.em, `select owner_role as role, owner_name as name, owner_via as via from webhook where id = ?`, [current.id]);
+    const [owner] = await query<{ role: string; name: string; via: string }>(
+      ctx.em,
+      `select owner_role as role, owner_name as name, owner_via as via from webhook where id = ?`,
+      [current.id],
+    );
     await checkDocument(ctx, document, owner, ['input', 'subscription']);
   }
   const [row] = await query<WebhookRow>(
     ctx.em,
     `update webhook set url = ?, description = ?, query = ?, operation_name = ?, variables = ?::jsonb, updated_at = clock_timestamp()
       where id = ? returning ${COLUMNS}`,
-    [input.url ?? current.url, input.description !== undefined ? input.description : current.description, document.query, document.operationName ?? null,
-      document.variables ? JSON.stringify(document.variables) : null, current.id],
+    [
+      input.url ?? current.url,
+      input.description !== undefined ? input.description : current.description,
+      document.query,
+      document.operationName ?? null,
+      document.variables ? JSON.stringify(document.variables) : null,
+      current.id,
+    ],
   );
   return { webhook: toWebhookType(row) };
 }
@@ -187,7 +217,9 @@ export async function pauseWebhook(ctx: Context, id: string): Promise<{ webhook:
     await mustOwn({ ...ctx, em }, id, true);
     // Parked until resumeWebhook: not due, they stay out of the delivery claims.
     await query(em, `update webhook_delivery set next_attempt_at = 'infinity' where webhook_id = ? and status = 'PENDING'`, [id]);
-    const [updated] = await query<WebhookRow>(em, `update webhook set status = 'PAUSED', updated_at = clock_timestamp() where id = ? returning ${COLUMNS}`, [id]);
+    const [updated] = await query<WebhookRow>(em, `update webhook set status = 'PAUSED', updated_at = clock_timestamp() where id = ? returning ${COLUMNS}`, [
+      id,
+    ]);
     return updated;
   });
   return { webhook: toWebhookType(row) };
@@ -216,11 +248,11 @@ export async function resumeWebhook(ctx: Context, id: string): Promise<{ webhook
 export async function replayWebhook(ctx: Context, id: string, after: string): Promise<{ webhook: WebhookType }> {
   await mustOwn(ctx, id);
   const position = await positionAfter(ctx, after, ['after']);
-  const [row] = await query<WebhookRow>(
-    ctx.em,
-    `update webhook set position_xid = ?::xid8, position_id = ?::bigint where id = ? returning ${COLUMNS}`,
-    [position.xid.toString(), position.id.toString(), id],
-  );
+  const [row] = await query<WebhookRow>(ctx.em, `update webhook set position_xid = ?::xid8, position_id = ?::bigint where id = ? returning ${COLUMNS}`, [
+    position.xid.toString(),
+    position.id.toString(),
+    id,
+  ]);
   ctx.app.webhooks?.nudge();
   return { webhook: toWebhookType(row) };
 }

@@ -23,9 +23,12 @@ export interface WebhookRow {
   updatedAt: Date;
 }
 
-@ObjectType('Webhook', { description: 'A GraphQL subscription delivered by HTTP POST: every event it matches is evaluated as its owner and POSTed to its url, signed, in commit order per customer, retried. See docs/webhooks.md.' })
+@ObjectType('Webhook', {
+  description:
+    'A GraphQL subscription delivered by HTTP POST: every event it matches is evaluated as its owner and POSTed to its url, signed, in commit order per customer, retried. See docs/webhooks.md.',
+})
 export class WebhookType {
-  @Field(() => ID, { description: 'The webhook\'s id.' })
+  @Field(() => ID, { description: "The webhook's id." })
   id!: string;
 
   @Field(() => String, { description: 'Where deliveries are POSTed (http or https; no private targets unless the server allows them).' })
@@ -43,7 +46,7 @@ export class WebhookType {
   @Field(() => JSONResolver, { nullable: true, description: 'Variables of the document.' })
   variables!: Record<string, unknown> | null;
 
-  @Field(() => Role, { description: 'The owner\'s role: documents run with it (masking, role policy).' })
+  @Field(() => Role, { description: "The owner's role: documents run with it (masking, role policy)." })
   ownerRole!: Role;
 
   @Field(() => String, { description: 'The owner (API key name or JWT subject).' })
@@ -52,7 +55,7 @@ export class WebhookType {
   @Field(() => WebhookStatus, { description: 'ACTIVE, PAUSED or FAILING.' })
   status!: WebhookStatus;
 
-  @Field(() => String, { description: 'The webhook\'s cursor: every event up to here was evaluated (and queued when it matched).' })
+  @Field(() => String, { description: "The webhook's cursor: every event up to here was evaluated (and queued when it matched)." })
   cursor!: string;
 
   @Field(() => String, { nullable: true, description: 'Why the webhook is FAILING (or the last evaluation problem).' })
@@ -90,10 +93,10 @@ export class WebhookDeliveryType {
   @Field(() => ID, { description: 'Stable delivery id, sent as the `webhook-id` header: the same on every retry and replay, for deduplication.' })
   id!: string;
 
-  @Field(() => ID, { description: 'The event\'s sequence number.' })
+  @Field(() => ID, { description: "The event's sequence number." })
   eventId!: string;
 
-  @Field(() => String, { description: 'The event\'s cursor in the log.' })
+  @Field(() => String, { description: "The event's cursor in the log." })
   eventCursor!: string;
 
   @Field(() => String, { description: 'The event type, e.g. interaction.recorded.' })
