@@ -79,9 +79,9 @@ async function main(): Promise<void> {
         () => false,
       );
     }
-    const gql = async (query: string, variables: Record<string, unknown>, token = ADMIN) => {
+    const gql = async <T>(query: string, variables: Record<string, unknown>, token = ADMIN): Promise<T> => {
       const res = await postJson(url, { authorization: `Bearer ${token}` }, JSON.stringify({ query, variables }));
-      const body = JSON.parse(res.text) as { data?: any; errors?: unknown[] };
+      const body = JSON.parse(res.text) as { data: T; errors?: unknown[] };
       if (body.errors?.length) throw new Error(JSON.stringify(body.errors));
       return body.data;
     };
@@ -90,13 +90,16 @@ async function main(): Promise<void> {
     for (let i = 0; i < CUSTOMERS; i += 10) {
       const ids = await Promise.all(
         Array.from({ length: 10 }, async (_, j) => {
-          const data = await gql(`mutation($input: IdentifyCustomerInput!) { identifyCustomer(input: $input) { customer { id } } }`, {
-            input: {
-              identities: [{ type: 'EMAIL', value: `bench-${i + j}@webhooks.example.com` }],
-              profile: { firstName: `Bench${i + j}`, lastName: 'Hook' },
-              channel: 'WEB',
+          const data = await gql<{ identifyCustomer: { customer: { id: string } } }>(
+            `mutation($input: IdentifyCustomerInput!) { identifyCustomer(input: $input) { customer { id } } }`,
+            {
+              input: {
+                identities: [{ type: 'EMAIL', value: `bench-${i + j}@webhooks.example.com` }],
+                profile: { firstName: `Bench${i + j}`, lastName: 'Hook' },
+                channel: 'WEB',
+              },
             },
-          });
+          );
           return data.identifyCustomer.customer.id as string;
         }),
       );
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => receiverServer.listen(0, '127.0.0.1', resolve));
     const receiverUrl = `http://127.0.0.1:${(receiverServer.address() as net.AddressInfo).port}/hook`;
     for (let i = 0; i < WEBHOOKS; i++) {
-      const data = await gql(
+      const data = await gql<{ createWebhook: { userErrors: { code: string; message: string }[] } }>(
         `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { code message } } }`,
         { input: { url: receiverUrl, subscription: DOCUMENT } },
         i % 2 ? PARTNER : ADMIN,

@@ -62,16 +62,16 @@ describeBrowser('a browser page on another origin', () => {
     const email = `${unique('browser')}@example.com`;
     const outcome = await tab.evaluate(
       async ({ url, wsUrl, token, email }) => {
-        const post = async (query: string, variables: Record<string, unknown> = {}) => {
+        const post = async <T>(query: string, variables: Record<string, unknown> = {}) => {
           const res = await fetch(url, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
             body: JSON.stringify({ query, variables }),
           });
-          return { status: res.status, requestId: res.headers.get('x-request-id'), body: (await res.json()) as { data?: Record<string, any> } };
+          return { status: res.status, requestId: res.headers.get('x-request-id'), body: (await res.json()) as { data?: T } };
         };
-        const query = await post('{ viewer { role } }');
-        const mutation = await post(
+        const query = await post<{ viewer: { role: string } }>('{ viewer { role } }');
+        const mutation = await post<{ identifyCustomer: { created: boolean; customer: { id: string } } }>(
           'mutation($e: String!) { identifyCustomer(input: { identities: [{ type: EMAIL, value: $e }], channel: WEB }) { created customer { id } } }',
           { e: email },
         );
@@ -96,7 +96,7 @@ describeBrowser('a browser page on another origin', () => {
                 }),
               );
               await new Promise((done) => setTimeout(done, 500));
-              const recorded = await post(
+              const recorded = await post<{ recordInteraction: { created: boolean } }>(
                 'mutation($c: ID!, $x: String!) { recordInteraction(input: { source: "browser", externalId: $x, channel: CHAT, direction: INBOUND, customer: { id: $c }, body: "from the browser" }) { created } }',
                 { c: customerId, x: email },
               );

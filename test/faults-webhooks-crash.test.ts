@@ -98,14 +98,15 @@ class ChildServer {
   }
 }
 
-async function post(server: ChildServer, query: string, variables: Record<string, unknown>): Promise<any> {
+/** Sends one operation; `T` is the shape of the `data` its document selects. */
+async function post<T>(server: ChildServer, query: string, variables: Record<string, unknown>): Promise<T> {
   const res = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.ADMIN}` },
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(10_000),
   });
-  const body = (await res.json()) as { data?: any; errors?: unknown[] };
+  const body = (await res.json()) as { data: T; errors?: unknown[] };
   if (res.status !== 200 || body.errors?.length) throw new Error(`${res.status} ${JSON.stringify(body.errors)}`);
   return body.data;
 }
@@ -130,7 +131,7 @@ describe('webhooks: SIGKILL mid-delivery', () => {
     const random = mulberry32(SEED);
     // Slow answers: most kills land while deliveries are in flight.
     receiver.respond = () => new Promise((resolve) => setTimeout(() => resolve(200), 30 + Math.floor(random() * 70)));
-    const created = await post(
+    const created = await post<{ createWebhook: { webhook: { id: string } | null; userErrors: { code: string; message: string }[] } }>(
       server,
       `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { code message } } }`,
       {
@@ -140,9 +141,13 @@ describe('webhooks: SIGKILL mid-delivery', () => {
     expect(created.createWebhook.userErrors).toEqual([]);
     const customers: string[] = [];
     for (let i = 0; i < CUSTOMERS; i++) {
-      const res = await post(server, `mutation($input: IdentifyCustomerInput!) { identifyCustomer(input: $input) { customer { id } } }`, {
-        input: { identities: [{ type: 'EMAIL', value: `crash-${SEED}-${i}-${Date.now()}@example.com` }], channel: 'WEB' },
-      });
+      const res = await post<{ identifyCustomer: { customer: { id: string } } }>(
+        server,
+        `mutation($input: IdentifyCustomerInput!) { identifyCustomer(input: $input) { customer { id } } }`,
+        {
+          input: { identities: [{ type: 'EMAIL', value: `crash-${SEED}-${i}-${Date.now()}@example.com` }], channel: 'WEB' },
+        },
+      );
       customers.push(res.identifyCustomer.customer.id);
     }
 
@@ -154,7 +159,7 @@ describe('webhooks: SIGKILL mid-delivery', () => {
         const input = { source: 'crash', externalId: `c${index}-${n}`, channel: 'CHAT', direction: 'INBOUND', customer: { id: customerId } };
         for (;;) {
           try {
-            const data = await post(server, RECORD, { input });
+            const data = await post<{ recordInteraction: { interaction: { id: string } } }>(server, RECORD, { input });
             written.get(customerId)!.push(data.recordInteraction.interaction.id);
             break;
           } catch {

@@ -37,13 +37,16 @@ describe('webhooks on two instances', () => {
     receiver.respond = () => new Promise((resolve) => setTimeout(() => resolve(200), 5));
     const hooks: string[] = [];
     for (const server of [a, b, a]) {
-      const res = await server.ok<any, any>(
+      const res = await server.ok<
+        { createWebhook: { webhook: { id: string } | null; userErrors: { code: string; message: string }[] } },
+        { input: Record<string, unknown> }
+      >(
         `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { code message } } }`,
         { input: { url: receiver.url, subscription: 'subscription { interactionAdded { eventId interaction { id customer { id } } } }' } },
         TOKENS.ADMIN,
       );
       expect(res.createWebhook.userErrors).toEqual([]);
-      hooks.push(res.createWebhook.webhook.id);
+      hooks.push(res.createWebhook.webhook!.id);
     }
     const customers = await Promise.all(Array.from({ length: 6 }, () => createPerson(a)));
     const written = new Map<string, string[]>(customers.map((customer) => [customer.id, []]));

@@ -35,6 +35,49 @@ const RESUME = `mutation($id: ID!) { resumeWebhook(id: $id) { webhook { id statu
 
 const INTERACTION_DOC = `subscription { interactionAdded { eventId cursor interaction { id subject customer { id firstName email } } } }`;
 
+// The answer shapes this file reads, after schema/schema.graphql: each holds what its documents select.
+type WebhookStatus = 'ACTIVE' | 'FAILING' | 'PAUSED';
+
+interface UserError {
+  code: string;
+  field?: string[] | null;
+  message?: string;
+}
+
+interface CreateAnswer {
+  createWebhook: {
+    secret: string | null;
+    webhook: { id: string; status: WebhookStatus; cursor: string; owner: string; ownerRole: string } | null;
+    userErrors: UserError[];
+  };
+}
+
+interface WebhookAnswer {
+  webhook: {
+    id: string;
+    status: WebhookStatus;
+    lastError: string | null;
+    cursor: string;
+    deliveries: {
+      totalCount: number;
+      edges: {
+        node: { id: string; eventId: string; status: 'DELIVERED' | 'PENDING'; attempts: number; lastError: string | null; lastResponseStatus: number | null };
+      }[];
+    };
+  } | null;
+}
+
+/** A WebhookPayload (pauseWebhook, resumeWebhook, replayWebhook) under the mutation's name `K`. */
+type WebhookPayloadAnswer<K extends string> = Record<K, { webhook?: { id?: string; status?: WebhookStatus } | null; userErrors: UserError[] }>;
+
+interface IdVars {
+  id: string;
+}
+
+interface InputVars {
+  input: Record<string, unknown>;
+}
+
 interface Created {
   id: string;
   secret: string;
@@ -42,12 +85,12 @@ interface Created {
 }
 
 async function createWebhook(env: TestServer, input: Record<string, unknown>, token = TOKENS.ADMIN): Promise<Created> {
-  const res = await env.ok<any, any>(CREATE, { input }, token);
+  const res = await env.ok<CreateAnswer, InputVars>(CREATE, { input }, token);
   expect(res.createWebhook.userErrors).toEqual([]);
-  return { id: res.createWebhook.webhook.id, secret: res.createWebhook.secret, cursor: res.createWebhook.webhook.cursor };
+  return { id: res.createWebhook.webhook!.id, secret: res.createWebhook.secret!, cursor: res.createWebhook.webhook!.cursor };
 }
 
-function customerOf(delivery: ReceivedDelivery): string {
+function customerOf(delivery: ReceivedDelivery): string | undefined {
   return delivery.body.data?.interactionAdded?.interaction?.customer?.id;
 }
 
@@ -125,9 +168,12 @@ describe('webhooks', () => {
     const customer = await createPerson(env);
     await record(env, { customer: { id: customer.id }, subject: 'Private matter' });
     await waitUntil(() => receiver.acknowledged().length >= 1, 10_000, 'a delivery');
-    const erased = await env.ok<any, any>(`mutation($input: EraseCustomerInput!) { eraseCustomer(input: $input) { userErrors { code } } }`, {
-      input: { customerId: customer.id },
-    });
+    const erased = await env.ok<{ eraseCustomer: { userErrors: UserError[] } }, InputVars>(
+      `mutation($input: EraseCustomerInput!) { eraseCustomer(input: $input) { userErrors { code } } }`,
+      {
+        input: { customerId: customer.id },
+      },
+    );
     expect(erased.eraseCustomer.userErrors).toEqual([]);
     const client = await rawClient(env);
     try {
@@ -143,7 +189,7 @@ describe('webhooks', () => {
 
   it('rotating the secret signs with both secrets during the overlap', async () => {
     const hook = await webhookFor({ subscription: INTERACTION_DOC });
-    const rotated = await env.ok<any, any>(
+    const rotated = await env.ok<{ rotateWebhookSecret: { secret: string | null; userErrors: UserError[] } }, InputVars>(
       `mutation($input: RotateWebhookSecretInput!) { rotateWebhookSecret(input: $input) { secret userErrors { code } } }`,
       { input: { id: hook.id } },
     );
@@ -194,10 +240,10 @@ describe('webhooks', () => {
       const delivered = acks.filter((delivery) => customerOf(delivery) === customer.id).map((delivery) => delivery.body.data!.interactionAdded.interaction.id);
       expect(delivered).toEqual(written.filter((w) => w.customer === customer.id).map((w) => w.id));
     }
-    const state = await env.ok<any, any>(WEBHOOK, { id: hook.id });
-    expect(state.webhook.status).toBe('ACTIVE');
-    expect(state.webhook.deliveries.totalCount).toBe(written.length);
-    expect(state.webhook.deliveries.edges.every((edge: any) => edge.node.status === 'DELIVERED')).toBe(true);
+    const state = await env.ok<WebhookAnswer, IdVars>(WEBHOOK, { id: hook.id });
+    expect(state.webhook!.status).toBe('ACTIVE');
+    expect(state.webhook!.deliveries.totalCount).toBe(written.length);
+    expect(state.webhook!.deliveries.edges.every((edge) => edge.node.status === 'DELIVERED')).toBe(true);
   });
 
   it('a failing delivery holds back later events of the same customer only', async () => {
@@ -229,17 +275,17 @@ describe('webhooks', () => {
     const hook = await webhookFor({ subscription: INTERACTION_DOC });
     const customer = await createPerson(env);
     const before = [await record(env, { customer: { id: customer.id } }), await record(env, { customer: { id: customer.id } })];
-    await waitUntil(async () => (await env.ok<any, any>(WEBHOOK, { id: hook.id })).webhook.status === 'FAILING', 15_000, 'FAILING');
-    const failing = await env.ok<any, any>(WEBHOOK, { id: hook.id });
-    expect(failing.webhook.lastError).toMatch(/retry window.*HTTP 503/);
+    await waitUntil(async () => (await env.ok<WebhookAnswer, IdVars>(WEBHOOK, { id: hook.id })).webhook!.status === 'FAILING', 15_000, 'FAILING');
+    const failing = await env.ok<WebhookAnswer, IdVars>(WEBHOOK, { id: hook.id });
+    expect(failing.webhook!.lastError).toMatch(/retry window.*HTTP 503/);
     // While FAILING nothing is sent, and events keep coming.
     const attemptsWhenFailing = receiver.received.length;
     const during = [await record(env, { customer: { id: customer.id } }), await record(env, { customer: newCustomerRef() })];
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.received.length).toBe(attemptsWhenFailing);
     up = true;
-    const resumed = await env.ok<any, any>(RESUME, { id: hook.id });
-    expect(resumed.resumeWebhook.webhook.status).toBe('ACTIVE');
+    const resumed = await env.ok<WebhookPayloadAnswer<'resumeWebhook'>, IdVars>(RESUME, { id: hook.id });
+    expect(resumed.resumeWebhook.webhook!.status).toBe('ACTIVE');
     const all = [...before, ...during].map((interaction) => interaction.id);
     await waitUntil(() => firstAcks(receiver, hook.id).length >= all.length, 10_000, 'every event after resume');
     const delivered = firstAcks(receiver, hook.id).map((delivery) => delivery.body.data!.interactionAdded.interaction.id);
@@ -254,7 +300,7 @@ describe('webhooks', () => {
     for (let i = 0; i < 3; i++) await record(env, { customer: { id: customer.id } });
     await waitUntil(() => receiver.acknowledged().length >= 3, 10_000, 'three deliveries');
     const original = receiver.acknowledged().map((delivery) => delivery.id);
-    const replay = await env.ok<any, any>(
+    const replay = await env.ok<WebhookPayloadAnswer<'replayWebhook'>, IdVars & { after: string }>(
       `mutation($id: ID!, $after: String!) { replayWebhook(id: $id, after: $after) { webhook { id } userErrors { code } } }`,
       { id: hook.id, after: receiver.acknowledged()[0].body.cursor },
     );
@@ -262,7 +308,10 @@ describe('webhooks', () => {
     await waitUntil(() => receiver.acknowledged().length >= 5, 10_000, 'two re-deliveries');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.acknowledged().map((delivery) => delivery.id)).toEqual([...original, original[1], original[2]]);
-    const invalid = await env.ok<any, any>(`mutation($id: ID!) { replayWebhook(id: $id, after: "nope") { userErrors { code field } } }`, { id: hook.id });
+    const invalid = await env.ok<WebhookPayloadAnswer<'replayWebhook'>, IdVars>(
+      `mutation($id: ID!) { replayWebhook(id: $id, after: "nope") { userErrors { code field } } }`,
+      { id: hook.id },
+    );
     expect(invalid.replayWebhook.userErrors).toEqual([{ code: 'INVALID_VALUE', field: ['after'] }]);
   });
 
@@ -273,7 +322,7 @@ describe('webhooks', () => {
       ['subscription { customerEvents(customerId: "cus_00000000000000000000000000") { eventId } }', 'INVALID_SUBSCRIPTION'],
     ];
     for (const [subscription, code] of cases) {
-      const res = await env.ok<any, any>(CREATE, { input: { url: receiver.url, subscription } });
+      const res = await env.ok<CreateAnswer, InputVars>(CREATE, { input: { url: receiver.url, subscription } });
       expect(res.createWebhook.userErrors).toHaveLength(1);
       expect(res.createWebhook.userErrors[0]).toMatchObject({ code, field: ['input', 'subscription'] });
       expect(res.createWebhook.webhook).toBeNull();
@@ -283,19 +332,23 @@ describe('webhooks', () => {
   it('a PARTNER manages only its own webhooks; an ADMIN manages every one', async () => {
     const partnerHook = await webhookFor({ subscription: INTERACTION_DOC, description: 'partner' }, TOKENS.PARTNER);
     const adminHook = await webhookFor({ subscription: INTERACTION_DOC, description: 'admin' }, TOKENS.ADMIN);
-    const partnerList = await env.ok<any, any>(`{ webhooks { id owner ownerRole } }`, {}, TOKENS.PARTNER);
-    expect(partnerList.webhooks.map((w: any) => w.id)).toEqual([partnerHook.id]);
+    const partnerList = await env.ok<{ webhooks: { id: string; owner: string; ownerRole: string }[] }, Record<string, never>>(
+      `{ webhooks { id owner ownerRole } }`,
+      {},
+      TOKENS.PARTNER,
+    );
+    expect(partnerList.webhooks.map((w) => w.id)).toEqual([partnerHook.id]);
     expect(partnerList.webhooks[0]).toMatchObject({ owner: 'partner-key', ownerRole: 'PARTNER' });
-    const adminList = await env.ok<any, any>(`{ webhooks { id } }`, {}, TOKENS.ADMIN);
-    expect(adminList.webhooks.map((w: any) => w.id)).toEqual(expect.arrayContaining([partnerHook.id, adminHook.id]));
-    expect((await env.ok<any, any>(WEBHOOK, { id: adminHook.id }, TOKENS.PARTNER)).webhook).toBeNull();
-    const paused = await env.ok<any, any>(
+    const adminList = await env.ok<{ webhooks: { id: string }[] }, Record<string, never>>(`{ webhooks { id } }`, {}, TOKENS.ADMIN);
+    expect(adminList.webhooks.map((w) => w.id)).toEqual(expect.arrayContaining([partnerHook.id, adminHook.id]));
+    expect((await env.ok<WebhookAnswer, IdVars>(WEBHOOK, { id: adminHook.id }, TOKENS.PARTNER)).webhook).toBeNull();
+    const paused = await env.ok<WebhookPayloadAnswer<'pauseWebhook'>, IdVars>(
       `mutation($id: ID!) { pauseWebhook(id: $id) { webhook { id } userErrors { code field } } }`,
       { id: adminHook.id },
       TOKENS.PARTNER,
     );
     expect(paused.pauseWebhook.userErrors).toEqual([{ code: 'NOT_FOUND', field: ['id'] }]);
-    const byAdmin = await env.ok<any, any>(
+    const byAdmin = await env.ok<WebhookPayloadAnswer<'pauseWebhook'>, IdVars>(
       `mutation($id: ID!) { pauseWebhook(id: $id) { webhook { status } userErrors { code } } }`,
       { id: partnerHook.id },
       TOKENS.ADMIN,
@@ -322,13 +375,13 @@ describe('webhooks', () => {
     await record(env, { customer: newCustomerRef() });
     await waitUntil(() => receiver.received.length >= 1, 10_000, 'an attempt');
     await waitUntil(
-      async () => (await env.ok<any, any>(WEBHOOK, { id: hook.id })).webhook.deliveries.edges[0]?.node.lastResponseStatus === 302,
+      async () => (await env.ok<WebhookAnswer, IdVars>(WEBHOOK, { id: hook.id })).webhook!.deliveries.edges[0]?.node.lastResponseStatus === 302,
       5_000,
       'the 302 recorded',
     );
-    const state = await env.ok<any, any>(WEBHOOK, { id: hook.id });
-    expect(state.webhook.deliveries.edges[0].node).toMatchObject({ status: 'PENDING', lastResponseStatus: 302 });
-    expect(state.webhook.deliveries.edges[0].node.lastError).toMatch(/redirects are not followed/);
+    const state = await env.ok<WebhookAnswer, IdVars>(WEBHOOK, { id: hook.id });
+    expect(state.webhook!.deliveries.edges[0].node).toMatchObject({ status: 'PENDING', lastResponseStatus: 302 });
+    expect(state.webhook!.deliveries.edges[0].node.lastError).toMatch(/redirects are not followed/);
   });
 
   it('lists webhooks with their deliveries in the same number of statements for 1 webhook as for 4', async () => {
@@ -378,7 +431,7 @@ describe('webhooks: SSRF protection', () => {
     ['ftp://example.com/hook', 'not http(s)'],
     ['https://user:pass@example.com/hook', 'credentials'],
   ])('refuses %s (%s) with INVALID_URL', async (url) => {
-    const res = await env.ok<any, any>(CREATE, { input: { url, subscription: INTERACTION_DOC } });
+    const res = await env.ok<CreateAnswer, InputVars>(CREATE, { input: { url, subscription: INTERACTION_DOC } });
     expect(res.createWebhook.userErrors).toHaveLength(1);
     expect(res.createWebhook.userErrors[0]).toMatchObject({ code: 'INVALID_URL', field: ['input', 'url'] });
   });

@@ -1,6 +1,22 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * The `data` of an interactionAdded delivery: the union of what the tests' documents select (each
+ * selects a subset, hence the optional fields).
+ */
+export interface InteractionAddedData {
+  interactionAdded: {
+    eventId: string;
+    cursor?: string;
+    interaction: {
+      id: string;
+      subject?: string | null;
+      customer: { id: string; firstName?: string | null; email?: string | null };
+    };
+  };
+}
+
 /** One POST a receiver got, with what it answered. */
 export interface ReceivedDelivery {
   id: string;
@@ -13,7 +29,7 @@ export interface ReceivedDelivery {
     cursor: string;
     eventType: string;
     subscription: string;
-    data: Record<string, any> | null;
+    data: InteractionAddedData | null;
     errors?: { message: string; extensions?: Record<string, unknown> }[];
   };
   status: number;

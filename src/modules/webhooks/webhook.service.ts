@@ -9,7 +9,6 @@ import { openWebhookPipeline, type WebhookPipeline } from './webhook-execution';
 import { newWebhookSecret } from './webhook-signature';
 import { checkWebhookUrl, WebhookUrlError } from './webhook-url';
 import { WebhookErrorCode } from './webhook.errors';
-import { WebhookStatus } from './webhook.enums';
 import type { CreateWebhookInput, RotateWebhookSecretInput, UpdateWebhookInput } from './webhook.inputs';
 import type { WebhookRow, WebhookType } from './webhook.type';
 
