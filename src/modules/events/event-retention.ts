@@ -92,7 +92,11 @@ export async function purgeStep(run: SqlRunner, retentionDays: number): Promise<
   const watermark: LogPosition = current.xid !== null && current.id !== null ? { xid: BigInt(current.xid), id: BigInt(current.id) } : { xid: 0n, id: 0n };
   await run(`set local lock_timeout = '${LOCK_TIMEOUT}'`, []);
 
-  const [oldest] = await eventPartitions(run);
+  // Never the newest range partition: its upper bound is where createNextPartition continues. Dropping
+  // it (possible once the sequence has moved past every partition) made the maintenance start again at
+  // id 0 and create every partition of `size` ids up to the sequence, one transaction each.
+  const partitions = await eventPartitions(run);
+  const oldest = partitions.length > 1 ? partitions[0] : undefined;
   const [sequence] = await run<{ last: string }>(`select coalesce(pg_sequence_last_value('event_id_seq'), 0)::text as last`, []);
   // Only a partition the sequence has moved past: no new event can land in it.
   if (oldest && oldest.to <= BigInt(sequence.last)) {
