@@ -129,7 +129,8 @@ async function subscriber(server: ServerProcess, field: 'interactionAdded' | 'or
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       lazy: true,
-      connectionParams: { authorization: `Bearer ${TOKENS.PARTNER}` },
+      // ANALYST: the order events are internal figures that the role policy keeps from PARTNER.
+      connectionParams: { authorization: `Bearer ${TOKENS.ANALYST}` },
     });
     let connected = false;
     client.on('connected', () => {
