@@ -27,5 +27,5 @@ module.exports = {
   coverageProvider: 'v8',
   collectCoverageFrom: ['src/**/*.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
-  coverageThreshold: { global: { statements: 80, branches: 75, functions: 75, lines: 80 } },
+  coverageThreshold: { global: { statements: 95, branches: 88, functions: 95, lines: 95 } },
 };

@@ -1,3 +1,4 @@
+import type { GraphQLSchema } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config/config';
@@ -14,6 +15,11 @@ export interface AppState {
   log: Logger;
   /** The webhook worker of this instance, when it runs one: woken after a resume or a replay. */
   webhooks?: { nudge(): void };
+  /**
+   * The served schema, for modules that run documents of their own (webhooks) without importing the
+   * server's schema builder (no import cycle); set by the server at start.
+   */
+  schema?: GraphQLSchema;
 }
 
 /** Everything one request (or one subscription event) needs; never shared between requests. */

@@ -1,7 +1,7 @@
 import { createSourceEventStream, getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../../common/auth';
 import { createContext, type AppState } from '../../context/context';
-import { formatError, prepareWsOperation } from '../../server/app';
+import { formatError, prepareWsOperation } from '../../server/operation-pipeline';
 import { eventResult, executionKey } from '../../server/shared-subscriptions';
 import type { EventHub } from '../events/event-hub';
 import type { EventRow } from '../events/event-reader';

@@ -2,7 +2,6 @@ import type { Context } from '../../context/context';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { newId, isIdOf } from '../../common/ids';
 import { inTransaction, query, queryOne } from '../../database/sql';
-import { buildOmniSchema } from '../../server/schema';
 import { comparePositions, decodeEventCursor, encodeEventCursor, LOG_START, type LogPosition } from '../events/event-cursor';
 import { readLog, type SqlRunner } from '../events/event-reader';
 import { openWebhookPipeline, type WebhookPipeline } from './webhook-execution';
@@ -93,7 +92,8 @@ async function checkDocument(
 ): Promise<void> {
   if (document.query.length > MAX_DOCUMENT)
     throw new DomainError(WebhookErrorCode.INVALID_SUBSCRIPTION, `The document is longer than ${MAX_DOCUMENT} characters.`, field);
-  const opened = await openWebhookPipeline(ctx.app, buildOmniSchema(), { ...document, owner: owner as never });
+  if (!ctx.app.schema) throw new Error('The server did not hand its schema to the application state.');
+  const opened = await openWebhookPipeline(ctx.app, ctx.app.schema, { ...document, owner: owner as never });
   if (Array.isArray(opened)) {
     throw new DomainError(WebhookErrorCode.INVALID_SUBSCRIPTION, (opened as { message: string }[]).map((error) => error.message).join(' '), field);
   }

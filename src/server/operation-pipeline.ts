@@ -1,0 +1,145 @@
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLFormattedError, type ValidationRule } from 'graphql';
+import { AuthenticationError, AuthorizationError } from 'type-graphql';
+import type { Config } from '../config/config';
+import type { Context } from '../context/context';
+import { isDatabaseUnavailable, isStatementTimeout } from '../database/errors';
+import { enforceBreadth, enforceLimits, isTokenLimitError, tooComplex } from './limits';
+import { operationResolutionError } from './operation-resolution';
+import { RESPONSE_TOO_LARGE } from './response-budget';
+import { checkRolePolicy } from './role-policy';
+
+// What HTTP (both stacks), graphql-ws and webhooks share before and after execution: the error
+// formatter and the preparation of a document (parse, limits, validation, operation, role policy).
+// Its own file so that modules (webhooks) can use it without importing the server (app.ts).
+
+export const KNOWN_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'QUERY_TOO_COMPLEX',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+  'RATE_LIMITED',
+  'CURSOR_EXPIRED',
+  'DATABASE_UNAVAILABLE',
+  'TIMEOUT',
+  'TOO_MANY_SUBSCRIPTIONS',
+  'TRUSTED_DOCUMENT_REQUIRED',
+  RESPONSE_TOO_LARGE,
+]);
+
+/**
+ * The one error formatter for HTTP and WebSocket: known codes pass through, authorization errors of
+ * type-graphql become FORBIDDEN/UNAUTHENTICATED, everything else is masked as an internal error with the
+ * request id (the stack goes to the log only).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown, requestId?: string, suggestions = true): GraphQLFormattedError {
+  if (!suggestions && /^Variable "\$/.test(formatted.message)) {
+    // Coercion names the schema's enum values and input fields: no hints where the schema is not advertised.
+    formatted = { ...formatted, message: withoutSuggestions(formatted.message) };
+  }
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (isTokenLimitError(formatted.message)) {
+    return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'QUERY_TOO_COMPLEX' } };
+  }
+  if (original instanceof AuthorizationError) {
+    return { message: 'Your role may not perform this operation.', path: formatted.path, locations: formatted.locations, extensions: { code: 'FORBIDDEN' } };
+  }
+  if (original instanceof AuthenticationError) {
+    return { message: 'Authentication required.', path: formatted.path, locations: formatted.locations, extensions: { code: 'UNAUTHENTICATED' } };
+  }
+  if (isDatabaseUnavailable(original)) {
+    return { message: 'The database is unavailable; retry shortly.', path: formatted.path, extensions: { code: 'DATABASE_UNAVAILABLE' } };
+  }
+  if (isStatementTimeout(original)) {
+    return {
+      message: 'The operation took too long and was cancelled; ask for less (smaller pages, narrower filters).',
+      path: formatted.path,
+      extensions: { code: 'TIMEOUT' },
+    };
+  }
+  const code = formatted.extensions?.code as string | undefined;
+  if ((!code || code === 'INTERNAL_SERVER_ERROR') && error instanceof GraphQLError && !error.path) {
+    // graphql-js refusing the request itself: variables that do not coerce, an operation type this
+    // schema does not serve. The client's fault, and safe to show.
+    if (/^Variable "\$/.test(formatted.message)) {
+      return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
+    }
+    if (!error.originalError) return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_REQUEST' } };
+  }
+  if (code && KNOWN_CODES.has(code)) {
+    const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  return {
+    message: 'Internal server error',
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
+  };
+}
+
+/** Like Apollo's rule on HTTP: one error per `__schema` / `__type` field (`__typename` stays allowed). */
+const noIntrospection: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === '__schema' || node.name.value === '__type') {
+      context.reportError(
+        new GraphQLError('GraphQL introspection is not allowed on this server (OMNI360_INTROSPECTION=false), but the query contained __schema or __type.', {
+          nodes: [node],
+        }),
+      );
+    }
+  },
+});
+
+/** Apollo's wording for hidden suggestions: the same message minus " Did you mean ...?". */
+function withoutSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean(.+?)\?$/, '');
+}
+
+/**
+ * graphql-ws gets the same treatment as HTTP: parse with the token limit, enforce limits, validate
+ * (introspection and field suggestions as configured), and a fresh context per operation. Webhooks prepare
+ * their stored subscription documents with it too (modules/webhooks/webhook-execution.ts).
+ */
+export function prepareWsOperation(
+  schema: ExecutionArgs['schema'],
+  config: Pick<Config, 'limits' | 'introspection' | 'fieldSuggestions'>,
+  payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+  contextValue: Context,
+): ExecutionArgs | readonly GraphQLError[] {
+  const limits = config.limits;
+  let document;
+  try {
+    document = parse(payload.query, { maxTokens: limits.maxTokens });
+  } catch (error) {
+    if (isTokenLimitError(error)) return [tooComplex((error as GraphQLError).message.replace(/^Syntax Error: /, ''))];
+    return [error instanceof GraphQLError ? error : new GraphQLError('Malformed document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+  }
+  // Limits first: they take time linear in the document and bound what validation does.
+  try {
+    enforceBreadth(limits, document);
+    enforceLimits(limits, document, payload.operationName, payload.variables);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
+  const errors = validate(schema, document, config.introspection ? specifiedRules : [...specifiedRules, noIntrospection]);
+  if (errors.length > 0) {
+    return errors.map(
+      (error) =>
+        new GraphQLError(config.fieldSuggestions ? error.message : withoutSuggestions(error.message), {
+          nodes: error.nodes,
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        }),
+    );
+  }
+  // graphql-ws would answer only "Unable to identify operation"; HTTP's wording says which name failed.
+  const unresolved = operationResolutionError(document, payload.operationName);
+  if (unresolved) return [unresolved];
+  const refused = checkRolePolicy(schema, document, contextValue.principal, payload.variables);
+  if (refused) return [refused];
+  return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+}
