@@ -14,11 +14,13 @@ import {
   type GraphQLNamedType,
   type GraphQLObjectType,
 } from 'graphql';
-import { ALLOWED_ROLES_EXTENSION, Role } from '../src/common/auth';
+import { ALLOWED_ROLES_EXTENSION, PII_EXTENSION, Role } from '../src/common/auth';
 import { ID_PREFIX, newId, type NodeTypeName } from '../src/common/ids';
 import { FIELD_POLICY, TYPE_POLICY } from '../src/common/role-policy';
+import { PERSONAL_PAYLOAD_KEYS } from '../src/modules/events/event-payload';
 import { roleRefusals } from '../src/server/role-policy';
 import { buildOmniSchema } from '../src/server/schema';
+import { createLocation, createProduct, order, receive } from './support/commerce';
 import { createPerson, person } from './support/customers';
 import { collect, record } from './support/interactions';
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
@@ -151,6 +153,88 @@ function fieldAdmits(parent: Container, field: Field, role: Role): boolean {
   return (!allowed || allowed.includes(role)) && (!table || table.includes(role));
 }
 
+const CURSOR = 'an opaque position (ids and times), no personal value';
+const CATALOGUE = 'catalogue and stock data, no person';
+const WEBHOOK = "its owner's own configuration and delivery state, read only by the owner (or ADMIN)";
+const EVENT_TYPE = 'an event type name';
+
+/**
+ * Text and JSON output fields that carry no personal data, each with the reason. Every other text or
+ * JSON field must be declared `@Pii` (or `@PiiMaskedByResolver`): the masking test below reads the
+ * personal ones from that declaration, so a new field is either masked and checked, or listed here.
+ */
+const NOT_PERSONAL: Readonly<Record<string, string>> = {
+  'Money.amount': 'a figure (Money itself is under the role policy)',
+  'Money.currencyCode': 'an ISO currency code',
+  'Customer.locale': 'a language tag such as pl-PL, shared by millions',
+  'Customer.segments': 'segment names computed by omni360 (vip, lapsed)',
+  'Identity.system': 'the name of the system an identity belongs to',
+  'InteractionEdge.cursor': CURSOR,
+  'PageInfo.startCursor': CURSOR,
+  'PageInfo.endCursor': CURSOR,
+  'ConversationEdge.cursor': CURSOR,
+  'TimelineEdge.cursor': CURSOR,
+  'TimelineEntry.summary': 'built by omni360 from kinds and channels only (common/timeline.ts: free of personal data)',
+  'OfferDecision.reasons': 'rule names of the offer engine',
+  'OrderEdge.cursor': CURSOR,
+  'Product.sku': CATALOGUE,
+  'Product.name': CATALOGUE,
+  'Product.category': CATALOGUE,
+  'Availability.sku': CATALOGUE,
+  'StockLevel.sku': CATALOGUE,
+  'Location.code': CATALOGUE,
+  'Location.name': CATALOGUE,
+  'Agent.name': 'staff data, not a customer',
+  'Agent.email': 'staff data, not a customer',
+  'Interaction.source': 'the name of the reporting system',
+  'Offer.code': CATALOGUE,
+  'Offer.title': CATALOGUE,
+  'Offer.skus': CATALOGUE,
+  'Offer.segment': 'a segment name',
+  'Order.source': 'the name of the selling system',
+  'Order.externalId': "the selling system's order number (an interaction's key is a Message-ID: that one is @Pii)",
+  'OrderLine.sku': CATALOGUE,
+  'OrderGuestIdentity.system': 'the name of the system an identity belongs to',
+  'Query.customerDataExport': 'personal data in clear by design, for ADMIN and AGENT only (Roles.PERSONAL_DATA): no masked role reaches it',
+  'ProductEdge.cursor': CURSOR,
+  'CustomerEdge.cursor': CURSOR,
+  'DuplicateCandidate.reasons': 'rule names of the duplicate detection',
+  'EventEdge.cursor': CURSOR,
+  'Event.cursor': CURSOR,
+  'Event.type': EVENT_TYPE,
+  'Event.payload': 'masked key by key (PERSONAL_PAYLOAD_KEYS), checked below with the values AGENT sees',
+  'Viewer.name': "the caller's own token name",
+  'Webhook.url': WEBHOOK,
+  'Webhook.description': WEBHOOK,
+  'Webhook.subscription': WEBHOOK,
+  'Webhook.operationName': WEBHOOK,
+  'Webhook.variables': WEBHOOK,
+  'Webhook.owner': WEBHOOK,
+  'Webhook.cursor': WEBHOOK,
+  'Webhook.lastError': WEBHOOK,
+  'WebhookDeliveryEdge.cursor': CURSOR,
+  'WebhookDelivery.eventCursor': CURSOR,
+  'WebhookDelivery.eventType': EVENT_TYPE,
+  'WebhookDelivery.lastError': WEBHOOK,
+  'UserError.code': 'a code',
+  'UserError.field': 'an input path',
+  'UserError.message': "about the caller's own input; masked roles run no mutation that takes personal data",
+  'ErasedRecords.name': 'a table name',
+  'ImportOrderResult.source': "echo of the caller's own input key",
+  'ImportOrderResult.externalId': "echo of the caller's own input key",
+  'ImportOrderResult.code': 'a code',
+  'ImportOrderResult.reason': "about the caller's own input",
+  'CreateWebhookPayload.secret': 'the signing secret, shown once to the owner who created it',
+  'RotateWebhookSecretPayload.secret': 'the signing secret, shown once to the owner who rotated it',
+  'InteractionEvent.cursor': CURSOR,
+  'CustomerEvent.cursor': CURSOR,
+  'CustomerEvent.type': EVENT_TYPE,
+  'OrderEvent.cursor': CURSOR,
+  'OrderEvent.type': EVENT_TYPE,
+  'StockEvent.cursor': CURSOR,
+  'StockEvent.sku': CATALOGUE,
+};
+
 interface Case {
   role: Role;
   what: string;
@@ -222,6 +306,29 @@ describe('role policy (generated from the schema)', () => {
       return !(isObjectType(found) || isInterfaceType(found)) || !found.getFields()[field];
     });
     expect({ unknownTypes, unknownFields }).toEqual({ unknownTypes: [], unknownFields: [] });
+  });
+
+  it('declares every text and JSON field either personal (@Pii, masked) or not personal, with the reason', () => {
+    const unclassified: string[] = [];
+    const contradictory: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith('__')) continue;
+      for (const field of Object.values(type.getFields())) {
+        if (!['String', 'JSON'].includes(getNamedType(field.type).name)) continue;
+        const coordinate = `${type.name}.${field.name}`;
+        const personal = field.extensions?.[PII_EXTENSION] !== undefined;
+        if (personal && NOT_PERSONAL[coordinate]) contradictory.push(coordinate);
+        if (!personal && !NOT_PERSONAL[coordinate]) unclassified.push(coordinate);
+      }
+    }
+    // A new text field fails here until it is declared @Pii (masked everywhere) or listed below.
+    expect({ unclassified, contradictory }).toEqual({ unclassified: [], contradictory: [] });
+    const stale = Object.keys(NOT_PERSONAL).filter((coordinate) => {
+      const [typeName, fieldName] = coordinate.split('.');
+      const type = schema.getType(typeName);
+      return !isObjectType(type) || !type.getFields()[fieldName];
+    });
+    expect(stale).toEqual([]);
   });
 
   it("keeps every root's @Allow roles within the roles that may read what the root returns", () => {
@@ -309,16 +416,19 @@ describe('role policy over the real transports', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('masks every personal value for ANALYST and PARTNER in everything they may select from a customer, and shows it to AGENT', async () => {
+  it('masks for ANALYST and PARTNER every value declared personal (@Pii and payload keys) that AGENT sees, on every path (query, node, nested, timeline, events, order, subscription replay)', async () => {
     const p = person();
     const twin = person();
     const customerId = (await createPerson(env, p)).id;
     const twinId = (await createPerson(env, twin)).id;
+    const start = await env.ok<{ events: { edges: { cursor: string }[] } }, unknown>(`{ events(first: 1) { edges { cursor } } }`, {});
     const body = `body ${unique('secret')}`;
     const subject = `subject ${unique('secret')}`;
     const reason = `reason ${unique('secret')}`;
     const note = `note ${unique('secret')}`;
-    const interaction = await record(env, { customer: { id: customerId }, body, subject });
+    // A Message-ID as the idempotency key: personal (it names the sender).
+    const externalId = `<${unique('msg')}.${p.lastName}@mail.example.com>`;
+    const interaction = await record(env, { customer: { id: customerId }, body, subject, externalId });
     const agent = await env.ok<{ upsertAgent: { agent: { id: string } } }, unknown>(
       `mutation($e: String!) { upsertAgent(input: { email: $e, name: "Ann" }) { agent { id } } }`,
       { e: `${unique('a')}@example.com` },
@@ -336,24 +446,83 @@ describe('role policy over the real transports', () => {
       m: twinId,
       r: reason,
     });
-    const secrets = [p.firstName, p.lastName, p.email, p.phone, p.city, twin.email, twin.lastName, body, subject, reason, note];
+    const product = await createProduct(env);
+    const warehouse = await createLocation(env, 'WAREHOUSE');
+    await receive(env, product.sku, warehouse.id, 5);
+    const guestOrder = await order(env, {
+      channel: 'WEB',
+      guestIdentities: [{ type: 'EMAIL', value: `${unique('guest')}@example.com` }],
+      lines: [{ sku: product.sku, quantity: 1 }],
+    });
+    const variables = { id: customerId, orderId: guestOrder.id, after: start.events.edges[0].cursor };
 
-    for (const role of [Role.ANALYST, Role.PARTNER, Role.AGENT]) {
-      const selection = selectAll(schema.getType('Customer') as GraphQLObjectType, role, 6, new Set());
-      const documents = [
-        `query($id: ID!) { customer(id: $id) { ${selection} } }`,
-        `query($id: ID!) { node(id: $id) { ... on Customer { ${selection} } } }`,
-        `{ events(first: 100) { edges { node { ${selectAll(schema.getType('Event') as GraphQLObjectType, role, 3, new Set())} } } } }`,
+    const answers = new Map<Role, { text: string; personal: Map<string, Set<string>> }>();
+    for (const role of [Role.AGENT, Role.ANALYST, Role.PARTNER]) {
+      const customerSelection = selectAll(schema.getType('Customer') as GraphQLObjectType, role, 6, new Set());
+      const queries: { document: string; root: string; type: string }[] = [
+        { document: `query($id: ID!) { customer(id: $id) { ${customerSelection} } }`, root: 'customer', type: 'Customer' },
+        { document: `query($id: ID!) { node(id: $id) { ... on Customer { ${customerSelection} } } }`, root: 'node', type: 'Customer' },
+        {
+          document: `{ events(first: 100) { edges { node { ${selectAll(schema.getType('Event') as GraphQLObjectType, role, 3, new Set())} } } } }`,
+          root: 'events',
+          type: 'EventConnection',
+        },
       ];
+      if (typeAdmits(schema.getType('Order')!, role))
+        queries.push({
+          document: `query($orderId: ID!) { order(id: $orderId) { ${selectAll(schema.getType('Order') as GraphQLObjectType, role, 3, new Set())} } }`,
+          root: 'order',
+          type: 'Order',
+        });
+      const personal = new Map<string, Set<string>>();
       let text = '';
-      for (const document of documents) {
-        const res = await env.gql(document, { id: customerId }, token(role));
-        expect({ role, document: document.slice(0, 60), errors: res.errors ?? [] }).toEqual({ role, document: document.slice(0, 60), errors: [] });
+      for (const query of queries) {
+        const res = await env.gql<Record<string, unknown>, unknown>(query.document, variables, token(role));
+        expect({ role, document: query.document.slice(0, 60), errors: res.errors ?? [] }).toEqual({ role, document: query.document.slice(0, 60), errors: [] });
         text += JSON.stringify(res.data);
+        personalValues(res.data![query.root], schema.getType(query.type) as Container, personal);
       }
-      const shown = secrets.filter((secret) => text.toLowerCase().includes(secret.toLowerCase()));
-      // Masked roles see none of them; AGENT sees all (so the walk does reach every one).
-      expect({ role, shown }).toEqual({ role, shown: role === Role.AGENT ? secrets : [] });
+      // The same through a subscription's replay over WebSocket.
+      const client = env.ws(token(role));
+      try {
+        const sub = collect<Record<string, unknown>, unknown>(
+          client,
+          `subscription($after: String, $id: ID) { interactionAdded(after: $after, filter: { customerId: $id }) { ${selectAll(schema.getType('InteractionEvent') as GraphQLObjectType, role, 4, new Set())} } }`,
+          { after: variables.after, id: customerId },
+        );
+        const [event] = await sub.waitFor(1, 10_000);
+        sub.dispose();
+        text += JSON.stringify(event);
+        personalValues(event.interactionAdded, schema.getType('InteractionEvent') as Container, personal);
+      } finally {
+        await client.dispose();
+      }
+      answers.set(role, { text: text.toLowerCase(), personal });
+    }
+
+    // Every declared personal field carried a value for AGENT: the walk reaches each one.
+    const seen = answers.get(Role.AGENT)!.personal;
+    const declared = Object.values(schema.getTypeMap())
+      .filter((type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith('__'))
+      .flatMap((type) =>
+        Object.values(type.getFields())
+          .filter((field) => field.extensions?.[PII_EXTENSION] !== undefined)
+          .map((field) => `${type.name}.${field.name}`),
+      );
+    expect(declared.filter((coordinate) => !seen.get(coordinate)?.size)).toEqual([]);
+    expect([...seen.get('Interaction.externalId')!]).toContain(externalId);
+    expect(Object.keys(PERSONAL_PAYLOAD_KEYS).filter((key) => ['subject', 'externalId'].includes(key) && !seen.get(`payload.${key}`)?.size)).toEqual([]);
+
+    // No value AGENT sees in a personal field reaches a masked role anywhere in its answers (a value that
+    // is also a non-personal field's, such as an order number also under a payload's externalId, is not a secret).
+    const notPersonal = seen.get(PUBLIC) ?? new Set();
+    const secrets = [...new Set([...seen.entries()].filter(([key]) => key !== PUBLIC).flatMap(([, values]) => [...values]))].filter(
+      (value) => value.length >= 6 && !notPersonal.has(value),
+    );
+    expect(secrets.length).toBeGreaterThan(10);
+    for (const role of [Role.ANALYST, Role.PARTNER]) {
+      const shown = secrets.filter((secret) => answers.get(role)!.text.includes(secret.toLowerCase()));
+      expect({ role, shown }).toEqual({ role, shown: [] });
     }
   }, 120_000);
 });
@@ -372,10 +541,54 @@ function selectAll(type: Container, role: Role, depth: number, onBranch: Set<str
     if (isObjectType(returned) || isInterfaceType(returned)) {
       if (depth <= 1 || onBranch.has(returned.name)) continue;
       const inner = selectAll(returned, role, depth - 1, new Set([...onBranch, type.name]));
-      if (inner) parts.push(`${field.name} { ${inner} }`);
+      if (inner) parts.push(`${field.name} { __typename ${inner} }`);
     } else {
       parts.push(field.name);
     }
   }
   return parts.join(' ');
+}
+
+/** Where personalValues puts the values of text fields declared not personal. */
+const PUBLIC = 'not personal';
+
+/**
+ * Collects, from an answer to a selectAll document, every value of a field declared personal (by its
+ * coordinate) and every value under a personal key of an event payload (as `payload.<key>`).
+ */
+function personalValues(value: unknown, type: Container, into: Map<string, Set<string>>): void {
+  if (Array.isArray(value)) {
+    for (const item of value) personalValues(item, type, into);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const record = value as Record<string, unknown>;
+  const concrete = typeof record.__typename === 'string' ? (schema.getType(record.__typename) as Container) : type;
+  const add = (coordinate: string, found: unknown) => {
+    for (const item of [found].flat()) {
+      if (typeof item !== 'string' || item === '') continue;
+      if (!into.has(coordinate)) into.set(coordinate, new Set());
+      into.get(coordinate)!.add(item);
+    }
+  };
+  for (const [name, child] of Object.entries(record)) {
+    const field = concrete.getFields()[name];
+    if (!field) continue;
+    if (field.extensions?.[PII_EXTENSION] !== undefined) add(`${concrete.name}.${name}`, child);
+    else if (getNamedType(field.type).name === 'String') add(PUBLIC, child);
+    else if (getNamedType(field.type).name === 'JSON') payloadValues(child, into, add);
+    else {
+      const returned = getNamedType(field.type);
+      if (isObjectType(returned) || isInterfaceType(returned)) personalValues(child, returned, into);
+    }
+  }
+}
+
+function payloadValues(payload: unknown, into: Map<string, Set<string>>, add: (coordinate: string, found: unknown) => void): void {
+  if (Array.isArray(payload)) return payload.forEach((item) => payloadValues(item, into, add));
+  if (payload === null || typeof payload !== 'object') return;
+  for (const [key, child] of Object.entries(payload as Record<string, unknown>)) {
+    if (PERSONAL_PAYLOAD_KEYS[key] && typeof child === 'string') add(`payload.${key}`, child);
+    else payloadValues(child, into, add);
+  }
 }

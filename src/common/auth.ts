@@ -155,7 +155,24 @@ export function maskValue(kind: PiiKind, value: string): string {
 export function Pii(kind: PiiKind): MethodDecorator & PropertyDecorator {
   const middleware: MiddlewareFn<Context> = async ({ context }, next) => maskFor(context.principal, kind, await next());
   piiKinds.set(middleware, kind);
-  return createMethodMiddlewareDecorator<Context>(middleware) as MethodDecorator & PropertyDecorator;
+  const masking = createMethodMiddlewareDecorator<Context>(middleware) as MethodDecorator & PropertyDecorator;
+  // The declaration also travels in the schema: the generated role test reads personal fields from it.
+  const extensions = Extensions({ [PII_EXTENSION]: kind });
+  return (target: object, key: string | symbol, descriptor?: PropertyDescriptor) => {
+    extensions(target, key, descriptor as never);
+    masking(target, key, descriptor as never);
+  };
+}
+
+/** The schema extension that names a field's kind of personal data (its `@Pii` declaration). */
+export const PII_EXTENSION = 'pii';
+
+/**
+ * Declares a field as personal data whose resolver masks it itself (by the identity's type, or from
+ * several columns): the same schema extension as `@Pii`, without its middleware.
+ */
+export function PiiMaskedByResolver(kind: PiiKind): MethodDecorator & PropertyDecorator {
+  return Extensions({ [PII_EXTENSION]: kind }) as MethodDecorator & PropertyDecorator;
 }
 
 const piiKinds = new WeakMap<Function, PiiKind>();

@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import { maskIdentityValue, maskName, Pii, shouldMask } from '../../common/auth';
+import { maskIdentityValue, maskName, Pii, PiiMaskedByResolver, shouldMask } from '../../common/auth';
 import type { Context } from '../../context/context';
 import { ConsentsByCustomerLoader, CustomerByIdLoader, IdentitiesByCustomerLoader, MergesBySurvivorLoader } from './customer.loaders';
 import { CustomerStatus, IdentityType } from './customer.enums';
@@ -11,6 +11,7 @@ function primary(identities: IdentityType_[], type: IdentityType): string | null
 
 @Resolver(() => CustomerType)
 export class CustomerFields {
+  @PiiMaskedByResolver('name')
   @FieldResolver(() => String, { description: 'Name, else primary e-mail, else the id. Masked for ANALYST and PARTNER.' })
   async displayName(@Root() customer: CustomerRow, @Ctx() ctx: Context): Promise<string> {
     if (customer.status === CustomerStatus.ERASED) return 'Erased customer';
@@ -53,6 +54,7 @@ export class CustomerFields {
 
 @Resolver(() => IdentityType_)
 export class IdentityFields {
+  @PiiMaskedByResolver('identity')
   @FieldResolver(() => String, { description: 'Normalised value (phone in E.164). Masked for ANALYST and PARTNER.' })
   value(@Root() identity: IdentityType_, @Ctx() ctx: Context): string {
     return shouldMask(ctx.principal) ? maskIdentityValue(identity.type, identity.value) : identity.value;

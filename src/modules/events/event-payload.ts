@@ -17,6 +17,8 @@ export const PERSONAL_PAYLOAD_KEYS: Readonly<Record<string, PiiKind>> = {
   email: 'email',
   phone: 'phone',
   value: 'identity',
+  // Idempotency keys (an interaction's Message-ID) may carry personal data.
+  externalId: 'text',
 };
 
 /** A copy of the payload with every personal value masked (nested objects and arrays included). */

@@ -5,8 +5,8 @@ import { PERSONAL_PAYLOAD_KEYS } from './event-payload';
 import { EventEntity, EventRetentionEntity } from './event.entity';
 import { EventFields, EventResolver } from './event.resolver';
 
-/** What erasure clears in payloads: personal values, and idempotency keys (which may carry them). */
-const PERSONAL_KEYS = `{${[...Object.keys(PERSONAL_PAYLOAD_KEYS), 'externalId'].join(',')}}`;
+/** What erasure clears in payloads: personal values, idempotency keys (which may carry them) included. */
+const PERSONAL_KEYS = `{${Object.keys(PERSONAL_PAYLOAD_KEYS).join(',')}}`;
 
 registerCustomerData({
   name: 'events',

@@ -76,7 +76,11 @@ export class InteractionType {
   @Field(() => String, { description: 'The system that reported the contact, e.g. zendesk, call-center.' })
   source!: string;
 
-  @Field(() => String, { description: 'The contact\'s id in `source`; (source, externalId) is the idempotency key.' })
+  // Often an e-mail's Message-ID (which names its sender): personal, masked like the text.
+  @Pii('text')
+  @Field(() => String, {
+    description: "The contact's id in `source`; (source, externalId) is the idempotency key. It may carry personal data (a Message-ID): masked for ANALYST and PARTNER.",
+  })
   externalId!: string;
 
   @Field(() => Channel, { description: 'Where the contact happened.' })
