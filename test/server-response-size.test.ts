@@ -1,5 +1,6 @@
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
 import { record, subscriptionsOpen, waitUntil } from './support/interactions';
+import { startReceiver } from './support/webhook-receiver';
 
 /**
  * Issue 13 class 6: the size of an answer is bounded. 30 aliases of a customer's last 100 bodies
@@ -11,7 +12,15 @@ const MAX = 50_000;
 let env: TestServer;
 let customerId: string;
 beforeAll(async () => {
-  env = await startTestServer({ env: { OMNI360_MAX_RESPONSE_BYTES: String(MAX), OMNI360_RATE_LIMIT_PER_SECOND: '0' } });
+  env = await startTestServer({
+    env: {
+      OMNI360_MAX_RESPONSE_BYTES: String(MAX),
+      OMNI360_RATE_LIMIT_PER_SECOND: '0',
+      OMNI360_WEBHOOK_ALLOW_PRIVATE: 'true',
+      OMNI360_WEBHOOK_POLL_MS: '50',
+      OMNI360_WEBHOOK_BACKOFF_BASE_MS: '20',
+    },
+  });
   customerId = (await record(env, { customer: { identities: [{ type: 'EMAIL', value: `${unique('big')}@example.com` }] }, body: 'b'.repeat(10_000) })).customer
     .id;
   for (let i = 0; i < 9; i++) await record(env, { customer: { id: customerId }, body: `${i}`.repeat(10_000) });
@@ -26,8 +35,8 @@ interface Answer {
   errors?: { message: string; extensions?: { code?: string; limit?: number } }[];
 }
 
-async function overWs(query: string, variables: Record<string, unknown>): Promise<Answer> {
-  const client = env.ws(TOKENS.AGENT);
+async function overWs(query: string, variables: Record<string, unknown>, token: string = TOKENS.AGENT): Promise<Answer> {
+  const client = env.ws(token);
   try {
     return await new Promise<Answer>((resolve) => {
       let result: Answer = {};
@@ -114,6 +123,56 @@ describe('response size (issue 13 class 6)', () => {
     } finally {
       dispose();
       await client.dispose();
+    }
+  });
+
+  it('counts text that is not personal (webhook documents) the same way, over HTTP and graphql-ws', async () => {
+    // Four webhooks whose stored documents hold 15 KB each (a comment): 60 KB of text in `subscription`.
+    for (let i = 0; i < 4; i++) {
+      const res = await env.gql<{ createWebhook: { userErrors: unknown[] } }, unknown>(
+        'mutation C($input: CreateWebhookInput!) { createWebhook(input: $input) { userErrors { code message } } }',
+        { input: { url: 'http://127.0.0.1:9/hook', subscription: `subscription { orderPlaced { eventId } }\n# ${'w'.repeat(15_000)}` } },
+        TOKENS.ADMIN,
+      );
+      expect(res.data!.createWebhook.userErrors).toEqual([]);
+    }
+    const documents = '{ webhooks { id subscription } }';
+    expectTooLarge(await env.gql(documents, {}, TOKENS.ADMIN));
+    expectTooLarge(await overWs(documents, {}, TOKENS.ADMIN));
+    const ids = await env.gql<{ webhooks: { id: string }[] }, unknown>('{ webhooks { id } }', {}, TOKENS.ADMIN);
+    expect(ids.errors).toBeUndefined();
+    expect(ids.data!.webhooks.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('delivers a webhook event past the limit as RESPONSE_TOO_LARGE, never as emptied text, and the next event whole', async () => {
+    const receiver = await startReceiver();
+    try {
+      const created = await env.gql<{ createWebhook: { userErrors: unknown[] } }, unknown>(
+        'mutation C($input: CreateWebhookInput!) { createWebhook(input: $input) { userErrors { code message } } }',
+        {
+          input: {
+            url: receiver.url,
+            subscription: `subscription { interactionAdded(filter: { customerId: "${customerId}" }) { eventId interaction { body } } }`,
+          },
+        },
+        TOKENS.ADMIN,
+      );
+      expect(created.data!.createWebhook.userErrors).toEqual([]);
+      for (const body of ['z'.repeat(60_000), 'small']) {
+        const res = await env.gql(
+          RECORD,
+          { input: { source: 'test', externalId: unique('w'), channel: 'CHAT', direction: 'INBOUND', customer: { id: customerId }, body } },
+          TOKENS.AGENT,
+        );
+        expect(res.errors).toBeUndefined();
+      }
+      await waitUntil(() => receiver.acknowledged().length >= 2, 15_000, 'two deliveries');
+      const [big, small] = receiver.acknowledged().map((delivery) => delivery.body);
+      expect(big.data).toBeNull();
+      expect(big.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'RESPONSE_TOO_LARGE', limit: MAX }) })]);
+      expect(small.data).toEqual({ interactionAdded: { eventId: expect.any(String), interaction: { body: 'small' } } });
+    } finally {
+      await receiver.close();
     }
   });
 });

@@ -3,7 +3,6 @@ import { isObjectType } from 'graphql';
 import { AuthenticationError, AuthorizationError, getMetadataStorage } from 'type-graphql';
 import { authChecker, maskFor, piiKindOf, type PiiKind } from '../common/auth';
 import type { Context } from '../context/context';
-import { chargeResponse } from './response-budget';
 
 /**
  * type-graphql runs every field through its middleware runner: an async chain (a promise per field
@@ -18,8 +17,8 @@ import { chargeResponse } from './response-budget';
  *   authChecker and the same errors as type-graphql's (formatError maps them to UNAUTHENTICATED and
  *   FORBIDDEN).
  * - either of the two marked `@Pii` (its only middleware): the same, with the value masked for the
- *   principal synchronously (maskFor, what the middleware does) instead of through the async runner,
- *   and counted against the response-size budget.
+ *   principal synchronously (maskFor, what the middleware does) instead of through the async runner
+ *   (the response-size budget counts it afterwards, like every text field: chargeTextFields).
  * Anything else (arguments, other middleware) keeps type-graphql's resolver.
  * Global middlewares would be skipped by both kinds: the schema is built without any (schema.ts).
  * The parent is passed as it is: omni360's object types are plain data classes with no methods, so
@@ -41,8 +40,8 @@ export function bindFastResolvers(schema: GraphQLSchema): void {
       const hasResolver = storage.fieldResolvers.some((resolver) => resolver.getObjectType?.() === type.target && resolver.methodName === field.name);
       if (hasResolver) continue;
       const name = field.name;
-      // Personal values include the free text (bodies, notes) that makes answers large: counted (response-budget.ts).
-      target.resolve = pii ? (root, _args, context: Context) => chargeResponse(context, maskFor(context.principal, pii, (root as Record<string, unknown>)[name])) : undefined;
+      // Text is counted against the response budget by the wrapper every text field gets (response-budget.ts).
+      target.resolve = pii ? (root, _args, context: Context) => maskFor(context.principal, pii, (root as Record<string, unknown>)[name]) : undefined;
     }
   }
 
@@ -112,9 +111,7 @@ function direct(method: (...params: unknown[]) => unknown, getters: Getter[], ro
   const call = pii
     ? (root: unknown, context: Context, info: unknown) => {
       const value = plain(root, context, info);
-      return value instanceof Promise
-        ? value.then((resolved) => chargeResponse(context, maskFor(context.principal, pii, resolved)))
-        : chargeResponse(context, maskFor(context.principal, pii, value));
+      return value instanceof Promise ? value.then((resolved) => maskFor(context.principal, pii, resolved)) : maskFor(context.principal, pii, value);
     }
     : plain;
   if (!roles) return (root, _args, context, info) => call(root, context, info);

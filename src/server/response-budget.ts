@@ -33,14 +33,21 @@ export function responseTooLarge(maxBytes: number): GraphQLError {
   });
 }
 
-/** Size of a value as it will be written: exact UTF-8 bytes for long strings, length for short ones. */
-function sizeOf(value: unknown): number {
-  if (typeof value === 'string') return value.length > 64 ? Buffer.byteLength(value) : value.length;
-  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + sizeOf(item), 0);
-  if (value === null || value === undefined) return 0;
-  if (typeof value === 'object') return JSON.stringify(value)?.length ?? 0;
+/**
+ * Size of a value as it will be written: the UTF-8 bytes of its JSON text (quotes and escapes
+ * included: a body of control characters takes six bytes per character on the wire). Short ASCII-only
+ * strings, the common case, are counted without serialising them.
+ */
+export function sizeOf(value: unknown): number {
+  if (typeof value === 'string') return value.length <= 64 && PLAIN.test(value) ? value.length + 2 : Buffer.byteLength(JSON.stringify(value));
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + sizeOf(item) + 1, 2);
+  if (value === null || value === undefined) return 4;
+  if (typeof value === 'object') return Buffer.byteLength(JSON.stringify(value) ?? '');
   return 8;
 }
+
+/** Printable ASCII without the two characters JSON escapes: written as they are. */
+const PLAIN = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /**
  * Counts `value` against the execution's budget. Once it is spent, values resolve to an empty value of
@@ -90,15 +97,20 @@ export function withheldResult(context: Context, result: ExecutionResult): Execu
   return { ...result, errors: [...(result.errors ?? []), responseTooLarge(context.config.limits.maxResponseBytes)] };
 }
 
+/** The scalars whose values have no bound of their own: text and JSON (ids, numbers, dates and enums are short). */
+const UNBOUNDED_SCALARS: ReadonlySet<string> = new Set(['String', 'JSON']);
+
 /**
- * Counts the values of JSON fields (exports, event payloads) against the budget. Free-text fields are
- * counted where they are resolved (fast-resolvers.ts, with their masking).
+ * Counts the value of every text and JSON field against the budget, whatever the field: personal text
+ * (bodies, notes), and text that is not (webhook documents, product names, event payloads, exports),
+ * lists of text included, on every transport and executor. Runs last over the bound resolvers (after
+ * the fast resolvers and the writer guards), so it counts what is actually returned, once, as masked.
  */
-export function chargeJsonFields(schema: GraphQLSchema): void {
+export function chargeTextFields(schema: GraphQLSchema): void {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
-      if (getNamedType(field.type).name !== 'JSON') continue;
+      if (!UNBOUNDED_SCALARS.has(getNamedType(field.type).name)) continue;
       const resolve: GraphQLFieldResolver<unknown, Context> = field.resolve ?? defaultFieldResolver;
       field.resolve = (root, args, context, info) => {
         const value = resolve(root, args, context, info);

@@ -8,7 +8,7 @@ import { Money, MoneyInput } from '../common/money';
 import { CustomerRefInput } from '../modules/customers/customer.inputs';
 import { bindFastResolvers } from './fast-resolvers';
 import { bindWriterGuards } from './role-policy';
-import { chargeJsonFields } from './response-budget';
+import { chargeTextFields } from './response-budget';
 
 let built: GraphQLSchema | undefined;
 
@@ -41,7 +41,7 @@ export function buildOmniSchema(): GraphQLSchema {
   bindFastResolvers(built);
   // After the binding: the writer check wraps the resolvers that will run (role-policy.ts).
   bindWriterGuards(built);
-  chargeJsonFields(built);
+  chargeTextFields(built);
   // type-graphql wraps resolveType in an async function; the compiled executor (compiled-execution.ts),
   // like the spec, expects the type name synchronously, and the prefix of a node's id gives it.
   (built.getType('Node') as GraphQLInterfaceType).resolveType = resolveNodeType;

@@ -2,7 +2,7 @@ import { createSourceEventStream, execute, print, type ExecutionArgs, type Execu
 import { principalKey } from '../common/auth';
 import { PerObject } from '../common/memo';
 import type { Context } from '../context/context';
-import { resetBudget } from './response-budget';
+import { overBudget, resetBudget, tooLargeResult } from './response-budget';
 
 /** Per event (the row object the event hub pushes to every live subscription): results by operation key. */
 const results = new PerObject<object, Promise<ExecutionResult>>();
@@ -63,10 +63,14 @@ export function executionKey(args: ExecutionArgs): string {
  * Webhooks (modules/webhooks/webhook-execution.ts) execute their events through it too.
  */
 export function eventResult(args: ExecutionArgs, key: string, event: unknown): Promise<ExecutionResult> {
-  const run = () => {
-    // Each event is one answer, with its own response-size budget.
-    resetBudget(args.contextValue as Context | undefined);
-    return Promise.resolve(execute({ ...args, rootValue: event }));
+  const run = async () => {
+    // Each event is one answer, with its own response-size budget; past it, the answer is the coded
+    // error (decided here, so every subscriber and webhook sharing this result gets the error, never
+    // the emptied text).
+    const context = args.contextValue as Context | undefined;
+    resetBudget(context);
+    const result = await execute({ ...args, rootValue: event });
+    return context && overBudget(context) ? tooLargeResult(context) : result;
   };
   if (typeof event !== 'object' || event === null) return run();
   return results.get(event, key, run);

@@ -84,7 +84,9 @@ export async function openWebhookPipeline(app: AppState, schema: GraphQLSchema, 
       // One context for the batch (the owner's principal, fresh loaders): the events of one read are
       // resolved together, so their loaders batch (one statement per entity for the whole batch).
       const batch = createContext(app, document.owner);
-      return Promise.all(rows.map((row) => eventResult({ ...args, contextValue: batch }, key, row)));
+      // A copy per event (same principal, entity manager and loaders): each event's answer has its own
+      // response-size budget (response-budget.ts keys it by context), as on a socket.
+      return Promise.all(rows.map((row) => eventResult({ ...args, contextValue: { ...batch } }, key, row)));
     },
     close: async () => undefined,
   };
