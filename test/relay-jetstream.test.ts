@@ -1,7 +1,11 @@
 import { connect, JSONCodec, type JetStreamManager, type NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { loadConfig, type NatsRelayConfig } from '../src/config/config';
-import { NatsRelay, subjectFor, type RelayedEvent } from '../src/relay/nats-relay';
+import type { RoleName } from '../src/config/roles';
+import { canReadType } from '../src/common/role-policy';
+import { createLocation, createProduct, order, receive } from './support/commerce';
+import { numbered } from '../src/database/sql';
+import { NatsRelay, storedRelayPosition, subjectFor, type RelayedEvent } from '../src/relay/nats-relay';
 import { createLogger } from '../src/server/logger';
 import { IdentifyCustomerDocument } from './generated/graphql';
 import { startTestServer, unique, type TestServer } from './support/server';
@@ -24,11 +28,11 @@ let nc: NatsConnection;
 let jsm: JetStreamManager;
 const streams: string[] = [];
 
-function natsConfig(): NatsRelayConfig {
+function natsConfig(role: RoleName = 'ANALYST'): NatsRelayConfig {
   const id = unique('r');
   const stream = `OMNI360_TEST_${id.toUpperCase()}`;
   streams.push(stream);
-  return { servers: [NATS_URL!], subjectPrefix: `omni360test.${id}`, stream, personalData: false };
+  return { servers: [NATS_URL!], subjectPrefix: `omni360test.${id}`, stream, role };
 }
 
 async function eventIdsInLogOrder(databaseUrl = env.databaseUrl): Promise<{ id: string; type: string }[]> {
@@ -170,6 +174,51 @@ describeNats('NATS JetStream relay', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('applies the role policy of its role: PARTNER gets no order, stock or catalogue event and masked payloads, ADMIN everything in clear', async () => {
+    const messageId = `<${unique('relaymsg')}@mail.example.com>`;
+    const recorded = await env.gql<{ recordInteraction: { userErrors: unknown[] } }, Record<string, unknown>>(
+      `mutation ($input: RecordInteractionInput!) { recordInteraction(input: $input) { userErrors { code } } }`,
+      { input: { source: 'relay-test', externalId: messageId, channel: 'CHAT', direction: 'INBOUND', subject: 'Parcel for Grace Hopper', customer: { identities: [{ type: 'EMAIL', value: `${unique('relay.')}@example.com` }] } } },
+    );
+    expect(recorded.data?.recordInteraction.userErrors).toEqual([]);
+    // Order, stock and catalogue events come last: the PARTNER relay's stored position must move past them too.
+    const product = await createProduct(env);
+    const warehouse = await createLocation(env, 'WAREHOUSE');
+    await receive(env, product.sku, warehouse.id, 3);
+    await order(env, { channel: 'WEB', customer: { identities: [{ type: 'EMAIL', value: `${unique('relay.buyer')}@example.com` }] }, lines: [{ sku: product.sku, quantity: 1 }] });
+    const all = await eventIdsInLogOrder();
+    const published: Record<string, RelayedEvent[]> = {};
+    for (const role of ['PARTNER', 'ADMIN'] as const) {
+      const nats = natsConfig(role);
+      const relay = new NatsRelay({ databaseUrl: env.databaseUrl, nats, log, batchSize: 50 });
+      relay.start();
+      try {
+        const expected = all.filter((event) => role === 'ADMIN' || !/^(order|stock|product|location|offer)\./.test(event.type)).length;
+        await waitFor(`${role}: the backlog on the stream`, async () => (await streamCount(nats.stream)) >= expected);
+        const client = new Client({ connectionString: env.databaseUrl });
+        await client.connect();
+        try {
+          const run = async <T,>(sql: string, params: unknown[]) => (await client.query(numbered(sql), params)).rows as T[];
+          await waitFor(`${role}: the position past the last event`, async () => String((await storedRelayPosition(run, relay.name))?.id) === all.at(-1)!.id);
+        } finally {
+          await client.end();
+        }
+      } finally {
+        await relay.stop();
+      }
+      published[role] = (await consumeAll(nats.stream)).map((message) => message.event);
+    }
+    const types = (role: string) => new Set(published[role].map((event) => event.type.split('.')[0]));
+    expect([...types('PARTNER')].filter((type) => ['order', 'stock', 'product', 'location', 'offer'].includes(type))).toEqual([]);
+    expect([...types('ADMIN')]).toEqual(expect.arrayContaining(['order', 'stock', 'product', 'location', 'customer']));
+    expect(published.ADMIN.map((event) => event.eventId)).toEqual(all.map((event) => event.id));
+    // Payloads as the role reads them: the subject and the Message-ID masked for PARTNER, in clear for ADMIN.
+    for (const secret of ['Grace Hopper', messageId]) {
+      expect(JSON.stringify(published.PARTNER)).not.toContain(secret);
+      expect(JSON.stringify(published.ADMIN)).toContain(secret);
+    }
+  });
+
   it('lets one instance relay at a time: a second one stands by and takes over when the first stops', async () => {
     const nats = natsConfig();
     const a = new NatsRelay({ databaseUrl: env.databaseUrl, nats, log, standbyRetryMs: 100 });
@@ -238,12 +287,22 @@ describeNats('NATS JetStream relay', () => {
 
 describe('relay configuration (always runs)', () => {
   it('is off by default; NATS_URL switches it on; names are validated', () => {
-    expect(loadConfig({}).nats).toEqual({ servers: [], subjectPrefix: 'omni360', stream: 'OMNI360_EVENTS', personalData: false });
+    expect(loadConfig({}).nats).toEqual({ servers: [], subjectPrefix: 'omni360', stream: 'OMNI360_EVENTS', role: 'ANALYST' });
     expect(loadConfig({ NATS_URL: 'nats://a:4222, tls://b:4222', OMNI360_NATS_SUBJECT_PREFIX: 'acme.omni360', OMNI360_NATS_STREAM: 'ACME_EVENTS' }).nats)
       .toMatchObject({ servers: ['nats://a:4222', 'tls://b:4222'], subjectPrefix: 'acme.omni360', stream: 'ACME_EVENTS' });
     expect(() => loadConfig({ NATS_URL: 'http://a:4222' })).toThrow(/NATS_URL/);
     expect(() => loadConfig({ OMNI360_NATS_SUBJECT_PREFIX: 'omni.*' })).toThrow(/OMNI360_NATS_SUBJECT_PREFIX/);
     expect(() => loadConfig({ OMNI360_NATS_STREAM: 'has.dot' })).toThrow(/OMNI360_NATS_STREAM/);
+  });
+
+  it('reads the log as OMNI360_NATS_RELAY_ROLE (default ANALYST); the older OMNI360_NATS_PERSONAL_DATA=true stands for ADMIN; INGEST is refused', () => {
+    expect(loadConfig({ OMNI360_NATS_RELAY_ROLE: 'PARTNER' }).nats.role).toBe('PARTNER');
+    expect(loadConfig({ OMNI360_NATS_PERSONAL_DATA: 'true' }).nats.role).toBe('ADMIN');
+    expect(() => loadConfig({ OMNI360_NATS_PERSONAL_DATA: 'true', OMNI360_NATS_RELAY_ROLE: 'PARTNER' })).toThrow(/OMNI360_NATS_PERSONAL_DATA/);
+    expect(() => loadConfig({ OMNI360_NATS_RELAY_ROLE: 'ROOT' })).toThrow(/OMNI360_NATS_RELAY_ROLE/);
+    // Refused because the role policy gives INGEST no event log (the config says so without importing it).
+    expect(canReadType({ role: 'INGEST', name: 'x', via: 'api-key' }, 'Event')).toBe(false);
+    expect(() => loadConfig({ OMNI360_NATS_RELAY_ROLE: 'INGEST' })).toThrow(/OMNI360_NATS_RELAY_ROLE/);
   });
 
   it('maps event types to subjects without wildcards', () => {

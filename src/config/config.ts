@@ -113,8 +113,12 @@ export interface NatsRelayConfig {
   subjectPrefix: string;
   /** The JetStream stream holding `<subjectPrefix>.>`; created when missing. */
   stream: string;
-  /** Relay personal payload values unmasked (default: masked as for PARTNER; erasure cannot reach NATS). */
-  personalData: boolean;
+  /**
+   * The role the relay reads the log as (the role policy, as for a subscriber with that role): event
+   * types the role may not read are not published, payloads are masked when the role is masked.
+   * Default ANALYST: every business event, personal values masked (erasure cannot reach NATS).
+   */
+  role: RoleName;
 }
 
 export class ConfigError extends Error {
@@ -224,6 +228,20 @@ function urlList(env: Env, name: string, protocols: string[]): string[] {
   });
 }
 
+/**
+ * OMNI360_NATS_RELAY_ROLE; OMNI360_NATS_PERSONAL_DATA=true (the older switch) stands for ADMIN. INGEST
+ * is refused: the role policy gives it no event log (it reads only what it wrote).
+ */
+function natsRelayRole(env: Env): RoleName {
+  const personalData = bool(env, 'OMNI360_NATS_PERSONAL_DATA', false);
+  if (personalData && str(env, 'OMNI360_NATS_RELAY_ROLE') !== undefined) {
+    throw new ConfigError('OMNI360_NATS_PERSONAL_DATA', 'and OMNI360_NATS_RELAY_ROLE are both set: set only OMNI360_NATS_RELAY_ROLE');
+  }
+  const role = oneOf(env, 'OMNI360_NATS_RELAY_ROLE', ROLES, personalData ? 'ADMIN' : 'ANALYST');
+  if (role === 'INGEST') throw new ConfigError('OMNI360_NATS_RELAY_ROLE', 'may not be INGEST: the role policy gives INGEST no event log');
+  return role;
+}
+
 /** A NATS subject or stream name fragment: `pattern` checked, wildcards and spaces never allowed. */
 function natsName(env: Env, name: string, fallback: string, pattern: RegExp, what: string): string {
   const raw = str(env, name) ?? fallback;
@@ -310,7 +328,7 @@ export function loadConfig(env: Env = process.env): Config {
       servers: urlList(env, 'NATS_URL', ['nats:', 'tls:']),
       subjectPrefix: natsName(env, 'OMNI360_NATS_SUBJECT_PREFIX', 'omni360', /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'subject tokens separated by dots (letters, digits, _ and -)'),
       stream: natsName(env, 'OMNI360_NATS_STREAM', 'OMNI360_EVENTS', /^[A-Za-z0-9_-]{1,64}$/, 'a JetStream stream name (letters, digits, _ and -)'),
-      personalData: bool(env, 'OMNI360_NATS_PERSONAL_DATA', false),
+      role: natsRelayRole(env),
     },
     readReplicaUrls: urlList(env, 'OMNI360_READ_REPLICA_URLS', ['postgres:', 'postgresql:']),
     readReplicaMaxLagMs: int(env, 'OMNI360_READ_REPLICA_MAX_LAG_MS', 30_000, 0, 86_400_000),

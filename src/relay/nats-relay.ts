@@ -4,8 +4,10 @@ import type { NatsRelayConfig } from '../config/config';
 import { numbered } from '../database/sql';
 import { comparePositions, encodeEventCursor, LOG_START, maxPosition, positionOf, type LogPosition } from '../modules/events/event-cursor';
 import { EVENT_NOTIFY_CHANNEL } from '../modules/events/event-log';
-import { maskPayload } from '../modules/events/event-payload';
-import { readLog, type EventRow, type SqlRunner } from '../modules/events/event-reader';
+import { hiddenEventTypes } from '../common/role-policy';
+import type { Principal } from '../common/principal';
+import { payloadFor } from '../modules/events/event-payload';
+import { matchesFilter, readLog, type EventRow, type LogFilter, type SqlRunner } from '../modules/events/event-reader';
 import type { Logger } from '../server/logger';
 
 export interface NatsRelayOptions {
@@ -77,9 +79,19 @@ export class NatsRelay {
   /** A notification that arrived while publishing: the next wait returns at once. */
   private woken = false;
   private readonly codec = JSONCodec<RelayedEvent>();
+  /**
+   * The relay is an export out of omni360's trust boundary (erasure and role checks cannot reach a
+   * stream), so it reads the log as a configured role (OMNI360_NATS_RELAY_ROLE), through the role
+   * policy's own code: event types the role may not read are skipped (hiddenEventTypes, the filter of
+   * `events` and subscriptions) and payloads are masked as that role reads them (payloadFor).
+   */
+  private readonly principal: Principal;
+  private readonly filter: LogFilter;
 
   constructor(private readonly options: NatsRelayOptions) {
     this.name = relayName(options.nats);
+    this.principal = { role: options.nats.role, name: this.name, via: 'api-key' };
+    this.filter = { excludedTypes: hiddenEventTypes(this.principal) };
   }
 
   /** Whether this instance holds the lock and publishes. */
@@ -190,18 +202,24 @@ export class NatsRelay {
       }
       let acked = position;
       let published = 0;
+      let passed = 0;
       try {
         for (const row of result.rows) {
           if (this.stopped) break;
-          await this.publish(js, row);
+          // An event the relay's role may not read is passed over (the position moves past it all the same).
+          if (matchesFilter(this.filter, row)) {
+            await this.publish(js, row);
+            published += 1;
+          } else {
+            passed += 1;
+          }
           acked = positionOf(row);
-          published += 1;
         }
       } finally {
-        if (published > 0) {
+        if (published + passed > 0) {
           // Stored only after the acknowledgements: a crash before this line publishes the batch again.
           await this.storePosition(run, acked);
-          this.options.onPublished?.(published);
+          if (published > 0) this.options.onPublished?.(published);
         }
       }
       const full = result.rows.length === limit;
@@ -215,7 +233,7 @@ export class NatsRelay {
   }
 
   private async publish(js: JetStreamClient, row: EventRow): Promise<void> {
-    const { subjectPrefix, stream, personalData } = this.options.nats;
+    const { subjectPrefix, stream } = this.options.nats;
     const cursor = encodeEventCursor(positionOf(row));
     const occurredAt = row.occurredAt instanceof Date ? row.occurredAt.toISOString() : new Date(row.occurredAt).toISOString();
     const message: RelayedEvent = {
@@ -224,8 +242,8 @@ export class NatsRelay {
       type: row.type,
       occurredAt,
       customerId: row.customerId,
-      // Masked as for PARTNER unless configured otherwise: erasure cannot reach what NATS holds.
-      payload: personalData ? row.payload : maskPayload(row.payload),
+      // As the relay's role reads it (masked for ANALYST and PARTNER): erasure cannot reach what NATS holds.
+      payload: payloadFor(this.principal, row.payload),
     };
     const h = headers();
     h.set('Omni360-Event-Type', row.type);

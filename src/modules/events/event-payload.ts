@@ -1,4 +1,4 @@
-import { maskValue, type PiiKind } from '../../common/auth';
+import { maskValue, shouldMask, type PiiKind, type Principal } from '../../common/auth';
 
 /**
  * Payload keys that may carry personal data. Publishers keep payloads to ids, channels, directions and
@@ -31,4 +31,9 @@ export function maskPayload(payload: unknown): unknown {
     out[key] = kind && typeof value === 'string' ? maskValue(kind, value) : maskPayload(value);
   }
   return out;
+}
+
+/** An event's payload as `principal` may read it: masked for the masked roles (GraphQL, webhooks, the NATS relay). */
+export function payloadFor(principal: Principal | undefined, payload: unknown): unknown {
+  return shouldMask(principal) ? maskPayload(payload) : payload;
 }

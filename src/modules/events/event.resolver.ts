@@ -1,9 +1,9 @@
 import { JSONResolver } from 'graphql-scalars';
 import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { Allow, Roles, shouldMask } from '../../common/auth';
+import { Allow, Roles } from '../../common/auth';
 import type { Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
-import { maskPayload } from './event-payload';
+import { payloadFor } from './event-payload';
 import { listEvents } from './event.service';
 import { EventConnection, EventsArgs, EventType } from './event.type';
 
@@ -22,6 +22,6 @@ export class EventResolver {
 export class EventFields {
   @FieldResolver(() => JSONResolver, { description: 'What happened: ids, channels, counts. Personal values (e.g. a subject) are masked for ANALYST and PARTNER.' })
   payload(@Root() event: EventType, @Ctx() ctx: Context): unknown {
-    return shouldMask(ctx.principal) ? maskPayload(event.payload) : event.payload;
+    return payloadFor(ctx.principal, event.payload);
   }
 }
