@@ -92,6 +92,58 @@ describe('money without precision loss (class 10)', () => {
   });
 });
 
+describe('money aggregates summed exactly', () => {
+  it('sums lifetime value, average and channel revenue of orders past 2^53 cents and many 0.10s to the cent', async () => {
+    const buyer = await customer(env);
+    const product = await createProduct(env);
+    const source = unique('sum-');
+    const order = (externalId: string, amount: string, quantity: number) => ({
+      source,
+      externalId,
+      channel: 'WEB' as const,
+      status: 'FULFILLED' as const,
+      placedAt: '2024-07-04T00:00:00Z',
+      customer: { id: buyer.id },
+      lines: [{ sku: product.sku, quantity, unitPrice: { amount, currencyCode: 'PLN' } }],
+    });
+    // Three orders of 44,999,999,999,999.55 (each exact in a double) and seven of 0.10: the sum,
+    // 13,499,999,999,999,935 cents, is odd and above 2^53, so no double holds it.
+    const orders = [...[1, 2, 3].map((n) => order(`big-${n}`, HUGE, 45)), ...Array.from({ length: 7 }, (_, n) => order(`dime-${n}`, '0.10', 1))];
+    const imported = await env.ok(ImportOrdersDocument, { input: { orders } }, TOKENS.INGEST);
+    expect(imported.importOrders.results.map((result) => result.outcome)).toEqual(orders.map(() => 'CREATED'));
+    const res = await env.gql<
+      {
+        customer: {
+          stats: {
+            lifetimeValue: { amount: string };
+            averageOrderValue: { amount: string };
+            ordersByChannel: { channel: string; revenue: { amount: string } }[];
+          };
+        };
+      },
+      unknown
+    >(
+      'query S($id: ID!) { customer(id: $id) { stats { lifetimeValue { amount } averageOrderValue { amount } ordersByChannel { channel revenue { amount } } } } }',
+      {
+        id: buyer.id,
+      },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.customer.stats).toEqual({
+      lifetimeValue: { amount: '134999999999999.35' },
+      // 13,499,999,999,999.935 rounded half up.
+      averageOrderValue: { amount: '13499999999999.94' },
+      ordersByChannel: [{ channel: 'WEB', revenue: { amount: '134999999999999.35' } }],
+    });
+    // The same sum in the analytics window (a day no other test orders in).
+    const analytics = await env.ok<{ analytics: { revenueByChannel: { channel: string; orderCount: number; revenue: { amount: string } }[] } }, unknown>(
+      '{ analytics(from: "2024-07-04T00:00:00Z", to: "2024-07-05T00:00:00Z") { revenueByChannel { channel orderCount revenue { amount } } } }',
+      {},
+    );
+    expect(analytics.analytics.revenueByChannel).toEqual([{ channel: 'WEB', orderCount: 10, revenue: { amount: '134999999999999.35' } }]);
+  });
+});
+
 describe('dates in a sane range (class 12)', () => {
   it('refuses placedAt 0001-01-01 on placeOrder and importOrders, and occurredAt 0001-01-01 on recordInteraction', async () => {
     const placed = await env.ok(

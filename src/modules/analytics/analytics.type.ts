@@ -41,7 +41,7 @@ export interface CustomerStatsRow {
   lastInteractionAt: Date | null;
   openConversations: number;
   /** Revenue (PLACED and FULFILLED totals) per currency of the customer's orders, in cents, largest first. */
-  lifetimeValueByCurrency: { currency: string; cents: number }[];
+  lifetimeValueByCurrency: { currency: string; cents: bigint }[];
 }
 
 @ObjectType('CustomerStats', {

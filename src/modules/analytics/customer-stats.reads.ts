@@ -44,13 +44,26 @@ function earlier(a: Date | null, b: string | null): Date | null {
   return a === null || date < a ? date : a;
 }
 
+function compareCents(a: bigint, b: bigint): number {
+  return a === b ? 0 : a < b ? -1 : 1;
+}
+
+/** a / b rounded half away from zero (Math.round of the exact quotient for non-negative amounts), exactly. */
+function roundedQuotient(a: bigint, b: bigint): bigint {
+  const negative = a < 0n;
+  const abs = negative ? -a : a;
+  const rounded = (2n * abs + b) / (2n * b);
+  return negative ? -rounded : rounded;
+}
+
 /**
  * Folds the aggregated rows of one customer into its stats. Each part is already a per-channel (and
  * per-currency) aggregate, so this touches at most a few dozen small rows per customer.
  */
 function foldStats(customerId: string, parts: StatsPart[], defaultCurrency: string): CustomerStatsRow {
-  const currencies = new Map<string, { cents: number; counted: number; total: number }>();
-  const channels = new Map<Channel, { counted: number; centsByCurrency: Map<string, number>; interactions: number; recent: number; recentAt: Date | null }>();
+  // Sums of cents in bigint: exact for any number of orders (a double rounds past 2^53 cents, 90 trillion).
+  const currencies = new Map<string, { cents: bigint; counted: number; total: number }>();
+  const channels = new Map<Channel, { counted: number; centsByCurrency: Map<string, bigint>; interactions: number; recent: number; recentAt: Date | null }>();
   const channel = (name: Channel) => {
     let entry = channels.get(name);
     if (!entry) channels.set(name, (entry = { counted: 0, centsByCurrency: new Map(), interactions: 0, recent: 0, recentAt: null }));
@@ -76,22 +89,22 @@ function foldStats(customerId: string, parts: StatsPart[], defaultCurrency: stri
       lastInteractionAt = later(lastInteractionAt, part.lastAt);
       continue;
     }
-    const cents = Number(part.cents);
-    const currency = currencies.get(part.currency!) ?? { cents: 0, counted: 0, total: 0 };
+    const cents = BigInt(part.cents);
+    const currency = currencies.get(part.currency!) ?? { cents: 0n, counted: 0, total: 0 };
     currency.cents += cents;
     currency.counted += part.counted;
     currency.total += part.total;
     currencies.set(part.currency!, currency);
     entry.counted += part.counted;
-    entry.centsByCurrency.set(part.currency!, (entry.centsByCurrency.get(part.currency!) ?? 0) + cents);
+    entry.centsByCurrency.set(part.currency!, (entry.centsByCurrency.get(part.currency!) ?? 0n) + cents);
     orderCount += part.counted;
     firstOrderAt = earlier(firstOrderAt, part.firstAt);
     lastOrderAt = later(lastOrderAt, part.lastAt);
   }
 
   // The main currency: most revenue, then most (non-cancelled, then any) orders, then alphabetical.
-  const ranked = [...currencies.entries()].sort(([a, x], [b, y]) => y.cents - x.cents || y.counted - x.counted || y.total - x.total || (a < b ? -1 : 1));
-  const [mainCurrency, main] = ranked[0] ?? [defaultCurrency, { cents: 0, counted: 0, total: 0 }];
+  const ranked = [...currencies.entries()].sort(([a, x], [b, y]) => compareCents(y.cents, x.cents) || y.counted - x.counted || y.total - x.total || (a < b ? -1 : 1));
+  const [mainCurrency, main] = ranked[0] ?? [defaultCurrency, { cents: 0n, counted: 0, total: 0 }];
 
   const ordersByChannel: ChannelOrdersType[] = [];
   const interactionsByChannel: ChannelCountType[] = [];
@@ -99,7 +112,7 @@ function foldStats(customerId: string, parts: StatsPart[], defaultCurrency: stri
   let preferred: { channel: Channel; recent: number; recentAt: Date } | null = null;
   for (const [name, entry] of [...channels.entries()].sort(([a], [b]) => CHANNEL_RANK.get(a)! - CHANNEL_RANK.get(b)!)) {
     channelsUsed.push(name);
-    if (entry.counted > 0) ordersByChannel.push({ channel: name, orderCount: entry.counted, revenue: money(entry.centsByCurrency.get(mainCurrency) ?? 0, mainCurrency) });
+    if (entry.counted > 0) ordersByChannel.push({ channel: name, orderCount: entry.counted, revenue: money(entry.centsByCurrency.get(mainCurrency) ?? 0n, mainCurrency) });
     if (entry.interactions > 0) interactionsByChannel.push({ channel: name, count: entry.interactions });
     // Channels come in enum order, so a complete tie keeps the earlier channel of the enum.
     if (entry.recent > 0 && entry.recentAt && (!preferred || entry.recent > preferred.recent
@@ -112,7 +125,7 @@ function foldStats(customerId: string, parts: StatsPart[], defaultCurrency: stri
     customerId,
     lifetimeValue: money(main.cents, mainCurrency),
     orderCount,
-    averageOrderValue: main.counted > 0 ? money(Math.round(main.cents / main.counted), mainCurrency) : null,
+    averageOrderValue: main.counted > 0 ? money(roundedQuotient(main.cents, BigInt(main.counted)), mainCurrency) : null,
     ordersByChannel,
     interactionsByChannel,
     channelsUsed,

@@ -22,7 +22,7 @@ import type { CustomerStatsRow } from './analytics.type';
  */
 export interface CustomerFigures {
   /** Lifetime value per currency, in cents. */
-  lifetimeValue: { currency: string; cents: number }[];
+  lifetimeValue: { currency: string; cents: bigint }[];
   /** Orders that were not cancelled. */
   orderCount: number;
   /** Newest placedAt of an order that was not cancelled. */
@@ -59,9 +59,9 @@ const SEGMENTS: Record<string, { description: string; test: Predicate }> = {
   vip: {
     description: `lifetime value of at least ${formatCents(VIP_LIFETIME_VALUE_CENTS)} in some currency`,
     test: (figures) => {
-      const best = [...figures.lifetimeValue].sort((a, b) => b.cents - a.cents)[0];
+      const best = [...figures.lifetimeValue].sort((a, b) => (a.cents === b.cents ? 0 : a.cents < b.cents ? 1 : -1))[0];
       const value = best ? `${formatCents(best.cents)} ${best.currency}` : '0.00';
-      return best && best.cents >= VIP_LIFETIME_VALUE_CENTS
+      return best && best.cents >= BigInt(VIP_LIFETIME_VALUE_CENTS)
         ? { member: true, reason: `in segment vip: lifetime value ${value} is at least ${formatCents(VIP_LIFETIME_VALUE_CENTS)}` }
         : { member: false, reason: `not in segment vip: lifetime value ${value} is below ${formatCents(VIP_LIFETIME_VALUE_CENTS)}` };
     },
