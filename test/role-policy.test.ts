@@ -15,7 +15,7 @@ import {
   type GraphQLObjectType,
 } from 'graphql';
 import { ALLOWED_ROLES_EXTENSION, PII_EXTENSION, Role } from '../src/common/auth';
-import { ID_PREFIX, newId, type NodeTypeName } from '../src/common/ids';
+import { ID_PREFIX, newId, typeOfId, type MintedTypeName } from '../src/common/ids';
 import { FIELD_POLICY, TYPE_POLICY } from '../src/common/role-policy';
 import { PERSONAL_PAYLOAD_KEYS } from '../src/modules/events/event-payload';
 import { roleRefusals } from '../src/server/role-policy';
@@ -406,10 +406,12 @@ describe('role policy over the real transports', () => {
   it('node(id) never returns an object of a type the role may not read', async () => {
     const wrong: string[] = [];
     for (const role of ROLES) {
-      for (const type of Object.keys(ID_PREFIX) as NodeTypeName[]) {
+      for (const type of [...(Object.keys(ID_PREFIX) as MintedTypeName[]), 'WebhookDelivery' as const]) {
         if (!schema.getPossibleTypes(schema.getType('Node') as GraphQLInterfaceType).some((possible) => possible.name === type)) continue;
         if (typeAdmits(schema.getType(type)!, role)) continue;
-        const res = await env.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: newId(type) }, token(role));
+        const id = type === 'WebhookDelivery' ? `${newId('Webhook')}.1` : newId(type);
+        expect(typeOfId(id)).toBe(type);
+        const res = await env.gql(`query($id: ID!) { node(id: $id) { id } }`, { id }, token(role));
         if ((res.errors?.map((error) => error.extensions?.code) ?? []).join() !== 'FORBIDDEN') wrong.push(`${role} ${type}: ${JSON.stringify(res)}`);
       }
     }

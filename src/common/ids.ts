@@ -25,7 +25,14 @@ export const ID_PREFIX = {
   Webhook: 'whk',
 } as const;
 
-export type NodeTypeName = keyof typeof ID_PREFIX;
+/** Types whose ids are minted by newId. */
+export type MintedTypeName = keyof typeof ID_PREFIX;
+
+/**
+ * Every type `node(id)` can tell from an id: the minted ones, and a webhook delivery, whose id is its
+ * webhook's id and its event's sequence number (`whk_….42`, the `webhook-id` header of its POSTs).
+ */
+export type NodeTypeName = MintedTypeName | 'WebhookDelivery';
 
 /**
  * The one id encoder: `<prefix>_` + 10 Crockford base-32 characters of millisecond time + 16 random
@@ -45,19 +52,22 @@ export function encodeId(prefix: string, ms: number, digit: (index: number) => n
 }
 
 /** A new time-ordered id such as `cus_01jd3w2k9x...`. */
-export function newId(type: NodeTypeName): string {
+export function newId(type: MintedTypeName): string {
   const bytes = randomBytes(16);
   return encodeId(ID_PREFIX[type], Date.now(), (index) => bytes[index]);
 }
 
-const TYPE_BY_PREFIX = new Map<string, NodeTypeName>(
-  Object.entries(ID_PREFIX).map(([type, prefix]) => [prefix, type as NodeTypeName]),
+const TYPE_BY_PREFIX = new Map<string, MintedTypeName>(
+  Object.entries(ID_PREFIX).map(([type, prefix]) => [prefix, type as MintedTypeName]),
 );
 
 /** The node type an id belongs to, or undefined for anything that is not one of ours. */
 export function typeOfId(id: string): NodeTypeName | undefined {
-  const match = /^([a-z]{3})_[0-9a-z]{26}$/.exec(id);
-  return match ? TYPE_BY_PREFIX.get(match[1]) : undefined;
+  const match = /^([a-z]{3})_[0-9a-z]{26}(\.[1-9][0-9]{0,18})?$/.exec(id);
+  if (!match) return undefined;
+  const type = TYPE_BY_PREFIX.get(match[1]);
+  if (match[2] === undefined) return type;
+  return type === 'Webhook' ? 'WebhookDelivery' : undefined;
 }
 
 /** True when `id` is well-formed for the given type; lets services answer NOT_FOUND without a query. */

@@ -20,6 +20,8 @@ const { ADMIN, AGENT, ANALYST, PARTNER, INGEST } = Role;
 const INTERNAL: readonly Role[] = [ADMIN, AGENT, ANALYST];
 /** Records INGEST writes and reads back (only its own: see the writer guard) besides internal readers. */
 const INTERNAL_AND_WRITERS: readonly Role[] = [ADMIN, AGENT, ANALYST, INGEST];
+/** Who may hold webhooks (Roles.WEBHOOKS). */
+const WEBHOOK_OWNERS: readonly Role[] = [ADMIN, PARTNER];
 /** Views mixing every writer's records: never INGEST, which sees only what it wrote. */
 const READERS: readonly Role[] = [ADMIN, AGENT, ANALYST, PARTNER];
 
@@ -62,6 +64,11 @@ export const TYPE_POLICY: Readonly<Record<string, readonly Role[]>> = {
   CustomerEvent: READERS,
   InteractionEvent: READERS,
   ErasedRecords: [ADMIN],
+  // Webhooks: their owners (PARTNER, its own only: the service's owner check) and ADMIN.
+  Webhook: WEBHOOK_OWNERS,
+  WebhookDelivery: WEBHOOK_OWNERS,
+  WebhookDeliveryConnection: WEBHOOK_OWNERS,
+  WebhookDeliveryEdge: WEBHOOK_OWNERS,
 };
 
 /**

@@ -1,11 +1,17 @@
 import { registerCustomerData } from '../../common/customer-data';
+import { registerNodeType } from '../../common/node';
 import { query } from '../../database/sql';
 import type { OmniModule } from '../module';
 import { WebhookDeliveryEntity, WebhookEntity } from './webhook.entity';
 import { WebhookFields } from './webhook.fields';
 import { WebhookResolver } from './webhook.resolver';
+import { getWebhook, getWebhookDelivery } from './webhook.service';
 
 export { WebhookWorker } from './webhook-worker';
+
+// node(id) serves webhooks and deliveries with the owner check of webhook(id): another owner's is null.
+registerNodeType('Webhook', getWebhook);
+registerNodeType('WebhookDelivery', getWebhookDelivery);
 
 registerCustomerData({
   name: 'webhookDeliveries',

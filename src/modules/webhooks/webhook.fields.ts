@@ -1,28 +1,10 @@
 import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
-import { encodeEventCursor } from '../events/event-cursor';
 import { cursorValue } from '../interactions/nested-pages';
-import { WebhookDeliveryStatus } from './webhook.enums';
 import { DeliveriesByWebhookLoader, DeliveryCountByWebhookLoader } from './webhook.loaders';
-import { WebhookDeliveriesArgs, WebhookDeliveryConnection, WebhookDeliveryType, WebhookType, type WebhookDeliveryRow } from './webhook.type';
-
-function toDeliveryType(row: WebhookDeliveryRow): WebhookDeliveryType {
-  return {
-    id: row.id,
-    eventId: row.eventId,
-    eventCursor: encodeEventCursor({ xid: BigInt(row.eventXid), id: BigInt(row.eventId) }),
-    eventType: row.eventType,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.status === WebhookDeliveryStatus.DELIVERED ? null : row.nextAttemptAt,
-    lastAttemptAt: row.lastAttemptAt,
-    lastResponseStatus: row.lastResponseStatus,
-    lastError: row.lastError,
-    deliveredAt: row.deliveredAt,
-    createdAt: row.createdAt,
-  };
-}
+import { toDeliveryType } from './webhook.service';
+import { WebhookDeliveriesArgs, WebhookDeliveryConnection, WebhookDeliveryType, WebhookType } from './webhook.type';
 
 @Resolver(() => WebhookType)
 export class WebhookFields {

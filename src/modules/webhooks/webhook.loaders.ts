@@ -5,7 +5,7 @@ import { placeholders, query } from '../../database/sql';
 import { loadNestedPages, type NestedPageKey, type NestedPageSpec } from '../interactions/nested-pages';
 import type { WebhookDeliveryRow } from './webhook.type';
 
-const DELIVERY_COLUMNS = `t.id, t.webhook_id as "webhookId", t.event_id::text as "eventId", t.event_xid::text as "eventXid", t.event_type as "eventType",
+export const DELIVERY_COLUMNS = `t.id, t.webhook_id as "webhookId", t.event_id::text as "eventId", t.event_xid::text as "eventXid", t.event_type as "eventType",
   t.status, t.attempts, t.next_attempt_at as "nextAttemptAt", t.last_attempt_at as "lastAttemptAt", t.last_response_status as "lastResponseStatus",
   t.last_error as "lastError", t.delivered_at as "deliveredAt", t.created_at as "createdAt"`;
 

@@ -7,9 +7,11 @@ import { readLog, type SqlRunner } from '../events/event-reader';
 import { openWebhookPipeline, type WebhookPipeline } from './webhook-execution';
 import { newWebhookSecret } from './webhook-signature';
 import { checkWebhookUrl, WebhookUrlError } from './webhook-url';
+import { WebhookDeliveryStatus } from './webhook.enums';
 import { WebhookErrorCode } from './webhook.errors';
 import type { CreateWebhookInput, RotateWebhookSecretInput, UpdateWebhookInput } from './webhook.inputs';
-import type { WebhookRow, WebhookType } from './webhook.type';
+import { DELIVERY_COLUMNS } from './webhook.loaders';
+import type { WebhookDeliveryRow, WebhookDeliveryType, WebhookRow, WebhookType } from './webhook.type';
 
 /** Webhooks one owner may have. */
 export const MAX_WEBHOOKS_PER_OWNER = 100;
@@ -39,10 +41,37 @@ export function toWebhookType(row: WebhookRow): WebhookType {
   };
 }
 
-/** ADMIN sees every webhook; a PARTNER only its own (the resolvers admit no other role). */
-function ownership(ctx: Context): { sql: string; params: unknown[] } {
+/** A delivery row as GraphQL shows it (its cursor encoded, no next attempt once delivered). */
+export function toDeliveryType(row: WebhookDeliveryRow): WebhookDeliveryType {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    eventCursor: encodeEventCursor({ xid: BigInt(row.eventXid), id: BigInt(row.eventId) }),
+    eventType: row.eventType,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.status === WebhookDeliveryStatus.DELIVERED ? null : row.nextAttemptAt,
+    lastAttemptAt: row.lastAttemptAt,
+    lastResponseStatus: row.lastResponseStatus,
+    lastError: row.lastError,
+    deliveredAt: row.deliveredAt,
+    createdAt: row.createdAt,
+  };
+}
+
+/**
+ * ADMIN sees every webhook; a PARTNER only its own (the resolvers admit no other role). The owner is
+ * role, name AND kind of credential: a JWT whose subject is an API key's name is another owner (as it
+ * is another writer: writerOf), so it never reads or manages that key's webhooks. `alias` qualifies
+ * the columns when the webhook table is joined.
+ */
+function ownership(ctx: Context, alias = ''): { sql: string; params: unknown[] } {
   if (ctx.principal?.role === 'ADMIN') return { sql: 'true', params: [] };
-  return { sql: 'owner_role = ? and owner_name = ?', params: [ctx.principal?.role ?? '', ctx.principal?.name ?? ''] };
+  const column = (name: string) => `${alias && `${alias}.`}${name}`;
+  return {
+    sql: `${column('owner_role')} = ? and ${column('owner_name')} = ? and ${column('owner_via')} = ?`,
+    params: [ctx.principal?.role ?? '', ctx.principal?.name ?? '', ctx.principal?.via ?? ''],
+  };
 }
 
 function runner(ctx: Context): SqlRunner {
@@ -60,6 +89,18 @@ export async function listWebhooks(ctx: Context): Promise<WebhookType[]> {
 export async function getWebhook(ctx: Context, id: string): Promise<WebhookType | null> {
   const row = await findOwned(ctx, id);
   return row ? toWebhookType(row) : null;
+}
+
+/** One delivery of a webhook the caller may manage (node(id)), or null, as for its webhook. */
+export async function getWebhookDelivery(ctx: Context, id: string): Promise<WebhookDeliveryType | null> {
+  if (!isIdOf('WebhookDelivery', id)) return null;
+  const own = ownership(ctx, 'w');
+  const row = await queryOne<WebhookDeliveryRow>(
+    ctx.em,
+    `select ${DELIVERY_COLUMNS} from webhook_delivery t join webhook w on w.id = t.webhook_id where t.id = ? and ${own.sql}`,
+    [id, ...own.params],
+  );
+  return row ? toDeliveryType(row) : null;
 }
 
 async function findOwned(ctx: Context, id: string, lock = false): Promise<WebhookRow | undefined> {
@@ -142,10 +183,11 @@ export async function createWebhook(ctx: Context, input: CreateWebhookInput): Pr
   const id = newId('Webhook');
   const row = await inTransaction(ctx.em, async (em) => {
     // Serialises creations of one owner so the limit holds under concurrency.
-    await query(em, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`omni360.webhook-owner:${principal.role}:${principal.name}`]);
-    const [{ count }] = await query<{ count: string }>(em, `select count(*) as count from webhook where owner_role = ? and owner_name = ?`, [
+    await query(em, `select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`omni360.webhook-owner:${principal.via}:${principal.role}:${principal.name}`]);
+    const [{ count }] = await query<{ count: string }>(em, `select count(*) as count from webhook where owner_role = ? and owner_name = ? and owner_via = ?`, [
       principal.role,
       principal.name,
+      principal.via,
     ]);
     if (Number(count) >= MAX_WEBHOOKS_PER_OWNER) {
       throw new DomainError(WebhookErrorCode.TOO_MANY_WEBHOOKS, `An owner may have at most ${MAX_WEBHOOKS_PER_OWNER} webhooks.`);

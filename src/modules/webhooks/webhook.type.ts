@@ -1,6 +1,7 @@
 import { JSONResolver } from 'graphql-scalars';
 import { ArgsType, Field, ID, Int, ObjectType } from 'type-graphql';
 import { Role } from '../../common/auth';
+import { Node } from '../../common/node';
 import { ConnectionType, PageArgs } from '../../common/pagination';
 import { WebhookDeliveryStatus, WebhookStatus } from './webhook.enums';
 
@@ -24,6 +25,7 @@ export interface WebhookRow {
 }
 
 @ObjectType('Webhook', {
+  implements: Node,
   description:
     'A GraphQL subscription delivered by HTTP POST: every event it matches is evaluated as its owner and POSTed to its url, signed, in commit order per customer, retried. See docs/webhooks.md.',
 })
@@ -88,7 +90,7 @@ export interface WebhookDeliveryRow {
   createdAt: Date;
 }
 
-@ObjectType('WebhookDelivery', { description: 'One event delivered (or to be delivered) to one webhook.' })
+@ObjectType('WebhookDelivery', { implements: Node, description: 'One event delivered (or to be delivered) to one webhook; refetch it with `node(id)`.' })
 export class WebhookDeliveryType {
   @Field(() => ID, { description: 'Stable delivery id, sent as the `webhook-id` header: the same on every retry and replay, for deduplication.' })
   id!: string;
