@@ -1,7 +1,8 @@
 import { SignJWT } from 'jose';
 import { record, waitUntil } from './support/interactions';
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
-import { startReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { revokedOwner } from '../src/modules/webhooks/webhook-worker';
+import { startReceiver, type ReceivedDelivery, type WebhookReceiver } from './support/webhook-receiver';
 
 /**
  * Issue 13, the same classes through webhooks: a webhook is owned by role, name AND kind of credential
@@ -35,6 +36,8 @@ interface DeliveryData {
   interactionAdded: { interaction: { id: string; externalId: string; subject: string | null; customer: { email: string | null } } };
 }
 
+const dataOf = (delivery: ReceivedDelivery) => delivery.body.data as unknown as DeliveryData | null;
+
 describe('webhooks under the role policy', () => {
   it("delivers a PARTNER webhook's events masked as PARTNER reads them, and serves the webhook and its deliveries by node(id) to their owner only", async () => {
     const created = await env.ok<{ createWebhook: { webhook: { id: string }; userErrors: unknown[] } }, unknown>(
@@ -58,13 +61,13 @@ describe('webhooks under the role policy', () => {
     });
 
     await waitUntil(
-      () => receiver.acknowledged().some((delivery) => (delivery.body.data as DeliveryData | null)?.interactionAdded.interaction.id === interaction.id),
+      () => receiver.acknowledged().some((delivery) => dataOf(delivery)?.interactionAdded.interaction.id === interaction.id),
       10_000,
       'the delivery',
     );
-    const delivery = receiver.acknowledged().find((each) => (each.body.data as DeliveryData | null)?.interactionAdded.interaction.id === interaction.id)!;
+    const delivery = receiver.acknowledged().find((each) => dataOf(each)?.interactionAdded.interaction.id === interaction.id)!;
     for (const secret of [messageId, 'Refund for order 77', email]) expect(delivery.rawBody).not.toContain(secret);
-    expect((delivery.body.data as DeliveryData).interactionAdded.interaction.externalId).toBe('***');
+    expect(dataOf(delivery)!.interactionAdded.interaction.externalId).toBe('***');
 
     // The owner (and ADMIN) refetch the webhook and the delivery by node(id).
     for (const token of [TOKENS.PARTNER, TOKENS.ADMIN]) {
@@ -106,5 +109,51 @@ describe('webhooks under the role policy', () => {
     for (const id of [`${webhookId}.0`, `${webhookId}.x`, `${interaction.id}.1`]) {
       expect((await env.ok<{ node: unknown }, unknown>(NODE, { id }, TOKENS.ADMIN)).node).toBeNull();
     }
+  });
+
+  it("stops a webhook whose owner's API key is no longer configured (or not with that role): FAILING, saying why", async () => {
+    const keys = (extra: string) =>
+      [...Object.entries(TOKENS).map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`), extra].filter(Boolean).join(',');
+    const second = 'partner-two-secret-00000000';
+    const first = await startTestServer({ env: { OMNI360_API_KEYS: keys(`PARTNER:partner-two:${second}`), OMNI360_WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    let webhookId: string;
+    try {
+      const created = await first.ok<{ createWebhook: { webhook: { id: string } } }, unknown>(
+        'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } userErrors { code } } }',
+        { input: { url: receiver.url, subscription: 'subscription { interactionAdded { eventId } }' } },
+        second,
+      );
+      webhookId = created.createWebhook.webhook.id;
+    } finally {
+      await first.stop();
+    }
+    // The same database, the key gone.
+    const after = await startTestServer({
+      databaseUrl: first.databaseUrl,
+      env: { OMNI360_API_KEYS: keys(''), OMNI360_WEBHOOK_ALLOW_PRIVATE: 'true', OMNI360_WEBHOOK_POLL_MS: '50' },
+    });
+    try {
+      await record(after, { customer: { identities: [{ type: 'EMAIL', value: `${unique('gone')}@example.com` }] } });
+      const read = () =>
+        after.ok<{ webhook: { status: string; lastError: string | null; deliveries: { totalCount: number } } }, unknown>(
+          'query($id: ID!) { webhook(id: $id) { status lastError deliveries { totalCount } } }',
+          { id: webhookId },
+          TOKENS.ADMIN,
+        );
+      await waitUntil(async () => (await read()).webhook.status === 'FAILING', 10_000, 'the webhook to fail');
+      const { webhook } = await read();
+      expect(webhook.lastError).toMatch(/API key \(partner-two, PARTNER\) is no longer configured/);
+      expect(webhook.deliveries.totalCount).toBe(0);
+    } finally {
+      await after.stop();
+    }
+  });
+
+  it('keeps JWT-owned webhooks while the server accepts JWTs, and API-key ones while the key has the same name and role', () => {
+    const apiKeys = [{ role: 'PARTNER' as const, name: 'p', secret: 's' }];
+    expect(revokedOwner({ apiKeys }, { ownerRole: 'PARTNER', ownerName: 'p', ownerVia: 'api-key' })).toBeUndefined();
+    expect(revokedOwner({ apiKeys }, { ownerRole: 'ADMIN', ownerName: 'p', ownerVia: 'api-key' })).toMatch(/no longer configured/);
+    expect(revokedOwner({ apiKeys, jwtSecret: SECRET }, { ownerRole: 'PARTNER', ownerName: 'p', ownerVia: 'jwt' })).toBeUndefined();
+    expect(revokedOwner({ apiKeys }, { ownerRole: 'PARTNER', ownerName: 'p', ownerVia: 'jwt' })).toMatch(/no longer accepts JWTs/);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import { Pool, type PoolClient } from 'pg';
-import type { RoleName } from '../../config/config';
+import type { Config, RoleName } from '../../config/config';
 import type { AppState } from '../../context/context';
 import { numbered } from '../../database/sql';
 import type { ServerMetrics } from '../../observability/metrics';
@@ -302,6 +302,11 @@ export class WebhookWorker {
     if (known?.version === version) return known.pipeline;
     if (known) await known.pipeline.close().catch(() => undefined);
     this.pipelines.delete(webhook.id);
+    const revoked = revokedOwner(this.options.app.config, webhook);
+    if (revoked) {
+      await this.markFailing(this.run, webhook.id, revoked);
+      return undefined;
+    }
     const opened = await openWebhookPipeline(this.options.app, this.options.schema, {
       query: webhook.query,
       operationName: webhook.operationName,
@@ -493,4 +498,24 @@ export class WebhookWorker {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * Why a webhook's owner no longer holds the authority its deliveries run with, or undefined. A webhook
+ * exports as its owner for as long as it lives, so the owner's credential must still exist: an API
+ * key by name AND role in OMNI360_API_KEYS (a removed key, or one now configured with another role,
+ * stops its webhooks: they turn FAILING, and resuming fails the same way), and JWT owners only while
+ * the server accepts JWTs at all. A JWT subject's role cannot be looked up between tokens: an operator
+ * deletes the webhooks of a subject who loses its role (docs/webhooks.md).
+ */
+export function revokedOwner(
+  config: Pick<Config, 'apiKeys' | 'jwtSecret' | 'jwksUrl'>,
+  webhook: Pick<WebhookRow, 'ownerRole' | 'ownerName' | 'ownerVia'>,
+): string | undefined {
+  if (webhook.ownerVia === 'api-key') {
+    if (config.apiKeys.some((key) => key.name === webhook.ownerName && key.role === webhook.ownerRole)) return undefined;
+    return `The owner's API key (${webhook.ownerName}, ${webhook.ownerRole}) is no longer configured: deliveries stop until it is, or an ADMIN deletes the webhook.`;
+  }
+  if (config.jwtSecret || config.jwksUrl) return undefined;
+  return `The owner is a JWT subject (${webhook.ownerName}) and the server no longer accepts JWTs: deliveries stop until it does.`;
 }
