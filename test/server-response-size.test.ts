@@ -1,6 +1,10 @@
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
 import { record, subscriptionsOpen, waitUntil } from './support/interactions';
 import { startReceiver } from './support/webhook-receiver';
+import { isAbstractType } from 'graphql';
+import { leafTypes } from '../src/server/response-budget';
+import { buildOmniSchema } from '../src/server/schema';
+import { createProduct } from './support/commerce';
 
 /**
  * Issue 13 class 6: the size of an answer is bounded. 30 aliases of a customer's last 100 bodies
@@ -174,5 +178,21 @@ describe('response size (issue 13 class 6)', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('counts small value objects (Money) where they are returned, and never a type that node(id) may return that way', async () => {
+    for (let i = 0; i < 40; i++) await createProduct(env, { price: '123456789.99' });
+    const prices = (aliases: number) =>
+      `{ ${Array.from({ length: aliases }, (_, i) => `a${i}: products(first: 40) { edges { node { price { amount currencyCode } } } }`).join(' ')} }`;
+    expect((await env.gql(prices(1), {}, TOKENS.ADMIN)).errors).toBeUndefined();
+    // 30 x 40 prices of ~40 bytes each: past 50 KB.
+    expectTooLarge(await env.gql(prices(30), {}, TOKENS.ADMIN));
+    const schema = buildOmniSchema();
+    const small = [...leafTypes(schema).keys()];
+    expect(small).toEqual(expect.arrayContaining(['Money', 'PageInfo']));
+    const viaInterface = small.filter((name) =>
+      Object.values(schema.getTypeMap()).some((type) => isAbstractType(type) && schema.getPossibleTypes(type).some((possible) => possible.name === name)),
+    );
+    expect(viaInterface).toEqual([]);
   });
 });

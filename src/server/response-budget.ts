@@ -1,4 +1,14 @@
-import { defaultFieldResolver, GraphQLError, getNamedType, isObjectType, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  GraphQLError,
+  getNamedType,
+  isAbstractType,
+  isLeafType,
+  isObjectType,
+  type ExecutionResult,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Context } from '../context/context';
 
 /**
@@ -105,17 +115,63 @@ const UNBOUNDED_SCALARS: ReadonlySet<string> = new Set(['String', 'JSON']);
  * (bodies, notes), and text that is not (webhook documents, product names, event payloads, exports),
  * lists of text included, on every transport and executor. Runs last over the bound resolvers (after
  * the fast resolvers and the writer guards), so it counts what is actually returned, once, as masked.
+ *
+ * A resolver on a field costs the compiled executor a deferred call per value (graphql-jit inlines only
+ * fields without one): small value types (leafTypes: Money, PageInfo) are therefore counted whole where
+ * they are returned, every text field of the object whether selected or not (a few bytes too many, never
+ * too few), and their own fields stay resolver-free.
  */
 export function chargeTextFields(schema: GraphQLSchema): void {
+  const small = leafTypes(schema);
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    if (!isObjectType(type) || type.name.startsWith('__') || small.has(type.name)) continue;
     for (const field of Object.values(type.getFields())) {
-      if (!UNBOUNDED_SCALARS.has(getNamedType(field.type).name)) continue;
+      const returned = getNamedType(field.type).name;
+      const textFields = small.get(returned);
+      if (!UNBOUNDED_SCALARS.has(returned) && !textFields) continue;
       const resolve: GraphQLFieldResolver<unknown, Context> = field.resolve ?? defaultFieldResolver;
+      const charge = textFields ? (context: Context, value: unknown) => chargeObjects(context, value, textFields) : chargeResponse;
       field.resolve = (root, args, context, info) => {
         const value = resolve(root, args, context, info);
-        return value instanceof Promise ? value.then((resolved) => chargeResponse(context, resolved)) : chargeResponse(context, value);
+        return value instanceof Promise ? value.then((resolved) => charge(context, resolved)) : charge(context, value);
       };
     }
   }
+}
+
+/**
+ * Object types made of leaf fields only, each resolved as a plain property, with at least one text
+ * field, and never returned through an interface or a union: their text fields by type name. They are
+ * counted where they are returned (chargeTextFields).
+ */
+export function leafTypes(schema: GraphQLSchema): Map<string, string[]> {
+  // A type that an interface or a union may stand for (node(id)) is returned where no field names it.
+  const abstractMembers = new Set(
+    Object.values(schema.getTypeMap())
+      .filter(isAbstractType)
+      .flatMap((type) => schema.getPossibleTypes(type).map((possible) => possible.name)),
+  );
+  const small = new Map<string, string[]>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__') || abstractMembers.has(type.name)) continue;
+    const fields = Object.values(type.getFields());
+    if (!fields.every((field) => isLeafType(getNamedType(field.type)) && !field.resolve && field.args.length === 0)) continue;
+    const text = fields.filter((field) => UNBOUNDED_SCALARS.has(getNamedType(field.type).name)).map((field) => field.name);
+    if (text.length > 0) small.set(type.name, text);
+  }
+  return small;
+}
+
+/** Counts the text fields of a small object (or a list of them); they are small, so kept whole. */
+function chargeObjects<T>(context: Context | undefined, value: T, textFields: readonly string[]): T {
+  if (!context?.config || value === null || value === undefined) return value;
+  const budget = budgetOf(context);
+  if (budget.exceeded) return value;
+  const objects = Array.isArray(value) ? value : [value];
+  for (const object of objects) {
+    if (object === null || typeof object !== 'object') continue;
+    for (const name of textFields) budget.bytes += sizeOf((object as Record<string, unknown>)[name]) + name.length + 4;
+  }
+  if (budget.bytes > context.config.limits.maxResponseBytes) budget.exceeded = true;
+  return value;
 }
