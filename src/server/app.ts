@@ -28,7 +28,7 @@ import { RateLimiter, rateLimited } from './rate-limit';
 import { BreadthGate, enforceLimits, type QueryLimits } from './limits';
 import { RequestTimeouts } from './request-timeout';
 import { documentRequestOf, resolveTrustedDocument, resolveWsDocument, trustedDocumentsPlugin } from './trusted-documents';
-import { BODY_TOO_LARGE, graphqlPostHandler, MALFORMED_BODY, MAX_BODY_BYTES, type GraphQLHttpRequest } from './graphql-http';
+import { answerHttpError, BODY_TOO_LARGE, graphqlPostHandler, INTERNAL_ERROR, MALFORMED_BODY, MAX_BODY_BYTES, type GraphQLHttpRequest } from './graphql-http';
 import { formatError, OperationLog, prepareWsOperation, startOperation, withRequestId } from './operation-pipeline';
 import { sharedSubscribe } from './shared-subscriptions';
 
@@ -370,9 +370,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(error);
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-    if (status === 500) log.error({ err: error }, 'unexpected HTTP error');
-    const message = status === 413 ? BODY_TOO_LARGE : status === 500 ? 'Internal server error' : MALFORMED_BODY;
-    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+    const requestId = requestIdOf(res);
+    if (status === 500) log.error({ requestId, err: error }, 'unexpected HTTP error');
+    answerHttpError(res, status, status === 413 ? BODY_TOO_LARGE : status === 500 ? INTERNAL_ERROR : MALFORMED_BODY, requestId);
   });
 
   let stopped: Promise<void> | undefined;
