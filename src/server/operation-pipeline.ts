@@ -192,15 +192,22 @@ export function operationNameOf(document: DocumentNode, operationName: string | 
 
 /**
  * The log step. `unexpected` logs an error that formatError masks (what is not one of the known
- * codes) at `error` with the request id and its stack; `finished` writes the one "graphql request" line
- * of an operation (docs/observability.md).
+ * codes) at `error` with the request id and its stack, and a coded failure of the server
+ * (DATABASE_UNAVAILABLE, TIMEOUT) at `warn` with the request id; `finished` writes the one
+ * "graphql request" line of an operation (docs/observability.md).
  */
 export class OperationLog {
   constructor(private readonly log: Logger) {}
 
   /** Logs `error` when the client gets it masked as INTERNAL_SERVER_ERROR; true then. */
   unexpected(error: GraphQLError, requestId: string): boolean {
-    if (formatError(error.toJSON(), error).extensions?.code !== 'INTERNAL_SERVER_ERROR') return false;
+    const code = formatError(error.toJSON(), error).extensions?.code;
+    if (code === 'DATABASE_UNAVAILABLE' || code === 'TIMEOUT') {
+      // Coded for the client, but the server's trouble, not the client's: worth a line with the request id.
+      this.log.warn({ requestId, code, err: error.originalError ?? error }, 'operation failed');
+      return false;
+    }
+    if (code !== 'INTERNAL_SERVER_ERROR') return false;
     this.log.error({ requestId, err: error.originalError ?? error }, 'unexpected error');
     return true;
   }
