@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { loadBenchConfig, type BenchConfig } from './bench-config';
 import { databaseExists, recreateDatabase, resolveBenchDatabase, type BenchDatabase } from './database';
-import { Random } from './prng';
+import { Random } from '../src/common/prng';
 
 /**
  * The deterministic dataset of `npm run bench`: the same BENCH_SCALE gives the same rows (ids
@@ -468,7 +468,7 @@ export function datasetKey(config: BenchConfig): string {
     scale: config.scale,
     migrations,
     generator: sha(fs.readFileSync(path.join(config.benchDir, 'generate.ts'))),
-    prng: sha(fs.readFileSync(path.join(config.benchDir, 'prng.ts'))),
+    prng: sha(fs.readFileSync(path.join(config.repoDir, 'src', 'common', 'prng.ts'))),
     backfill: fs.existsSync(backfill) ? sha(fs.readFileSync(backfill)) : null,
   }));
 }

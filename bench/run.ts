@@ -15,7 +15,7 @@ import {
   ANALYTICS_YEAR, CUSTOMER_360, CUSTOMER_LIST, CUSTOMER_PAGES, fetchSchema, fitToSchema, INTERACTION_ADDED, POSTGRAPHILE_PAGES,
   postgraphileCustomer360, postgraphileCustomerList, RECORD_INTERACTION, removedCustomerFeatures,
 } from './queries';
-import { Random } from './prng';
+import { Random } from '../src/common/prng';
 import { postgraphileBenchDdl } from './reference-sql';
 import { machineSection, ratioTable, resultsTable, type MachineInfo, type ResultRow } from './report';
 import { ensureBuild, ensureNode22, ensurePostgraphile } from './toolchain';

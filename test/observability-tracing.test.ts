@@ -65,7 +65,7 @@ describe('tracing', () => {
     expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
   });
 
-  it('exports spans of a GraphQL request (HTTP, GraphQL, PostgreSQL) to the OTLP endpoint, without literal values', async () => {
+  it('exports spans of a GraphQL request (HTTP, GraphQL parse/validate/execute/resolve, PostgreSQL) to the OTLP endpoint, without literal values', async () => {
     const databaseUrl = await createTestDatabase();
     child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
       cwd: ROOT,
@@ -99,9 +99,14 @@ describe('tracing', () => {
     expect(((await res.json()) as { data: unknown }).data).toEqual({ customerByIdentity: null });
 
     const spans = () => receiver.exports.filter((entry) => entry.path === '/v1/traces').map((entry) => entry.body).join('\n');
+    // The spans docs/observability.md names: parse, validate, execute (with the operation's name) and the
+    // root field's resolver, plus the statement it sent.
+    const named = ['graphql.parse', 'graphql.validate', 'graphql.execute', 'graphql.resolve', 'TracedLookup', 'customerByIdentity'];
     await waitFor('a trace export with the GraphQL and PostgreSQL spans', () =>
-      /TracedLookup|graphql\.operation\.name/.test(spans()) && /"pg\.query|postgresql/.test(spans()) ? true : undefined);
+      named.every((name) => spans().includes(name)) && /pg\.query|postgresql/.test(spans()) ? true : undefined);
     const exported = spans();
+    for (const name of named) expect(exported).toContain(name);
+    expect(exported).toContain('graphql.field.path');
     expect(exported).toContain('omni360-tracing-test');
     expect(exported).toMatch(/POST/);
     expect(exported).not.toContain(secret);

@@ -1,7 +1,7 @@
-import { buildSchema, parse } from 'graphql';
+import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import request from 'supertest';
 import { LoaderRegistry } from '../src/context/loaders';
-import { compiledExecutionGateway } from '../src/server/compiled-execution';
+import { compiledExecutor } from '../src/server/compiled-execution';
 import { GRAPHQL_PATH } from '../src/server/app';
 import { createPerson } from './support/customers';
 import { startTestServer, TOKENS, type TestServer } from './support/server';
@@ -61,11 +61,11 @@ describe('compiled execution', () => {
   it('lets go of the answer\'s tree when the request is answered, not before', async () => {
     const schema = buildSchema('type Query { greeting: Greeting } type Greeting { text: String }');
     schema.getQueryType()!.getFields().greeting.resolve = () => ({ text: 'hello' });
-    const { executor } = await compiledExecutionGateway(schema).load();
+    const executor = compiledExecutor(schema);
     const document = parse('{ greeting { text } }');
     const context = { onAnswered: [] as (() => void)[] };
     const result = await executor({
-      document, operationName: null, operation: document.definitions[0] as never, request: { variables: {} }, context: context as never,
+      document, operation: document.definitions[0] as OperationDefinitionNode, operationName: undefined, variables: {}, context: context as never,
     });
     expect(result).toEqual({ data: { greeting: { text: 'hello' } } });
     expect(context.onAnswered).toHaveLength(1);

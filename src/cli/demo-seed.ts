@@ -1,6 +1,6 @@
 import type { Principal } from '../common/auth';
 import { Channel } from '../common/channel';
-import { mulberry32 } from '../common/prng';
+import { Random } from '../common/prng';
 import { createContext, type AppState, type Context } from '../context/context';
 import { queryOne } from '../database/sql';
 import { upsertLocation, upsertProduct } from '../modules/catalog/catalog.service';
@@ -101,8 +101,7 @@ export async function isEmpty(app: AppState): Promise<boolean> {
 }
 
 export async function seedDemo(app: AppState, options: SeedOptions = DEFAULT_SEED): Promise<SeedSummary> {
-  const random = mulberry32(options.seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const random = new Random(options.seed);
   const principal: Principal = { role: 'ADMIN', name: 'demo-seed', via: 'api-key' };
   // A fresh context per service call: loaders and identity maps never outlive one operation.
   const ctx = (): Context => createContext(app, principal);
@@ -127,7 +126,7 @@ export async function seedDemo(app: AppState, options: SeedOptions = DEFAULT_SEE
     progress('locations');
   }
   await runAll(PRODUCTS.flatMap(([sku]) => locationIds.map((locationId, index) => () =>
-    adjustStock(ctx(), { source: 'demo-seed', externalId: `stock-${sku}-${index}`, sku, locationId, delta: 400 + Math.floor(random() * 400), reason: 'opening stock' }))),
+    adjustStock(ctx(), { source: 'demo-seed', externalId: `stock-${sku}-${index}`, sku, locationId, delta: 400 + Math.floor(random.next() * 400), reason: 'opening stock' }))),
   options.concurrency, 'stock', progress);
   const agentIds: string[] = [];
   for (const name of ['Ala Agent', 'Bartek Support', 'Celina Care', 'Darek Desk', 'Ewa Expert']) {
@@ -148,15 +147,15 @@ export async function seedDemo(app: AppState, options: SeedOptions = DEFAULT_SEE
   // Customers: identities from several channels, some near-duplicates for duplicateCandidates.
   interface Person { first: string; last: string; city: string; email: string; phone: string | null; card: string | null; channel: Channel }
   const people: Person[] = Array.from({ length: customerCount }, (_, i) => {
-    const first = pick(FIRST);
-    const last = pick(LAST);
+    const first = random.pick(FIRST);
+    const last = random.pick(LAST);
     return {
-      first, last, city: pick(CITIES),
+      first, last, city: random.pick(CITIES),
       email: `${ascii(first)}.${ascii(last)}.${i}@example.com`,
       // Unique per person: 6xx xxx xxx mobile numbers written the way people type them.
-      phone: random() < 0.7 ? `6${String(10_000_000 + i).slice(-8).replace(/(\d{2})(\d{3})(\d{3})/, '$1 $2 $3')}` : null,
-      card: random() < 0.3 ? `PL-${String(100_000 + i)}` : null,
-      channel: pick([Channel.WEB, Channel.STORE, Channel.MOBILE_APP, Channel.PHONE]),
+      phone: random.next() < 0.7 ? `6${String(10_000_000 + i).slice(-8).replace(/(\d{2})(\d{3})(\d{3})/, '$1 $2 $3')}` : null,
+      card: random.next() < 0.3 ? `PL-${String(100_000 + i)}` : null,
+      channel: random.pick([Channel.WEB, Channel.STORE, Channel.MOBILE_APP, Channel.PHONE]),
     };
   });
   const customerIds: string[] = new Array(customerCount);
@@ -179,13 +178,13 @@ export async function seedDemo(app: AppState, options: SeedOptions = DEFAULT_SEE
   // Orders across channels over the past year; some fulfilled, cancelled or returned.
   let orders = 0;
   await runAll(Array.from({ length: orderCount }, (_, i) => {
-    const customerId = customerIds[Math.floor(random() * customerIds.length)];
-    const channel = pick(ORDER_CHANNELS);
-    const lines = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ sku: pick(PRODUCTS)[0], quantity: 1 + Math.floor(random() * 2) }));
+    const customerId = customerIds[Math.floor(random.next() * customerIds.length)];
+    const channel = random.pick(ORDER_CHANNELS);
+    const lines = Array.from({ length: 1 + Math.floor(random.next() * 3) }, () => ({ sku: random.pick(PRODUCTS)[0], quantity: 1 + Math.floor(random.next() * 2) }));
     const unique = [...new Map(lines.map((line) => [line.sku, line])).values()];
-    const placedAt = new Date(now - Math.floor(random() * 360) * DAY - Math.floor(random() * DAY));
-    const fate = random();
-    const store = channel === Channel.STORE ? locationIds[2 + Math.floor(random() * 4)] : undefined;
+    const placedAt = new Date(now - Math.floor(random.next() * 360) * DAY - Math.floor(random.next() * DAY));
+    const fate = random.next();
+    const store = channel === Channel.STORE ? locationIds[2 + Math.floor(random.next() * 4)] : undefined;
     return async () => {
       const { order } = await placeOrder(ctx(), {
         source: channel === Channel.STORE ? 'pos' : 'shop', externalId: `demo-${i}`, channel, locationId: store,
@@ -201,15 +200,15 @@ export async function seedDemo(app: AppState, options: SeedOptions = DEFAULT_SEE
   // Conversations that cross channels: chat today, e-mail tomorrow, phone after; handed over, resolved.
   let interactions = 0;
   await runAll(Array.from({ length: threadCount }, (_, t) => {
-    const customerId = customerIds[Math.floor(random() * customerIds.length)];
-    const start = now - (1 + Math.floor(random() * 300)) * DAY;
-    const steps = 1 + Math.floor(random() * 4);
-    const channels = Array.from({ length: steps }, () => pick(CONTACT_CHANNELS));
-    const topic = pick(TOPICS);
-    const first = pick(agentIds);
-    const second = agentIds[(agentIds.indexOf(first) + 1 + Math.floor(random() * (agentIds.length - 1))) % agentIds.length];
-    const resolve = random() < 0.7;
-    const handover = random() < 0.35;
+    const customerId = customerIds[Math.floor(random.next() * customerIds.length)];
+    const start = now - (1 + Math.floor(random.next() * 300)) * DAY;
+    const steps = 1 + Math.floor(random.next() * 4);
+    const channels = Array.from({ length: steps }, () => random.pick(CONTACT_CHANNELS));
+    const topic = random.pick(TOPICS);
+    const first = random.pick(agentIds);
+    const second = agentIds[(agentIds.indexOf(first) + 1 + Math.floor(random.next() * (agentIds.length - 1))) % agentIds.length];
+    const resolve = random.next() < 0.7;
+    const handover = random.next() < 0.35;
     return async () => {
       let conversationId: string | undefined;
       for (let s = 0; s < steps; s++) {
@@ -233,13 +232,13 @@ export async function seedDemo(app: AppState, options: SeedOptions = DEFAULT_SEE
   let consents = 0;
   let responses = 0;
   await runAll(customerIds.map((customerId) => {
-    const marketingEmail = random() < 0.6;
-    const marketingSms = random() < 0.3;
-    const respond = random() < 0.4;
-    const kind = pick([OfferResponseKind.PRESENTED, OfferResponseKind.ACCEPTED, OfferResponseKind.DECLINED]);
+    const marketingEmail = random.next() < 0.6;
+    const marketingSms = random.next() < 0.3;
+    const respond = random.next() < 0.4;
+    const kind = random.pick([OfferResponseKind.PRESENTED, OfferResponseKind.ACCEPTED, OfferResponseKind.DECLINED]);
     // PHONE150 is for everyone; segment offers are answered only where the customer qualifies.
     const offerId = offerIds[1];
-    const channel = pick([Channel.WEB, Channel.EMAIL, Channel.STORE, Channel.MOBILE_APP]);
+    const channel = random.pick([Channel.WEB, Channel.EMAIL, Channel.STORE, Channel.MOBILE_APP]);
     return async () => {
       await recordConsent(ctx(), { customerId, purpose: ConsentPurpose.MARKETING, channel: Channel.EMAIL, granted: marketingEmail, source: Channel.WEB });
       await recordConsent(ctx(), { customerId, purpose: ConsentPurpose.SERVICE, channel: Channel.SMS, granted: true, source: Channel.STORE });

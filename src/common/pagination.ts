@@ -157,15 +157,19 @@ export function keysetWhere(columns: string[], direction: 'asc' | 'desc', after:
   return { sql: `(${columns.join(', ')}) ${op} (${columns.map(() => '?').join(', ')})`, params: after };
 }
 
-/** Assembles a connection from a cut page; `cursorOf` gives each row's key values. */
-export function toConnection<R, T>(
+/**
+ * Assembles a connection from a cut page; `cursorOf` gives each row's key, which `encode` turns into
+ * the cursor (encodeCursor's key values, unless the list has a cursor format of its own: the event log's).
+ */
+export function toConnection<R, T, K = (string | number)[]>(
   page: KeysetPage<R>,
   hadCursor: boolean,
-  cursorOf: (row: R) => (string | number)[],
+  cursorOf: (row: R) => K,
   toNode: (row: R) => T,
   totalCount: () => Promise<number> | number,
+  encode: (key: K) => string = encodeCursor as unknown as (key: K) => string,
 ): Connection<T> {
-  const edges = page.rows.map((row) => ({ cursor: encodeCursor(cursorOf(row)), node: toNode(row) }));
+  const edges = page.rows.map((row) => ({ cursor: encode(cursorOf(row)), node: toNode(row) }));
   return {
     edges,
     pageInfo: {

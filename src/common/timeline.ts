@@ -65,10 +65,6 @@ export function registerTimelineSource(...entries: TimelineSource[]): void {
   }
 }
 
-export function timelineSources(): readonly TimelineSource[] {
-  return sources;
-}
-
 /** The sources whose entries `principal` may see (the timeline and its count use the same). */
 export function timelineSourcesFor(principal: Principal | undefined): readonly TimelineSource[] {
   return sources.filter((source) => !source.reveals || canReadType(principal, source.reveals));

@@ -20,7 +20,8 @@ const SHUTDOWN_FLUSH_MS = 3_000;
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * Starts OpenTelemetry tracing: HTTP, Express, PostgreSQL and GraphQL spans exported over OTLP/HTTP.
+ * Starts OpenTelemetry tracing: HTTP, Express, PostgreSQL and GraphQL spans exported over OTLP/HTTP
+ * (the GraphQL execute and resolver spans come from graphql-spans.ts, wired in by the server).
  * Must run before those libraries are loaded (main.ts requires it first), because instrumentation works by
  * patching modules as they are required. No personal data in spans: GraphQL literals are replaced by
  * "*" (allowValues: false), SQL string literals by '?' and parameters never recorded, and query strings
@@ -58,7 +59,10 @@ export function startTracing(settings: TracingSettings): Tracing {
           if ((span as unknown as { attributes?: Record<string, unknown> }).attributes?.['db.statement'] !== undefined) span.setAttribute('db.statement', text);
         },
       }),
-      new GraphQLInstrumentation({ allowValues: false, mergeItems: true, ignoreTrivialResolveSpans: true }),
+      // Parse and validate spans (and the execute span of subscription events, which graphql-js runs).
+      // Resolver spans are omni360's own (graphql-spans.ts: the compiled executor calls the resolvers
+      // itself), so the instrumentation's would only double them on subscription events.
+      new GraphQLInstrumentation({ allowValues: false, mergeItems: true, ignoreResolveSpans: true }),
     ],
   });
   sdk.start();

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -7,7 +8,6 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import {
   getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, } from 'graphql';
-import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { WebSocketServer, type ServerOptions as WsServerOptions } from 'ws';
 import type { Config } from '../config/config';
 import { ormConfig } from '../config/mikro-orm.config';
@@ -17,7 +17,8 @@ import { unauthenticated, writerOf, type Principal } from '../common/auth';
 import { createContext, releaseRequest, type AppState, type Context } from '../context/context';
 import { PgEventHub } from '../modules/events/event-hub';
 import { WebhookWorker } from '../modules/webhooks/webhook-worker';
-import { compiledExecutionGateway } from './compiled-execution';
+import { compiledExecutionGateway, compiledExecutor } from './compiled-execution';
+import { traceResolvers } from '../observability/graphql-spans';
 import { Authenticator, closeAtExpiry, hasExpired } from './authenticate';
 import { handleCors, upgradeOriginAllowed } from './cors';
 import { mountGraphiql } from './graphiql';
@@ -27,8 +28,8 @@ import { RateLimiter, rateLimited } from './rate-limit';
 import { BreadthGate, enforceLimits, type QueryLimits } from './limits';
 import { RequestTimeouts } from './request-timeout';
 import { documentRequestOf, resolveTrustedDocument, resolveWsDocument, trustedDocumentsPlugin } from './trusted-documents';
-import { BODY_TOO_LARGE, graphqlPostHandler, MALFORMED_BODY, MAX_BODY_BYTES, type GraphQLHttpRequest } from './graphql-http';
-import { formatError, KNOWN_CODES, prepareWsOperation } from './operation-pipeline';
+import { answerHttpError, BODY_TOO_LARGE, graphqlPostHandler, INTERNAL_ERROR, MALFORMED_BODY, MAX_BODY_BYTES, type GraphQLHttpRequest } from './graphql-http';
+import { formatError, OperationLog, prepareWsOperation, startOperation, withRequestId } from './operation-pipeline';
 import { sharedSubscribe } from './shared-subscriptions';
 
 export { formatError, prepareWsOperation };
@@ -99,35 +100,25 @@ function limitsPlugin(limits: QueryLimits, schema: GraphQLSchema): ApolloServerP
 }
 
 
-function loggingPlugin(log: Logger): ApolloServerPlugin<Context> {
+/** The log step of the pipeline on HTTP (both stacks): what graphql-ws does in its hooks (below). */
+function loggingPlugin(operations: OperationLog): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ contextValue }) {
       const started = process.hrtime.bigint();
       return {
         async didEncounterErrors({ errors }) {
-          for (const error of errors) {
-            const code = error.extensions?.code as string | undefined;
-            const original = error.originalError;
-            if (!code || !KNOWN_CODES.has(code)) {
-              if (!(original instanceof AuthorizationError) && !(original instanceof AuthenticationError)) {
-                log.error({ requestId: contextValue.requestId, err: original ?? error }, 'unexpected error');
-              }
-            }
-          }
+          for (const error of errors) operations.unexpected(error, contextValue.requestId);
         },
         async willSendResponse({ response, operationName }) {
-          if (response.body.kind === 'single' && response.body.singleResult.errors) {
-            response.body.singleResult.errors = response.body.singleResult.errors.map((error) =>
-              error.extensions?.code === 'INTERNAL_SERVER_ERROR' ? { ...error, extensions: { ...error.extensions, requestId: contextValue.requestId } } : error,
-            );
-          }
-          log.info({
+          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          if (result?.errors) result.errors = result.errors.map((error) => withRequestId(error, contextValue.requestId));
+          operations.finished({
             requestId: contextValue.requestId,
             operation: operationName ?? null,
             role: contextValue.principal?.role ?? null,
-            ms: Number(process.hrtime.bigint() - started) / 1e6,
-            outcome: response.body.kind === 'single' && response.body.singleResult.errors?.length ? 'error' : 'ok',
-          }, 'graphql request');
+            started,
+            failed: Boolean(result?.errors?.length),
+          });
         },
       };
     },
@@ -149,6 +140,10 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   const authenticator = new Authenticator(config.apiKeys, config);
   const rateLimiter = new RateLimiter(config.rateLimit);
   const schema = buildOmniSchema();
+  // The GraphQL spans of docs/observability.md: resolvers wrapped in the schema, execute in the executor.
+  if (config.tracing.enabled) traceResolvers(schema);
+  const executor = compiledExecutor(schema, { trace: config.tracing.enabled });
+  const operationLog = new OperationLog(log);
   const state: AppState = { config, orm, events, log, schema };
   // --- operations ---
   const metrics = config.metrics.enabled ? new ServerMetrics() : undefined;
@@ -187,6 +182,15 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     wsServer,
     {
       schema,
+      // Queries and mutations run the executor HTTP runs (compiled-execution.ts).
+      execute: (args) =>
+        executor({
+          document: args.document,
+          operation: getOperationAST(args.document, args.operationName) ?? undefined,
+          operationName: args.operationName,
+          variables: args.variableValues,
+          context: args.contextValue as Context,
+        }),
       // One execution per event for identical subscriptions (shared-subscriptions.ts).
       subscribe: sharedSubscribe,
       connectionInitWaitTimeout: 5_000,
@@ -204,6 +208,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       },
       onSubscribe: (ctx, id, payload) => {
         const extra = ctx.extra as WsExtra & { principal?: Principal };
+        // Each operation is a request of its own: its id, its log line (onError/onComplete).
+        const record = startOperation(randomUUID(), extra.principal?.role, payload.operationName);
+        extra.operations.set(id, record);
         // The expiry timer closes the socket; an operation that arrives first is refused all the same.
         if (hasExpired(extra.principal)) return [unauthenticated('The token expired.')];
         const retryAfter = rateLimiter.take(writerOf(extra.principal));
@@ -214,7 +221,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
         } catch (error) {
           return [error as GraphQLError];
         }
-        const prepared = prepareWsOperation(schema, config, { ...payload, query }, createContext(state, extra.principal));
+        const prepared = prepareWsOperation(schema, config, { ...payload, query }, createContext(state, extra.principal, record.requestId), record);
         if (Array.isArray(prepared)) return prepared;
         const operation = getOperationAST((prepared as ExecutionArgs).document, payload.operationName);
         if (operation?.operation === 'subscription' && !admitSubscription(extra, id, config.websocket.maxSubscriptions, ctx.subscriptions)) {
@@ -224,16 +231,28 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       },
       onComplete: (ctx, id) => {
         ctx.extra.subscriptions.delete(id);
+        const record = ctx.extra.operations.get(id);
+        ctx.extra.operations.delete(id);
+        if (record) operationLog.finished(record);
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error, undefined, config.fieldSuggestions)) as never,
+      // Refused before execution, or a subscription's stream failed: formatted and logged as on HTTP.
+      onError: (ctx, id, payload, errors) => {
+        const record = ctx.extra.operations.get(id) ?? startOperation(randomUUID(), (ctx.extra as { principal?: Principal }).principal?.role, payload.operationName);
+        ctx.extra.operations.delete(id);
+        const formatted = operationLog.format(errors, record, config.fieldSuggestions);
+        operationLog.finished(record);
+        return formatted;
+      },
       // Execution results (queries, mutations and every subscription event) get the HTTP error treatment.
-      onNext: (_ctx, _id, _payload, args, result) => {
+      onNext: (ctx, id, payload, args, result) => {
         const context = args.contextValue as Context;
         if (overBudget(context)) {
           resetBudget(context);
           result = getOperationAST(args.document, args.operationName)?.operation === 'mutation' ? withheldResult(context, result) : tooLargeResult(context);
         }
-        return result.errors ? ({ ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error, undefined, config.fieldSuggestions)) } as never) : undefined;
+        if (!result.errors) return undefined;
+        const record = ctx.extra.operations.get(id) ?? startOperation(context.requestId, context.principal?.role, payload.operationName);
+        return { ...result, errors: operationLog.format(result.errors, record, config.fieldSuggestions) } as never;
       },
     },
     { maxBufferedBytes: config.websocket.maxBufferedBytes, keepAliveMs: config.websocket.keepAliveMs, log },
@@ -241,7 +260,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
 
   const apollo = new ApolloServer<Context>({
     // The schema, executed through compiled queries (compiled-execution.ts).
-    gateway: compiledExecutionGateway(schema) as never,
+    gateway: compiledExecutionGateway(schema, executor),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT. Apollo's own handler (on outside NODE_ENV=test) would race it: the
@@ -268,7 +287,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       limitsPlugin(config.limits, schema),
       legacyJsonStatusPlugin<Context>(),
       requestTimeouts.plugin<Context>(),
-      loggingPlugin(log),
+      loggingPlugin(operationLog),
       ...(metrics ? [metrics.apolloPlugin()] : []),
       { async serverWillStart() { return { async drainServer() { await wsTransport.dispose(); } }; } },
     ],
@@ -351,9 +370,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(error);
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-    if (status === 500) log.error({ err: error }, 'unexpected HTTP error');
-    const message = status === 413 ? BODY_TOO_LARGE : status === 500 ? 'Internal server error' : MALFORMED_BODY;
-    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+    const requestId = requestIdOf(res);
+    if (status === 500) log.error({ requestId, err: error }, 'unexpected HTTP error');
+    answerHttpError(res, status, status === 413 ? BODY_TOO_LARGE : status === 500 ? INTERNAL_ERROR : MALFORMED_BODY, requestId);
   });
 
   let stopped: Promise<void> | undefined;

@@ -1,8 +1,9 @@
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import { isObjectType } from 'graphql';
-import { AuthenticationError, AuthorizationError, getMetadataStorage } from 'type-graphql';
+import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { authChecker, maskFor, piiKindOf, type PiiKind } from '../common/auth';
 import type { Context } from '../context/context';
+import { typeGraphqlMetadata, type ParamView } from './type-graphql-metadata';
 
 /**
  * type-graphql runs every field through its middleware runner: an async chain (a promise per field
@@ -25,7 +26,8 @@ import type { Context } from '../context/context';
  * the copy type-graphql makes for a typed `@Root()` adds nothing (checked here, per class).
  */
 export function bindFastResolvers(schema: GraphQLSchema): void {
-  const storage = getMetadataStorage() as unknown as MetadataStorageView;
+  // type-graphql's own metadata, read through the one adapter that knows its shape.
+  const storage = typeGraphqlMetadata();
   const typeNameOf = new Map<Function, string>(storage.objectTypes.map((type) => [type.target, type.name]));
 
   for (const type of storage.objectTypes) {
@@ -121,26 +123,4 @@ function direct(method: (...params: unknown[]) => unknown, getters: Getter[], ro
     }
     return call(root, context, info);
   };
-}
-
-// The parts of type-graphql's metadata storage read here (its own types are not exported).
-interface ParamView {
-  kind: string;
-  index: number;
-  propertyName?: string;
-  getType?: () => unknown;
-}
-
-interface MetadataStorageView {
-  objectTypes: { target: Function; name: string; fields: { name: string; schemaName: string; roles?: string[]; middlewares?: unknown[] }[] }[];
-  fieldResolvers: {
-    kind: 'internal' | 'external';
-    target: Function;
-    methodName: string;
-    schemaName: string;
-    params: ParamView[];
-    roles?: string[];
-    middlewares?: unknown[];
-    getObjectType?: () => Function;
-  }[];
 }

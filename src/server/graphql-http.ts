@@ -19,6 +19,7 @@ export interface GraphQLHttpRequest {
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const BODY_TOO_LARGE = 'Request body too large (limit 1 MiB).';
 export const MALFORMED_BODY = 'Malformed request body: send JSON.';
+export const INTERNAL_ERROR = 'Internal server error';
 
 export interface GraphQLPostOptions {
   apollo: ApolloServer<Context>;
@@ -45,7 +46,7 @@ export function graphqlPostHandler(options: GraphQLPostOptions): (req: IncomingM
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const declared = Number(req.headers['content-length']);
     if (declared > MAX_BODY_BYTES) {
-      refuse(res, 413, BODY_TOO_LARGE);
+      answerHttpError(res, 413, BODY_TOO_LARGE);
       req.resume();
       return true;
     }
@@ -61,7 +62,7 @@ export function graphqlPostHandler(options: GraphQLPostOptions): (req: IncomingM
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
         refused = true;
-        refuse(res, 413, BODY_TOO_LARGE);
+        answerHttpError(res, 413, BODY_TOO_LARGE);
         return;
       }
       chunks.push(chunk);
@@ -70,13 +71,13 @@ export function graphqlPostHandler(options: GraphQLPostOptions): (req: IncomingM
       if (refused) return;
       const body = parseBody(Buffer.concat(chunks, size).toString('utf8'));
       if (body === MALFORMED) {
-        refuse(res, 400, MALFORMED_BODY);
+        answerHttpError(res, 400, MALFORMED_BODY);
         return;
       }
       options.around(req, res, () => {
         void answer(options, req, res, { method: 'POST', headers: req.headers, body, query: {}, requestId, response: res }).catch((error) => {
-          options.log.error({ err: error }, 'unexpected HTTP error');
-          if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+          options.log.error({ requestId, err: error }, 'unexpected HTTP error');
+          if (!res.headersSent) answerHttpError(res, 500, INTERNAL_ERROR, requestId);
           else res.destroy();
         });
       });
@@ -127,12 +128,15 @@ function parseBody(text: string): unknown {
   }
 }
 
-function refuse(res: ServerResponse, status: number, message: string): void {
-  send(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
+/**
+ * The one answer of both HTTP stacks (this path and Express's error handler in app.ts) to a request
+ * refused or failed before GraphQL ran: a coded JSON error, never Express's HTML page with a stack. A
+ * 5xx is an internal error and carries the request id, like one from GraphQL (operation-pipeline.ts).
+ */
+export function answerHttpError(res: ServerResponse, status: number, message: string, requestId?: string): void {
+  const internal = status >= 500;
+  const extensions = { code: internal ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', ...(internal && requestId ? { requestId } : {}) };
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(body));
+  res.end(JSON.stringify({ errors: [{ message, extensions }] }));
 }

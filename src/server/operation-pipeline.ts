@@ -1,4 +1,14 @@
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLFormattedError, type ValidationRule } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLFormattedError,
+  type ValidationRule,
+} from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import type { Config } from '../config/config';
 import type { Context } from '../context/context';
@@ -7,10 +17,12 @@ import { enforceBreadth, enforceLimits, isTokenLimitError, tooComplex } from './
 import { operationResolutionError } from './operation-resolution';
 import { RESPONSE_TOO_LARGE } from './response-budget';
 import { checkRolePolicy } from './role-policy';
+import type { Logger } from './logger';
 
-// What HTTP (both stacks), graphql-ws and webhooks share before and after execution: the error
-// formatter and the preparation of a document (parse, limits, validation, operation, role policy).
-// Its own file so that modules (webhooks) can use it without importing the server (app.ts).
+// The steps of the request pipeline that HTTP (both stacks), graphql-ws and webhooks share around
+// execution (compiled-execution.ts): the preparation of a document (parse, limits, validation, operation,
+// role policy), the error formatter, and the log (an unexpected error with its request id and stack, one
+// line per operation). Its own file so that modules (webhooks) can use it without importing app.ts.
 
 export const KNOWN_CODES = new Set([
   'UNAUTHENTICATED',
@@ -110,15 +122,17 @@ export function prepareWsOperation(
   config: Pick<Config, 'limits' | 'introspection' | 'fieldSuggestions'>,
   payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
   contextValue: Context,
+  record?: OperationRecord,
 ): ExecutionArgs | readonly GraphQLError[] {
   const limits = config.limits;
-  let document;
+  let document = parsedDocuments.get(payload.query);
   try {
-    document = parse(payload.query, { maxTokens: limits.maxTokens });
+    document ??= remember(payload.query, parse(payload.query, { maxTokens: limits.maxTokens }));
   } catch (error) {
     if (isTokenLimitError(error)) return [tooComplex((error as GraphQLError).message.replace(/^Syntax Error: /, ''))];
     return [error instanceof GraphQLError ? error : new GraphQLError('Malformed document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
   }
+  if (record) record.operation = operationNameOf(document, payload.operationName);
   // Limits first: they take time linear in the document and bound what validation does.
   try {
     enforceBreadth(limits, document);
@@ -142,4 +156,86 @@ export function prepareWsOperation(
   const refused = checkRolePolicy(schema, document, contextValue.principal, payload.variables);
   if (refused) return [refused];
   return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+}
+
+/**
+ * Parsed documents by text, as Apollo keeps them for HTTP: a client repeating an operation over
+ * WebSocket is not parsed again, and the same DocumentNode finds its compiled query (compiled-execution.ts).
+ */
+const parsedDocuments = new Map<string, DocumentNode>();
+const PARSED_DOCUMENTS_KEPT = 500;
+
+function remember(text: string, document: DocumentNode): DocumentNode {
+  if (parsedDocuments.size >= PARSED_DOCUMENTS_KEPT) parsedDocuments.delete(parsedDocuments.keys().next().value!);
+  parsedDocuments.set(text, document);
+  return document;
+}
+
+/** What the log says of one operation, whichever transport ran it. */
+export interface OperationRecord {
+  requestId: string;
+  /** The operation's name: the client's, or the document's once it is parsed; null for an anonymous one. */
+  operation: string | null;
+  role: string | null;
+  started: bigint;
+  failed: boolean;
+}
+
+export function startOperation(requestId: string, role: string | undefined, operation: string | null | undefined): OperationRecord {
+  return { requestId, role: role ?? null, operation: operation ?? null, started: process.hrtime.bigint(), failed: false };
+}
+
+/** The operation's name as the log gives it: the one resolved from the document, else the client's. */
+export function operationNameOf(document: DocumentNode, operationName: string | null | undefined): string | null {
+  return getOperationAST(document, operationName)?.name?.value ?? operationName ?? null;
+}
+
+/**
+ * The log step. `unexpected` logs an error that formatError masks (what is not one of the known
+ * codes) at `error` with the request id and its stack, and a coded failure of the server
+ * (DATABASE_UNAVAILABLE, TIMEOUT) at `warn` with the request id; `finished` writes the one
+ * "graphql request" line of an operation (docs/observability.md).
+ */
+export class OperationLog {
+  constructor(private readonly log: Logger) {}
+
+  /** Logs `error` when the client gets it masked as INTERNAL_SERVER_ERROR; true then. */
+  unexpected(error: GraphQLError, requestId: string): boolean {
+    const code = formatError(error.toJSON(), error).extensions?.code;
+    if (code === 'DATABASE_UNAVAILABLE' || code === 'TIMEOUT') {
+      // Coded for the client, but the server's trouble, not the client's: worth a line with the request id.
+      this.log.warn({ requestId, code, err: error.originalError ?? error }, 'operation failed');
+      return false;
+    }
+    if (code !== 'INTERNAL_SERVER_ERROR') return false;
+    this.log.error({ requestId, err: error.originalError ?? error }, 'unexpected error');
+    return true;
+  }
+
+  /** The format step with the log: each error formatted as HTTP does, a masked one logged and given the request id. */
+  format(errors: readonly GraphQLError[], record: OperationRecord, suggestions: boolean): GraphQLFormattedError[] {
+    record.failed = true;
+    return errors.map((error) => {
+      this.unexpected(error, record.requestId);
+      return formatError(error.toJSON(), error, record.requestId, suggestions);
+    });
+  }
+
+  finished(record: OperationRecord): void {
+    this.log.info(
+      {
+        requestId: record.requestId,
+        operation: record.operation,
+        role: record.role,
+        ms: Number(process.hrtime.bigint() - record.started) / 1e6,
+        outcome: record.failed ? 'error' : 'ok',
+      },
+      'graphql request',
+    );
+  }
+}
+
+/** An internal error carries the request id, so that a user can quote it and the log line is found. */
+export function withRequestId(error: GraphQLFormattedError, requestId: string): GraphQLFormattedError {
+  return error.extensions?.code === 'INTERNAL_SERVER_ERROR' ? { ...error, extensions: { ...error.extensions, requestId } } : error;
 }

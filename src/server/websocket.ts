@@ -3,6 +3,7 @@ import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'grap
 import { GraphQLError } from 'graphql';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from './logger';
+import type { OperationRecord } from './operation-pipeline';
 
 /**
  * Close code and reason for a client that does not read what it subscribed to (see docs/reliability.md):
@@ -18,6 +19,8 @@ export interface WsExtra {
   request: IncomingMessage;
   /** Ids of the subscription operations this connection has running (queries and mutations not counted). */
   subscriptions: Set<string>;
+  /** The log record of each operation running on this connection, by operation id (operation-pipeline.ts). */
+  operations: Map<string, OperationRecord>;
 }
 
 export interface WsTransportOptions {
@@ -110,7 +113,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
             }
           }),
       },
-      { socket, request, subscriptions: new Set() },
+      { socket, request, subscriptions: new Set(), operations: new Map() },
     );
 
     const release = (code: number, reason: string) => {

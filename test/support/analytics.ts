@@ -4,7 +4,7 @@ import {
 import { createLocation, createProduct, customer, order, receive, sql } from './commerce';
 import { record } from './interactions';
 import { unique, type TestServer } from './server';
-import { mulberry32 } from '../../src/common/prng';
+import { Random } from '../../src/common/prng';
 
 /**
  * The analytics suites' own arithmetic: a seeded dataset built through the API, and every aggregate
@@ -19,14 +19,8 @@ const rank = (channel: string) => CHANNEL_ORDER.indexOf(channel as ChannelName);
 export const DAY_MS = 86_400_000;
 
 /** The project's seeded PRNG (src/common/prng.ts), so every run builds the same shape of dataset. */
-export function prng(seed: number): { next(): number; int(min: number, max: number): number; pick<T>(items: readonly T[]): T; chance(p: number): boolean } {
-  const next = mulberry32(seed);
-  return {
-    next,
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    pick: (items) => items[Math.floor(next() * items.length)],
-    chance: (p) => next() < p,
-  };
+export function prng(seed: number): Random {
+  return new Random(seed);
 }
 
 // ---------------------------------------------------------------- raw rows

@@ -2,7 +2,7 @@ import { CHANNELS, type Channel } from '../../common/channel';
 import { money } from '../../common/money';
 import type { Context } from '../../context/context';
 import { readRoute, type ReadRoute } from '../../database/replica-lag';
-import { queryRead, queryReadOne } from '../../database/sql';
+import { queryRead, queryReadOne, textArray } from '../../database/sql';
 import { REOPEN_WINDOW_DAYS } from '../interactions/interaction.service';
 import { AnalyticsLimits, journeyDaysOutOfRange, windowNotIncreasing, windowTooLong } from './analytics.errors';
 import type { AnalyticsWindow, ChannelCountType, ChannelOrdersType, JourneyStatType } from './analytics.type';
@@ -14,7 +14,7 @@ import type { AnalyticsWindow, ChannelCountType, ChannelOrdersType, JourneyStatT
  */
 
 /** The Channel enum as a text[] literal: `array_position` over it sorts channels in enum order. */
-const CHANNEL_ORDER = `{${CHANNELS.join(',')}}`;
+const CHANNEL_ORDER = textArray(CHANNELS);
 
 /** crossChannelJourneys without windowDays: an interaction up to 30 days before the order counts. */
 export const DEFAULT_JOURNEY_DAYS = 30;

@@ -1,9 +1,10 @@
 import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/postgresql';
 import { LocationType } from './catalog.enums';
+import { AuditedEntity } from '../../common/audited.entity';
 
 /** A place that holds stock: a warehouse or a store. */
 @Entity({ tableName: 'location' })
-export class LocationEntity {
+export class LocationEntity extends AuditedEntity {
   @PrimaryKey({ type: 'text' })
   id!: string;
 
@@ -16,10 +17,4 @@ export class LocationEntity {
 
   @Enum({ items: () => LocationType })
   type!: LocationType;
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  updatedAt: Date = new Date();
 }

@@ -1,4 +1,5 @@
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/postgresql';
+import { AuditedEntity } from '../../common/audited.entity';
 
 /**
  * One product with ONE price for every channel: there is deliberately no per-channel price anywhere,
@@ -9,7 +10,7 @@ import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/postgres
   name: 'product_search_trgm',
   expression: 'create index "product_search_trgm" on "product" using gin ("search_text" gin_trgm_ops)',
 })
-export class ProductEntity {
+export class ProductEntity extends AuditedEntity {
   @PrimaryKey({ type: 'text' })
   id!: string;
 
@@ -41,10 +42,4 @@ export class ProductEntity {
 
   @Property({ type: 'text' })
   createdBy!: string;
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  updatedAt: Date = new Date();
 }

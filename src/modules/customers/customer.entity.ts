@@ -1,4 +1,5 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/postgresql';
+import { AuditedEntity } from '../../common/audited.entity';
 
 export enum CustomerStatus {
   ACTIVE = 'ACTIVE',
@@ -10,7 +11,7 @@ export enum CustomerStatus {
   name: 'customer_search_trgm',
   expression: 'create index "customer_search_trgm" on "customer" using gin ("search_text" gin_trgm_ops)',
 })
-export class CustomerEntity {
+export class CustomerEntity extends AuditedEntity {
   @PrimaryKey({ type: 'text' })
   id!: string;
 
@@ -41,12 +42,6 @@ export class CustomerEntity {
   /** Name of the API key or JWT subject that created the customer (INGEST reads back its own). */
   @Property({ type: 'text' })
   createdBy!: string;
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  updatedAt: Date = new Date();
 
   @Property({ type: 'datetime', length: 3, nullable: true })
   erasedAt?: Date | null;

@@ -7,7 +7,7 @@ import { customerDataOwners, runCustomerIdentifiedHooks } from '../../common/cus
 import { CommonErrorCode, DomainError, badUserInput } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
-import { inTransaction, placeholders, query, queryOne, queryPrepared } from '../../database/sql';
+import { inTransaction, placeholders, query, queryOne, queryPrepared, textArray } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { CustomerErrorCode } from './customer.errors';
 import { CUSTOMER_COLUMNS, CustomerByIdEmbeddingLoader, CustomerByIdLoader, MERGE_COLUMNS, MergeByIdLoader } from './customer.loaders';
@@ -55,8 +55,10 @@ function cleanProfile(
 
 /** Serialises writers of the same identities (sorted, so two writers can never deadlock). */
 async function lockIdentities(em: EntityManager, identities: NormalizedIdentity[]): Promise<void> {
-  const keys = identities.map(identityKey).sort();
-  await query(em, `select pg_advisory_xact_lock(hashtextextended(k, 42)) from (select unnest(?::text[]) as k order by 1) s`, [`{${keys.map((k) => JSON.stringify(k)).join(',')}}`]);
+  // PostgreSQL text holds no NUL (identityKey's separator): the lock names spell it "u0000", as they
+  // always have (a JSON-quoted array element read by PostgreSQL), so instances of either version agree.
+  const keys = identities.map((identity) => identityKey(identity).replaceAll('\u0000', 'u0000')).sort();
+  await query(em, `select pg_advisory_xact_lock(hashtextextended(k, 42)) from (select unnest(?::text[]) as k order by 1) s`, [textArray(keys)]);
 }
 
 async function ownersOf(em: EntityManager, identities: NormalizedIdentity[]): Promise<{ customerId: string; type: string; system: string; value: string }[]> {

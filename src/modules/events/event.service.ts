@@ -1,7 +1,7 @@
 import type { Context } from '../../context/context';
 import { badUserInput } from '../../common/errors';
 import { hiddenEventTypes } from '../../common/role-policy';
-import { pageSize, type Connection } from '../../common/pagination';
+import { cutPage, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { query } from '../../database/sql';
 import { comparePositions, decodeEventCursor, encodeEventCursor, LOG_START, positionOf } from './event-cursor';
 import { countLog, readLog, type EventRow, type LogFilter, type SqlRunner } from './event-reader';
@@ -43,16 +43,5 @@ export async function listEvents(ctx: Context, args: { after?: string | null; fi
   const run = requestRunner(ctx);
   const result = await readLog(run, { after, filter, limit: size + 1 });
   if (args.after && result.purgedThrough && comparePositions(after, result.purgedThrough) < 0) throw cursorExpired(ctx.config.eventRetentionDays);
-  const rows = result.rows.slice(0, size);
-  const edges = rows.map((row) => ({ cursor: encodeEventCursor(positionOf(row)), node: toEventType(row) }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: result.rows.length > size,
-      hasPreviousPage: Boolean(args.after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount: () => countLog(run, filter),
-  };
+  return toConnection(cutPage(result.rows, size), Boolean(args.after), positionOf, toEventType, () => countLog(run, filter), encodeEventCursor);
 }

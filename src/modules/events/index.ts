@@ -1,12 +1,12 @@
 import { registerCustomerData } from '../../common/customer-data';
-import { query } from '../../database/sql';
+import { query, textArray } from '../../database/sql';
 import type { OmniModule } from '../module';
 import { PERSONAL_PAYLOAD_KEYS } from './event-payload';
 import { EventEntity, EventRetentionEntity } from './event.entity';
 import { EventFields, EventResolver } from './event.resolver';
 
 /** What erasure clears in payloads: personal values, idempotency keys (which may carry them) included. */
-const PERSONAL_KEYS = `{${Object.keys(PERSONAL_PAYLOAD_KEYS).join(',')}}`;
+const PERSONAL_KEYS = textArray(Object.keys(PERSONAL_PAYLOAD_KEYS));
 
 registerCustomerData({
   name: 'events',

@@ -1,9 +1,10 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/postgresql';
 import { CustomerEntity } from '../customers/customer.entity';
+import { AuditedEntity } from '../../common/audited.entity';
 
 /** Staff who handle conversations. Names and e-mails are staff data, not customer personal data. */
 @Entity({ tableName: 'agent' })
-export class AgentEntity {
+export class AgentEntity extends AuditedEntity {
   @PrimaryKey({ type: 'text' })
   id!: string;
 
@@ -13,12 +14,6 @@ export class AgentEntity {
 
   @Property({ type: 'text' })
   name!: string;
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  updatedAt: Date = new Date();
 }
 
 /**
@@ -39,7 +34,7 @@ export class AgentEntity {
   name: 'conversation_opened_idx',
   expression: 'create index "conversation_opened_idx" on "conversation" ("opened_at") include ("first_inbound_at", "first_response_at", "first_inbound_channel")',
 })
-export class ConversationEntity {
+export class ConversationEntity extends AuditedEntity {
   @PrimaryKey({ type: 'text' })
   id!: string;
 
@@ -94,12 +89,6 @@ export class ConversationEntity {
 
   @Property({ type: 'text' })
   createdBy!: string;
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  updatedAt: Date = new Date();
 }
 
 /** One contact in one channel. Idempotent on (source, externalId). */

@@ -2,7 +2,7 @@ import type { KeysetPage } from '../../common/pagination';
 import { timelineSourcesFor, type TimelineEntryRow } from '../../common/timeline';
 import type { Context } from '../../context/context';
 import { groupBy, indexBy, jsonKey, makeLoader } from '../../context/loaders';
-import { placeholders, query } from '../../database/sql';
+import { placeholders, query, textArray } from '../../database/sql';
 import { loadNestedPages, type NestedPageKey, type NestedPageSpec } from './nested-pages';
 import type { AgentRow, ConversationRow, HandoverRow, InteractionRow } from './interaction.type';
 
@@ -166,7 +166,7 @@ export function TimelineCountByCustomerLoader(ctx: Context) {
     const rows = await query<{ id: string; count: string }>(
       ctx.em,
       `select c.id, (select sum(n) from (${union}) u) as count from (select unnest(?::text[]) as id) c`,
-      [`{${ids.map((id) => JSON.stringify(id)).join(',')}}`],
+      [textArray(ids)],
     );
     const counts = new Map(rows.map((row) => [row.id, Number(row.count ?? 0)]));
     return keys.map((key) => counts.get(key.parentId) ?? 0);

@@ -1,6 +1,7 @@
 import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/postgresql';
 import { CustomerEntity } from '../customers/customer.entity';
 import { OfferResponseKind } from './offers.enums';
+import { AuditedEntity } from '../../common/audited.entity';
 
 /**
  * An offer, decided centrally for every channel: percent or amount off listed skus (or every sku),
@@ -11,7 +12,7 @@ import { OfferResponseKind } from './offers.enums';
   name: 'offer_one_discount_check',
   expression: '(discount_basis_points is null) <> (discount_amount_cents is null)',
 })
-export class OfferEntity {
+export class OfferEntity extends AuditedEntity {
   @PrimaryKey({ type: 'text' })
   id!: string;
 
@@ -49,12 +50,6 @@ export class OfferEntity {
 
   @Property({ type: 'boolean', default: true })
   active: boolean = true;
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  updatedAt: Date = new Date();
 }
 
 /** Every response of a customer to an offer, append-only; the latest DECLINED starts the cool-down. */

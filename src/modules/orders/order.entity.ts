@@ -4,6 +4,7 @@ import { ProductEntity } from '../catalog/product.entity';
 import { CustomerEntity } from '../customers/customer.entity';
 import { OfferEntity } from '../offers/offer.entity';
 import { OrderStatus } from './orders.enums';
+import { AuditedEntity } from '../../common/audited.entity';
 
 /** A guest identity as stored on a guest order: normalised like identities of customers. */
 export interface GuestIdentity {
@@ -29,7 +30,7 @@ export interface GuestIdentity {
   name: 'order_guest_identities_gin',
   expression: 'create index "order_guest_identities_gin" on "order" using gin ("guest_identities" jsonb_path_ops) where "customer_id" is null',
 })
-export class OrderEntity {
+export class OrderEntity extends AuditedEntity {
   @PrimaryKey({ type: 'text' })
   id!: string;
 
@@ -84,12 +85,6 @@ export class OrderEntity {
 
   @Property({ type: 'text' })
   createdBy!: string;
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
-  updatedAt: Date = new Date();
 }
 
 /** One line: price and discount as charged, frozen at placing (later catalogue changes do not touch it). */

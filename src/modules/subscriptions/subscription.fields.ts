@@ -7,7 +7,7 @@ import { InteractionType, type InteractionRow } from '../interactions/interactio
 import { OrderByIdLoader } from '../orders/orders.loaders';
 import { OrderType, type OrderRow } from '../orders/orders.type';
 import { stockLevelFromEvent, StockLevelType, type StockLevelRow } from '../inventory/inventory.type';
-import { CustomerEventType, InteractionEventType, OrderEventType, StockEventType } from './subscription.types';
+import { CustomerEventType, InteractionEventType, OrderEventType, StockEventType } from './subscription.type';
 
 @Resolver(() => InteractionEventType)
 export class InteractionEventFields {

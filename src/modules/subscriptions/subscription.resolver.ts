@@ -6,7 +6,7 @@ import { InteractionFilter } from '../interactions/interaction.inputs';
 import { encodeEventCursor, positionOf } from '../events/event-cursor';
 import type { EventRow } from '../events/event-reader';
 import { customerIdsOf, openLogStream } from './subscription.service';
-import { CustomerEventType, InteractionEventType, OrderEventType, StockEventType } from './subscription.types';
+import { CustomerEventType, InteractionEventType, OrderEventType, StockEventType } from './subscription.type';
 
 type Subscribe<A> = SubscribeResolverData<unknown, A, Context>;
 

@@ -1,0 +1,183 @@
+import { Writable } from 'node:stream';
+import { createClient, type Client } from 'graphql-ws';
+import { Client as PgClient } from 'pg';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { loadConfig } from '../src/config/config';
+import { safeErrorSerializer } from '../src/observability/logging';
+import { createServer, GRAPHQL_PATH, type OmniServer } from '../src/server/app';
+import { createTestDatabase, TOKENS } from './support/server';
+
+/**
+ * One request pipeline for every transport (issue 15, point 2): the node:http fast path (POST with a JSON
+ * body), Express (GET /graphql) and graphql-ws answer the same operation with the same errors, give an
+ * unexpected error a request id in `extensions` and log it with that id, log one "graphql request" line
+ * per operation, and refuse an operation over a limit alike.
+ */
+
+interface Answer {
+  data?: unknown;
+  errors?: { message: string; path?: unknown[]; locations?: unknown[]; extensions?: Record<string, unknown> }[];
+}
+
+const lines: Record<string, unknown>[] = [];
+let server: OmniServer;
+let base: string;
+let databaseUrl: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  databaseUrl = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'info',
+    OMNI360_MAX_ALIASES: '3',
+    OMNI360_API_KEYS: Object.entries(TOKENS)
+      .map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`)
+      .join(','),
+  });
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  server = await createServer(config, databaseUrl, pino({ level: 'info', serializers: { err: safeErrorSerializer } }, sink));
+  base = `127.0.0.1:${await server.listen()}`;
+});
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.dispose()));
+  await server.stop();
+});
+
+const headers = { authorization: `Bearer ${TOKENS.ADMIN}` };
+
+const TRANSPORTS: Record<string, (query: string) => Promise<Answer>> = {
+  /** POST with a JSON body: answered on node:http directly (graphql-http.ts). */
+  'node:http': async (query) => {
+    const res = await fetch(`http://${base}${GRAPHQL_PATH}`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
+    return (await res.json()) as Answer;
+  },
+  /** GET: Express and Apollo's Express integration. */
+  express: async (query) => {
+    const res = await fetch(`http://${base}${GRAPHQL_PATH}?query=${encodeURIComponent(query)}`, { headers });
+    return (await res.json()) as Answer;
+  },
+  /** graphql-ws: a result (`next`) or the operation's `error` message. */
+  websocket: (query) => {
+    const client = createClient({ url: `ws://${base}${GRAPHQL_PATH}`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: headers });
+    clients.push(client);
+    return new Promise((resolve, reject) => {
+      client.subscribe(
+        { query },
+        {
+          next: (result) => resolve(result as Answer),
+          error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
+          complete: () => undefined,
+        },
+      );
+    });
+  },
+};
+
+async function admin(sql: string): Promise<void> {
+  const client = new PgClient({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The log lines of one request id, once its "graphql request" line is written (after the answer on WebSocket). */
+async function linesOf(requestId: string): Promise<Record<string, unknown>[]> {
+  for (let attempt = 0; attempt < 50 && !lines.some((line) => line.requestId === requestId && line.msg === 'graphql request'); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return lines.filter((line) => line.requestId === requestId);
+}
+
+/** The log lines written since `before` about the operation named `operation`, once its request line is there. */
+async function linesAfter(before: number, operation: string): Promise<Record<string, unknown>[]> {
+  for (let attempt = 0; attempt < 50 && !lines.slice(before).some((line) => line.operation === operation); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  // Nothing else (no "unexpected error") is logged for it: a line of its request id that is not the request line.
+  const ids = new Set(
+    lines
+      .slice(before)
+      .filter((line) => line.operation === operation)
+      .map((line) => line.requestId),
+  );
+  return lines.slice(before).filter((line) => ids.has(line.requestId));
+}
+
+describe.each(Object.keys(TRANSPORTS))('over %s', (transport) => {
+  const send = (query: string) => TRANSPORTS[transport](query);
+
+  it('an unexpected error is masked with a request id, logged with that id and its stack, and the request logged once', async () => {
+    // A real failure of the database statement (not one of the coded ones): the table is gone.
+    await admin('alter table identity rename to identity_hidden');
+    let answer: Answer;
+    try {
+      answer = await send('query Broken { customerByIdentity(identity: { type: EMAIL, value: "broken@example.com" }) { id } }');
+    } finally {
+      await admin('alter table identity_hidden rename to identity');
+    }
+    const requestId = answer.errors?.[0]?.extensions?.requestId;
+    expect(typeof requestId).toBe('string');
+    expect(answer).toEqual({
+      data: { customerByIdentity: null },
+      errors: [
+        {
+          message: 'Internal server error',
+          path: ['customerByIdentity'],
+          locations: [{ line: 1, column: 16 }],
+          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+        },
+      ],
+    });
+    const logged = await linesOf(requestId as string);
+    const unexpected = logged.filter((line) => line.msg === 'unexpected error');
+    expect(unexpected).toHaveLength(1);
+    expect(unexpected[0]).toMatchObject({ level: 50, err: { message: expect.stringMatching(/identity/) } });
+    expect((unexpected[0].err as { stack?: string }).stack).toMatch(/\n\s+at /);
+    expect(logged.filter((line) => line.msg === 'graphql request')).toEqual([
+      expect.objectContaining({ level: 30, operation: 'Broken', role: 'ADMIN', outcome: 'error' }),
+    ]);
+  });
+
+  it('a coded refusal (over the alias limit) answers the same error and is logged as a request, not as unexpected', async () => {
+    const before = lines.length;
+    const answer = await send('query Aliased { a: __typename b: __typename c: __typename d: __typename }');
+    expect(answer.data ?? null).toBeNull();
+    expect(answer.errors).toEqual([{ message: expect.stringMatching(/4 aliases.*3/), extensions: { code: 'QUERY_TOO_COMPLEX' } }]);
+    const logged = await linesAfter(before, 'Aliased');
+    expect(logged).toEqual([expect.objectContaining({ level: 30, msg: 'graphql request', role: 'ADMIN', outcome: 'error', requestId: expect.any(String) })]);
+  });
+
+  it('a successful operation is logged once with its request id, operation, role and outcome', async () => {
+    const before = lines.length;
+    const answer = await send('query Fine { viewer { role } }');
+    expect(answer).toEqual({ data: { viewer: { role: 'ADMIN' } } });
+    const logged = await linesAfter(before, 'Fine');
+    expect(logged).toEqual([expect.objectContaining({ level: 30, role: 'ADMIN', outcome: 'ok', requestId: expect.stringMatching(/^[\w.:-]+$/) })]);
+    expect(typeof logged[0].ms).toBe('number');
+  });
+});
+
+describe('every transport', () => {
+  it('answers a limit refusal with the same message', async () => {
+    const query = 'query Aliased { a: __typename b: __typename c: __typename d: __typename }';
+    const answers = await Promise.all(Object.values(TRANSPORTS).map((send) => send(query)));
+    expect(new Set(answers.map((answer) => JSON.stringify(answer.errors))).size).toBe(1);
+  });
+});
