@@ -943,8 +943,10 @@ async function injectFaults(primary: PgCluster, nc: NatsConnection, stream: stri
     made.push(`duplicate-write (interaction ${acknowledged[1]} stored twice)`);
   }
   if (INJECT.has('oversold')) {
-    await sql(`update stock_level s set reserved = s.on_hand + 1 from product p where p.id = s.product_id and p.sku = 'SCALE-SCARCE'`);
-    made.push('oversold (one unit reserved beyond stock)');
+    // One more unit on a placed order than stock ever held (the stock row itself refuses reserved > on hand).
+    await sql(`update order_line set quantity = quantity + 1 where id = (
+      select l.id from order_line l join product p on p.id = l.product_id where p.sku = 'SCALE-SCARCE' order by l.id limit 1)`);
+    made.push('oversold (an order line one unit larger than the stock allowed)');
   }
   if (INJECT.has('subscriber-duplicate')) {
     const sub = subscribers.find((candidate) => candidate.received.length > 0)!;
