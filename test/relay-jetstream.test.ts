@@ -37,7 +37,7 @@ async function eventIdsInLogOrder(databaseUrl = env.databaseUrl): Promise<{ id: 
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    return (await client.query<{ id: string; type: string }>('select id::text as id, type from event order by xid, id')).rows;
+    return (await client.query<{ id: string; type: string }>('select e.id::text as id, e.type from event e order by e.xid, e.id')).rows;
   } finally {
     await client.end();
   }
@@ -177,7 +177,7 @@ describeNats('NATS JetStream relay', () => {
     await createCustomers(3);
     const client = new Client({ connectionString: env.databaseUrl });
     await client.connect();
-    const log = (await client.query<{ id: string; xid: string; type: string }>('select id::text as id, xid::text as xid, type from event order by xid, id')).rows;
+    const log = (await client.query<{ id: string; xid: string; type: string }>('select e.id::text as id, e.xid::text as xid, e.type from event e order by e.xid, e.id')).rows;
     await client.end();
     const newest = log[log.length - 1];
     // What an earlier term leaves when it published the newest event before the older ones were readable

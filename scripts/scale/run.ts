@@ -41,6 +41,8 @@ const SCARCE_UNITS = 400;
 const MAX_LAG_MS = 3_000;
 const RUN_ID = `s${Date.now().toString(36)}`;
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+/** The whole run, set-up and clean-up included, stays under CI's 10 minutes. */
+const BUDGET_MS = 9.5 * 60_000;
 
 const failures: string[] = [];
 function check(what: string, ok: boolean, detail = ''): void {
@@ -483,6 +485,14 @@ async function main(): Promise<number> {
   const onSignal = () => void cleanup().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // CI gives the script 10 minutes: past 9.5 it fails by itself, stopping everything it started.
+  setTimeout(
+    () => {
+      console.log(`\ntest:scale FAILED: still running after ${BUDGET_MS / 60_000} minutes`);
+      void cleanup().finally(() => process.exit(1));
+    },
+    BUDGET_MS - (Date.now() - started),
+  ).unref();
 
   try {
     // --- PostgreSQL primary, retention at volume, then the replica of what remains ---
@@ -725,9 +735,10 @@ async function main(): Promise<number> {
     clearInterval(watchReplica);
 
     // --- catch-up: the subscribers, the relay, the replica ---
+    // Qualified columns: a bare `id` in ORDER BY would name the text output column, and order 100 before 99.
     const logOf = async () =>
       primary.sql<{ id: string; position: string }>(
-        `select id::text as id, xid::text || ':' || id::text as position from event order by xid, id`,
+        `select e.id::text as id, e.xid::text || ':' || e.id::text as position from event e order by e.xid, e.id`,
         [],
         'omni360',
       );
@@ -735,7 +746,7 @@ async function main(): Promise<number> {
     const expectedFor = async (type: string) =>
       (
         await primary.sql<{ id: string }>(
-          `select id::text as id from event where type = $1 and (xid, id) > ($2::xid8, $3::bigint) order by xid, id`,
+          `select e.id::text as id from event e where e.type = $1 and (e.xid, e.id) > ($2::xid8, $3::bigint) order by e.xid, e.id`,
           [type, after.xid.toString(), after.id.toString()],
           'omni360',
         )

@@ -53,21 +53,11 @@ export interface LogReadResult {
  * database) do not hold delivery back. A running transaction the statement cannot attribute (finished
  * meanwhile, prepared, or hidden from this role) counts as ours: the horizon only errs on the early side,
  * never past a transaction that may still write an event.
- *
- * pg_stat_activity does not read a backend's database and its xid at the same instant (the xid comes from
- * the process array after the status entry was copied): a session of another database that ends while it
- * is read can leave its slot to a new session of THIS database, whose xid then shows under the other
- * database. Trusting that pairing let the horizon pass a running transaction of this database, so an
- * event committed after it was delivered before it (test:scale saw a relay publish two events in the
- * wrong order). An xid counts as another database's only when the lock table, read atomically, shows it
- * held by the very process pg_stat_activity named.
  */
 export const HORIZON_CTES = `snap as materialized (select pg_current_snapshot() as s),
      foreign_xid as materialized (
        select a.backend_xid::text::bigint as x from pg_stat_activity a
         where a.backend_xid is not null and a.datid <> (select oid from pg_database where datname = current_database())
-          and exists (select 1 from pg_locks l
-                       where l.locktype = 'transactionid' and l.transactionid = a.backend_xid and l.pid = a.pid and l.granted)
      ),
      h as (
        select coalesce(
