@@ -8,7 +8,7 @@ import { connect, type NatsConnection } from 'nats';
 import { Client } from 'pg';
 import WebSocket from 'ws';
 import { CUSTOMER_360 } from '../../bench/queries';
-import { comparePositions, decodeEventCursor } from '../../src/modules/events/event-cursor';
+import { comparePositions, decodeEventCursor, positionOf } from '../../src/modules/events/event-cursor';
 import { purgeStep } from '../../src/modules/events/event-retention';
 import type { SqlRunner } from '../../src/modules/events/event-reader';
 import { cpuSeconds, freePort, PgCluster, portAnswers, postgresBinDir, SERVICE_USER, Service, sleep, waitFor, which } from './topology';
@@ -735,21 +735,23 @@ async function main(): Promise<number> {
     clearInterval(watchReplica);
 
     // --- catch-up: the subscribers, the relay, the replica ---
-    // Qualified columns: a bare `id` in ORDER BY would name the text output column, and order 100 before 99.
+    // The log's order, (xid, id) as numbers, is put in order here rather than trusted to the query: the
+    // check once read it with `order by xid, id` under an `id::text as id` column, which sorts that text
+    // output column (100 before 99) and made a correct relay look wrong.
+    const inLogOrder = <T extends { xid: string; id: string }>(rows: T[]) => [...rows].sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
     const logOf = async () =>
-      primary.sql<{ id: string; position: string }>(
-        `select e.id::text as id, e.xid::text || ':' || e.id::text as position from event e order by e.xid, e.id`,
-        [],
-        'omni360',
-      );
+      inLogOrder(await primary.sql<{ id: string; xid: string }>(`select e.id::text as id, e.xid::text as xid from event e`, [], 'omni360')).map((row) => ({
+        id: row.id,
+        position: `${row.xid}:${row.id}`,
+      }));
     const after = decodeEventCursor(startCursor);
     const expectedFor = async (type: string) =>
-      (
-        await primary.sql<{ id: string }>(
-          `select e.id::text as id from event e where e.type = $1 and (e.xid, e.id) > ($2::xid8, $3::bigint) order by e.xid, e.id`,
+      inLogOrder(
+        await primary.sql<{ id: string; xid: string }>(
+          `select e.id::text as id, e.xid::text as xid from event e where e.type = $1 and (e.xid, e.id) > ($2::xid8, $3::bigint)`,
           [type, after.xid.toString(), after.id.toString()],
           'omni360',
-        )
+        ),
       ).map((row) => row.id);
     const expected = { interactionAdded: await expectedFor('interaction.recorded'), orderPlaced: await expectedFor('order.placed') };
     await waitFor('the subscribers to catch up', () => subscribers.every((sub) => sub.received.length >= expected[sub.field].length), 180_000).catch((error) =>
