@@ -1,10 +1,12 @@
-import { connect, JSONCodec, type JetStreamManager, type NatsConnection } from 'nats';
+import { connect, headers, JSONCodec, type JetStreamManager, type NatsConnection } from 'nats';
+import pino from 'pino';
 import { Client } from 'pg';
 import { loadConfig, type NatsRelayConfig } from '../src/config/config';
 import type { RoleName } from '../src/config/roles';
 import { canReadType } from '../src/common/role-policy';
 import { createLocation, createProduct, order, receive } from './support/commerce';
 import { numbered } from '../src/database/sql';
+import { encodeEventCursor } from '../src/modules/events/event-cursor';
 import { NatsRelay, storedRelayPosition, subjectFor, type RelayedEvent } from '../src/relay/nats-relay';
 import { createLogger } from '../src/server/logger';
 import { IdentifyCustomerDocument } from './generated/graphql';
@@ -39,7 +41,7 @@ async function eventIdsInLogOrder(databaseUrl = env.databaseUrl): Promise<{ id: 
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    return (await client.query<{ id: string; type: string }>('select id::text as id, type from event order by xid, id')).rows;
+    return (await client.query<{ id: string; type: string }>('select e.id::text as id, e.type from event e order by e.xid, e.id')).rows;
   } finally {
     await client.end();
   }
@@ -217,6 +219,43 @@ describeNats('NATS JetStream relay', () => {
       expect(JSON.stringify(published.PARTNER)).not.toContain(secret);
       expect(JSON.stringify(published.ADMIN)).toContain(secret);
     }
+  });
+
+  it('publishes an event that became readable only after later ones were on the stream, after them, and logs it as out of log order', async () => {
+    const nats = natsConfig();
+    await createCustomers(3);
+    const client = new Client({ connectionString: env.databaseUrl });
+    await client.connect();
+    const log = (await client.query<{ id: string; xid: string; type: string }>('select e.id::text as id, e.xid::text as xid, e.type from event e order by e.xid, e.id')).rows;
+    await client.end();
+    const newest = log[log.length - 1];
+    // What an earlier term leaves when it published the newest event before the older ones were readable
+    // and stopped before storing its position: a stream ending with an event the log has others before.
+    await jsm.streams.add({ name: nats.stream, subjects: [`${nats.subjectPrefix}.>`], duplicate_window: 120_000_000_000 });
+    const cursor = encodeEventCursor({ xid: BigInt(newest.xid), id: BigInt(newest.id) });
+    const h = headers();
+    h.set('Omni360-Cursor', cursor);
+    await nc.jetstream().publish(subjectFor(nats.subjectPrefix, newest.type), codec.encode({ eventId: newest.id, cursor, type: newest.type, occurredAt: '', customerId: null, payload: {} }), {
+      msgID: newest.id,
+      headers: h,
+    });
+
+    const lines: string[] = [];
+    const captured = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const relay = new NatsRelay({ databaseUrl: env.databaseUrl, nats, log: captured, batchSize: 50 });
+    relay.start();
+    try {
+      await waitFor('every event on the stream', async () => (await streamCount(nats.stream)) >= log.length);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a repeat of the newest would show now
+    } finally {
+      await relay.stop();
+    }
+    // Nothing lost, nothing twice: the older events follow the newest one, each logged as out of order.
+    const messages = await consumeAll(nats.stream);
+    expect(messages.map((message) => message.msgId)).toEqual([newest.id, ...log.slice(0, -1).map((event) => event.id)]);
+    const errors = lines.map((line) => JSON.parse(line) as { msg: string; eventId: string });
+    expect(errors.map((error) => error.eventId)).toEqual(log.slice(0, -1).map((event) => event.id));
+    expect(new Set(errors.map((error) => error.msg))).toEqual(new Set(['relay: event published out of log order (later events were on the stream already)']));
   });
 
   it('lets one instance relay at a time: a second one stands by and takes over when the first stops', async () => {

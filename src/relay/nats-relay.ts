@@ -1,8 +1,8 @@
 import { Client } from 'pg';
-import { connect, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type JetStreamClient, type NatsConnection, type NatsError } from 'nats';
+import { connect, headers, JSONCodec, nanos, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection, type NatsError } from 'nats';
 import type { NatsRelayConfig } from '../config/config';
 import { numbered } from '../database/sql';
-import { comparePositions, encodeEventCursor, LOG_START, maxPosition, positionOf, type LogPosition } from '../modules/events/event-cursor';
+import { comparePositions, decodeEventCursor, encodeEventCursor, LOG_START, maxPosition, positionOf, type LogPosition } from '../modules/events/event-cursor';
 import { EVENT_NOTIFY_CHANNEL } from '../modules/events/event-log';
 import { hiddenEventTypes } from '../common/role-policy';
 import type { Principal } from '../common/principal';
@@ -37,6 +37,12 @@ export interface RelayedEvent {
 }
 
 const MAX_BACKOFF_MS = 10_000;
+/**
+ * Expected as the stream's last message id by a publish at or behind the stream's head: no message has
+ * it, so JetStream acknowledges such a publish only as a duplicate (it checks duplicates first) and
+ * refuses an event it never got instead of appending it behind later ones.
+ */
+const NOT_A_MESSAGE_ID = 'omni360:not-a-message-id';
 /** How long JetStream remembers message ids: a batch published again within it is dropped as duplicate. */
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
 
@@ -155,12 +161,13 @@ export class NatsRelay {
     this.active = true;
     this.options.log.info({ relay: this.name }, 'relay: took the relay lock; publishing to NATS JetStream');
     await run(`listen ${EVENT_NOTIFY_CHANNEL}`, []);
-    const js = await this.connectNats();
-    await this.relay(run, js);
+    const { js, head } = await this.connectNats();
+    await this.relay(run, js, head);
     return true;
   }
 
-  private async connectNats(): Promise<JetStreamClient> {
+  /** Connects, creates or extends the stream, and returns where it ends (the position of its last event). */
+  private async connectNats(): Promise<{ js: JetStreamClient; head: LogPosition | undefined }> {
     const { servers, stream, subjectPrefix } = this.options.nats;
     const nc = await connect({ servers, name: 'omni360-relay', maxReconnectAttempts: -1, reconnectTimeWait: 1_000, timeout: 5_000 });
     this.nc = nc;
@@ -183,11 +190,30 @@ export class NatsRelay {
       });
       this.options.log.info({ stream, subjects }, 'relay: created the JetStream stream');
     }
-    return nc.jetstream();
+    return { js: nc.jetstream(), head: await this.streamHead(jsm) };
   }
 
-  /** Reads the log from the stored position and publishes it, round after round, until stopped. */
-  private async relay(run: SqlRunner, js: JetStreamClient): Promise<void> {
+  /** The log position of the stream's last message when a relay published it (its cursor header), else undefined. */
+  private async streamHead(jsm: JetStreamManager): Promise<LogPosition | undefined> {
+    const { stream } = this.options.nats;
+    const last = (await jsm.streams.info(stream)).state.last_seq;
+    if (last === 0) return undefined;
+    const message = await jsm.streams.getMessage(stream, { seq: last }).catch(() => undefined);
+    const cursor = message?.header.get('Omni360-Cursor');
+    if (!cursor) return undefined;
+    try {
+      return decodeEventCursor(cursor);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Reads the log from the stored position and publishes it, round after round, until stopped. Events at
+   * or before `head` (the stream's last event when the term began) were published by an earlier term
+   * that stopped before storing its position: they are published again expecting a duplicate.
+   */
+  private async relay(run: SqlRunner, js: JetStreamClient, head: LogPosition | undefined): Promise<void> {
     const limit = this.options.batchSize ?? 200;
     const stored = await storedRelayPosition(run, this.name);
     let position = stored ?? LOG_START;
@@ -208,7 +234,7 @@ export class NatsRelay {
           if (this.stopped) break;
           // An event the relay's role may not read is passed over (the position moves past it all the same).
           if (matchesFilter(this.filter, row)) {
-            await this.publish(js, row);
+            await this.publish(js, row, !!head && comparePositions(positionOf(row), head) <= 0);
             published += 1;
           } else {
             passed += 1;
@@ -232,7 +258,13 @@ export class NatsRelay {
     }
   }
 
-  private async publish(js: JetStreamClient, row: EventRow): Promise<void> {
+  /**
+   * Publishes one event and waits for JetStream's acknowledgement. `behindHead`: the stream already ends
+   * with a later event, so this one should be a duplicate; if JetStream never got it, it became readable
+   * only after later events were published (which the log's horizon exists to prevent): it is published
+   * anyway, after them, so that nothing is lost, and logged as an error since consumers see it out of order.
+   */
+  private async publish(js: JetStreamClient, row: EventRow, behindHead = false): Promise<void> {
     const { subjectPrefix, stream } = this.options.nats;
     const cursor = encodeEventCursor(positionOf(row));
     const occurredAt = row.occurredAt instanceof Date ? row.occurredAt.toISOString() : new Date(row.occurredAt).toISOString();
@@ -245,15 +277,29 @@ export class NatsRelay {
       // As the relay's role reads it (masked for ANALYST and PARTNER): erasure cannot reach what NATS holds.
       payload: payloadFor(this.principal, row.payload),
     };
-    const h = headers();
-    h.set('Omni360-Event-Type', row.type);
-    h.set('Omni360-Cursor', cursor);
-    await js.publish(subjectFor(subjectPrefix, row.type), this.codec.encode(message), {
-      msgID: row.id,
-      headers: h,
-      expect: { streamName: stream },
-      timeout: 10_000,
-    });
+    const send = (expectDuplicate: boolean) => {
+      // Fresh headers per publish: the client writes the expectations into the headers it is given.
+      const h = headers();
+      h.set('Omni360-Event-Type', row.type);
+      h.set('Omni360-Cursor', cursor);
+      return js.publish(subjectFor(subjectPrefix, row.type), this.codec.encode(message), {
+        msgID: row.id,
+        headers: h,
+        expect: expectDuplicate ? { streamName: stream, lastMsgID: NOT_A_MESSAGE_ID } : { streamName: stream },
+        timeout: 10_000,
+      });
+    };
+    if (!behindHead) {
+      await send(false);
+      return;
+    }
+    try {
+      await send(true);
+    } catch (error) {
+      if (!/wrong last msg ?id/i.test((error as NatsError).api_error?.description ?? (error as Error).message)) throw error;
+      this.options.log.error({ relay: this.name, eventId: row.id, cursor }, 'relay: event published out of log order (later events were on the stream already)');
+      await send(false);
+    }
   }
 
   private async storePosition(run: SqlRunner, position: LogPosition): Promise<void> {
