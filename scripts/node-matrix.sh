@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 versions=("$@")
 [ ${#versions[@]} -eq 0 ] && versions=(22 24)
 
-# About 3 minutes per version on 2 cores (measured figures in the README).
+# About 3 to 4 minutes per version on 2 cores (measured figures in the README).
 default_files=(
   test/server-http.test.ts                # Express 5 + Apollo over node:http, CORS, GET
   test/server-cors-get.test.ts
@@ -27,6 +27,7 @@ default_files=(
   test/role-matrix.test.ts                # every operation under every role
   test/clients-apollo.test.ts             # @apollo/client over fetch and graphql-ws
   test/clients-urql.test.ts               # urql on its defaults (GET, fetch)
+  test/clients-browser.test.ts            # headless Chromium through playwright-core (skipped without it)
   test/orders-place.test.ts               # transactions and row locks through MikroORM and pg
   test/customers-identify.test.ts
   test/webhooks.test.ts                   # outbound fetch (undici) and HMAC signatures

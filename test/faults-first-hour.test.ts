@@ -31,6 +31,17 @@ describe('the first hour on a fresh clone: npm start -- --demo', () => {
   let pgPort: number;
   let server: ServerProcess;
   let key: string;
+  let customers: number;
+
+  /** The number of customers, asked with the printed key. */
+  async function customerCount(): Promise<number> {
+    const res = await fetch(`${server.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: '{ customers(first: 1) { totalCount } }' }),
+    });
+    return ((await res.json()) as { data: { customers: { totalCount: number } } }).data.customers.totalCount;
+  }
 
   beforeAll(async () => {
     // The embedded PostgreSQL runs as an unprivileged user when the suite runs as root: it must reach the directory.
@@ -80,7 +91,7 @@ describe('the first hour on a fresh clone: npm start -- --demo', () => {
     await Promise.race([server.ended, new Promise((resolve) => (timer = setTimeout(resolve, 60_000)))]);
     clearTimeout(timer);
     expect(server.tail(20)).toMatch(/"msg":"stopped"\}\n/);
-    expect(server.tail(20)).not.toMatch(/error during shutdown|shutdown took too long/);
+    expect(server.tail(20)).not.toMatch(/error during shutdown|shutdown took too long|"stack":/);
     expect(server.stderr).not.toMatch(STACK_FRAME);
     expect(server.stderr).not.toMatch(/\b(Error|ERR!|npm error)\b/);
     expect(await portAnswers(pgPort)).toBe(false);
@@ -94,14 +105,9 @@ describe('the first hour on a fresh clone: npm start -- --demo', () => {
     const printed = await server.waitForOutput(/Open GraphiQL with it: http:\/\/localhost:\d+\/graphql#token=(\S+)/, 300_000);
     const demoMs = Date.now() - began;
     key = printed[1];
-    const res = await fetch(`${server.baseUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query: '{ customers(first: 1) { totalCount } }' }),
-    });
     // 1,000 customers and the near-duplicates the demo plants for duplicateCandidates.
-    const body = (await res.json()) as { data: { customers: { totalCount: number } } };
-    expect(body.data.customers.totalCount).toBeGreaterThanOrEqual(1_000);
+    customers = await customerCount();
+    expect(customers).toBeGreaterThanOrEqual(1_000);
     console.log(
       `first start (npm start -- --demo, Node ${process.version}): /readyz after ${(readyMs / 1000).toFixed(1)} s, demo data after ${(demoMs / 1000).toFixed(1)} s`,
     );
@@ -113,6 +119,8 @@ describe('the first hour on a fresh clone: npm start -- --demo', () => {
     await server.waitForOutput(/omni360 is ready/);
     expect(server.tail(1_000)).toContain(`The ADMIN API key is in ${dataDir}/admin-api-key`);
     expect(server.tail(1_000)).not.toContain(key);
+    // The demo is not loaded twice: the database was not empty.
+    expect(await customerCount()).toBe(customers);
     console.log(`second start (Node ${process.version}): /readyz after ${(readyMs / 1000).toFixed(1)} s`);
     await expectCleanCtrlC();
   });

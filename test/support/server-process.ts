@@ -175,9 +175,14 @@ export class ServerProcess {
   /** Sends `signal` (to the whole process group when started through npm) and waits for the exit. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<ServerExit> {
     const child = this.child;
-    if (!child || !this.running) return this.exit;
-    if (this.options.viaNpm) process.kill(-child.pid!, signal);
-    else child.kill(signal);
+    if (this.options.viaNpm && child && (this.running || this.outputOpen)) {
+      // The group: npm, its shell and the server, which may outlive npm.
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // the group is gone
+      }
+    } else if (child && this.running) child.kill(signal);
     return this.exit;
   }
 
