@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { migrateUp } from '../src/database/migrate';
 import { withDatabaseName } from './database';
 import { percentile, postJson } from './load';
 import { RECORD_INTERACTION } from './queries';
+import { freePort, ServerProcess, sleep } from '../test/support/server-process';
 
 /**
  * Scenario (e), webhooks (`npm run bench:webhooks`; docs in bench/README.md): the server as `npm start`
@@ -19,7 +18,6 @@ import { RECORD_INTERACTION } from './queries';
  * webhook (p50, p99). A throw-away database of its own, so it never touches another run's dataset.
  */
 
-const ROOT = path.resolve(__dirname, '..');
 const ADMIN = 'bench-admin-key-0123456789abcdef';
 const PARTNER = 'bench-partner-key-0123456789abcd';
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -31,18 +29,8 @@ const CONNECTIONS = num('BENCH_CONNECTIONS', 16);
 const CUSTOMERS = 200;
 const DATABASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const log = (message: string) => process.stderr.write(`[bench:webhooks] ${message}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const DOCUMENT = 'subscription { interactionAdded { eventId interaction { id externalId channel direction body occurredAt customer { id displayName } } } }';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function main(): Promise<void> {
   const name = `omni360_bench_webhooks_${process.pid}`;
@@ -50,35 +38,19 @@ async function main(): Promise<void> {
   await admin.connect();
   await admin.query(`create database "${name}"`);
   const databaseUrl = withDatabaseName(DATABASE, name);
-  let child: ChildProcess | undefined;
+  let server: ServerProcess | undefined;
   const receiverServer = http.createServer();
   try {
     await migrateUp(databaseUrl);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/graphql`;
-    child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        DATABASE_URL: databaseUrl,
-        OMNI360_API_KEYS: `ADMIN:bench-admin:${ADMIN},PARTNER:bench-partner:${PARTNER}`,
-        OMNI360_RATE_LIMIT_PER_SECOND: '0',
-        OMNI360_WEBHOOK_ALLOW_PRIVATE: 'true',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+    // The server's own output goes to this process's stderr, beside the bench's log.
+    server = new ServerProcess(port, databaseUrl, {
+      apiKeys: `ADMIN:bench-admin:${ADMIN},PARTNER:bench-partner:${PARTNER}`,
+      env: { OMNI360_WEBHOOK_ALLOW_PRIVATE: 'true', OMNI360_METRICS: undefined },
+      echo: true,
     });
-    for (let ready = false; !ready;) {
-      await sleep(200);
-      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (res) => res.status === 200,
-        () => false,
-      );
-    }
+    await server.start();
     const gql = async <T>(query: string, variables: Record<string, unknown>, token = ADMIN): Promise<T> => {
       const res = await postJson(url, { authorization: `Bearer ${token}` }, JSON.stringify({ query, variables }));
       const body = JSON.parse(res.text) as { data: T; errors?: unknown[] };
@@ -230,8 +202,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
-    child?.kill('SIGTERM');
-    if (child && child.exitCode === null) await new Promise((resolve) => child!.once('exit', resolve));
+    await server?.kill('SIGTERM');
     receiverServer.close();
     await admin.query(`drop database if exists "${name}" with (force)`).catch(() => undefined);
     await admin.end();

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
 import { mulberry32 } from '../src/common/prng';
 import { waitUntil } from './support/interactions';
 import { createTestDatabase, TOKENS } from './support/server';
+import { freePort, ServerProcess, sleep } from './support/server-process';
 import { startReceiver, type ReceivedDelivery, type WebhookReceiver } from './support/webhook-receiver';
 
 /**
@@ -14,93 +12,21 @@ import { startReceiver, type ReceivedDelivery, type WebhookReceiver } from './su
  * (killed between the send and its record) carried the same delivery id both times.
  */
 
-const ROOT = path.resolve(__dirname, '..');
 const SEED = 0x0518;
 const KILLS = 3;
 const CUSTOMERS = 4;
-const API_KEYS = Object.entries(TOKENS)
-  .map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`)
-  .join(',');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-class ChildServer {
-  private child: ChildProcess | undefined;
-  private output: string[] = [];
-
-  constructor(
-    private readonly port: number,
-    private readonly databaseUrl: string,
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(this.port),
-        DATABASE_URL: this.databaseUrl,
-        OMNI360_API_KEYS: API_KEYS,
-        OMNI360_RATE_LIMIT_PER_SECOND: '0',
-        OMNI360_WEBHOOK_ALLOW_PRIVATE: 'true',
-        OMNI360_WEBHOOK_BACKOFF_BASE_MS: '20',
-        OMNI360_WEBHOOK_BACKOFF_MAX_MS: '200',
-        OMNI360_WEBHOOK_POLL_MS: '50',
-        // A killed instance's claims expire after twice the timeout plus 5 s: keep the timeout short.
-        OMNI360_WEBHOOK_TIMEOUT_MS: '1000',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (chunk: Buffer) => {
-      this.output.push(chunk.toString());
-      if (this.output.length > 200) this.output.splice(0, this.output.length - 200);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    this.child = child;
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${this.output.join('')}`);
-      try {
-        if ((await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(1_000) })).status === 200) return;
-      } catch {
-        // not up yet
-      }
-      if (Date.now() > deadline) throw new Error(`server not ready:\n${this.output.join('')}`);
-      await sleep(100);
-    }
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    await exited;
-  }
-}
+const WEBHOOK_ENV = {
+  OMNI360_WEBHOOK_ALLOW_PRIVATE: 'true',
+  OMNI360_WEBHOOK_BACKOFF_BASE_MS: '20',
+  OMNI360_WEBHOOK_BACKOFF_MAX_MS: '200',
+  OMNI360_WEBHOOK_POLL_MS: '50',
+  // A killed instance's claims expire after twice the timeout plus 5 s: keep the timeout short.
+  OMNI360_WEBHOOK_TIMEOUT_MS: '1000',
+};
 
 /** Sends one operation; `T` is the shape of the `data` its document selects. */
-async function post<T>(server: ChildServer, query: string, variables: Record<string, unknown>): Promise<T> {
-  const res = await fetch(`${server.url}/graphql`, {
+async function post<T>(server: ServerProcess, query: string, variables: Record<string, unknown>): Promise<T> {
+  const res = await fetch(`${server.baseUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.ADMIN}` },
     body: JSON.stringify({ query, variables }),
@@ -114,11 +40,11 @@ async function post<T>(server: ChildServer, query: string, variables: Record<str
 const RECORD = `mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { interaction { id } userErrors { code message } } }`;
 
 describe('webhooks: SIGKILL mid-delivery', () => {
-  let server: ChildServer;
+  let server: ServerProcess;
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    server = new ChildServer(await freePort(), await createTestDatabase());
+    server = new ServerProcess(await freePort(), await createTestDatabase(), { env: WEBHOOK_ENV });
     await server.start();
     receiver = await startReceiver();
   }, 180_000);

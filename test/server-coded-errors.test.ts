@@ -18,32 +18,8 @@ afterAll(() => env.stop());
 const cursor = (values: unknown) => Buffer.from(JSON.stringify(values)).toString('base64url');
 const eventCursor = (text: string) => Buffer.from(text).toString('base64url');
 
-interface Answer {
-  data?: unknown;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-async function overWs(query: string, variables: Record<string, unknown>): Promise<Answer> {
-  const client = env.ws(TOKENS.ADMIN);
-  try {
-    return await new Promise<Answer>((resolve) => {
-      let result: Answer = {};
-      client.subscribe(
-        { query, variables },
-        {
-          next: (value) => {
-            result = value as Answer;
-            if (result.errors) resolve(result);
-          },
-          error: (error) => resolve({ errors: error as Answer['errors'] }),
-          complete: () => resolve(result),
-        },
-      );
-    });
-  } finally {
-    await client.dispose();
-  }
-}
+/** One operation over graphql-ws (a client of its own per call). */
+const overWs = (query: string, variables: Record<string, unknown>) => env.wsOnce(query, variables, TOKENS.ADMIN);
 
 describe('forged cursors (every connection answers BAD_USER_INPUT)', () => {
   let customerId: string;

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { GRAPHQL_PATH } from '../src/server/app';
-import { startTestServer, TOKENS, type TestServer } from './support/server';
+import { startTestServer, TOKENS, type GraphQLAnswer as Answer, type TestServer } from './support/server';
 
 /**
  * Documents built to be slow or to slip past the cost limit (issue 13, classes 4 and 5), with the
@@ -19,11 +19,6 @@ function fragmentFanOut(levels: number, leaf: string): string {
   let document = `query FanOut { ...f${levels} } fragment f0 on Query { ${leaf} }`;
   for (let i = 1; i <= levels; i++) document += ` fragment f${i} on Query { ...f${i - 1} ...f${i - 1} }`;
   return document;
-}
-
-interface Answer {
-  data?: unknown;
-  errors?: { message: string; extensions?: { code?: string } }[];
 }
 
 async function overPost(query: string, variables?: Record<string, unknown>): Promise<Answer> {
@@ -45,26 +40,8 @@ async function overGet(query: string, variables?: Record<string, unknown>): Prom
   return res.body as Answer;
 }
 
-async function overWs(query: string, variables?: Record<string, unknown>): Promise<Answer> {
-  const client = env.ws(TOKENS.PARTNER);
-  try {
-    return await new Promise<Answer>((resolve) => {
-      let result: Answer = {};
-      client.subscribe(
-        { query, variables },
-        {
-          next: (value) => {
-            result = value as Answer;
-          },
-          error: (error) => resolve({ errors: error as Answer['errors'] }),
-          complete: () => resolve(result),
-        },
-      );
-    });
-  } finally {
-    await client.dispose();
-  }
-}
+/** One operation over graphql-ws (a client of its own per call). */
+const overWs = (query: string, variables?: Record<string, unknown>) => env.wsOnce(query, variables, TOKENS.PARTNER);
 
 const transports = [
   ['HTTP POST', overPost],

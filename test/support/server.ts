@@ -5,21 +5,13 @@ import { createClient, type Client } from 'graphql-ws';
 import { Client as PgClient } from 'pg';
 import request from 'supertest';
 import WebSocket from 'ws';
-import { loadConfig, type Config, type RoleName } from '../../src/config/config';
+import { loadConfig, type Config } from '../../src/config/config';
 import { createServer, GRAPHQL_PATH, type OmniServer } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { withDatabaseName } from '../../src/database/scratch-database';
+import { API_KEYS, TOKENS } from './tokens';
 
-/** One fixed API key per role; tests authenticate as `TOKENS.AGENT`, etc. */
-export const TOKENS: Record<RoleName, string> = {
-  ADMIN: 'test-admin-secret-000000',
-  AGENT: 'test-agent-secret-000000',
-  ANALYST: 'test-analyst-secret-0000',
-  PARTNER: 'test-partner-secret-0000',
-  INGEST: 'test-ingest-secret-00000',
-};
-
-const API_KEYS = Object.entries(TOKENS).map(([role, secret]) => `${role}:${role.toLowerCase()}-key:${secret}`).join(',');
+export { TOKENS } from './tokens';
 
 async function adminQuery(sql: string): Promise<void> {
   const admin = new PgClient({ connectionString: withDatabaseName(process.env.OMNI360_TEST_SERVER_URL!, 'postgres') });
@@ -56,6 +48,12 @@ export interface GraphQLResponse<T> {
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
+/** A GraphQL result as the client sees it, whatever the transport. */
+export interface GraphQLAnswer {
+  data?: unknown;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
 export interface TestServer {
   server: OmniServer;
   url: string;
@@ -68,6 +66,11 @@ export interface TestServer {
   ok<R, V>(document: TypedDocumentNode<R, V> | DocumentNode | string, variables?: V, token?: string | null): Promise<R>;
   /** A graphql-ws client on the same port, authenticated with `token`. */
   ws(token?: string | null, options?: Partial<Parameters<typeof createClient>[0]>): Client;
+  /**
+   * Runs one operation over graphql-ws on a client of its own: the first result that carries errors,
+   * else the last result when the operation completes, else the error the client reported.
+   */
+  wsOnce(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLAnswer>;
   /** Counts SQL statements this server sends while `work` runs. */
   countStatements(work: () => Promise<unknown>): Promise<{ count: number; statements: string[] }>;
   stop(): Promise<void>;
@@ -106,6 +109,19 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     return { status: res.status, data: res.body.data, errors: res.body.errors };
   };
 
+  const ws: TestServer['ws'] = (token = TOKENS.ADMIN, extra = {}) => {
+    const client = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+      connectionParams: token === null ? {} : { authorization: `Bearer ${token}` },
+      ...extra,
+    });
+    clients.push(client);
+    return client;
+  };
+
   return {
     server,
     url,
@@ -113,22 +129,32 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     databaseUrl,
     config,
     gql,
+    ws,
+    async wsOnce(query, variables, token = TOKENS.ADMIN) {
+      const client = ws(token);
+      try {
+        return await new Promise<GraphQLAnswer>((resolve) => {
+          let result: GraphQLAnswer = {};
+          client.subscribe(
+            { query, variables },
+            {
+              next: (value) => {
+                result = value as GraphQLAnswer;
+                if (result.errors) resolve(result);
+              },
+              error: (error) => resolve({ errors: error as GraphQLAnswer['errors'] }),
+              complete: () => resolve(result),
+            },
+          );
+        });
+      } finally {
+        await client.dispose();
+      }
+    },
     async ok(document, variables, token) {
       const res = await gql(document, variables, token);
       if (res.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
       return res.data!;
-    },
-    ws(token = TOKENS.ADMIN, extra = {}) {
-      const client = createClient({
-        url: wsUrl,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        lazy: true,
-        connectionParams: token === null ? {} : { authorization: `Bearer ${token}` },
-        ...extra,
-      });
-      clients.push(client);
-      return client;
     },
     async countStatements(work) {
       const knex = server.app.orm.em.getConnection().getKnex();
