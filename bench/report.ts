@@ -65,10 +65,10 @@ export function resultsTable(rows: ResultRow[]): string {
   );
 }
 
-/** omni360 against each reference, per read scenario (a, b and their partial variants) and connection count. */
+/** omni360 against each reference, per read scenario (a, b and their partial variants, the pages f-k) and connection count. */
 export function ratioTable(rows: ResultRow[]): string {
   const lines: string[][] = [];
-  const keys = [...new Set(rows.filter((row) => /^\(a|^\(b/.test(row.scenario) && row.connections !== null).map((row) => `${row.scenario}\u0000${row.connections}`))];
+  const keys = [...new Set(rows.filter((row) => /^\((a|b|f|g|h|i|j|k)/.test(row.scenario) && row.connections !== null).map((row) => `${row.scenario}\u0000${row.connections}`))];
   for (const key of keys) {
     const [scenario, connections] = key.split('\u0000');
     const find = (implementation: string) => rows.find((row) => row.scenario === scenario && String(row.connections) === connections && row.implementation === implementation);

@@ -12,8 +12,9 @@ import { ANCHOR_MS, ensureDataset, type Dataset } from './generate';
 import { postJson, runReadLoad, runWriteLoad, type LoadResult } from './load';
 import { postmasterOf, UsageSampler, waitForQuiet } from './proc-stats';
 import {
-  ANALYTICS_YEAR, CUSTOMER_360, CUSTOMER_LIST, CUSTOMER_PAGES, fetchSchema, fitToSchema, INTERACTION_ADDED, POSTGRAPHILE_PAGES,
-  postgraphileCustomer360, postgraphileCustomerList, RECORD_INTERACTION, removedCustomerFeatures,
+  ANALYTICS_YEAR, CUSTOMER_360, CUSTOMER_LIST, CUSTOMER_PAGES, fetchSchema, fitToSchema, INTERACTION_ADDED, PAGE_SCENARIOS, POSTGRAPHILE_PAGES,
+  POSTGRAPHILE_PRODUCT_PAGES, postgraphileCustomer360, postgraphileCustomerList, PRODUCT_PAGES, RECORD_INTERACTION, removedCustomerFeatures,
+  type PageId,
 } from './queries';
 import { Random } from '../src/common/prng';
 import { postgraphileBenchDdl } from './reference-sql';
@@ -194,10 +195,12 @@ async function main(): Promise<void> {
     const admin = new Client({ connectionString: db.url });
     await admin.connect();
     let customerIds: string[];
+    let pageInputs: PageInputs;
     let postgres: string;
     try {
       if (wantGraphile) await admin.query(postgraphileBenchDdl());
       customerIds = (await admin.query<{ id: string }>(`select id from customer where merged_into_id is null order by id`)).rows.map((row) => row.id);
+      pageInputs = await loadPageInputs(admin);
       postgres = (await admin.query<{ server_version: string }>('show server_version')).rows[0].server_version;
       const backend = (await admin.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
       // CPU of PostgreSQL is read from /proc: only when the cluster runs on this machine.
@@ -213,6 +216,8 @@ async function main(): Promise<void> {
       const j = Math.floor(rotation.next() * (i + 1));
       [rotated[i], rotated[j]] = [rotated[j], rotated[i]];
     }
+    pageInputs.customerIds = rotated;
+    const pages = PAGE_SCENARIOS.filter((page) => config.scenarios.has(page.id));
     const descending = [...customerIds].reverse();
     const floorCursors: (string | null)[] = [null];
     for (let end = 50; end < descending.length; end += 50) floorCursors.push(descending[end - 1]);
@@ -253,12 +258,15 @@ async function main(): Promise<void> {
     let partial = { a: false, b: false };
     let omniServer: Server | undefined;
     let schema: GraphQLSchema | undefined;
+    /** Pages omni360 answered: the references run only those (a page omni360 cannot serve has nothing to compare). */
+    const omniPages = new Set<PageId>();
+    const onlyReferences = !config.implementations.has('omni360');
     try {
       omniServer = await startOmni();
       schema = await fetchSchema(omniUrl, token);
     } catch (error) {
       log(`omni360 did not start: ${(error as Error).message}`);
-      for (const scenario of ['(a) customer-360', '(b) list 50', '(c) analytics 1 year', '(d) recordInteraction + subscribers']) {
+      for (const scenario of ['(a) customer-360', '(b) list 50', '(c) analytics 1 year', '(d) recordInteraction + subscribers', ...pages.map((page) => page.label)]) {
         bench.notAvailable(scenario, 'omni360', `server failed to start: ${(error as Error).message.split('\n')[0]}`);
       }
       await omniServer?.stop();
@@ -329,6 +337,27 @@ async function main(): Promise<void> {
             for (const connections of config.connections) await bench.measureRead(omniServer, omni, plan, connections);
           }
         }
+        // The pages users open (issue 16): a page whose fields omni360 lacks is n/a everywhere.
+        for (const page of pages) {
+          const fit = fitToSchema(schema!, page.omni);
+          if (fit.missing.length || fit.errors.length) {
+            bench.notAvailable(page.label, 'omni360', fit.missing.length ? missingNote(fit.missing) : `document invalid against the schema: ${fit.errors.join('; ')}`);
+            continue;
+          }
+          const variables = page.id === 'j'
+            ? (await walkCursors(omniUrl, omni.headers, PRODUCT_PAGES, (data) => (data as { products: PageData }).products.pageInfo)).map((after) => ({ after }))
+            : pageVariables(page.id, pageInputs);
+          const bodies = variables.map((values) => JSON.stringify({ query: fit.document, variables: values }));
+          const plan: ReadPlan = { scenario: page.label, bodies, check: checker(rootPattern(page.omniRoot)) };
+          for (const connections of config.connections) await bench.measureRead(omniServer, omni, plan, connections);
+          omniPages.add(page.id);
+          if (FLOOR_PAGES[page.id]) {
+            for (const values of variables.slice(0, 3)) {
+              const response = await postJson(omniUrl, omni.headers, JSON.stringify({ query: fit.document, variables: values }));
+              bench.omniSamples.set(`page:${page.id}:${JSON.stringify(values)}`, JSON.parse(response.text));
+            }
+          }
+        }
       } finally {
         await omniServer.stop();
       }
@@ -336,9 +365,13 @@ async function main(): Promise<void> {
 
     // ---- PostGraphile: (a), (b) ----------------------------------------------------------------------
     const readIds = (['a', 'b'] as const).filter((id) => config.scenarios.has(id));
-    if (wantGraphile && readIds.length) {
+    const pagesFor = (implementation: 'PostGraphile' | 'floor') =>
+      pages.filter((page) => (onlyReferences || omniPages.has(page.id)) && (implementation === 'PostGraphile' || FLOOR_PAGES[page.id]));
+    const graphilePages = pagesFor('PostGraphile');
+    if (wantGraphile && (readIds.length || graphilePages.length)) {
       if ('error' in graphile) {
         for (const id of readIds) bench.notAvailable(label(id), 'PostGraphile', `unavailable: ${graphile.error.split('\n')[0]}`);
+        for (const page of graphilePages) bench.notAvailable(page.label, 'PostGraphile', `unavailable: ${graphile.error.split('\n')[0]}`);
       } else {
         const port = await freePort(4611);
         const url = `http://127.0.0.1:${port}/graphql`;
@@ -361,12 +394,20 @@ async function main(): Promise<void> {
             const plan: ReadPlan = { scenario: label(id), bodies, check: checker(id === 'a' ? /^\{"data":\{"customerByRowId":\{/ : /^\{"data":\{"allCustomers":\{/) };
             for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
           }
+          for (const page of graphilePages) {
+            const variables = page.id === 'j'
+              ? (await walkCursors(url, {}, POSTGRAPHILE_PRODUCT_PAGES, (data) => (data as { allProducts: PageData }).allProducts.pageInfo)).map((after) => ({ after }))
+              : pageVariables(page.id, pageInputs);
+            const bodies = variables.map((values) => JSON.stringify({ query: page.graphile, variables: values }));
+            const plan: ReadPlan = { scenario: page.label, bodies, check: checker(rootPattern(page.graphileRoot)) };
+            for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+          }
         } catch (error) {
           const reason = (error as Error).message;
           log(`PostGraphile failed: ${reason.slice(0, 500)}`);
-          for (const id of readIds) {
-            if (!bench.rows.some((row) => row.implementation === 'PostGraphile' && row.scenario === label(id) && row.status !== 'n/a')) {
-              bench.notAvailable(label(id), 'PostGraphile', `failed: ${reason.split('\n')[0].slice(0, 200)}`);
+          for (const scenario of [...readIds.map(label), ...graphilePages.map((page) => page.label)]) {
+            if (!bench.rows.some((row) => row.implementation === 'PostGraphile' && row.scenario === scenario && row.status !== 'n/a')) {
+              bench.notAvailable(scenario, 'PostGraphile', `failed: ${reason.split('\n')[0].slice(0, 200)}`);
             }
           }
         } finally {
@@ -376,7 +417,8 @@ async function main(): Promise<void> {
     }
 
     // ---- the raw-SQL floor: (a), (b) -----------------------------------------------------------------
-    if (config.implementations.has('floor') && readIds.length) {
+    const floorPages = pagesFor('floor');
+    if (config.implementations.has('floor') && (readIds.length || floorPages.length)) {
       const port = await freePort(4612);
       const url = `http://127.0.0.1:${port}/graphql`;
       const implementation: Implementation = { name: 'floor', headers: {} };
@@ -402,11 +444,25 @@ async function main(): Promise<void> {
             bench.shapeCheck.push(differences.length ? `${what}: ${differences.slice(0, 5).join('; ')}` : `${what}: identical`);
           }
         }
+        for (const page of floorPages) {
+          const operation = FLOOR_PAGES[page.id]!;
+          const bodies = pageVariables(page.id, pageInputs).map((values) => JSON.stringify({ operationName: operation, variables: values }));
+          const plan: ReadPlan = { scenario: page.label, bodies, check: checker(new RegExp(`^\\{"data"\\s*:\\s*\\{"${page.omniRoot}"\\s*:\\s*\\{`)) };
+          for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+          for (const [key, expected] of bench.omniSamples) {
+            if (!key.startsWith(`page:${page.id}:`)) continue;
+            const values = JSON.parse(key.slice(`page:${page.id}:`.length)) as Record<string, unknown>;
+            const response = await postJson(url, {}, JSON.stringify({ operationName: operation, variables: values }));
+            const differences = diff(expected, JSON.parse(response.text));
+            const what = `${page.label.slice(0, 3)} ${Object.values(values).join(', ')}`;
+            bench.shapeCheck.push(differences.length ? `${what}: ${differences.slice(0, 5).join('; ')}` : `${what}: identical`);
+          }
+        }
       } catch (error) {
         log(`floor failed: ${(error as Error).message.slice(0, 500)}`);
-        for (const id of readIds) {
-          if (!bench.rows.some((row) => row.implementation === 'floor' && row.scenario === label(id) && row.status !== 'n/a')) {
-            bench.notAvailable(label(id), 'floor', `failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}`);
+        for (const scenario of [...readIds.map(label), ...floorPages.map((page) => page.label)]) {
+          if (!bench.rows.some((row) => row.implementation === 'floor' && row.scenario === scenario && row.status !== 'n/a')) {
+            bench.notAvailable(scenario, 'floor', `failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}`);
           }
         }
       } finally {
@@ -463,6 +519,61 @@ async function main(): Promise<void> {
     log(`written ${path.relative(config.repoDir, file)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await db.stop();
+  }
+}
+
+/** What the pages (f)-(k) rotate over, read from the dataset once (seeded order, the same for every implementation). */
+interface PageInputs {
+  customerIds: string[];
+  statuses: string[];
+  fragments: string[];
+  skus: string[];
+  orderIds: string[];
+}
+
+/** The pages the floor answers with one hand-written statement: page id → its operation name in floor-server.ts. */
+const FLOOR_PAGES: Partial<Record<PageId, string>> = { i: 'ProductStock', k: 'OrderPage' };
+
+const rootPattern = (root: string) => new RegExp(`^\\{"data":\\{"${root}":\\{`);
+
+function shuffled<T>(items: T[], seed: string): T[] {
+  const random = new Random(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random.next() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+async function loadPageInputs(admin: Client): Promise<PageInputs> {
+  const column = async (sql: string) => (await admin.query<{ v: string }>(sql)).rows.map((row) => row.v);
+  return {
+    customerIds: [],
+    // The inbox views an agent switches between.
+    statuses: ['OPEN', 'PENDING', 'RESOLVED'],
+    // What an agent types: a last name (every one of the dataset), matched as a fragment of name, e-mail and phone.
+    fragments: shuffled(await column(`select distinct lower(last_name) as v from customer where last_name is not null and length(last_name) >= 3 order by 1`), 'search'),
+    skus: shuffled(await column(`select sku as v from product order by sku`), 'skus'),
+    orderIds: shuffled(await column(`select id as v from "order" order by id`), 'orders').slice(0, 20_000),
+  };
+}
+
+/** The variables a page rotates over (every page but (j), whose cursors each implementation walks itself). */
+function pageVariables(id: PageId, inputs: PageInputs): Record<string, unknown>[] {
+  switch (id) {
+    case 'f':
+      return inputs.statuses.map((status) => ({ status }));
+    case 'g':
+      return inputs.customerIds.map((customerId) => ({ id: customerId }));
+    case 'h':
+      return inputs.fragments.map((search) => ({ search }));
+    case 'i':
+      return inputs.skus.map((sku) => ({ sku }));
+    case 'k':
+      return inputs.orderIds.map((orderId) => ({ id: orderId }));
+    default:
+      throw new Error(`page ${id} walks its own cursors`);
   }
 }
 
