@@ -84,6 +84,28 @@ export function ratioTable(rows: ResultRow[]): string {
   return markdownTable(['scenario', 'conns', 'omni360 req/s', 'PostGraphile req/s', 'floor req/s', 'omni360/PostGraphile', 'omni360/floor', 'p99 ms omni360 vs PostGraphile'], lines);
 }
 
+/** Statements one request of a page sent to PostgreSQL, per implementation (run.ts, countStatements). */
+export interface StatementRow {
+  scenario: string;
+  implementation: string;
+  perRequest: number;
+  /** Statements per second the server sent while idle (subtracted). */
+  background: number;
+  /** Counted requests that failed (the count is then suspect). */
+  failed: number;
+}
+
+export function statementsTable(rows: StatementRow[]): string {
+  const implementations = [...new Set(rows.map((row) => row.implementation))];
+  const scenarios = [...new Set(rows.map((row) => row.scenario))];
+  const cell = (scenario: string, implementation: string) => {
+    const row = rows.find((candidate) => candidate.scenario === scenario && candidate.implementation === implementation);
+    if (!row) return '–';
+    return `${fixed(row.perRequest, 1)}${row.failed ? ` (${row.failed} failed)` : ''}`;
+  };
+  return markdownTable(['scenario', ...implementations], scenarios.map((scenario) => [scenario, ...implementations.map((name) => cell(scenario, name))]));
+}
+
 export function machineSection(machine: MachineInfo): string {
   return [
     `- CPU: ${machine.cpus} × ${machine.cpuModel}; memory ${machine.memoryGb.toFixed(1)} GiB`,

@@ -18,7 +18,8 @@ import {
 } from './queries';
 import { Random } from '../src/common/prng';
 import { postgraphileBenchDdl } from './reference-sql';
-import { machineSection, ratioTable, resultsTable, type MachineInfo, type ResultRow } from './report';
+import { machineSection, ratioTable, resultsTable, statementsTable, type MachineInfo, type ResultRow, type StatementRow } from './report';
+import { StatementCounter } from './statement-counter';
 import { ensureBuild, ensureNode22, ensurePostgraphile } from './toolchain';
 
 /**
@@ -111,6 +112,9 @@ class Bench {
   readonly omniSamples = new Map<string, unknown>();
   shapeCheck: string[] = [];
   postmaster?: number;
+  /** What the counting pass replays: per implementation, how to start it on a given database URL, and each page's bodies. */
+  readonly countPlans: CountPlan[] = [];
+  readonly statements: StatementRow[] = [];
 
   constructor(readonly config: BenchConfig, readonly db: BenchDatabase) {}
 
@@ -250,7 +254,7 @@ async function main(): Promise<void> {
       // Per-request info logs are off for every implementation alike (none of the references logs).
       LOG_LEVEL: 'warn',
     };
-    const startOmni = () => startServer('omni360', process.execPath, [...SERVER_NODE_FLAGS, mainJs], omniEnv, config.repoDir, omniUrl,
+    const startOmni = (databaseUrl = db.url) => startServer('omni360', process.execPath, [...SERVER_NODE_FLAGS, mainJs], { ...omniEnv, DATABASE_URL: databaseUrl }, config.repoDir, omniUrl,
       async () => (await fetch(`http://127.0.0.1:${omniPort}/readyz`)).status === 200);
 
     // ---- omni360: (a), (b), (c) ------------------------------------------------------------------
@@ -351,6 +355,7 @@ async function main(): Promise<void> {
           const plan: ReadPlan = { scenario: page.label, bodies, check: checker(rootPattern(page.omniRoot)) };
           for (const connections of config.connections) await bench.measureRead(omniServer, omni, plan, connections);
           omniPages.add(page.id);
+          countPlan(bench, 'omni360', startOmni, omniUrl, omni.headers).pages.push({ scenario: page.label, bodies });
           if (FLOOR_PAGES[page.id]) {
             for (const values of variables.slice(0, 3)) {
               const response = await postJson(omniUrl, omni.headers, JSON.stringify({ query: fit.document, variables: values }));
@@ -377,10 +382,11 @@ async function main(): Promise<void> {
         const url = `http://127.0.0.1:${port}/graphql`;
         const implementation: Implementation = { name: 'PostGraphile', headers: {} };
         let server: Server | undefined;
+        const startGraphile = (databaseUrl = db.url) => startServer('PostGraphile', graphile.node, [path.join(config.benchDir, 'postgraphile-server.mjs')],
+          { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: databaseUrl, BENCH_POOL_SIZE: String(config.poolSize) },
+          config.benchDir, url, answersPost(url, JSON.stringify({ query: '{ __typename }' })));
         try {
-          server = await startServer('PostGraphile', graphile.node, [path.join(config.benchDir, 'postgraphile-server.mjs')],
-            { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: db.url, BENCH_POOL_SIZE: String(config.poolSize) },
-            config.benchDir, url, answersPost(url, JSON.stringify({ query: '{ __typename }' })));
+          server = await startGraphile();
           for (const id of readIds) {
             let bodies: string[];
             if (id === 'a') {
@@ -401,6 +407,7 @@ async function main(): Promise<void> {
             const bodies = variables.map((values) => JSON.stringify({ query: page.graphile, variables: values }));
             const plan: ReadPlan = { scenario: page.label, bodies, check: checker(rootPattern(page.graphileRoot)) };
             for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+            countPlan(bench, 'PostGraphile', startGraphile, url, {}).pages.push({ scenario: page.label, bodies });
           }
         } catch (error) {
           const reason = (error as Error).message;
@@ -423,10 +430,11 @@ async function main(): Promise<void> {
       const url = `http://127.0.0.1:${port}/graphql`;
       const implementation: Implementation = { name: 'floor', headers: {} };
       let server: Server | undefined;
+      const startFloor = (databaseUrl = db.url) => startServer('floor', process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(config.benchDir, 'floor-server.ts')],
+        { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: databaseUrl, BENCH_POOL_SIZE: String(config.poolSize), TS_NODE_PROJECT: path.join(config.repoDir, 'tsconfig.json') },
+        config.repoDir, url, answersPost(url, JSON.stringify({ operationName: 'CustomerList', variables: { after: null } })));
       try {
-        server = await startServer('floor', process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(config.benchDir, 'floor-server.ts')],
-          { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: db.url, BENCH_POOL_SIZE: String(config.poolSize), TS_NODE_PROJECT: path.join(config.repoDir, 'tsconfig.json') },
-          config.repoDir, url, answersPost(url, JSON.stringify({ operationName: 'CustomerList', variables: { after: null } })));
+        server = await startFloor();
         for (const id of readIds) {
           const bodies = id === 'a'
             ? rotated.map((customerId) => JSON.stringify({ operationName: 'Customer360', variables: { id: customerId }, without: without.a }))
@@ -449,6 +457,7 @@ async function main(): Promise<void> {
           const bodies = pageVariables(page.id, pageInputs).map((values) => JSON.stringify({ operationName: operation, variables: values }));
           const plan: ReadPlan = { scenario: page.label, bodies, check: checker(new RegExp(`^\\{"data"\\s*:\\s*\\{"${page.omniRoot}"\\s*:\\s*\\{`)) };
           for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+          countPlan(bench, 'floor', startFloor, url, {}).pages.push({ scenario: page.label, bodies });
           for (const [key, expected] of bench.omniSamples) {
             if (!key.startsWith(`page:${page.id}:`)) continue;
             const values = JSON.parse(key.slice(`page:${page.id}:`.length)) as Record<string, unknown>;
@@ -469,6 +478,9 @@ async function main(): Promise<void> {
         await server?.stop();
       }
     }
+
+    // ---- SQL statements per request of the pages: a separate pass, each server through a counting proxy ----
+    if (bench.countPlans.length) await countStatements(bench, db.url);
 
     // ---- omni360: (d), last, because it writes -----------------------------------------------------
     if (config.scenarios.has('d') && fitted && config.implementations.has('omni360')) {
@@ -519,6 +531,71 @@ async function main(): Promise<void> {
     log(`written ${path.relative(config.repoDir, file)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await db.stop();
+  }
+}
+
+interface CountPlan {
+  implementation: string;
+  start: (databaseUrl: string) => Promise<Server>;
+  url: string;
+  headers: Record<string, string>;
+  pages: { scenario: string; bodies: string[] }[];
+}
+
+function countPlan(bench: Bench, implementation: string, start: CountPlan['start'], url: string, headers: Record<string, string>): CountPlan {
+  let plan = bench.countPlans.find((candidate) => candidate.implementation === implementation);
+  if (!plan) {
+    plan = { implementation, start, url, headers, pages: [] };
+    bench.countPlans.push(plan);
+  }
+  return plan;
+}
+
+/** Requests per page in the counting pass (sequential, after a concurrent warm-up that fills the pool). */
+const COUNTED_REQUESTS = 40;
+
+/**
+ * Statements per request: every implementation is started again with its database URL pointing at a
+ * StatementCounter, and each page is replayed: 32 concurrent requests first (the pool opens its
+ * connections and runs their setup), then one idle second (what background work sends on its own, e.g.
+ * omni360's pollers, subtracted pro rata), then COUNTED_REQUESTS requests one after another.
+ */
+async function countStatements(bench: Bench, databaseUrl: string): Promise<void> {
+  const target = new URL(databaseUrl);
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  for (const plan of bench.countPlans) {
+    const counter = new StatementCounter(target.hostname.replace(/^\[|\]$/g, ''), Number(target.port || 5432));
+    const proxied = new URL(databaseUrl);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(await counter.start());
+    let server: Server | undefined;
+    try {
+      server = await plan.start(proxied.toString());
+      for (const page of plan.pages) {
+        const body = (i: number) => page.bodies[i % page.bodies.length];
+        await Promise.all(Array.from({ length: 32 }, (_, i) => postJson(plan.url, plan.headers, body(i))));
+        await pause(200);
+        counter.count = 0;
+        await pause(1000);
+        const idlePerMs = counter.count / 1000;
+        counter.count = 0;
+        const begun = performance.now();
+        let failed = 0;
+        for (let i = 0; i < COUNTED_REQUESTS; i++) {
+          const response = await postJson(plan.url, plan.headers, body(32 + i));
+          if (response.status !== 200 || response.text.includes('"errors"')) failed++;
+        }
+        const background = idlePerMs * (performance.now() - begun);
+        const perRequest = Math.max(0, counter.count - background) / COUNTED_REQUESTS;
+        bench.statements.push({ scenario: page.scenario, implementation: plan.implementation, perRequest, background: idlePerMs * 1000, failed });
+        log(`statements ${page.scenario} ${plan.implementation}: ${perRequest.toFixed(1)} per request (background ${(idlePerMs * 1000).toFixed(1)}/s)`);
+      }
+    } catch (error) {
+      log(`statement count of ${plan.implementation} failed: ${(error as Error).message.slice(0, 300)}`);
+    } finally {
+      await server?.stop();
+      await counter.stop();
+    }
   }
 }
 
@@ -662,6 +739,9 @@ function renderReport(config: BenchConfig, dataset: Dataset, machine: MachineInf
     '',
     ratioTable(bench.rows),
     '',
+    ...(bench.statements.length
+      ? ['## SQL statements per request (a separate pass through a counting proxy, not during the measurements)', '', statementsTable(bench.statements), '']
+      : []),
     ...(bench.shapeCheck.length ? ['## Same content? omni360 vs the floor (the same request to both)', '', ...bench.shapeCheck.map((line) => `- ${line}`), ''] : []),
     failed.length ? `**${failed.length} run(s) FAILED** (errors are never counted as throughput): see the notes column.` : 'No run had errors.',
     '',
