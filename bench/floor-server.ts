@@ -1,11 +1,11 @@
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
-import { floorCustomer360Sql, floorCustomerListSql } from './reference-sql';
+import { floorCustomer360Sql, floorCustomerListSql, floorOrderSql, floorProductStockSql } from './reference-sql';
 
 /**
  * The raw-SQL floor: a plain node:http handler and a `pg` pool that answer (a) and (b) with ONE
- * hand-written json_agg statement each (prepared), streaming PostgreSQL's JSON text straight back. No
+ * hand-written json_agg statement each (prepared), and the pages (i) ProductStock and (k) OrderPage alike, streaming PostgreSQL's JSON text straight back. No
  * GraphQL parsing, validation, resolvers or business rules: the machine's physical limit for the same
  * content. Accepts the same request body as a GraphQL server: {operationName, variables}; an optional
  * `without: ["stats", ...]` leaves top-level Customer fields out (the partial variants of run.ts).
@@ -20,7 +20,16 @@ function statement(operation: string, without: string[]): { name: string; text: 
   const key = `${operation}:${[...without].sort().join(',')}`;
   let found = statements.get(key);
   if (!found) {
-    const text = operation === 'Customer360' ? floorCustomer360Sql(without) : operation === 'CustomerList' ? floorCustomerListSql(without) : undefined;
+    const text =
+      operation === 'Customer360'
+        ? floorCustomer360Sql(without)
+        : operation === 'CustomerList'
+          ? floorCustomerListSql(without)
+          : operation === 'ProductStock'
+            ? floorProductStockSql()
+            : operation === 'OrderPage'
+              ? floorOrderSql()
+              : undefined;
     if (!text) return undefined;
     found = { name: `floor_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text };
     statements.set(key, found);
@@ -46,7 +55,12 @@ const server = http.createServer((req, res) => {
     }
     const found = statement(body.operationName ?? '', body.without ?? []);
     if (!found) return fail(res, 400, `unknown operation ${body.operationName}`);
-    const values = body.operationName === 'Customer360' ? [body.variables?.id ?? null] : [body.variables?.after ?? null];
+    const values =
+      body.operationName === 'Customer360' || body.operationName === 'OrderPage'
+        ? [body.variables?.id ?? null]
+        : body.operationName === 'ProductStock'
+          ? [body.variables?.sku ?? null]
+          : [body.variables?.after ?? null];
     pool.query<{ body: string }>({ ...found, values }).then(
       (result) => {
         res.writeHead(200, { 'content-type': 'application/json' });

@@ -193,3 +193,154 @@ export function postgraphileCustomerList(without: string[] = []): string {
 export const POSTGRAPHILE_PAGES = `query CustomerPages($after: Cursor) {
   allCustomers(first: 50, after: $after, orderBy: [ROW_ID_DESC], condition: { mergedIntoId: null }) { pageInfo { hasNextPage endCursor } }
 }`;
+
+// ---- the pages users open (issue 16 point 2): (f)-(k) -------------------------------------------------
+// Each page: omni360's document, PostGraphile's document for the same content (rowId for id, cents and
+// currency for Money, computed columns of the postgraphile_bench schema for what omni360 derives), and
+// the root field both answer under (the load checks every answer starts with it).
+
+export type PageId = 'f' | 'g' | 'h' | 'i' | 'j' | 'k';
+
+export interface PageScenario {
+  id: PageId;
+  label: string;
+  omni: string;
+  omniRoot: string;
+  graphile: string;
+  graphileRoot: string;
+}
+
+export const PAGE_SCENARIOS: PageScenario[] = [
+  {
+    id: 'f',
+    label: '(f) agent inbox 50',
+    omniRoot: 'conversations',
+    omni: /* GraphQL */ `
+query AgentInbox($status: ConversationStatus) {
+  conversations(status: $status, first: 50) {
+    edges { node {
+      id status subject channels openedAt lastActivityAt
+      customer { id displayName }
+      assignee { id name }
+      interactions(first: 10) { edges { node { id channel direction subject occurredAt } } }
+    } }
+  }
+}`,
+    graphileRoot: 'allConversations',
+    graphile: `query AgentInbox($status: String) {
+  allConversations(first: 50, orderBy: [ROW_ID_DESC], condition: { status: $status }) {
+    edges { node {
+      rowId status subject channels openedAt lastActivityAt
+      customerByCustomerId { rowId displayName }
+      agentByAssigneeId { rowId name }
+      interactionsByConversationId(first: 10, orderBy: [OCCURRED_AT_ASC, ROW_ID_ASC]) { edges { node { rowId channel direction subject occurredAt } } }
+    } }
+  }
+}`,
+  },
+  {
+    id: 'g',
+    label: '(g) customer timeline 20',
+    omniRoot: 'customer',
+    omni: /* GraphQL */ `
+query CustomerTimeline($id: ID!) {
+  customer(id: $id) { id timeline(first: 20) { edges { node { id kind at channel summary } } } }
+}`,
+    graphileRoot: 'customerByRowId',
+    graphile: `query CustomerTimeline($id: String!) {
+  customerByRowId(rowId: $id) { rowId timeline(first: 20) { nodes { rowId kind at channel summary } } }
+}`,
+  },
+  {
+    id: 'h',
+    label: '(h) customer search 20 × 5 orders',
+    omniRoot: 'customers',
+    omni: /* GraphQL */ `
+query CustomerSearch($search: String) {
+  customers(search: $search, first: 20) {
+    edges { node {
+      id displayName email
+      orders(first: 5) { edges { node { id channel status placedAt total { amount currencyCode } } } }
+    } }
+  }
+}`,
+    graphileRoot: 'postgraphileBenchSearchCustomers',
+    graphile: `query CustomerSearch($search: String!) {
+  postgraphileBenchSearchCustomers(fragment: $search, first: 20) {
+    edges { node {
+      rowId displayName email
+      ordersByCustomerId(first: 5, orderBy: [PLACED_AT_DESC, ROW_ID_DESC]) { edges { node { rowId channel status placedAt totalCents currency } } }
+    } }
+  }
+}`,
+  },
+  {
+    id: 'i',
+    label: '(i) product stock per location',
+    omniRoot: 'product',
+    omni: /* GraphQL */ `
+query ProductStock($sku: String!) {
+  product(sku: $sku) {
+    id sku name
+    availability { onHand reserved available byLocation { location { code name type } onHand reserved available } }
+  }
+}`,
+    graphileRoot: 'productBySku',
+    graphile: `query ProductStock($sku: String!) {
+  productBySku(sku: $sku) {
+    rowId sku name
+    availability { onHand reserved available byLocation }
+  }
+}`,
+  },
+  {
+    id: 'j',
+    label: '(j) product list 50 with stock',
+    omniRoot: 'products',
+    omni: /* GraphQL */ `
+query ProductList($after: String) {
+  products(first: 50, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { id sku name price { amount currencyCode } availability { onHand reserved available } } }
+  }
+}`,
+    graphileRoot: 'allProducts',
+    graphile: `query ProductList($after: Cursor) {
+  allProducts(first: 50, after: $after, orderBy: [SKU_ASC]) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { rowId sku name priceCents currency stockTotals { onHand reserved available } } }
+  }
+}`,
+  },
+  {
+    id: 'k',
+    label: '(k) order page',
+    omniRoot: 'order',
+    omni: /* GraphQL */ `
+query OrderPage($id: ID!) {
+  order(id: $id) {
+    id externalId channel status placedAt total { amount currencyCode }
+    customer { id displayName email }
+    lines { quantity sku unitPrice { amount currencyCode } total { amount currencyCode } product { id sku name } }
+  }
+}`,
+    graphileRoot: 'orderByRowId',
+    graphile: `query OrderPage($id: String!) {
+  orderByRowId(rowId: $id) {
+    rowId externalId channel status placedAt totalCents currency
+    customerByCustomerId { rowId displayName email }
+    orderLinesByOrderId(orderBy: [LINE_NO_ASC]) { nodes { quantity sku unitPriceCents totalCents productByProductId { rowId sku name } } }
+  }
+}`,
+  },
+];
+
+/** Walks the pages of (j) cheaply, per implementation, to collect the `after` cursors. */
+export const PRODUCT_PAGES = /* GraphQL */ `
+query ProductPages($after: String) {
+  products(first: 50, after: $after) { pageInfo { hasNextPage endCursor } }
+}`;
+
+export const POSTGRAPHILE_PRODUCT_PAGES = `query ProductPages($after: Cursor) {
+  allProducts(first: 50, after: $after, orderBy: [SKU_ASC]) { pageInfo { hasNextPage endCursor } }
+}`;

@@ -155,6 +155,60 @@ select json_build_object('data', json_build_object('customers', json_build_objec
 }
 
 /**
+ * The computed columns of the pages (f)-(k) (issue 16): each reads every table it needs ONCE per parent
+ * (one union-all over the timeline's tables, one read of stock_level joined to location per product), as
+ * omni360's own statements do; the timeline's sources and order are omni360's (src/modules/*\/*.timeline.ts,
+ * src/modules/interactions/timeline.sources.ts: newest first, then kind, then id, both descending).
+ */
+const PAGES_DDL = `
+create type postgraphile_bench.timeline_entry as (id text, kind text, at timestamptz, channel text, summary text);
+create function postgraphile_bench.customer_timeline(cust public.customer) returns setof postgraphile_bench.timeline_entry
+language sql stable as $$
+  select t.id, t.kind, t.at, t.channel, t.summary from (
+    select o.id, 'ORDER'::text as kind, o.placed_at as at, o.channel,
+           'Order ' || lower(o.status) || ', ' || (o.total_cents::numeric * 0.01)::text || ' ' || o.currency as summary
+      from "order" o where o.customer_id = cust.id
+    union all
+    select i.id, 'INTERACTION', i.occurred_at, i.channel, initcap(i.direction) || ' ' || i.channel from interaction i where i.customer_id = cust.id
+    union all
+    select h.id, 'HANDOVER', h.at, null, 'Assigned to ' || a.name from handover h join agent a on a.id = h.to_agent_id where h.customer_id = cust.id
+    union all
+    select r.id, 'OFFER_RESPONSE', r.responded_at, r.channel, 'Offer ' || f.code || ' ' || lower(r.response)
+      from offer_response r join offer f on f.id = r.offer_id where r.customer_id = cust.id
+    union all
+    select s.id, 'CONSENT', s.recorded_at, s.channel, s.purpose || case when s.granted then ' consent granted' else ' consent withdrawn' end
+      from consent s where s.customer_id = cust.id
+    union all
+    select m.id, 'MERGE', m.merged_at, null,
+           case when m.survivor_id = cust.id then 'Merged customer ' || m.merged_id else 'Merged into customer ' || m.survivor_id end
+             || case when m.undone_at is not null then ' (undone)' else '' end
+      from customer_merge m where m.survivor_id = cust.id or m.merged_id = cust.id) t
+  order by t.at desc, t.kind desc, t.id desc
+$$;
+create function postgraphile_bench.search_customers(fragment text) returns setof public.customer
+language sql stable as $$
+  select c.* from public.customer c
+   where c.merged_into_id is null and c.search_text like '%' || lower(fragment) || '%'
+   order by c.id desc
+$$;
+create type postgraphile_bench.stock_totals as (on_hand int, reserved int, available int);
+create function postgraphile_bench.product_stock_totals(p public.product) returns postgraphile_bench.stock_totals
+language sql stable as $$
+  select coalesce(sum(s.on_hand), 0)::int, coalesce(sum(s.reserved), 0)::int, coalesce(sum(s.on_hand - s.reserved), 0)::int
+    from stock_level s where s.product_id = p.id
+$$;
+create type postgraphile_bench.availability as (on_hand int, reserved int, available int, by_location json);
+create function postgraphile_bench.product_availability(p public.product) returns postgraphile_bench.availability
+language sql stable as $$
+  select coalesce(sum(s.on_hand), 0)::int, coalesce(sum(s.reserved), 0)::int, coalesce(sum(s.on_hand - s.reserved), 0)::int,
+         coalesce(json_agg(json_build_object('location', json_build_object('code', l.code, 'name', l.name, 'type', l.type),
+           'onHand', s.on_hand, 'reserved', s.reserved, 'available', s.on_hand - s.reserved)
+           order by case l.type when 'WAREHOUSE' then 0 else 1 end, l.code), '[]'::json)
+    from stock_level s join location l on l.id = s.location_id where s.product_id = p.id
+$$;
+`;
+
+/**
  * The computed columns PostGraphile exposes on Customer (stats, offers, displayName, email, phone),
  * in their own schema so omni360's tables stay untouched. Idempotent: run on every bench run.
  */
@@ -186,5 +240,32 @@ $$;
 create function postgraphile_bench.customer_display_name(cust public.customer) returns text language sql stable as $$
   select ${displayName('cust', primaryIdentity('cust.id', 'EMAIL'))}
 $$;
-`;
+${PAGES_DDL}`;
+}
+
+/** (i) for `$1` = a sku: one product with its stock in total and per location (omni360's location order). */
+export function floorProductStockSql(): string {
+  return `select json_build_object('data', json_build_object('product', (
+  select json_build_object('id', p.id, 'sku', p.sku, 'name', p.name, 'availability', (
+    select json_build_object('onHand', coalesce(sum(s.on_hand), 0), 'reserved', coalesce(sum(s.reserved), 0),
+             'available', coalesce(sum(s.on_hand - s.reserved), 0),
+             'byLocation', coalesce(json_agg(json_build_object('location', json_build_object('code', l.code, 'name', l.name, 'type', l.type),
+               'onHand', s.on_hand, 'reserved', s.reserved, 'available', s.on_hand - s.reserved)
+               order by case l.type when 'WAREHOUSE' then 0 else 1 end, l.code), '[]'::json))
+      from stock_level s join location l on l.id = s.location_id where s.product_id = p.id))
+    from product p where p.sku = $1)))::text as body`;
+}
+
+/** (k) for `$1` = an order id: the order with its customer, lines and products. */
+export function floorOrderSql(): string {
+  return `select json_build_object('data', json_build_object('order', (
+  select json_build_object('id', o.id, 'externalId', o.external_id, 'channel', o.channel, 'status', o.status, 'placedAt', ${ts('o.placed_at')},
+    'total', ${money('o.total_cents', 'o.currency')},
+    'customer', (select json_build_object('id', c.id, 'displayName', ${displayName('c', primaryIdentity('c.id', 'EMAIL'))}, 'email', ${primaryIdentity('c.id', 'EMAIL')})
+                   from customer c where c.id = o.customer_id),
+    'lines', (select coalesce(json_agg(json_build_object('quantity', l.quantity, 'sku', l.sku, 'unitPrice', ${money('l.unit_price_cents', 'o.currency')},
+                'total', ${money('l.total_cents', 'o.currency')}, 'product', json_build_object('id', p.id, 'sku', p.sku, 'name', p.name))
+                order by l.line_no), '[]'::json)
+                from order_line l join product p on p.id = l.product_id where l.order_id = o.id))
+    from "order" o where o.id = $1)))::text as body`;
 }

@@ -65,10 +65,10 @@ export function resultsTable(rows: ResultRow[]): string {
   );
 }
 
-/** omni360 against each reference, per read scenario (a, b and their partial variants) and connection count. */
+/** omni360 against each reference, per read scenario (a, b and their partial variants, the pages f-k) and connection count. */
 export function ratioTable(rows: ResultRow[]): string {
   const lines: string[][] = [];
-  const keys = [...new Set(rows.filter((row) => /^\(a|^\(b/.test(row.scenario) && row.connections !== null).map((row) => `${row.scenario}\u0000${row.connections}`))];
+  const keys = [...new Set(rows.filter((row) => /^\((a|b|f|g|h|i|j|k)/.test(row.scenario) && row.connections !== null).map((row) => `${row.scenario}\u0000${row.connections}`))];
   for (const key of keys) {
     const [scenario, connections] = key.split('\u0000');
     const find = (implementation: string) => rows.find((row) => row.scenario === scenario && String(row.connections) === connections && row.implementation === implementation);
@@ -82,6 +82,28 @@ export function ratioTable(rows: ResultRow[]): string {
     lines.push([scenario, connections, rps(omni), rps(graphile), rps(floor), ratio(graphile), ratio(floor), p99]);
   }
   return markdownTable(['scenario', 'conns', 'omni360 req/s', 'PostGraphile req/s', 'floor req/s', 'omni360/PostGraphile', 'omni360/floor', 'p99 ms omni360 vs PostGraphile'], lines);
+}
+
+/** Statements one request of a page sent to PostgreSQL, per implementation (run.ts, countStatements). */
+export interface StatementRow {
+  scenario: string;
+  implementation: string;
+  perRequest: number;
+  /** Statements per second the server sent while idle (subtracted). */
+  background: number;
+  /** Counted requests that failed (the count is then suspect). */
+  failed: number;
+}
+
+export function statementsTable(rows: StatementRow[]): string {
+  const implementations = [...new Set(rows.map((row) => row.implementation))];
+  const scenarios = [...new Set(rows.map((row) => row.scenario))];
+  const cell = (scenario: string, implementation: string) => {
+    const row = rows.find((candidate) => candidate.scenario === scenario && candidate.implementation === implementation);
+    if (!row) return '–';
+    return `${fixed(row.perRequest, 1)}${row.failed ? ` (${row.failed} failed)` : ''}`;
+  };
+  return markdownTable(['scenario', ...implementations], scenarios.map((scenario) => [scenario, ...implementations.map((name) => cell(scenario, name))]));
 }
 
 export function machineSection(machine: MachineInfo): string {

@@ -12,12 +12,14 @@ import { ANCHOR_MS, ensureDataset, type Dataset } from './generate';
 import { postJson, runReadLoad, runWriteLoad, type LoadResult } from './load';
 import { postmasterOf, UsageSampler, waitForQuiet } from './proc-stats';
 import {
-  ANALYTICS_YEAR, CUSTOMER_360, CUSTOMER_LIST, CUSTOMER_PAGES, fetchSchema, fitToSchema, INTERACTION_ADDED, POSTGRAPHILE_PAGES,
-  postgraphileCustomer360, postgraphileCustomerList, RECORD_INTERACTION, removedCustomerFeatures,
+  ANALYTICS_YEAR, CUSTOMER_360, CUSTOMER_LIST, CUSTOMER_PAGES, fetchSchema, fitToSchema, INTERACTION_ADDED, PAGE_SCENARIOS, POSTGRAPHILE_PAGES,
+  POSTGRAPHILE_PRODUCT_PAGES, postgraphileCustomer360, postgraphileCustomerList, PRODUCT_PAGES, RECORD_INTERACTION, removedCustomerFeatures,
+  type PageId,
 } from './queries';
 import { Random } from '../src/common/prng';
 import { postgraphileBenchDdl } from './reference-sql';
-import { machineSection, ratioTable, resultsTable, type MachineInfo, type ResultRow } from './report';
+import { machineSection, ratioTable, resultsTable, statementsTable, type MachineInfo, type ResultRow, type StatementRow } from './report';
+import { StatementCounter } from './statement-counter';
 import { ensureBuild, ensureNode22, ensurePostgraphile } from './toolchain';
 
 /**
@@ -110,6 +112,9 @@ class Bench {
   readonly omniSamples = new Map<string, unknown>();
   shapeCheck: string[] = [];
   postmaster?: number;
+  /** What the counting pass replays: per implementation, how to start it on a given database URL, and each page's bodies. */
+  readonly countPlans: CountPlan[] = [];
+  readonly statements: StatementRow[] = [];
 
   constructor(readonly config: BenchConfig, readonly db: BenchDatabase) {}
 
@@ -194,10 +199,12 @@ async function main(): Promise<void> {
     const admin = new Client({ connectionString: db.url });
     await admin.connect();
     let customerIds: string[];
+    let pageInputs: PageInputs;
     let postgres: string;
     try {
       if (wantGraphile) await admin.query(postgraphileBenchDdl());
       customerIds = (await admin.query<{ id: string }>(`select id from customer where merged_into_id is null order by id`)).rows.map((row) => row.id);
+      pageInputs = await loadPageInputs(admin);
       postgres = (await admin.query<{ server_version: string }>('show server_version')).rows[0].server_version;
       const backend = (await admin.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
       // CPU of PostgreSQL is read from /proc: only when the cluster runs on this machine.
@@ -213,6 +220,8 @@ async function main(): Promise<void> {
       const j = Math.floor(rotation.next() * (i + 1));
       [rotated[i], rotated[j]] = [rotated[j], rotated[i]];
     }
+    pageInputs.customerIds = rotated;
+    const pages = PAGE_SCENARIOS.filter((page) => config.scenarios.has(page.id));
     const descending = [...customerIds].reverse();
     const floorCursors: (string | null)[] = [null];
     for (let end = 50; end < descending.length; end += 50) floorCursors.push(descending[end - 1]);
@@ -245,7 +254,7 @@ async function main(): Promise<void> {
       // Per-request info logs are off for every implementation alike (none of the references logs).
       LOG_LEVEL: 'warn',
     };
-    const startOmni = () => startServer('omni360', process.execPath, [...SERVER_NODE_FLAGS, mainJs], omniEnv, config.repoDir, omniUrl,
+    const startOmni = (databaseUrl = db.url) => startServer('omni360', process.execPath, [...SERVER_NODE_FLAGS, mainJs], { ...omniEnv, DATABASE_URL: databaseUrl }, config.repoDir, omniUrl,
       async () => (await fetch(`http://127.0.0.1:${omniPort}/readyz`)).status === 200);
 
     // ---- omni360: (a), (b), (c) ------------------------------------------------------------------
@@ -253,12 +262,15 @@ async function main(): Promise<void> {
     let partial = { a: false, b: false };
     let omniServer: Server | undefined;
     let schema: GraphQLSchema | undefined;
+    /** Pages omni360 answered: the references run only those (a page omni360 cannot serve has nothing to compare). */
+    const omniPages = new Set<PageId>();
+    const onlyReferences = !config.implementations.has('omni360');
     try {
       omniServer = await startOmni();
       schema = await fetchSchema(omniUrl, token);
     } catch (error) {
       log(`omni360 did not start: ${(error as Error).message}`);
-      for (const scenario of ['(a) customer-360', '(b) list 50', '(c) analytics 1 year', '(d) recordInteraction + subscribers']) {
+      for (const scenario of ['(a) customer-360', '(b) list 50', '(c) analytics 1 year', '(d) recordInteraction + subscribers', ...pages.map((page) => page.label)]) {
         bench.notAvailable(scenario, 'omni360', `server failed to start: ${(error as Error).message.split('\n')[0]}`);
       }
       await omniServer?.stop();
@@ -329,6 +341,28 @@ async function main(): Promise<void> {
             for (const connections of config.connections) await bench.measureRead(omniServer, omni, plan, connections);
           }
         }
+        // The pages users open (issue 16): a page whose fields omni360 lacks is n/a everywhere.
+        for (const page of pages) {
+          const fit = fitToSchema(schema!, page.omni);
+          if (fit.missing.length || fit.errors.length) {
+            bench.notAvailable(page.label, 'omni360', fit.missing.length ? missingNote(fit.missing) : `document invalid against the schema: ${fit.errors.join('; ')}`);
+            continue;
+          }
+          const variables = page.id === 'j'
+            ? (await walkCursors(omniUrl, omni.headers, PRODUCT_PAGES, (data) => (data as { products: PageData }).products.pageInfo)).map((after) => ({ after }))
+            : pageVariables(page.id, pageInputs);
+          const bodies = variables.map((values) => JSON.stringify({ query: fit.document, variables: values }));
+          const plan: ReadPlan = { scenario: page.label, bodies, check: checker(rootPattern(page.omniRoot)) };
+          for (const connections of config.connections) await bench.measureRead(omniServer, omni, plan, connections);
+          omniPages.add(page.id);
+          countPlan(bench, 'omni360', startOmni, omniUrl, omni.headers).pages.push({ scenario: page.label, bodies });
+          if (FLOOR_PAGES[page.id]) {
+            for (const values of variables.slice(0, 3)) {
+              const response = await postJson(omniUrl, omni.headers, JSON.stringify({ query: fit.document, variables: values }));
+              bench.omniSamples.set(`page:${page.id}:${JSON.stringify(values)}`, JSON.parse(response.text));
+            }
+          }
+        }
       } finally {
         await omniServer.stop();
       }
@@ -336,18 +370,23 @@ async function main(): Promise<void> {
 
     // ---- PostGraphile: (a), (b) ----------------------------------------------------------------------
     const readIds = (['a', 'b'] as const).filter((id) => config.scenarios.has(id));
-    if (wantGraphile && readIds.length) {
+    const pagesFor = (implementation: 'PostGraphile' | 'floor') =>
+      pages.filter((page) => (onlyReferences || omniPages.has(page.id)) && (implementation === 'PostGraphile' || FLOOR_PAGES[page.id]));
+    const graphilePages = pagesFor('PostGraphile');
+    if (wantGraphile && (readIds.length || graphilePages.length)) {
       if ('error' in graphile) {
         for (const id of readIds) bench.notAvailable(label(id), 'PostGraphile', `unavailable: ${graphile.error.split('\n')[0]}`);
+        for (const page of graphilePages) bench.notAvailable(page.label, 'PostGraphile', `unavailable: ${graphile.error.split('\n')[0]}`);
       } else {
         const port = await freePort(4611);
         const url = `http://127.0.0.1:${port}/graphql`;
         const implementation: Implementation = { name: 'PostGraphile', headers: {} };
         let server: Server | undefined;
+        const startGraphile = (databaseUrl = db.url) => startServer('PostGraphile', graphile.node, [path.join(config.benchDir, 'postgraphile-server.mjs')],
+          { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: databaseUrl, BENCH_POOL_SIZE: String(config.poolSize) },
+          config.benchDir, url, answersPost(url, JSON.stringify({ query: '{ __typename }' })));
         try {
-          server = await startServer('PostGraphile', graphile.node, [path.join(config.benchDir, 'postgraphile-server.mjs')],
-            { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: db.url, BENCH_POOL_SIZE: String(config.poolSize) },
-            config.benchDir, url, answersPost(url, JSON.stringify({ query: '{ __typename }' })));
+          server = await startGraphile();
           for (const id of readIds) {
             let bodies: string[];
             if (id === 'a') {
@@ -361,12 +400,21 @@ async function main(): Promise<void> {
             const plan: ReadPlan = { scenario: label(id), bodies, check: checker(id === 'a' ? /^\{"data":\{"customerByRowId":\{/ : /^\{"data":\{"allCustomers":\{/) };
             for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
           }
+          for (const page of graphilePages) {
+            const variables = page.id === 'j'
+              ? (await walkCursors(url, {}, POSTGRAPHILE_PRODUCT_PAGES, (data) => (data as { allProducts: PageData }).allProducts.pageInfo)).map((after) => ({ after }))
+              : pageVariables(page.id, pageInputs);
+            const bodies = variables.map((values) => JSON.stringify({ query: page.graphile, variables: values }));
+            const plan: ReadPlan = { scenario: page.label, bodies, check: checker(rootPattern(page.graphileRoot)) };
+            for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+            countPlan(bench, 'PostGraphile', startGraphile, url, {}).pages.push({ scenario: page.label, bodies });
+          }
         } catch (error) {
           const reason = (error as Error).message;
           log(`PostGraphile failed: ${reason.slice(0, 500)}`);
-          for (const id of readIds) {
-            if (!bench.rows.some((row) => row.implementation === 'PostGraphile' && row.scenario === label(id) && row.status !== 'n/a')) {
-              bench.notAvailable(label(id), 'PostGraphile', `failed: ${reason.split('\n')[0].slice(0, 200)}`);
+          for (const scenario of [...readIds.map(label), ...graphilePages.map((page) => page.label)]) {
+            if (!bench.rows.some((row) => row.implementation === 'PostGraphile' && row.scenario === scenario && row.status !== 'n/a')) {
+              bench.notAvailable(scenario, 'PostGraphile', `failed: ${reason.split('\n')[0].slice(0, 200)}`);
             }
           }
         } finally {
@@ -376,15 +424,17 @@ async function main(): Promise<void> {
     }
 
     // ---- the raw-SQL floor: (a), (b) -----------------------------------------------------------------
-    if (config.implementations.has('floor') && readIds.length) {
+    const floorPages = pagesFor('floor');
+    if (config.implementations.has('floor') && (readIds.length || floorPages.length)) {
       const port = await freePort(4612);
       const url = `http://127.0.0.1:${port}/graphql`;
       const implementation: Implementation = { name: 'floor', headers: {} };
       let server: Server | undefined;
+      const startFloor = (databaseUrl = db.url) => startServer('floor', process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(config.benchDir, 'floor-server.ts')],
+        { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: databaseUrl, BENCH_POOL_SIZE: String(config.poolSize), TS_NODE_PROJECT: path.join(config.repoDir, 'tsconfig.json') },
+        config.repoDir, url, answersPost(url, JSON.stringify({ operationName: 'CustomerList', variables: { after: null } })));
       try {
-        server = await startServer('floor', process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(config.benchDir, 'floor-server.ts')],
-          { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: db.url, BENCH_POOL_SIZE: String(config.poolSize), TS_NODE_PROJECT: path.join(config.repoDir, 'tsconfig.json') },
-          config.repoDir, url, answersPost(url, JSON.stringify({ operationName: 'CustomerList', variables: { after: null } })));
+        server = await startFloor();
         for (const id of readIds) {
           const bodies = id === 'a'
             ? rotated.map((customerId) => JSON.stringify({ operationName: 'Customer360', variables: { id: customerId }, without: without.a }))
@@ -402,17 +452,35 @@ async function main(): Promise<void> {
             bench.shapeCheck.push(differences.length ? `${what}: ${differences.slice(0, 5).join('; ')}` : `${what}: identical`);
           }
         }
+        for (const page of floorPages) {
+          const operation = FLOOR_PAGES[page.id]!;
+          const bodies = pageVariables(page.id, pageInputs).map((values) => JSON.stringify({ operationName: operation, variables: values }));
+          const plan: ReadPlan = { scenario: page.label, bodies, check: checker(new RegExp(`^\\{"data"\\s*:\\s*\\{"${page.omniRoot}"\\s*:\\s*\\{`)) };
+          for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+          countPlan(bench, 'floor', startFloor, url, {}).pages.push({ scenario: page.label, bodies });
+          for (const [key, expected] of bench.omniSamples) {
+            if (!key.startsWith(`page:${page.id}:`)) continue;
+            const values = JSON.parse(key.slice(`page:${page.id}:`.length)) as Record<string, unknown>;
+            const response = await postJson(url, {}, JSON.stringify({ operationName: operation, variables: values }));
+            const differences = diff(expected, JSON.parse(response.text));
+            const what = `${page.label.slice(0, 3)} ${Object.values(values).join(', ')}`;
+            bench.shapeCheck.push(differences.length ? `${what}: ${differences.slice(0, 5).join('; ')}` : `${what}: identical`);
+          }
+        }
       } catch (error) {
         log(`floor failed: ${(error as Error).message.slice(0, 500)}`);
-        for (const id of readIds) {
-          if (!bench.rows.some((row) => row.implementation === 'floor' && row.scenario === label(id) && row.status !== 'n/a')) {
-            bench.notAvailable(label(id), 'floor', `failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}`);
+        for (const scenario of [...readIds.map(label), ...floorPages.map((page) => page.label)]) {
+          if (!bench.rows.some((row) => row.implementation === 'floor' && row.scenario === scenario && row.status !== 'n/a')) {
+            bench.notAvailable(scenario, 'floor', `failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}`);
           }
         }
       } finally {
         await server?.stop();
       }
     }
+
+    // ---- SQL statements per request of the pages: a separate pass, each server through a counting proxy ----
+    if (bench.countPlans.length) await countStatements(bench, db.url);
 
     // ---- omni360: (d), last, because it writes -----------------------------------------------------
     if (config.scenarios.has('d') && fitted && config.implementations.has('omni360')) {
@@ -463,6 +531,126 @@ async function main(): Promise<void> {
     log(`written ${path.relative(config.repoDir, file)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await db.stop();
+  }
+}
+
+interface CountPlan {
+  implementation: string;
+  start: (databaseUrl: string) => Promise<Server>;
+  url: string;
+  headers: Record<string, string>;
+  pages: { scenario: string; bodies: string[] }[];
+}
+
+function countPlan(bench: Bench, implementation: string, start: CountPlan['start'], url: string, headers: Record<string, string>): CountPlan {
+  let plan = bench.countPlans.find((candidate) => candidate.implementation === implementation);
+  if (!plan) {
+    plan = { implementation, start, url, headers, pages: [] };
+    bench.countPlans.push(plan);
+  }
+  return plan;
+}
+
+/** Requests per page in the counting pass (sequential, after a concurrent warm-up that fills the pool). */
+const COUNTED_REQUESTS = 40;
+
+/**
+ * Statements per request: every implementation is started again with its database URL pointing at a
+ * StatementCounter, and each page is replayed: 32 concurrent requests first (the pool opens its
+ * connections and runs their setup), then one idle second (what background work sends on its own, e.g.
+ * omni360's pollers, subtracted pro rata), then COUNTED_REQUESTS requests one after another.
+ */
+async function countStatements(bench: Bench, databaseUrl: string): Promise<void> {
+  const target = new URL(databaseUrl);
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  for (const plan of bench.countPlans) {
+    const counter = new StatementCounter(target.hostname.replace(/^\[|\]$/g, ''), Number(target.port || 5432));
+    const proxied = new URL(databaseUrl);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(await counter.start());
+    let server: Server | undefined;
+    try {
+      server = await plan.start(proxied.toString());
+      for (const page of plan.pages) {
+        const body = (i: number) => page.bodies[i % page.bodies.length];
+        await Promise.all(Array.from({ length: 32 }, (_, i) => postJson(plan.url, plan.headers, body(i))));
+        await pause(200);
+        counter.count = 0;
+        await pause(1000);
+        const idlePerMs = counter.count / 1000;
+        counter.count = 0;
+        const begun = performance.now();
+        let failed = 0;
+        for (let i = 0; i < COUNTED_REQUESTS; i++) {
+          const response = await postJson(plan.url, plan.headers, body(32 + i));
+          if (response.status !== 200 || response.text.includes('"errors"')) failed++;
+        }
+        const background = idlePerMs * (performance.now() - begun);
+        const perRequest = Math.max(0, counter.count - background) / COUNTED_REQUESTS;
+        bench.statements.push({ scenario: page.scenario, implementation: plan.implementation, perRequest, background: idlePerMs * 1000, failed });
+        log(`statements ${page.scenario} ${plan.implementation}: ${perRequest.toFixed(1)} per request (background ${(idlePerMs * 1000).toFixed(1)}/s)`);
+      }
+    } catch (error) {
+      log(`statement count of ${plan.implementation} failed: ${(error as Error).message.slice(0, 300)}`);
+    } finally {
+      await server?.stop();
+      await counter.stop();
+    }
+  }
+}
+
+/** What the pages (f)-(k) rotate over, read from the dataset once (seeded order, the same for every implementation). */
+interface PageInputs {
+  customerIds: string[];
+  statuses: string[];
+  fragments: string[];
+  skus: string[];
+  orderIds: string[];
+}
+
+/** The pages the floor answers with one hand-written statement: page id → its operation name in floor-server.ts. */
+const FLOOR_PAGES: Partial<Record<PageId, string>> = { i: 'ProductStock', k: 'OrderPage' };
+
+const rootPattern = (root: string) => new RegExp(`^\\{"data":\\{"${root}":\\{`);
+
+function shuffled<T>(items: T[], seed: string): T[] {
+  const random = new Random(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random.next() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+async function loadPageInputs(admin: Client): Promise<PageInputs> {
+  const column = async (sql: string) => (await admin.query<{ v: string }>(sql)).rows.map((row) => row.v);
+  return {
+    customerIds: [],
+    // The inbox views an agent switches between.
+    statuses: ['OPEN', 'PENDING', 'RESOLVED'],
+    // What an agent types: a last name (every one of the dataset), matched as a fragment of name, e-mail and phone.
+    fragments: shuffled(await column(`select distinct lower(last_name) as v from customer where last_name is not null and length(last_name) >= 3 order by 1`), 'search'),
+    skus: shuffled(await column(`select sku as v from product order by sku`), 'skus'),
+    orderIds: shuffled(await column(`select id as v from "order" order by id`), 'orders').slice(0, 20_000),
+  };
+}
+
+/** The variables a page rotates over (every page but (j), whose cursors each implementation walks itself). */
+function pageVariables(id: PageId, inputs: PageInputs): Record<string, unknown>[] {
+  switch (id) {
+    case 'f':
+      return inputs.statuses.map((status) => ({ status }));
+    case 'g':
+      return inputs.customerIds.map((customerId) => ({ id: customerId }));
+    case 'h':
+      return inputs.fragments.map((search) => ({ search }));
+    case 'i':
+      return inputs.skus.map((sku) => ({ sku }));
+    case 'k':
+      return inputs.orderIds.map((orderId) => ({ id: orderId }));
+    default:
+      throw new Error(`page ${id} walks its own cursors`);
   }
 }
 
@@ -551,6 +739,9 @@ function renderReport(config: BenchConfig, dataset: Dataset, machine: MachineInf
     '',
     ratioTable(bench.rows),
     '',
+    ...(bench.statements.length
+      ? ['## SQL statements per request (a separate pass through a counting proxy, not during the measurements)', '', statementsTable(bench.statements), '']
+      : []),
     ...(bench.shapeCheck.length ? ['## Same content? omni360 vs the floor (the same request to both)', '', ...bench.shapeCheck.map((line) => `- ${line}`), ''] : []),
     failed.length ? `**${failed.length} run(s) FAILED** (errors are never counted as throughput): see the notes column.` : 'No run had errors.',
     '',
