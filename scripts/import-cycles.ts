@@ -11,13 +11,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 
-/** Every .ts file under `root`, as absolute paths. */
+/**
+ * Every .ts file under `root`, as absolute paths: the project's own, so installed packages
+ * (node_modules) and tool folders (dot-folders such as bench/.postgraphile) are left out.
+ */
 function sourceFiles(root: string): string[] {
   const files: string[] = [];
   for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
     const full = path.join(root, entry.name);
-    if (entry.isDirectory()) files.push(...sourceFiles(full));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) files.push(full);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) files.push(...sourceFiles(full));
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) files.push(full);
   }
   return files;
 }
