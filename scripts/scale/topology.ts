@@ -1,8 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
+import { sleep } from '../../test/support/server-process';
 
 /**
  * The parts of the scale-out topology (docs/scaling.md) as real processes on 127.0.0.1: a PostgreSQL
@@ -10,32 +10,8 @@ import { Client } from 'pg';
  * HAProxy. Every process is registered with its Topology and stopped by stopAll(), also on failure.
  */
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A TCP port nobody listens on now (asked from the kernel). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-export function portAnswers(port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    setTimeout(() => done(false), timeoutMs);
-  });
-}
+// The port and timing helpers every test and script that starts processes shares.
+export { freePort, portAnswers, sleep } from '../../test/support/server-process';
 
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
