@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { registerCustomerData } from '../src/common/customer-data';
 import { newId } from '../src/common/ids';
+import { modules } from '../src/modules';
+import { wireModules } from '../src/modules/wiring';
 import {
   AddIdentityDocument, CustomerDataExportDocument, CustomerDetailDocument, MergeCustomersDocument, RecordConsentDocument,
   type RecordConsentInput,
@@ -8,7 +9,7 @@ import {
 import { createPerson, person, type Person } from './support/customers';
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
 
-/** A table of this file's own, registered as a later module would register its customer-owned rows. */
+/** A table of this file's own, declared as a later module would declare its customer-owned rows. */
 const PROBE_TABLE = 'export_probe_ticket';
 
 let env: TestServer;
@@ -19,7 +20,11 @@ beforeAll(async () => {
   db = new Client({ connectionString: env.databaseUrl });
   await db.connect();
   await db.query(`create table ${PROBE_TABLE} (id text primary key, customer_id text not null references customer (id), topic text, amount_cents int)`);
-  registerCustomerData({ name: 'exportProbe', table: PROBE_TABLE, customerColumn: 'customer_id', personalColumns: { topic: 'null' } });
+  // Wired as a later module's declaration would be, added to the list of modules.
+  wireModules([
+    ...modules,
+    { name: 'probe', entities: [], resolvers: [], customerData: [{ name: 'exportProbe', table: PROBE_TABLE, customerColumn: 'customer_id', personalColumns: { topic: 'null' } }] },
+  ]);
 });
 afterAll(async () => {
   await db.end();

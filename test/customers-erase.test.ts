@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { registerCustomerData } from '../src/common/customer-data';
 import { newId } from '../src/common/ids';
+import { modules } from '../src/modules';
+import { wireModules } from '../src/modules/wiring';
 import {
   AddIdentityDocument, CustomerByIdentityDocument, CustomerDataExportDocument, CustomerDetailDocument, CustomersDocument, EraseCustomerDocument,
   IdentifyCustomerDocument, MergeCustomersDocument, RecordConsentDocument,
@@ -24,9 +25,13 @@ beforeAll(async () => {
   env = await startTestServer();
   db = new Client({ connectionString: env.databaseUrl });
   await db.connect();
-  // A later module's table, registered the way modules do: the note is personal, the amount is not.
+  // A later module's table, declared the way modules do: the note is personal, the amount is not.
   await db.query(`create table ${PROBE_TABLE} (id text primary key, customer_id text not null references customer (id), note text, amount_cents int not null)`);
-  registerCustomerData({ name: 'eraseProbe', table: PROBE_TABLE, customerColumn: 'customer_id', personalColumns: { note: 'null' } });
+  // Wired as a later module's declaration would be, added to the list of modules.
+  wireModules([
+    ...modules,
+    { name: 'probe', entities: [], resolvers: [], customerData: [{ name: 'eraseProbe', table: PROBE_TABLE, customerColumn: 'customer_id', personalColumns: { note: 'null' } }] },
+  ]);
 });
 afterAll(async () => {
   await db.end();

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { registerCustomerData } from '../src/common/customer-data';
 import { newId } from '../src/common/ids';
+import { modules } from '../src/modules';
+import { wireModules } from '../src/modules/wiring';
 import {
   AddIdentityDocument, CustomerByIdentityDocument, CustomerDetailDocument, CustomersDocument, MergeCustomersDocument, NodeCustomerDocument,
   RecordConsentDocument, UndoMergeDocument, type CustomerDetailFragment,
@@ -9,8 +10,8 @@ import { createPerson, person, type Person } from './support/customers';
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
 
 /**
- * Merges move whatever any module registered as customer-owned. To prove it without another module,
- * this file registers a table of its own (as a later module would, from its index.ts).
+ * Merges move whatever any module declares as customer-owned. To prove it without another module,
+ * this file declares a table of its own (as a later module would, in its index.ts) and wires it.
  */
 const PROBE_TABLE = 'merge_probe_note';
 
@@ -22,7 +23,11 @@ beforeAll(async () => {
   db = new Client({ connectionString: env.databaseUrl });
   await db.connect();
   await db.query(`create table ${PROBE_TABLE} (id text primary key, customer_id text not null references customer (id), note text)`);
-  registerCustomerData({ name: 'mergeProbe', table: PROBE_TABLE, customerColumn: 'customer_id', personalColumns: { note: 'null' } });
+  // Wired as a later module's declaration would be, added to the list of modules.
+  wireModules([
+    ...modules,
+    { name: 'probe', entities: [], resolvers: [], customerData: [{ name: 'mergeProbe', table: PROBE_TABLE, customerColumn: 'customer_id', personalColumns: { note: 'null' } }] },
+  ]);
 });
 afterAll(async () => {
   await db.end();

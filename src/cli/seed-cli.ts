@@ -5,7 +5,9 @@ import { ormConfig } from '../config/mikro-orm.config';
 import type { AppState } from '../context/context';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres';
 import { migrateUp } from '../database/migrate';
+import { modules } from '../modules';
 import type { EventHub } from '../modules/events/event-hub';
+import { wireModules } from '../modules/wiring';
 import { createLogger } from '../server/logger';
 import { DEFAULT_SEED, isEmpty, seedDemo } from './demo-seed';
 import { progressBar } from './progress';
@@ -35,6 +37,8 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, () => undefined)).url;
   await migrateUp(url);
+  // The seed writes through the services, which read the modules' contributions (guest-order claims).
+  wireModules(modules);
   const orm = await MikroORM.init(ormConfig({ clientUrl: url, poolMax: 12 }));
   try {
     const app: AppState = { config, orm, events: noSubscriptions, log };

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
- * What a module holds about a customer. Each module registers its owners here (in its `index.ts`),
- * and the customer services (merge, undo, export, erasure) walk the registry: no function in
- * omni360 knows every table.
+ * What a module holds about a customer. Each module declares its owners (`OmniModule.customerData`),
+ * wired here at start, and the customer services (merge, undo, export, erasure) walk them: no function
+ * in omni360 knows every table.
  */
 export interface CustomerDataOwner {
   /** Key in the GDPR export and in the erasure report, e.g. "orders". */
@@ -32,13 +32,11 @@ export interface CustomerDataOwner {
   afterMove?: (em: EntityManager, customerIds: string[]) => Promise<void>;
 }
 
-const owners: CustomerDataOwner[] = [];
+let owners: readonly CustomerDataOwner[] = [];
 
-export function registerCustomerData(...entries: CustomerDataOwner[]): void {
-  for (const entry of entries) {
-    if (owners.some((owner) => owner.name === entry.name)) continue;
-    owners.push(entry);
-  }
+/** Replaces the owners: called by wireModules (src/modules/wiring.ts) only. */
+export function installCustomerData(entries: readonly CustomerDataOwner[]): void {
+  owners = [...entries];
 }
 
 export function customerDataOwners(): readonly CustomerDataOwner[] {
@@ -59,13 +57,19 @@ export interface IdentifiedIdentity {
  */
 export type CustomerIdentifiedHook = (em: EntityManager, customerId: string, identities: IdentifiedIdentity[]) => Promise<void>;
 
-const identifiedHooks: CustomerIdentifiedHook[] = [];
+let identifiedHooks: readonly CustomerIdentifiedHook[] = [];
 
-export function onCustomerIdentified(hook: CustomerIdentifiedHook): void {
-  if (!identifiedHooks.includes(hook)) identifiedHooks.push(hook);
+/** Replaces the hooks: called by wireModules (src/modules/wiring.ts) only. */
+export function installCustomerIdentifiedHooks(hooks: readonly CustomerIdentifiedHook[]): void {
+  identifiedHooks = [...hooks];
 }
 
-/** Called by the customers module's identification; other modules only register hooks. */
+/** How many hooks identification runs (none until the modules are wired). */
+export function customerIdentifiedHookCount(): number {
+  return identifiedHooks.length;
+}
+
+/** Called by the customers module's identification; other modules only declare hooks. */
 export async function runCustomerIdentifiedHooks(em: EntityManager, customerId: string, identities: IdentifiedIdentity[]): Promise<void> {
   for (const hook of identifiedHooks) await hook(em, customerId, identities);
 }

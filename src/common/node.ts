@@ -17,14 +17,19 @@ export abstract class Node {
   id!: string;
 }
 
-/** How `node(id)` fetches one type; each module registers its node types here. */
+/** How `node(id)` fetches one type; each module declares its node types (`OmniModule.nodeTypes`). */
 export type NodeFetcher = (ctx: Context, id: string) => Promise<object | null>;
 
-const fetchers = new Map<NodeTypeName, NodeFetcher>();
+let fetchers: ReadonlyMap<NodeTypeName, NodeFetcher> = new Map();
 
-/** Each module registers how `node(id)` fetches its node types. */
-export function registerNodeType(type: NodeTypeName, fetch: NodeFetcher): void {
-  fetchers.set(type, fetch);
+/** Replaces the node types `node(id)` serves: called by wireModules (src/modules/wiring.ts) only. */
+export function installNodeTypes(entries: ReadonlyMap<NodeTypeName, NodeFetcher>): void {
+  fetchers = new Map(entries);
+}
+
+/** The node types `node(id)` serves (none until the modules are wired). */
+export function servedNodeTypes(): NodeTypeName[] {
+  return [...fetchers.keys()];
 }
 
 /**

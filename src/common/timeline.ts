@@ -4,7 +4,7 @@ import { ConnectionType } from './pagination';
 import type { Principal } from './auth';
 import { canReadType } from './role-policy';
 
-/** What a timeline entry records; each value has exactly one registered source. */
+/** What a timeline entry records; each value has exactly one source, declared by one module. */
 export enum TimelineEntryKind {
   ORDER = 'ORDER',
   INTERACTION = 'INTERACTION',
@@ -34,8 +34,8 @@ const KINDS = new Set<string>(Object.values(TimelineEntryKind));
 
 /**
  * One source of `Customer.timeline` entries: orders, interactions, handovers, offer responses, consent
- * changes, merges. Each module registers its own sources (in its `index.ts`), so the timeline is built
- * from ONE union-all statement over every registered table without the timeline knowing those tables.
+ * changes, merges. Each module declares its own sources (`OmniModule.timelineSources`), so the timeline
+ * is built from ONE union-all statement over every wired table without the timeline knowing those tables.
  */
 export interface TimelineSource {
   /** Stable kind of the entries, e.g. ORDER, INTERACTION; also the last tie-breaker of the order. */
@@ -54,15 +54,15 @@ export interface TimelineSource {
   reveals?: string;
 }
 
-const sources: TimelineSource[] = [];
+let sources: readonly TimelineSource[] = [];
 
-export function registerTimelineSource(...entries: TimelineSource[]): void {
+/** Replaces the timeline's sources: called by wireModules (src/modules/wiring.ts) only. */
+export function installTimelineSources(entries: readonly TimelineSource[]): void {
   for (const entry of entries) {
     // A new kind of record is a new value of the TimelineEntryKind enum first (the schema tells clients).
     if (!KINDS.has(entry.kind)) throw new Error(`timeline kind "${entry.kind}" is not a TimelineEntryKind value`);
-    if (sources.some((source) => source.kind === entry.kind)) continue;
-    sources.push(entry);
   }
+  sources = [...entries];
 }
 
 /** The sources whose entries `principal` may see (the timeline and its count use the same). */

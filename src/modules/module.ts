@@ -1,8 +1,27 @@
 import type { EntityClass } from '@mikro-orm/core';
+import type { CustomerDataOwner, CustomerIdentifiedHook } from '../common/customer-data';
+import type { CustomerEmbed } from '../common/customer-embeds';
+import type { NodeTypeName } from '../common/ids';
+import type { NodeFetcher } from '../common/node';
+import type { TimelineSource } from '../common/timeline';
 
-/** What a domain module contributes to the server. Each module folder exports one from `index.ts`. */
+/**
+ * What a domain module contributes to the server, all of it in one place: each module folder exports
+ * one from `index.ts`, and nothing in a module registers itself when imported. `wireModules`
+ * (wiring.ts) installs the contributions of the modules list at start.
+ */
 export interface OmniModule {
   name: string;
   entities: EntityClass<unknown>[];
   resolvers: Function[];
+  /** How `node(id)` fetches the module's node types. */
+  nodeTypes?: Partial<Record<NodeTypeName, NodeFetcher>>;
+  /** What the module holds about a customer: merged, exported and erased with the customer. */
+  customerData?: CustomerDataOwner[];
+  /** Run inside identification once identities resolve to a customer (e.g. to claim guest orders). */
+  customerIdentifiedHooks?: CustomerIdentifiedHook[];
+  /** The module's kinds of `Customer.timeline` entries. */
+  timelineSources?: TimelineSource[];
+  /** What `customer(id)` reads for the module in its own statement, by embed name. */
+  customerEmbeds?: Record<string, CustomerEmbed>;
 }

@@ -15,7 +15,9 @@ import { checkDurableSettings } from '../database/durability';
 import { useNamedStatements } from '../database/sql';
 import { unauthenticated, writerOf, type Principal } from '../common/auth';
 import { createContext, releaseRequest, type AppState, type Context } from '../context/context';
+import { modules } from '../modules';
 import { PgEventHub } from '../modules/events/event-hub';
+import { wireModules } from '../modules/wiring';
 import { WebhookWorker } from '../modules/webhooks/webhook-worker';
 import { compiledExecutionGateway, compiledExecutor } from './compiled-execution';
 import { traceResolvers } from '../observability/graphql-spans';
@@ -128,6 +130,9 @@ function loggingPlugin(operations: OperationLog): ApolloServerPlugin<Context> {
 /** Creates the HTTP + WebSocket server on one port, against an already reachable database URL. */
 export async function createServer(config: Config, databaseUrl: string, log: Logger): Promise<OmniServer> {
   useNamedStatements(config.dbPreparedStatements);
+  // What the modules contribute to shared code (node types, customer data, timeline, ...) is installed
+  // here, explicitly: importing a module registers nothing.
+  wireModules(modules);
   const orm = await MikroORM.init(ormConfig({
     clientUrl: databaseUrl, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs, replicaUrls: config.readReplicaUrls,
   }));

@@ -1,4 +1,3 @@
-import { registerNodeType } from '../../common/node';
 import type { OmniModule } from '../module';
 import { ProductFields } from './catalog.fields';
 import { CatalogResolver } from './catalog.resolver';
@@ -6,11 +5,9 @@ import { getLocationById, getProductById } from './catalog.service';
 import { LocationEntity } from './location.entity';
 import { ProductEntity } from './product.entity';
 
-registerNodeType('Product', getProductById);
-registerNodeType('Location', getLocationById);
-
 export const catalogModule: OmniModule = {
   name: 'catalog',
   entities: [ProductEntity, LocationEntity],
   resolvers: [CatalogResolver, ProductFields],
+  nodeTypes: { Product: getProductById, Location: getLocationById },
 };

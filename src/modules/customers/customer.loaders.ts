@@ -1,3 +1,4 @@
+import { customerEmbed } from '../../common/customer-embeds';
 import type { Context } from '../../context/context';
 import { groupBy, indexBy, jsonKey, makeLoader } from '../../context/loaders';
 import { placeholders, query, queryPrepared, textArray } from '../../database/sql';
@@ -21,37 +22,6 @@ const EMBEDDED_IDENTITIES = `coalesce((
  */
 export function CustomerByIdLoader(ctx: Context) {
   return makeLoader<string, CustomerRow | null>((ids) => customersById(ctx, ids, ''));
-}
-
-/**
- * What another module reads for a customer, embedded in `customer(id)`'s own statement when the
- * selection asks for it (the stats, the offer-decision inputs: the customer-360 page in 4 statements
- * instead of 6). The value is a JSON column computed over the customer row `c` (the survivor, after
- * merges); the owning module turns it into what its loaders hold and primes them.
- */
-export interface CustomerEmbed {
-  /** The Customer fields that read what the embed primes. */
-  fields: readonly string[];
-  /** A JSON-valued SQL expression over `c`. */
-  sql: string;
-  /** Primes the loaders those fields read, for the customer `customerId`, from the embedded value. */
-  prime(ctx: Context, customerId: string, value: unknown): void;
-}
-
-const customerEmbeds = new Map<string, CustomerEmbed>();
-
-/** Called by the module that owns the data (analytics registers the stats). */
-export function registerCustomerEmbed(name: string, embed: CustomerEmbed): void {
-  customerEmbeds.set(name, embed);
-}
-
-/**
- * The embeds a selection of Customer fields asks for, as a canonical list ('' for none): part of the
- * loader key. For one customer only: on a list page the statement would compute them before the page's
- * other reads instead of beside them (the list of 50 at one connection: p99 25 -> 33 ms).
- */
-export function customerEmbedsFor(fields: Set<string>): string {
-  return [...customerEmbeds].filter(([, embed]) => embed.fields.some((field) => fields.has(field))).map(([name]) => name).sort().join(',');
 }
 
 /** CustomerByIdLoader, with the embeds a look-ahead asked for (it primes CustomerByIdLoader too). */
@@ -93,14 +63,14 @@ async function customersById(ctx: Context, ids: readonly string[], embeds: strin
 
 /** The select-list columns of `embeds` (customerEmbedsFor) over the customer row `c`. */
 function embedColumns(embeds: string): string {
-  return embeds ? embeds.split(',').map((name) => `, ${customerEmbeds.get(name)!.sql} as "embed:${name}"`).join('') : '';
+  return embeds ? embeds.split(',').map((name) => `, ${customerEmbed(name).sql} as "embed:${name}"`).join('') : '';
 }
 
 /** Primes what the embedded columns of `row` carry and removes them from it. */
 function takeEmbeds<R extends { id: string }>(ctx: Context, row: R & Record<string, unknown>, embeds: string): R {
   if (!embeds) return row;
   for (const name of embeds.split(',')) {
-    customerEmbeds.get(name)!.prime(ctx, row.id, row[`embed:${name}`]);
+    customerEmbed(name).prime(ctx, row.id, row[`embed:${name}`]);
     delete row[`embed:${name}`];
   }
   return row;

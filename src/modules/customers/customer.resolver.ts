@@ -2,12 +2,12 @@ import { JSONResolver } from 'graphql-scalars';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { Allow, Roles } from '../../common/auth';
+import { customerEmbedsFor } from '../../common/customer-embeds';
 import { DomainError, badUserInput, mutationPayload } from '../../common/errors';
 import { PageArgs, type Connection } from '../../common/pagination';
 import { selectedFields } from '../../common/selection';
 import type { Context } from '../../context/context';
 import { exportCustomerData, eraseCustomer } from './customer-privacy.service';
-import { customerEmbedsFor } from './customer.loaders';
 import {
   addIdentity, getCustomer, getCustomerByIdentity, identifyCustomer, listCustomers, mergeCustomers, recordConsent, undoMerge,
 } from './customer.service';

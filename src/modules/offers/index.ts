@@ -1,8 +1,4 @@
-import { registerCustomerData } from '../../common/customer-data';
-import { registerNodeType } from '../../common/node';
-import { registerTimelineSource } from '../../common/timeline';
 import { query } from '../../database/sql';
-import { registerCustomerEmbed } from '../customers/customer.loaders';
 import type { OmniModule } from '../module';
 import { OfferEntity, OfferResponseEntity } from './offer.entity';
 import { CustomerOffersFields, OfferFields } from './offers.fields';
@@ -11,29 +7,27 @@ import { OffersResolver } from './offers.resolver';
 import { getOfferById } from './offers.service';
 import { OFFER_RESPONSE_TIMELINE, TimelineOfferFields } from './offers.timeline';
 
-registerNodeType('Offer', getOfferById);
-
-// customer(id) asking for offers reads what the decisions need in the customer's own statement.
-registerCustomerEmbed('offers', { fields: ['offers'], sql: decisionInputsJsonSql('c.id'), prime: primeDecisionInputs });
-
-registerCustomerData({
-  name: 'offerResponses',
-  table: 'offer_response',
-  customerColumn: 'customer_id',
-  // Responses hold no personal data (offer, channel, kind, time): they move on merge and stay on erasure.
-  exportRows: (em, customerId) =>
-    query(
-      em,
-      `select f.code as "offerCode", r.channel, r.response, r.responded_at as "respondedAt"
-         from offer_response r join offer f on f.id = r.offer_id where r.customer_id = ? order by r.responded_at, r.id`,
-      [customerId],
-    ),
-});
-
-registerTimelineSource(OFFER_RESPONSE_TIMELINE);
-
 export const offersModule: OmniModule = {
   name: 'offers',
   entities: [OfferEntity, OfferResponseEntity],
   resolvers: [OffersResolver, OfferFields, CustomerOffersFields, TimelineOfferFields],
+  nodeTypes: { Offer: getOfferById },
+  // customer(id) asking for offers reads what the decisions need in the customer's own statement.
+  customerEmbeds: { offers: { fields: ['offers'], sql: decisionInputsJsonSql('c.id'), prime: primeDecisionInputs } },
+  customerData: [
+    {
+      name: 'offerResponses',
+      table: 'offer_response',
+      customerColumn: 'customer_id',
+      // Responses hold no personal data (offer, channel, kind, time): they move on merge and stay on erasure.
+      exportRows: (em, customerId) =>
+        query(
+          em,
+          `select f.code as "offerCode", r.channel, r.response, r.responded_at as "respondedAt"
+             from offer_response r join offer f on f.id = r.offer_id where r.customer_id = ? order by r.responded_at, r.id`,
+          [customerId],
+        ),
+    },
+  ],
+  timelineSources: [OFFER_RESPONSE_TIMELINE],
 };

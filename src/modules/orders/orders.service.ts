@@ -395,7 +395,7 @@ export function orderCursor(row: OrderRow): (string | number)[] {
 }
 
 /**
- * The guest-order claim (registered with onCustomerIdentified): guest orders that carry one of the
+ * The guest-order claim (the orders module's customerIdentifiedHooks): guest orders that carry one of the
  * identities just resolved to `customerId` become that customer's orders.
  */
 export async function claimGuestOrders(em: EntityManager, customerId: string, identities: GuestIdentity[]): Promise<void> {
