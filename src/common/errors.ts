@@ -1,4 +1,3 @@
-import { GraphQLError } from 'graphql';
 import { Field, ObjectType } from 'type-graphql';
 
 /**
@@ -57,7 +56,17 @@ export async function mutationPayload<T extends object>(
   }
 }
 
-/** A top-level error for bad arguments of queries (which have no userErrors). */
-export function badUserInput(message: string, argument?: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
+/**
+ * A refused argument of a query or subscription, which have no userErrors. Services (and the shared
+ * pagination and cursor code) throw it; the GraphQL layer answers it as a top-level BAD_USER_INPUT error
+ * naming the argument (`formatError` in server/operation-pipeline.ts), on every transport.
+ */
+export class InvalidArgumentError extends Error {
+  constructor(
+    message: string,
+    readonly argument?: string,
+  ) {
+    super(message);
+    this.name = 'InvalidArgumentError';
+  }
 }

@@ -10,8 +10,14 @@ export class Money {
   currencyCode!: string;
 }
 
+/** An amount as callers give it (what services take; MoneyInput is its GraphQL input type). */
+export interface MoneyParams {
+  amount: string;
+  currencyCode: string;
+}
+
 @InputType({ description: 'An amount of money as input.' })
-export class MoneyInput {
+export class MoneyInput implements MoneyParams {
   @Field({ description: 'Decimal string, at most two fraction digits, e.g. "1299.00".' })
   amount!: string;
 
@@ -20,7 +26,7 @@ export class MoneyInput {
 }
 
 /** Money travels as integer minor units (cents) inside omni360: no float ever touches an amount. */
-export function parseMoney(input: MoneyInput, field: string[]): { cents: number; currency: string } {
+export function parseMoney(input: MoneyParams, field: string[]): { cents: number; currency: string } {
   const match = /^(-?)(\d{1,12})(?:\.(\d{1,2}))?$/.exec(input.amount.trim());
   if (!match) throw new DomainError(CommonErrorCode.INVALID_VALUE, `amount must be a decimal string such as "19.99", got "${input.amount}"`, [...field, 'amount']);
   const currency = input.currencyCode.trim().toUpperCase();

@@ -1,5 +1,5 @@
 import { ArgsType, Field, Int, ObjectType, UseMiddleware, type ClassType, type MiddlewareFn } from 'type-graphql';
-import { badUserInput } from './errors';
+import { InvalidArgumentError } from './errors';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -79,7 +79,7 @@ export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: s
 export function pageSize(first: number | undefined | null): number {
   if (first === undefined || first === null) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+    throw new InvalidArgumentError(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
   }
   return first;
 }
@@ -131,7 +131,7 @@ export function decodeCursor(cursor: string, arity: number, types?: readonly Cur
   } catch {
     // fall through to the coded error
   }
-  throw badUserInput('after is not a cursor of this list', 'after');
+  throw new InvalidArgumentError('after is not a cursor of this list', 'after');
 }
 
 export interface KeysetPage<R> {

@@ -10,6 +10,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
+import { InvalidArgumentError } from '../common/errors';
 import type { Config } from '../config/config';
 import type { Context } from '../context/context';
 import { isDatabaseUnavailable, isStatementTimeout } from '../database/errors';
@@ -45,8 +46,8 @@ export const KNOWN_CODES = new Set([
 
 /**
  * The one error formatter for HTTP and WebSocket: known codes pass through, authorization errors of
- * type-graphql become FORBIDDEN/UNAUTHENTICATED, everything else is masked as an internal error with the
- * request id (the stack goes to the log only).
+ * type-graphql become FORBIDDEN/UNAUTHENTICATED, a service's InvalidArgumentError becomes BAD_USER_INPUT,
+ * everything else is masked as an internal error with the request id (the stack goes to the log only).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, requestId?: string, suggestions = true): GraphQLFormattedError {
   if (!suggestions && /^Variable "\$/.test(formatted.message)) {
@@ -56,6 +57,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, re
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (isTokenLimitError(formatted.message)) {
     return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'QUERY_TOO_COMPLEX' } };
+  }
+  if (original instanceof InvalidArgumentError) {
+    // A service refused an argument of a query or subscription: the client's fault, named for it.
+    return { ...formatted, extensions: { code: 'BAD_USER_INPUT', argument: original.argument } };
   }
   if (original instanceof AuthorizationError) {
     return { message: 'Your role may not perform this operation.', path: formatted.path, locations: formatted.locations, extensions: { code: 'FORBIDDEN' } };

@@ -1,9 +1,8 @@
-import type { GraphQLError } from 'graphql';
-import { badUserInput } from '../../common/errors';
+import { InvalidArgumentError } from '../../common/errors';
 
 /**
- * `analytics` is a query: bad arguments are top-level BAD_USER_INPUT errors (queries have no
- * userErrors), with `extensions.argument` naming the argument at fault.
+ * `analytics` is a query: bad arguments are InvalidArgumentError, answered as top-level BAD_USER_INPUT
+ * errors (queries have no userErrors), with `extensions.argument` naming the argument at fault.
  */
 export const AnalyticsLimits = {
   /** The longest window one analytics query may cover. */
@@ -12,14 +11,14 @@ export const AnalyticsLimits = {
   MAX_JOURNEY_DAYS: 365,
 } as const;
 
-export function windowNotIncreasing(): GraphQLError {
-  return badUserInput('from must be earlier than to: the window is [from, to).', 'to');
+export function windowNotIncreasing(): InvalidArgumentError {
+  return new InvalidArgumentError('from must be earlier than to: the window is [from, to).', 'to');
 }
 
-export function windowTooLong(): GraphQLError {
-  return badUserInput(`The window [from, to) may cover at most ${AnalyticsLimits.MAX_WINDOW_YEARS} years.`, 'to');
+export function windowTooLong(): InvalidArgumentError {
+  return new InvalidArgumentError(`The window [from, to) may cover at most ${AnalyticsLimits.MAX_WINDOW_YEARS} years.`, 'to');
 }
 
-export function journeyDaysOutOfRange(): GraphQLError {
-  return badUserInput(`windowDays must be between 1 and ${AnalyticsLimits.MAX_JOURNEY_DAYS}.`, 'windowDays');
+export function journeyDaysOutOfRange(): InvalidArgumentError {
+  return new InvalidArgumentError(`windowDays must be between 1 and ${AnalyticsLimits.MAX_JOURNEY_DAYS}.`, 'windowDays');
 }

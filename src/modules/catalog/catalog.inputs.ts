@@ -2,9 +2,10 @@ import { ArgsType, Field, InputType } from 'type-graphql';
 import { MoneyInput } from '../../common/money';
 import { PageArgs } from '../../common/pagination';
 import { LocationType } from './catalog.enums';
+import type { UpsertLocationParams, UpsertProductParams } from './catalog.model';
 
 @InputType({ description: 'Creates the product with this sku, or replaces its name, category, price and active flag.' })
-export class UpsertProductInput {
+export class UpsertProductInput implements UpsertProductParams {
   @Field(() => String, { description: 'Unique key (trimmed; at most 100 characters).' })
   sku!: string;
 
@@ -22,7 +23,7 @@ export class UpsertProductInput {
 }
 
 @InputType({ description: 'Creates the location with this code, or renames / retypes it.' })
-export class UpsertLocationInput {
+export class UpsertLocationInput implements UpsertLocationParams {
   @Field(() => String, { description: 'Unique short code (trimmed; at most 64 characters).' })
   code!: string;
 

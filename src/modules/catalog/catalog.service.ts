@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
-import { badUserInput, CommonErrorCode, DomainError } from '../../common/errors';
+import { InvalidArgumentError, CommonErrorCode, DomainError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { parseMoney } from '../../common/money';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
@@ -8,7 +8,7 @@ import { inTransaction, placeholders, query, queryOne } from '../../database/sql
 import { appendEvents } from '../events/event-log';
 import { LOCATION_COLUMNS, LocationByIdLoader, PRODUCT_COLUMNS, ProductByIdLoader, ProductBySkuLoader } from './catalog.loaders';
 import type { LocationRow, ProductRow } from './catalog.type';
-import type { UpsertLocationInput, UpsertProductInput } from './catalog.inputs';
+import type { UpsertLocationParams, UpsertProductParams } from './catalog.model';
 import { isStorableText, rejectNul } from '../../common/text';
 
 const MAX_SKU = 100;
@@ -24,7 +24,7 @@ function requiredText(value: string, max: number, field: string[], what: string)
 }
 
 /** `upsertProduct`: one price per product for every channel; the sku is the key. */
-export async function upsertProduct(ctx: Context, input: UpsertProductInput): Promise<{ product: ProductRow; created: boolean }> {
+export async function upsertProduct(ctx: Context, input: UpsertProductParams): Promise<{ product: ProductRow; created: boolean }> {
   rejectNul(input, ['input']);
   const sku = requiredText(input.sku, MAX_SKU, ['input', 'sku'], 'sku');
   const name = requiredText(input.name, MAX_NAME, ['input', 'name'], 'name');
@@ -70,7 +70,7 @@ export async function listProducts(ctx: Context, args: { first?: number; after?:
   const size = pageSize(args.first);
   const after = args.after ? decodeCursor(args.after, 1, ['string']) : undefined;
   const fragment = args.search?.trim().toLowerCase() ?? '';
-  if (!isStorableText(fragment)) throw badUserInput('search must not contain NUL characters', 'search');
+  if (!isStorableText(fragment)) throw new InvalidArgumentError('search must not contain NUL characters', 'search');
   const filter = fragment ? `p.search_text like ? escape '\\'` : 'true';
   const filterParams = fragment ? [`%${escapeLike(fragment)}%`] : [];
   const keyset = keysetWhere(['p.sku'], 'asc', after);
@@ -88,7 +88,7 @@ export async function listProducts(ctx: Context, args: { first?: number; after?:
 }
 
 /** `upsertLocation`: the code is the key. */
-export async function upsertLocation(ctx: Context, input: UpsertLocationInput): Promise<{ location: LocationRow; created: boolean }> {
+export async function upsertLocation(ctx: Context, input: UpsertLocationParams): Promise<{ location: LocationRow; created: boolean }> {
   rejectNul(input, ['input']);
   const code = requiredText(input.code, MAX_CODE, ['input', 'code'], 'code');
   const name = requiredText(input.name, MAX_NAME, ['input', 'name'], 'name');

@@ -1,9 +1,10 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { Channel } from '../../common/channel';
 import { ConsentPurpose, IdentityType } from './customer.enums';
+import type { CustomerProfileParams, CustomerRefParams, IdentityParams } from './customer.model';
 
 @InputType({ description: 'An identity as a channel knows it; normalised before matching.' })
-export class IdentityInput {
+export class IdentityInput implements IdentityParams {
   @Field(() => IdentityType, { description: 'What kind of identity the value is.' })
   type!: IdentityType;
 
@@ -15,7 +16,7 @@ export class IdentityInput {
 }
 
 @InputType({ description: 'Profile fields; on an existing customer only empty fields are filled.' })
-export class CustomerProfileInput {
+export class CustomerProfileInput implements CustomerProfileParams {
   @Field(() => String, { nullable: true, description: 'Given name, at most 200 characters.' })
   firstName?: string | null;
 
@@ -30,7 +31,7 @@ export class CustomerProfileInput {
 }
 
 @InputType({ description: 'A customer by id, or identities to resolve (a customer is created when none matches).' })
-export class CustomerRefInput {
+export class CustomerRefInput implements CustomerRefParams {
   @Field(() => ID, { nullable: true, description: 'A known customer id (a merged-away id resolves to its survivor).' })
   id?: string | null;
 

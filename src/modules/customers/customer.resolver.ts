@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { Allow, Roles } from '../../common/auth';
 import { customerEmbedsFor } from '../../common/customer-embeds';
-import { DomainError, badUserInput, mutationPayload } from '../../common/errors';
+import { DomainError, InvalidArgumentError, mutationPayload } from '../../common/errors';
 import { PageArgs, type Connection } from '../../common/pagination';
 import { selectedFields } from '../../common/selection';
 import type { Context } from '../../context/context';
@@ -32,7 +32,7 @@ async function asQueryError<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof DomainError) throw badUserInput(error.message, error.field?.join('.'));
+    if (error instanceof DomainError) throw new InvalidArgumentError(error.message, error.field?.join('.'));
     throw error;
   }
 }

@@ -4,7 +4,7 @@ import { assertReadableByWriter, readsAsWriter } from '../../common/auth';
 import { isStorableText, rejectNul } from '../../common/text';
 import { Channel } from '../../common/channel';
 import { customerDataOwners, runCustomerIdentifiedHooks } from '../../common/customer-data';
-import { CommonErrorCode, DomainError, badUserInput } from '../../common/errors';
+import { CommonErrorCode, DomainError, InvalidArgumentError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { inTransaction, placeholders, query, queryOne, queryPrepared, textArray } from '../../database/sql';
@@ -13,7 +13,7 @@ import { CustomerErrorCode } from './customer.errors';
 import { CUSTOMER_COLUMNS, CustomerByIdEmbeddingLoader, CustomerByIdLoader, MERGE_COLUMNS, MergeByIdLoader } from './customer.loaders';
 import { CustomerStatus } from './customer.enums';
 import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_ } from './customer.type';
-import type { CustomerProfileInput, CustomerRefInput, IdentityInput } from './customer.inputs';
+import type { CustomerProfileParams, CustomerRefParams, IdentityParams } from './customer.model';
 import { identityKey, normalizeIdentity, type NormalizedIdentity } from './identity.normalize';
 
 const MAX_IDENTITIES = 20;
@@ -25,7 +25,7 @@ export interface IdentifyResult {
 }
 
 
-function normalizeAll(ctx: Context, identities: IdentityInput[], field: string[]): NormalizedIdentity[] {
+function normalizeAll(ctx: Context, identities: IdentityParams[], field: string[]): NormalizedIdentity[] {
   if (identities.length === 0) throw new DomainError(CommonErrorCode.INVALID_VALUE, 'At least one identity is required.', field);
   if (identities.length > MAX_IDENTITIES) throw new DomainError(CommonErrorCode.INVALID_VALUE, `At most ${MAX_IDENTITIES} identities at once.`, field);
   const unique = new Map<string, NormalizedIdentity>();
@@ -37,7 +37,7 @@ function normalizeAll(ctx: Context, identities: IdentityInput[], field: string[]
 }
 
 function cleanProfile(
-  profile: CustomerProfileInput | null | undefined,
+  profile: CustomerProfileParams | null | undefined,
   field: string[] = ['input', 'profile'],
 ): Partial<Record<'firstName' | 'lastName' | 'locale' | 'city', string>> {
   const out: Partial<Record<'firstName' | 'lastName' | 'locale' | 'city', string>> = {};
@@ -225,7 +225,7 @@ async function identifyIn(
 /** `identifyCustomer`: resolve-or-create from identities. */
 export async function identifyCustomer(
   ctx: Context,
-  input: { identities: IdentityInput[]; profile?: CustomerProfileInput | null; channel?: Channel | null },
+  input: { identities: IdentityParams[]; profile?: CustomerProfileParams | null; channel?: Channel | null },
 ): Promise<IdentifyResult> {
   const identities = normalizeAll(ctx, input.identities, ['input', 'identities']);
   const profile = cleanProfile(input.profile);
@@ -239,7 +239,7 @@ export async function identifyCustomer(
 export async function resolveCustomerRef(
   ctx: Context,
   em: EntityManager,
-  ref: CustomerRefInput,
+  ref: CustomerRefParams,
   channel: Channel | null | undefined,
   field: string[],
 ): Promise<IdentifyResult> {
@@ -267,7 +267,7 @@ export async function resolveCustomerRef(
  * normalised like resolveCustomerRef normalises them (sorted: their order means nothing) and every
  * profile field, cleaned. Checks them as resolveCustomerRef would.
  */
-export function customerRefInput(ctx: Context, ref: CustomerRefInput | null | undefined, field: string[]): unknown {
+export function customerRefInput(ctx: Context, ref: CustomerRefParams | null | undefined, field: string[]): unknown {
   if (!ref) return null;
   const identities = ref.identities?.length ? normalizeAll(ctx, ref.identities, [...field, 'identities']).map(identityKey).sort() : [];
   return { id: ref.id ?? null, identities, profile: cleanProfile(ref.profile, [...field, 'profile']) };
@@ -276,7 +276,7 @@ export function customerRefInput(ctx: Context, ref: CustomerRefInput | null | un
 /** `addIdentity`: attaches one identity; CONFLICT when another customer owns it. */
 export async function addIdentity(
   ctx: Context,
-  input: { customerId: string; identity: IdentityInput; channel?: Channel | null },
+  input: { customerId: string; identity: IdentityParams; channel?: Channel | null },
 ): Promise<{ customer: CustomerRow; identity: IdentityType_ }> {
   const identity = normalizeIdentity(input.identity, ctx.config.defaultRegion, ['input', 'identity']);
   return inTransaction(ctx.em, async (em) => {
@@ -319,7 +319,7 @@ export async function getMerge(ctx: Context, id: string): Promise<CustomerMergeT
 }
 
 /** `customerByIdentity`: exact match on the normalised identity. */
-export async function getCustomerByIdentity(ctx: Context, input: IdentityInput): Promise<CustomerRow | null> {
+export async function getCustomerByIdentity(ctx: Context, input: IdentityParams): Promise<CustomerRow | null> {
   let identity: NormalizedIdentity;
   try {
     identity = normalizeIdentity(input, ctx.config.defaultRegion, ['identity']);
@@ -356,7 +356,7 @@ export async function listCustomers(ctx: Context, args: { first?: number; after?
   const size = pageSize(args.first);
   const after = args.after ? decodeCursor(args.after, 1, ['string']) : undefined;
   const fragment = args.search ? searchFragment(args.search) : '';
-  if (!isStorableText(fragment)) throw badUserInput('search must not contain NUL characters', 'search');
+  if (!isStorableText(fragment)) throw new InvalidArgumentError('search must not contain NUL characters', 'search');
   const filter = fragment ? `c.search_text like ? escape '\\'` : 'true';
   const filterParams = fragment ? [`%${escapeLike(fragment)}%`] : [];
   const keyset = keysetWhere(['c.id'], 'desc', after);

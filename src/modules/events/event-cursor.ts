@@ -1,4 +1,4 @@
-import { badUserInput } from '../../common/errors';
+import { InvalidArgumentError } from '../../common/errors';
 
 /**
  * A position in the event log: (transaction id, event id). Events are read in this order and only
@@ -39,10 +39,10 @@ const MAX_BIGINT = 2n ** 63n - 1n;
 export function decodeEventCursor(cursor: string, argument = 'after'): LogPosition {
   const match = /^(\d{1,20}):(\d{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match || Buffer.from(`${match[1]}:${match[2]}`).toString('base64url') !== cursor.replace(/=+$/, '')) {
-    throw badUserInput(`${argument} is not an event cursor`, argument);
+    throw new InvalidArgumentError(`${argument} is not an event cursor`, argument);
   }
   const position = { xid: BigInt(match[1]), id: BigInt(match[2]) };
-  if (position.xid > MAX_BIGINT || position.id > MAX_BIGINT) throw badUserInput(`${argument} is not an event cursor`, argument);
+  if (position.xid > MAX_BIGINT || position.id > MAX_BIGINT) throw new InvalidArgumentError(`${argument} is not an event cursor`, argument);
   return position;
 }
 

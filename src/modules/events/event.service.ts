@@ -1,5 +1,5 @@
 import type { Context } from '../../context/context';
-import { badUserInput } from '../../common/errors';
+import { InvalidArgumentError } from '../../common/errors';
 import { hiddenEventTypes } from '../../common/role-policy';
 import { cutPage, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { query } from '../../database/sql';
@@ -33,7 +33,7 @@ export async function listEvents(ctx: Context, args: { after?: string | null; fi
   const size = pageSize(args.first);
   const after = args.after ? decodeEventCursor(args.after) : LOG_START;
   if (args.types && (args.types.length > 50 || args.types.some((type) => type.length === 0 || type.length > 100 || type.includes('\u0000')))) {
-    throw badUserInput('types takes at most 50 non-empty type names', 'types');
+    throw new InvalidArgumentError('types takes at most 50 non-empty type names', 'types');
   }
   // The role policy: events revealing a type the role may not read (order.*, stock.*, ...) are left out.
   const excludedTypes = hiddenEventTypes(ctx.principal);

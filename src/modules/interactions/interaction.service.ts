@@ -9,7 +9,7 @@ import { type Context, writerOf } from '../../context/context';
 import { claimIdempotencyKey, idempotencyKey, idempotentRequest } from '../../common/idempotency';
 import { rejectNul } from '../../common/text';
 import { inTransaction, query, queryOne } from '../../database/sql';
-import type { CustomerRefInput } from '../customers/customer.inputs';
+import type { CustomerRefParams } from '../customers/customer.model';
 import { customerRefInput, resolveCustomerRef } from '../customers/customer.service';
 import { appendEvents, type NewEvent } from '../events/event-log';
 import { ConversationStatus, Direction } from './interaction.enums';
@@ -32,7 +32,7 @@ export interface RecordInteractionArgs {
   externalId: string;
   channel: Channel;
   direction: Direction;
-  customer: CustomerRefInput;
+  customer: CustomerRefParams;
   conversationId?: string | null;
   newConversation?: boolean | null;
   agentId?: string | null;

@@ -1,7 +1,8 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
+import type { AdjustStockParams } from './inventory.model';
 
 @InputType({ description: 'A stock movement reported by a warehouse or store system; idempotent on (source, externalId).' })
-export class AdjustStockInput {
+export class AdjustStockInput implements AdjustStockParams {
   @Field(() => String, { description: 'The reporting system, e.g. wms-central or pos-krk-1.' })
   source!: string;
 

@@ -11,7 +11,7 @@ import { rejectNul } from '../../common/text';
 import { InventoryErrorCode } from './inventory.errors';
 import { LOCATION_ORDER, STOCK_LEVEL_COLUMNS, StockLevelsByProductLoader } from './inventory.loaders';
 import { toAvailability, type AvailabilityRow, type StockLevelRow } from './inventory.type';
-import type { AdjustStockInput } from './inventory.inputs';
+import type { AdjustStockParams } from './inventory.model';
 
 const MAX_DELTA = 1_000_000;
 const MAX_KEY = 200;
@@ -157,7 +157,7 @@ async function levelsOfProduct(em: EntityManager, productId: string): Promise<St
  */
 export async function adjustStock(
   ctx: Context,
-  input: AdjustStockInput,
+  input: AdjustStockParams,
 ): Promise<{ stockLevel: StockLevelRow; availability: AvailabilityRow; created: boolean }> {
   rejectNul(input, ['input']);
   const key = idempotencyKey(input);

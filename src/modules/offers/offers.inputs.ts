@@ -2,9 +2,10 @@ import { Field, Float, ID, InputType } from 'type-graphql';
 import { Channel } from '../../common/channel';
 import { MoneyInput } from '../../common/money';
 import { OfferResponseKind } from './offers.enums';
+import type { RespondToOfferParams, UpsertOfferParams } from './offer.model';
 
 @InputType({ description: 'Creates the offer with this code, or replaces its terms.' })
-export class UpsertOfferInput {
+export class UpsertOfferInput implements UpsertOfferParams {
   @Field(() => String, { description: 'Unique code (trimmed; at most 64 characters).' })
   code!: string;
 
@@ -34,7 +35,7 @@ export class UpsertOfferInput {
 }
 
 @InputType({ description: 'What a customer did with an offer, on which channel.' })
-export class RespondToOfferInput {
+export class RespondToOfferInput implements RespondToOfferParams {
   @Field(() => ID, { description: 'The offer.' })
   offerId!: string;
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Channel } from '../../common/channel';
 import { type Context, writerOf } from '../../context/context';
-import { CommonErrorCode, DomainError, badUserInput } from '../../common/errors';
+import { CommonErrorCode, DomainError, InvalidArgumentError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { parseMoney } from '../../common/money';
 import { inTransaction, placeholders, query, queryOne, textArray } from '../../database/sql';
@@ -18,7 +18,7 @@ import { decisionRows, OFFER_COLUMNS, responseSummaries } from './offers.reads';
 import { OfferResponseKind } from './offers.enums';
 import { isKnownSegment, SEGMENT_NAMES } from '../analytics/segments';
 import type { OfferDecisionRow } from './offers.type';
-import type { RespondToOfferInput, UpsertOfferInput } from './offers.inputs';
+import type { RespondToOfferParams, UpsertOfferParams } from './offer.model';
 
 const MAX_CODE = 64;
 const MAX_TITLE = 200;
@@ -28,7 +28,7 @@ const MAX_SKUS = 1_000;
 /** `offersFor(customerId, channel)`: every current offer, decided for the customer. */
 export async function offersFor(ctx: Context, customerId: string, channel: Channel): Promise<OfferDecisionRow[]> {
   const survivorId = await resolveSurvivorId(ctx.em, customerId);
-  if (!survivorId) throw badUserInput(`No customer ${customerId}.`, 'customerId');
+  if (!survivorId) throw new InvalidArgumentError(`No customer ${customerId}.`, 'customerId');
   return ctx.loaders.get(OfferDecisionsByCustomerLoader).load({ customerId: survivorId, channel });
 }
 
@@ -44,7 +44,7 @@ function requiredText(value: string, max: number, field: string[], what: string)
 }
 
 /** `upsertOffer`: validates the terms once, for every channel. */
-export async function upsertOffer(ctx: Context, input: UpsertOfferInput): Promise<{ offer: OfferRow; created: boolean }> {
+export async function upsertOffer(ctx: Context, input: UpsertOfferParams): Promise<{ offer: OfferRow; created: boolean }> {
   rejectNul(input, ['input']);
   const code = requiredText(input.code, MAX_CODE, ['input', 'code'], 'code');
   const title = requiredText(input.title, MAX_TITLE, ['input', 'title'], 'title');
@@ -144,7 +144,7 @@ export async function eligibleOffersByCode(
  * need an eligible offer; a DECLINED response is always recorded and blocks the offer for the customer
  * on every channel for the configured cool-down (OMNI360_OFFER_DECLINE_COOLDOWN_DAYS, default 30).
  */
-export async function respondToOffer(ctx: Context, input: RespondToOfferInput): Promise<{ offer: OfferRow; decision: OfferDecisionRow }> {
+export async function respondToOffer(ctx: Context, input: RespondToOfferParams): Promise<{ offer: OfferRow; decision: OfferDecisionRow }> {
   const { offer, customerId } = await inTransaction(ctx.em, async (em) => {
     const offerRow = isIdOf('Offer', input.offerId)
       ? await queryOne<OfferRow>(em, `select ${OFFER_COLUMNS} from offer f where f.id = ?`, [input.offerId])

@@ -22,7 +22,7 @@ import {
   checkLineCount, checkPlacedAt, checkQuantity, insertLines, normalizeGuestIdentities, orderEventPayload, type NewLine,
 } from './orders.service';
 import type { ImportOrderResultType, OrderRow } from './orders.type';
-import type { ImportOrderInput, ImportOrdersInput } from './orders.inputs';
+import type { ImportOrderParams, ImportOrdersParams } from './order.model';
 
 export const MAX_IMPORT_BATCH = 1_000;
 
@@ -36,7 +36,7 @@ interface PreparedLine {
 
 interface PreparedOrder {
   index: number;
-  input: ImportOrderInput;
+  input: ImportOrderParams;
   source: string;
   externalId: string;
   lines: PreparedLine[];
@@ -48,7 +48,7 @@ interface PreparedOrder {
 
 type Result = ImportOrderResultType;
 
-function rejected(index: number, input: ImportOrderInput, code: string, reason: string): Result {
+function rejected(index: number, input: ImportOrderParams, code: string, reason: string): Result {
   return { index, source: input.source, externalId: input.externalId, outcome: ImportOutcome.REJECTED, order: null, code, reason };
 }
 
@@ -57,7 +57,7 @@ function describe(error: DomainError): string {
 }
 
 /** Checks one order without the database: shape, quantities, money, currency, date. */
-function prepare(ctx: Context, input: ImportOrderInput, index: number): PreparedOrder {
+function prepare(ctx: Context, input: ImportOrderParams, index: number): PreparedOrder {
   const base = ['input', 'orders', String(index)];
   rejectNul(input, base);
   const key = idempotencyKey(input, base);
@@ -125,7 +125,7 @@ async function locationsFor(em: EntityManager, orders: PreparedOrder[]): Promise
  * reason, and never stops the rest of the batch. One transaction per batch; customer references are
  * resolved inside savepoints so that one failing reference rolls back only its own order.
  */
-export async function importOrders(ctx: Context, input: ImportOrdersInput): Promise<{ results: Result[]; created: number; skipped: number; rejected: number }> {
+export async function importOrders(ctx: Context, input: ImportOrdersParams): Promise<{ results: Result[]; created: number; skipped: number; rejected: number }> {
   if (input.orders.length > MAX_IMPORT_BATCH) {
     throw new DomainError(CommonErrorCode.INVALID_VALUE, `At most ${MAX_IMPORT_BATCH} orders per call; got ${input.orders.length}.`, ['input', 'orders']);
   }

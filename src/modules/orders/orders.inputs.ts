@@ -3,10 +3,11 @@ import { Channel } from '../../common/channel';
 import { MoneyInput } from '../../common/money';
 import { PageArgs } from '../../common/pagination';
 import { CustomerRefInput, IdentityInput } from '../customers/customer.inputs';
+import type { ImportOrderLineParams, ImportOrderParams, ImportOrdersParams, OrderLineParams, PlaceOrderParams, UpdateOrderStatusParams } from './order.model';
 import { OrderStatus } from './orders.enums';
 
 @InputType({ description: 'One line of an order: the price comes from the catalogue, never from the caller.' })
-export class OrderLineInput {
+export class OrderLineInput implements OrderLineParams {
   @Field(() => String, { description: 'An active product\'s sku; unknown or inactive is UNKNOWN_PRODUCT.' })
   sku!: string;
 
@@ -15,7 +16,7 @@ export class OrderLineInput {
 }
 
 @InputType({ description: 'An order from any channel; idempotent on (source, externalId).' })
-export class PlaceOrderInput {
+export class PlaceOrderInput implements PlaceOrderParams {
   @Field(() => String, { description: 'The sending system, e.g. web-shop or pos-krk-1.' })
   source!: string;
 
@@ -57,7 +58,7 @@ export class PlaceOrderInput {
 }
 
 @InputType({ description: 'A status change of an order.' })
-export class UpdateOrderStatusInput {
+export class UpdateOrderStatusInput implements UpdateOrderStatusParams {
   @Field(() => ID, { description: 'The order.' })
   orderId!: string;
 
@@ -66,7 +67,7 @@ export class UpdateOrderStatusInput {
 }
 
 @InputType({ description: 'One line of a historical order, with the price recorded at the time.' })
-export class ImportOrderLineInput {
+export class ImportOrderLineInput implements ImportOrderLineParams {
   @Field(() => String, { description: 'A known sku (inactive products are fine for history).' })
   sku!: string;
 
@@ -81,7 +82,7 @@ export class ImportOrderLineInput {
 }
 
 @InputType({ description: 'A historical order from a store POS or a shop export: recorded prices, date and status; no stock effect.' })
-export class ImportOrderInput {
+export class ImportOrderInput implements ImportOrderParams {
   @Field(() => String, { description: 'The sending system.' })
   source!: string;
 
@@ -114,7 +115,7 @@ export class ImportOrderInput {
 }
 
 @InputType({ description: 'A batch of historical orders (1..1000).' })
-export class ImportOrdersInput {
+export class ImportOrdersInput implements ImportOrdersParams {
   @Field(() => [ImportOrderInput], { description: 'At most 1000 orders; each is created, skipped or rejected on its own.' })
   orders!: ImportOrderInput[];
 }

@@ -15,7 +15,7 @@ import { claimIdempotencyKey, idempotencyKey, idempotentRequest } from '../../co
 import { rejectNul } from '../../common/text';
 import type { LocationRow, ProductRow } from '../catalog/catalog.type';
 import { customerRefInput, resolveCustomerRef, resolveSurvivorId } from '../customers/customer.service';
-import type { IdentityInput } from '../customers/customer.inputs';
+import type { IdentityParams } from '../customers/customer.model';
 import { identityKey, normalizeIdentity, type NormalizedIdentity } from '../customers/identity.normalize';
 import { InventoryErrorCode } from '../inventory/inventory.errors';
 import { LOCATION_ORDER } from '../inventory/inventory.loaders';
@@ -28,7 +28,7 @@ import { OrderErrorCode } from './orders.errors';
 import { ORDER_COLUMNS, OrderByIdLoader } from './orders.loaders';
 import { OrderStatus } from './orders.enums';
 import type { OrderRow } from './orders.type';
-import type { PlaceOrderInput, UpdateOrderStatusInput } from './orders.inputs';
+import type { PlaceOrderParams, UpdateOrderStatusParams } from './order.model';
 
 export const MAX_LINES = 100;
 export const MAX_QUANTITY = 999;
@@ -58,7 +58,7 @@ export function checkPlacedAt(placedAt: Date | null | undefined, field: string[]
 }
 
 /** Normalised, de-duplicated, sorted guest identities (stable for hashing and claiming). */
-export function normalizeGuestIdentities(ctx: Context, identities: IdentityInput[] | null | undefined, field: string[]): GuestIdentity[] {
+export function normalizeGuestIdentities(ctx: Context, identities: IdentityParams[] | null | undefined, field: string[]): GuestIdentity[] {
   if (!identities?.length) return [];
   if (identities.length > MAX_GUEST_IDENTITIES) throw new DomainError(CommonErrorCode.INVALID_VALUE, `At most ${MAX_GUEST_IDENTITIES} identities.`, field);
   const unique = new Map<string, NormalizedIdentity>();
@@ -150,7 +150,7 @@ async function reserveAtFirst(em: EntityManager, candidates: LocationRow[], chan
  * atomically at one location, idempotent on (source, externalId). Everything happens in one
  * transaction: any failure leaves no order, no reservation and no event.
  */
-export async function placeOrder(ctx: Context, input: PlaceOrderInput): Promise<{ order: OrderRow; created: boolean }> {
+export async function placeOrder(ctx: Context, input: PlaceOrderParams): Promise<{ order: OrderRow; created: boolean }> {
   rejectNul(input, ['input']);
   const key = idempotencyKey(input);
   const { source, externalId } = key;
@@ -305,7 +305,7 @@ const TRANSITIONS: Record<OrderStatus, OrderStatus[]> = {
  * PLACED -> CANCELLED releases it, FULFILLED -> RETURNED restocks; anything else is
  * INVALID_TRANSITION. Imported history changes status without touching stock.
  */
-export async function updateOrderStatus(ctx: Context, input: UpdateOrderStatusInput): Promise<{ order: OrderRow }> {
+export async function updateOrderStatus(ctx: Context, input: UpdateOrderStatusParams): Promise<{ order: OrderRow }> {
   return inTransaction(ctx.em, async (em) => {
     const order = isIdOf('Order', input.orderId)
       ? await queryOne<OrderRow & { reservesStock: boolean }>(em, `select ${ORDER_COLUMNS}, o.reserves_stock as "reservesStock" from "order" o where o.id = ? for update`, [input.orderId])

@@ -1,6 +1,6 @@
 import { principalKey } from '../../common/auth';
 import { hiddenEventTypes } from '../../common/role-policy';
-import { badUserInput } from '../../common/errors';
+import { InvalidArgumentError } from '../../common/errors';
 import { isIdOf } from '../../common/ids';
 import { PerObject } from '../../common/memo';
 import { createContext, type Context } from '../../context/context';
@@ -64,6 +64,6 @@ function eventContext(ctx: Context, event: EventRow): Context {
 /** A customer id argument as every id it may appear under in the log: itself and its survivor. */
 export async function customerIdsOf(ctx: Context, customerId: string, argument: string): Promise<string[]> {
   const survivor = isIdOf('Customer', customerId) ? await resolveSurvivorId(ctx.em, customerId) : undefined;
-  if (!survivor) throw badUserInput(`No customer ${customerId}.`, argument);
+  if (!survivor) throw new InvalidArgumentError(`No customer ${customerId}.`, argument);
   return [...new Set([customerId, survivor])];
 }

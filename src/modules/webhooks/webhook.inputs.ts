@@ -1,8 +1,9 @@
 import { JSONResolver } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import type { CreateWebhookParams, RotateWebhookSecretParams, UpdateWebhookParams } from './webhook.model';
 
 @InputType({ description: 'A new webhook.' })
-export class CreateWebhookInput {
+export class CreateWebhookInput implements CreateWebhookParams {
   @Field(() => String, {
     description: 'Where to POST deliveries: http(s); private, loopback and link-local targets are refused unless the server allows them.',
   })
@@ -28,7 +29,7 @@ export class CreateWebhookInput {
 }
 
 @InputType({ description: 'Changes to a webhook; omitted fields stay. A new document applies to events not evaluated yet.' })
-export class UpdateWebhookInput {
+export class UpdateWebhookInput implements UpdateWebhookParams {
   @Field(() => ID, { description: 'The webhook.' })
   id!: string;
 
@@ -49,7 +50,7 @@ export class UpdateWebhookInput {
 }
 
 @InputType({ description: 'Which secret to rotate and how long the old one still signs.' })
-export class RotateWebhookSecretInput {
+export class RotateWebhookSecretInput implements RotateWebhookSecretParams {
   @Field(() => ID, { description: 'The webhook.' })
   id!: string;
 

@@ -9,7 +9,7 @@ import { newWebhookSecret } from './webhook-signature';
 import { checkWebhookUrl, WebhookUrlError } from './webhook-url';
 import { WebhookDeliveryStatus } from './webhook.enums';
 import { WebhookErrorCode } from './webhook.errors';
-import type { CreateWebhookInput, RotateWebhookSecretInput, UpdateWebhookInput } from './webhook.inputs';
+import type { CreateWebhookParams, RotateWebhookSecretParams, UpdateWebhookParams } from './webhook.model';
 import { DELIVERY_COLUMNS } from './webhook.loaders';
 import type { WebhookDeliveryRow, WebhookDeliveryType, WebhookRow, WebhookType } from './webhook.type';
 
@@ -173,7 +173,7 @@ async function currentPosition(ctx: Context): Promise<LogPosition> {
 }
 
 /** createWebhook: checks the URL and the document (as the caller, its owner), stores it with a new secret. */
-export async function createWebhook(ctx: Context, input: CreateWebhookInput): Promise<{ webhook: WebhookType; secret: string }> {
+export async function createWebhook(ctx: Context, input: CreateWebhookParams): Promise<{ webhook: WebhookType; secret: string }> {
   const principal = ctx.principal!;
   await checkUrl(ctx, input.url, ['input', 'url']);
   checkDescription(input.description);
@@ -218,7 +218,7 @@ export async function createWebhook(ctx: Context, input: CreateWebhookInput): Pr
 }
 
 /** updateWebhook: a new document is checked as the webhook's owner (not as an ADMIN editing it). */
-export async function updateWebhook(ctx: Context, input: UpdateWebhookInput): Promise<{ webhook: WebhookType }> {
+export async function updateWebhook(ctx: Context, input: UpdateWebhookParams): Promise<{ webhook: WebhookType }> {
   const current = await mustOwn(ctx, input.id);
   if (input.url != null) await checkUrl(ctx, input.url, ['input', 'url']);
   checkDescription(input.description);
@@ -309,7 +309,7 @@ export async function deleteWebhook(ctx: Context, id: string): Promise<{ deleted
 }
 
 /** rotateWebhookSecret: a new secret; the old one keeps signing (a second signature) for a while. */
-export async function rotateWebhookSecret(ctx: Context, input: RotateWebhookSecretInput): Promise<{ webhook: WebhookType; secret: string }> {
+export async function rotateWebhookSecret(ctx: Context, input: RotateWebhookSecretParams): Promise<{ webhook: WebhookType; secret: string }> {
   const keep = input.keepPreviousForSeconds ?? 86_400;
   if (!Number.isInteger(keep) || keep < 0 || keep > 604_800) {
     throw new DomainError(CommonErrorCode.INVALID_VALUE, 'keepPreviousForSeconds must be between 0 and 604800.', ['input', 'keepPreviousForSeconds']);
