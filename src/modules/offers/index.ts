@@ -3,14 +3,14 @@ import type { OmniModule } from '../module';
 import { OfferEntity, OfferResponseEntity } from './offer.entity';
 import { CustomerOffersFields, OfferFields } from './offers.fields';
 import { decisionInputsJsonSql, primeDecisionInputs } from './offers.reads';
-import { OffersResolver } from './offers.resolver';
+import { OfferResolver } from './offers.resolver';
 import { getOfferById } from './offers.service';
 import { OFFER_RESPONSE_TIMELINE, TimelineOfferFields } from './offers.timeline';
 
 export const offersModule: OmniModule = {
   name: 'offers',
   entities: [OfferEntity, OfferResponseEntity],
-  resolvers: [OffersResolver, OfferFields, CustomerOffersFields, TimelineOfferFields],
+  resolvers: [OfferResolver, OfferFields, CustomerOffersFields, TimelineOfferFields],
   nodeTypes: { Offer: getOfferById },
   // customer(id) asking for offers reads what the decisions need in the customer's own statement.
   customerEmbeds: { offers: { fields: ['offers'], sql: decisionInputsJsonSql('c.id'), prime: primeDecisionInputs } },

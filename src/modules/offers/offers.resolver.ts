@@ -9,7 +9,7 @@ import { offersFor, respondToOffer, upsertOffer } from './offers.service';
 import { OfferDecisionType, type OfferDecisionRow } from './offers.type';
 
 @Resolver()
-export class OffersResolver {
+export class OfferResolver {
   @Allow(Roles.READ_INTERNAL)
   @Query(() => [OfferDecisionType], {
     description: 'Every current offer decided for a customer. Identical on every channel except contactAllowed (MARKETING consent there).',

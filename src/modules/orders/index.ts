@@ -2,14 +2,14 @@ import { query } from '../../database/sql';
 import type { OmniModule } from '../module';
 import { OrderEntity, OrderLineEntity } from './order.entity';
 import { CustomerOrdersFields, OrderFields, OrderGuestIdentityFields, OrderLineFields } from './orders.fields';
-import { OrdersResolver } from './orders.resolver';
+import { OrderResolver } from './orders.resolver';
 import { claimGuestOrders, getOrder } from './orders.service';
 import { ORDER_TIMELINE, TimelineOrderFields } from './orders.timeline';
 
 export const ordersModule: OmniModule = {
   name: 'orders',
   entities: [OrderEntity, OrderLineEntity],
-  resolvers: [OrdersResolver, OrderFields, OrderGuestIdentityFields, OrderLineFields, CustomerOrdersFields, TimelineOrderFields],
+  resolvers: [OrderResolver, OrderFields, OrderGuestIdentityFields, OrderLineFields, CustomerOrdersFields, TimelineOrderFields],
   nodeTypes: { Order: getOrder },
   customerData: [
     {

@@ -10,7 +10,7 @@ import { getOrder, listOrders, placeOrder, updateOrderStatus } from './orders.se
 import { OrderConnection, OrderType, type OrderRow } from './orders.type';
 
 @Resolver()
-export class OrdersResolver {
+export class OrderResolver {
   @Allow(Roles.READ_INTERNAL)
   @Query(() => OrderType, { nullable: true, description: 'An order by id; null when unknown.' })
   order(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The order id.' }) id: string): Promise<OrderRow | null> {
