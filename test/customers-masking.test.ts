@@ -89,6 +89,18 @@ describe.each(['ANALYST', 'PARTNER'] as const)('personal data for %s', (role) =>
   });
 });
 
+describe('Customer.displayName as masked roles see it', () => {
+  it('masks an e-mail shown for lack of a name as an e-mail, and leaves the id of a customer with neither in clear', async () => {
+    const email = `${unique('nameless')}@example.com`;
+    const byEmail = await identify(env, { identities: [{ type: 'EMAIL', value: email }] });
+    const byLoyalty = await identify(env, { identities: [{ type: 'LOYALTY_CARD', value: unique('LOY') }] });
+    const shown = async (id: string, token: string) => (await env.ok(CustomerDetailDocument, { id }, token)).customer!.displayName;
+    expect(await shown(byEmail.id, TOKENS.AGENT)).toBe(email);
+    expect(await shown(byEmail.id, TOKENS.ANALYST)).toBe(`${email[0]}***@e***.com`);
+    expect(await shown(byLoyalty.id, TOKENS.ANALYST)).toBe(`Customer ${byLoyalty.id}`);
+  });
+});
+
 describe('personal data in clear', () => {
   it.each(['ADMIN', 'AGENT'] as const)('is shown to %s on customer(id) and in customers pages', async (role) => {
     const { customer } = await env.ok(CustomerDetailDocument, { id: customerId }, TOKENS[role]);

@@ -160,7 +160,7 @@ const EVENT_TYPE = 'an event type name';
 
 /**
  * Text and JSON output fields that carry no personal data, each with the reason. Every other text or
- * JSON field must be declared `@Pii` (or `@PiiMaskedByResolver`): the masking test below reads the
+ * JSON field must be declared `@Pii`: the masking test below reads the
  * personal ones from that declaration, so a new field is either masked and checked, or listed here.
  */
 const NOT_PERSONAL: Readonly<Record<string, string>> = {

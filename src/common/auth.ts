@@ -127,11 +127,11 @@ export function maskText(value: string): string {
 
 export type PiiKind = 'email' | 'phone' | 'name' | 'text' | 'identity';
 
-/** Masks an identity value by its type (EMAIL, PHONE, anything else as a name-like token). */
-export function maskIdentityValue(type: string, value: string): string {
-  if (type === 'EMAIL') return maskEmail(value);
-  if (type === 'PHONE') return maskPhone(value);
-  return maskName(value);
+/** How an identity's value is masked, by the identity's type: EMAIL and PHONE as such, anything else as a name-like token. */
+export function identityPiiKind(identity: { type: string }): PiiKind {
+  if (identity.type === 'EMAIL') return 'email';
+  if (identity.type === 'PHONE') return 'phone';
+  return 'name';
 }
 
 export function maskValue(kind: PiiKind, value: string): string {
@@ -149,12 +149,24 @@ export function maskValue(kind: PiiKind, value: string): string {
 }
 
 /**
- * Marks a field as personal data: its string value is masked for ANALYST and PARTNER wherever the
- * type appears (queries, payloads, subscriptions). Lists of strings are masked element-wise.
+ * How a field of personal data is masked: by its declared kind, or, where the kind depends on the record
+ * (an identity's value by the identity's type, a display name that is a name or an e-mail), by `kindOf`
+ * given the parent and the value (null: this value is not personal, e.g. "Erased customer").
  */
-export function Pii(kind: PiiKind): MethodDecorator & PropertyDecorator {
-  const middleware: MiddlewareFn<Context> = async ({ context }, next) => maskFor(context.principal, kind, await next());
-  piiKinds.set(middleware, kind);
+export interface PiiRule {
+  kind: PiiKind;
+  kindOf?: (root: unknown, value: string) => PiiKind | null;
+}
+
+/**
+ * Marks a field as personal data: its string value is masked for ANALYST and PARTNER wherever the
+ * type appears (queries, payloads, subscriptions). Lists of strings are masked element-wise. The one
+ * way a field is masked: resolvers return values in clear, and never decide about masking themselves.
+ */
+export function Pii<R>(kind: PiiKind, kindOf?: (root: R, value: string) => PiiKind | null): MethodDecorator & PropertyDecorator {
+  const rule: PiiRule = { kind, kindOf: kindOf as PiiRule['kindOf'] };
+  const middleware: MiddlewareFn<Context> = async ({ root, context }, next) => maskFor(context.principal, rule, root, await next());
+  piiRules.set(middleware, rule);
   const masking = createMethodMiddlewareDecorator<Context>(middleware) as MethodDecorator & PropertyDecorator;
   // The declaration also travels in the schema: the generated role test reads personal fields from it.
   const extensions = Extensions({ [PII_EXTENSION]: kind });
@@ -167,26 +179,22 @@ export function Pii(kind: PiiKind): MethodDecorator & PropertyDecorator {
 /** The schema extension that names a field's kind of personal data (its `@Pii` declaration). */
 export const PII_EXTENSION = 'pii';
 
-/**
- * Declares a field as personal data whose resolver masks it itself (by the identity's type, or from
- * several columns): the same schema extension as `@Pii`, without its middleware.
- */
-export function PiiMaskedByResolver(kind: PiiKind): MethodDecorator & PropertyDecorator {
-  return Extensions({ [PII_EXTENSION]: kind }) as MethodDecorator & PropertyDecorator;
+const piiRules = new WeakMap<Function, PiiRule>();
+
+/** The masking rule of a middleware of @Pii (the resolver binder runs it synchronously). */
+export function piiRuleOf(middleware: unknown): PiiRule | undefined {
+  return typeof middleware === 'function' ? piiRules.get(middleware) : undefined;
 }
 
-const piiKinds = new WeakMap<Function, PiiKind>();
-
-/** The kind of personal data a middleware of @Pii masks (the resolver binder runs it synchronously). */
-export function piiKindOf(middleware: unknown): PiiKind | undefined {
-  return typeof middleware === 'function' ? piiKinds.get(middleware) : undefined;
-}
-
-/** A field's value as `principal` may see it: strings (and lists of strings) of kind `kind` masked per role. */
-export function maskFor(principal: Principal | undefined, kind: PiiKind, value: unknown): unknown {
+/** A field's value (of a parent `root`) as `principal` may see it: strings (and lists of strings) masked per role by `rule`. */
+export function maskFor(principal: Principal | undefined, rule: PiiRule, root: unknown, value: unknown): unknown {
   if (!shouldMask(principal)) return value;
-  if (typeof value === 'string') return maskValue(kind, value);
-  if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? maskValue(kind, item) : item));
+  const mask = (item: string): string => {
+    const kind = rule.kindOf ? rule.kindOf(root, item) : rule.kind;
+    return kind ? maskValue(kind, item) : item;
+  };
+  if (typeof value === 'string') return mask(value);
+  if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? mask(item) : item));
   return value;
 }
 

@@ -1,7 +1,7 @@
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import { isObjectType } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
-import { authChecker, maskFor, piiKindOf, type PiiKind } from '../common/auth';
+import { authChecker, maskFor, piiRuleOf, type PiiRule } from '../common/auth';
 import type { Context } from '../context/context';
 import { typeGraphqlMetadata, type ParamView } from './type-graphql-metadata';
 
@@ -43,7 +43,7 @@ export function bindFastResolvers(schema: GraphQLSchema): void {
       if (hasResolver) continue;
       const name = field.name;
       // Text is counted against the response budget by the wrapper every text field gets (response-budget.ts).
-      target.resolve = pii ? (root, _args, context: Context) => maskFor(context.principal, pii, (root as Record<string, unknown>)[name]) : undefined;
+      target.resolve = pii ? (root, _args, context: Context) => maskFor(context.principal, pii, root, (root as Record<string, unknown>)[name]) : undefined;
     }
   }
 
@@ -98,13 +98,13 @@ function isPlainDataClass(type: unknown): boolean {
   return true;
 }
 
-/** undefined: no middleware; a kind: exactly one middleware, @Pii's; null: anything else. */
-function onlyPii(middlewares: unknown[] | undefined): PiiKind | undefined | null {
+/** undefined: no middleware; a rule: exactly one middleware, @Pii's; null: anything else. */
+function onlyPii(middlewares: unknown[] | undefined): PiiRule | undefined | null {
   if (!middlewares?.length) return undefined;
-  return middlewares.length === 1 ? piiKindOf(middlewares[0]) ?? null : null;
+  return middlewares.length === 1 ? piiRuleOf(middlewares[0]) ?? null : null;
 }
 
-function direct(method: (...params: unknown[]) => unknown, getters: Getter[], roles: string[] | undefined, pii: PiiKind | undefined): GraphQLFieldResolver<unknown, Context> {
+function direct(method: (...params: unknown[]) => unknown, getters: Getter[], roles: string[] | undefined, pii: PiiRule | undefined): GraphQLFieldResolver<unknown, Context> {
   const [first, second] = getters;
   const plain =
     getters.length === 1 ? (root: unknown, context: Context, info: unknown) => method(first(root, context, info))
@@ -113,7 +113,7 @@ function direct(method: (...params: unknown[]) => unknown, getters: Getter[], ro
   const call = pii
     ? (root: unknown, context: Context, info: unknown) => {
       const value = plain(root, context, info);
-      return value instanceof Promise ? value.then((resolved) => maskFor(context.principal, pii, resolved)) : maskFor(context.principal, pii, value);
+      return value instanceof Promise ? value.then((resolved) => maskFor(context.principal, pii, root, resolved)) : maskFor(context.principal, pii, root, value);
     }
     : plain;
   if (!roles) return (root, _args, context, info) => call(root, context, info);

@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import { maskIdentityValue, maskName, Pii, PiiMaskedByResolver, shouldMask } from '../../common/auth';
+import { identityPiiKind, Pii, type PiiKind } from '../../common/auth';
 import type { Context } from '../../context/context';
 import { ConsentsByCustomerLoader, CustomerByIdLoader, IdentitiesByCustomerLoader, MergesBySurvivorLoader } from './customer.loaders';
 import { CustomerStatus, IdentityType } from './customer.enums';
@@ -9,17 +9,27 @@ function primary(identities: IdentityType_[], type: IdentityType): string | null
   return identities.find((identity) => identity.type === type)?.value ?? null;
 }
 
+/** displayName of a customer with neither a name nor an e-mail: not personal. */
+function unnamed(customer: CustomerRow): string {
+  return `Customer ${customer.id}`;
+}
+
+/** What a displayName is: a name, else an e-mail (masked as one), else not personal (erased, unnamed). */
+function displayNameKind(customer: CustomerRow, value: string): PiiKind | null {
+  if (customer.status === CustomerStatus.ERASED || value === unnamed(customer)) return null;
+  return customer.firstName || customer.lastName ? 'name' : 'email';
+}
+
 @Resolver(() => CustomerType)
 export class CustomerFields {
-  @PiiMaskedByResolver('name')
+  @Pii('name', displayNameKind)
   @FieldResolver(() => String, { description: 'Name, else primary e-mail, else the id. Masked for ANALYST and PARTNER.' })
   async displayName(@Root() customer: CustomerRow, @Ctx() ctx: Context): Promise<string> {
     if (customer.status === CustomerStatus.ERASED) return 'Erased customer';
     const name = [customer.firstName, customer.lastName].filter(Boolean).join(' ');
-    if (name) return shouldMask(ctx.principal) ? maskName(name) : name;
+    if (name) return name;
     const email = primary(await ctx.loaders.get(IdentitiesByCustomerLoader).load(customer.id), IdentityType.EMAIL);
-    if (email) return shouldMask(ctx.principal) ? maskIdentityValue('EMAIL', email) : email;
-    return `Customer ${customer.id}`;
+    return email ?? unnamed(customer);
   }
 
   @Pii('email')
@@ -54,10 +64,10 @@ export class CustomerFields {
 
 @Resolver(() => IdentityType_)
 export class IdentityFields {
-  @PiiMaskedByResolver('identity')
+  @Pii('identity', identityPiiKind)
   @FieldResolver(() => String, { description: 'Normalised value (phone in E.164). Masked for ANALYST and PARTNER.' })
-  value(@Root() identity: IdentityType_, @Ctx() ctx: Context): string {
-    return shouldMask(ctx.principal) ? maskIdentityValue(identity.type, identity.value) : identity.value;
+  value(@Root() identity: IdentityType_): string {
+    return identity.value;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
-import { Allow, maskIdentityValue, PiiMaskedByResolver, Roles, shouldMask } from '../../common/auth';
+import { Allow, identityPiiKind, Pii, Roles } from '../../common/auth';
 import { Money, money } from '../../common/money';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { selectedFields } from '../../common/selection';
@@ -65,10 +65,10 @@ export class OrderFields {
 
 @Resolver(() => OrderGuestIdentityType)
 export class OrderGuestIdentityFields {
-  @PiiMaskedByResolver('identity')
+  @Pii('identity', identityPiiKind)
   @FieldResolver(() => String, { description: 'Normalised value (phone in E.164). Masked for ANALYST and PARTNER.' })
-  value(@Root() identity: GuestIdentity, @Ctx() ctx: Context): string {
-    return shouldMask(ctx.principal) ? maskIdentityValue(identity.type, identity.value) : identity.value;
+  value(@Root() identity: GuestIdentity): string {
+    return identity.value;
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'For SOCIAL and EXTERNAL identities.' })
