@@ -158,7 +158,7 @@ select json_build_object('data', json_build_object('customers', json_build_objec
  * The computed columns of the pages (f)-(k) (issue 16): each reads every table it needs ONCE per parent
  * (one union-all over the timeline's tables, one read of stock_level joined to location per product), as
  * omni360's own statements do; the timeline's sources and order are omni360's (src/modules/*\/*.timeline.ts,
- * src/modules/interactions/timeline.sources.ts: newest first, then kind, then id, both descending).
+ * src/modules/interactions/interaction.timeline.ts: newest first, then kind, then id, both descending).
  */
 const PAGES_DDL = `
 create type postgraphile_bench.timeline_entry as (id text, kind text, at timestamptz, channel text, summary text);

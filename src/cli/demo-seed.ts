@@ -10,10 +10,10 @@ import { identifyCustomer, recordConsent } from '../modules/customers/customer.s
 import { Direction } from '../modules/interactions/interaction.enums';
 import { assignConversation, recordInteraction, resolveConversation, upsertAgent } from '../modules/interactions/interaction.service';
 import { adjustStock } from '../modules/inventory/inventory.service';
-import { OfferResponseKind } from '../modules/offers/offers.enums';
-import { respondToOffer, upsertOffer } from '../modules/offers/offers.service';
-import { OrderStatus } from '../modules/orders/orders.enums';
-import { placeOrder, updateOrderStatus } from '../modules/orders/orders.service';
+import { OfferResponseKind } from '../modules/offers/offer.enums';
+import { respondToOffer, upsertOffer } from '../modules/offers/offer.service';
+import { OrderStatus } from '../modules/orders/order.enums';
+import { placeOrder, updateOrderStatus } from '../modules/orders/order.service';
 
 /**
  * A realistic omnichannel dataset, created through the same services as the API (so every rule,

@@ -18,7 +18,7 @@ import {
   AddIdentityPayload, EraseCustomerPayload, IdentifyCustomerPayload, MergeCustomersPayload, RecordConsentPayload, UndoMergePayload,
 } from './customer.payloads';
 import { CustomerConnection, CustomerType, DuplicateCandidateType, type CustomerRow } from './customer.type';
-import { duplicateCandidates } from './duplicates.service';
+import { duplicateCandidates } from './customer-duplicates.service';
 import { ArgsType, Field } from 'type-graphql';
 
 @ArgsType()

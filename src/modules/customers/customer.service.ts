@@ -14,7 +14,7 @@ import { CUSTOMER_COLUMNS, CustomerByIdEmbeddingLoader, CustomerByIdLoader, MERG
 import { CustomerStatus } from './customer.enums';
 import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_ } from './customer.type';
 import type { CustomerProfileParams, CustomerRefParams, IdentityParams } from './customer.model';
-import { identityKey, normalizeIdentity, type NormalizedIdentity } from './identity.normalize';
+import { identityKey, normalizeIdentity, type NormalizedIdentity } from './identity-normalization';
 
 const MAX_IDENTITIES = 20;
 const MAX_PROFILE_FIELD = 200;

@@ -3,7 +3,7 @@ import { AgentEntity, ConversationEntity, HandoverEntity, InteractionEntity } fr
 import { ConversationFields, CustomerInteractionFields, HandoverFields, InteractionFields, TimelineEntryFields } from './interaction.fields';
 import { InteractionResolver } from './interaction.resolver';
 import { getAgent, getConversation, getHandover, getInteraction } from './interaction.service';
-import { HANDOVER_TIMELINE, INTERACTION_TIMELINE } from './timeline.sources';
+import { HANDOVER_TIMELINE, INTERACTION_TIMELINE } from './interaction.timeline';
 
 export const interactionsModule: OmniModule = {
   name: 'interactions',

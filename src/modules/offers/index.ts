@@ -1,11 +1,11 @@
 import { query } from '../../database/sql';
 import type { OmniModule } from '../module';
 import { OfferEntity, OfferResponseEntity } from './offer.entity';
-import { CustomerOffersFields, OfferFields } from './offers.fields';
-import { decisionInputsJsonSql, primeDecisionInputs } from './offers.reads';
-import { OfferResolver } from './offers.resolver';
-import { getOfferById } from './offers.service';
-import { OFFER_RESPONSE_TIMELINE, TimelineOfferFields } from './offers.timeline';
+import { CustomerOffersFields, OfferFields } from './offer.fields';
+import { decisionInputsJsonSql, primeDecisionInputs } from './offer.reads';
+import { OfferResolver } from './offer.resolver';
+import { getOfferById } from './offer.service';
+import { OFFER_RESPONSE_TIMELINE, TimelineOfferFields } from './offer.timeline';
 
 export const offersModule: OmniModule = {
   name: 'offers',

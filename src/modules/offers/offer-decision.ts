@@ -1,6 +1,6 @@
 import { pgTimestamp } from '../../common/scalars';
 import { evaluateSegment, type CustomerFigures } from '../analytics/segments';
-import type { OfferResponseKind } from './offers.enums';
+import type { OfferResponseKind } from './offer.enums';
 
 /** An offer row as read paths load it. */
 export interface OfferRow {

@@ -1,6 +1,6 @@
 import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/postgresql';
 import { CustomerEntity } from '../customers/customer.entity';
-import { OfferResponseKind } from './offers.enums';
+import { OfferResponseKind } from './offer.enums';
 import { AuditedEntity } from '../../common/audited.entity';
 
 /**

@@ -1,9 +1,9 @@
 import type { Channel } from '../../common/channel';
 import type { MoneyParams } from '../../common/money';
-import type { OfferResponseKind } from './offers.enums';
+import type { OfferResponseKind } from './offer.enums';
 
 // What the offer services take: plain shapes, free of GraphQL. The input types of the schema
-// (offers.inputs.ts) implement them.
+// (offer.inputs.ts) implement them.
 
 /** upsertOffer: the offer with this code, created or its terms replaced. */
 export interface UpsertOfferParams {

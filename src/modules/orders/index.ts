@@ -1,10 +1,10 @@
 import { query } from '../../database/sql';
 import type { OmniModule } from '../module';
 import { OrderEntity, OrderLineEntity } from './order.entity';
-import { CustomerOrdersFields, OrderFields, OrderGuestIdentityFields, OrderLineFields } from './orders.fields';
-import { OrderResolver } from './orders.resolver';
-import { claimGuestOrders, getOrder } from './orders.service';
-import { ORDER_TIMELINE, TimelineOrderFields } from './orders.timeline';
+import { CustomerOrdersFields, OrderFields, OrderGuestIdentityFields, OrderLineFields } from './order.fields';
+import { OrderResolver } from './order.resolver';
+import { claimGuestOrders, getOrder } from './order.service';
+import { ORDER_TIMELINE, TimelineOrderFields } from './order.timeline';
 
 export const ordersModule: OmniModule = {
   name: 'orders',

@@ -16,12 +16,12 @@ import { rejectNul } from '../../common/text';
 import type { LocationRow } from '../catalog/catalog.type';
 import { customerRefInput, resolveCustomerRef } from '../customers/customer.service';
 import type { GuestIdentity } from './order.entity';
-import { ImportOutcome, OrderStatus } from './orders.enums';
-import { ORDER_COLUMNS } from './orders.loaders';
+import { ImportOutcome, OrderStatus } from './order.enums';
+import { ORDER_COLUMNS } from './order.loaders';
 import {
   checkLineCount, checkPlacedAt, checkQuantity, insertLines, normalizeGuestIdentities, orderEventPayload, type NewLine,
-} from './orders.service';
-import type { ImportOrderResultType, OrderRow } from './orders.type';
+} from './order.service';
+import type { ImportOrderResultType, OrderRow } from './order.type';
 import type { ImportOrderParams, ImportOrdersParams } from './order.model';
 
 export const MAX_IMPORT_BATCH = 1_000;

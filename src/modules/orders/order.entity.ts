@@ -3,7 +3,7 @@ import { LocationEntity } from '../catalog/location.entity';
 import { ProductEntity } from '../catalog/product.entity';
 import { CustomerEntity } from '../customers/customer.entity';
 import { OfferEntity } from '../offers/offer.entity';
-import { OrderStatus } from './orders.enums';
+import { OrderStatus } from './order.enums';
 import { AuditedEntity } from '../../common/audited.entity';
 
 /** A guest identity as stored on a guest order: normalised like identities of customers. */

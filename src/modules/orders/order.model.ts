@@ -1,10 +1,10 @@
 import type { Channel } from '../../common/channel';
 import type { MoneyParams } from '../../common/money';
 import type { CustomerRefParams, IdentityParams } from '../customers/customer.model';
-import type { OrderStatus } from './orders.enums';
+import type { OrderStatus } from './order.enums';
 
 // What the order services take: plain shapes, free of GraphQL. The input types of the schema
-// (orders.inputs.ts) implement them.
+// (order.inputs.ts) implement them.
 
 /** One line of a new order: the price comes from the catalogue. */
 export interface OrderLineParams {

@@ -4,8 +4,8 @@ import { CustomerByIdLoader } from '../customers/customer.loaders';
 import { CustomerType, type CustomerRow } from '../customers/customer.type';
 import { InteractionByIdLoader } from '../interactions/interaction.loaders';
 import { InteractionType, type InteractionRow } from '../interactions/interaction.type';
-import { OrderByIdLoader } from '../orders/orders.loaders';
-import { OrderType, type OrderRow } from '../orders/orders.type';
+import { OrderByIdLoader } from '../orders/order.loaders';
+import { OrderType, type OrderRow } from '../orders/order.type';
 import { stockLevelFromEvent, StockLevelType, type StockLevelRow } from '../inventory/inventory.type';
 import { CustomerEventType, InteractionEventType, OrderEventType, StockEventType } from './subscription.type';
 

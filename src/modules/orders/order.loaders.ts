@@ -3,7 +3,7 @@ import { cutPage, keysetWhere, type KeysetPage } from '../../common/pagination';
 import type { Context } from '../../context/context';
 import { groupBy, indexBy, jsonKey, makeLoader } from '../../context/loaders';
 import { placeholders, query, queryPrepared, textArray } from '../../database/sql';
-import type { OrderLineRow, OrderRow } from './orders.type';
+import type { OrderLineRow, OrderRow } from './order.type';
 
 /** An order row's keys in OrderRow and their columns (`o` the order). */
 const ORDER_VALUES: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { UserError } from '../../common/errors';
-import { OfferDecisionType, OfferType } from './offers.type';
+import { OfferDecisionType, OfferType } from './offer.type';
 
 @ObjectType({ description: 'Result of upsertOffer.' })
 export class UpsertOfferPayload {

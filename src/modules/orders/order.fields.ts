@@ -9,13 +9,13 @@ import { LocationByIdLoader, ProductByIdLoader } from '../catalog/catalog.loader
 import { LocationObjectType, ProductType, type LocationRow, type ProductRow } from '../catalog/catalog.type';
 import { CustomerByIdLoader } from '../customers/customer.loaders';
 import { CustomerType, type CustomerRow } from '../customers/customer.type';
-import { OfferByIdLoader } from '../offers/offers.loaders';
-import { OfferType } from '../offers/offers.type';
+import { OfferByIdLoader } from '../offers/offer.loaders';
+import { OfferType } from '../offers/offer.type';
 import type { OfferRow } from '../offers/offer-decision';
-import { CustomerOrdersArgs } from './orders.inputs';
-import { embeddedLinesShape, OrderCountByCustomerLoader, orderColumnsShape, OrderLinesByOrderLoader, OrdersByCustomerLoader } from './orders.loaders';
-import { orderCursor } from './orders.service';
-import { OrderConnection, OrderGuestIdentityType, OrderLineType, OrderType, type OrderLineRow, type OrderRow } from './orders.type';
+import { CustomerOrdersArgs } from './order.inputs';
+import { embeddedLinesShape, OrderCountByCustomerLoader, orderColumnsShape, OrderLinesByOrderLoader, OrdersByCustomerLoader } from './order.loaders';
+import { orderCursor } from './order.service';
+import { OrderConnection, OrderGuestIdentityType, OrderLineType, OrderType, type OrderLineRow, type OrderRow } from './order.type';
 import type { GuestIdentity } from './order.entity';
 
 @Resolver(() => OrderType)

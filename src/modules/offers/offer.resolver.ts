@@ -3,10 +3,10 @@ import { Allow, Roles } from '../../common/auth';
 import { Channel } from '../../common/channel';
 import { mutationPayload } from '../../common/errors';
 import type { Context } from '../../context/context';
-import { RespondToOfferInput, UpsertOfferInput } from './offers.inputs';
-import { RespondToOfferPayload, UpsertOfferPayload } from './offers.payloads';
-import { offersFor, respondToOffer, upsertOffer } from './offers.service';
-import { OfferDecisionType, type OfferDecisionRow } from './offers.type';
+import { RespondToOfferInput, UpsertOfferInput } from './offer.inputs';
+import { RespondToOfferPayload, UpsertOfferPayload } from './offer.payloads';
+import { offersFor, respondToOffer, upsertOffer } from './offer.service';
+import { OfferDecisionType, type OfferDecisionRow } from './offer.type';
 
 @Resolver()
 export class OfferResolver {

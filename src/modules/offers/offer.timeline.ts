@@ -1,8 +1,8 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { TimelineEntryType, type TimelineEntryRow, type TimelineSource } from '../../common/timeline';
 import type { Context } from '../../context/context';
-import { OfferByIdLoader } from './offers.loaders';
-import { OfferType } from './offers.type';
+import { OfferByIdLoader } from './offer.loaders';
+import { OfferType } from './offer.type';
 import type { OfferRow } from './offer-decision';
 
 /** Offer responses in Customer.timeline: "Offer SPRING10 declined"; the parent is the offer. */

@@ -9,7 +9,7 @@ import { CONSENT_SQL, ConsentsByCustomerLoader } from '../customers/customer.loa
 import type { ConsentType } from '../customers/customer.type';
 import { decideOffer, type OfferRow, type ResponseSummary } from './offer-decision';
 import { figuresFromStats } from '../analytics/segments';
-import type { OfferDecisionRow } from './offers.type';
+import type { OfferDecisionRow } from './offer.type';
 
 export const OFFER_COLUMNS = `f.id, f.code, f.title, f.discount_basis_points as "discountBasisPoints",
   f.discount_amount_cents as "discountAmountCents", f.discount_currency as "discountCurrency", f.skus, f.segment,

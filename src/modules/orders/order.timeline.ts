@@ -1,8 +1,8 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { TimelineEntryType, type TimelineEntryRow, type TimelineSource } from '../../common/timeline';
 import type { Context } from '../../context/context';
-import { OrderByIdLoader } from './orders.loaders';
-import { OrderType, type OrderRow } from './orders.type';
+import { OrderByIdLoader } from './order.loaders';
+import { OrderType, type OrderRow } from './order.type';
 
 /**
  * Orders in Customer.timeline: "Order placed, 288.48 PLN" (figures only, no personal data). The amount

@@ -4,8 +4,8 @@ import { Channel } from '../../common/channel';
 import { Money, money } from '../../common/money';
 import type { Context } from '../../context/context';
 import { CustomerType, type CustomerRow } from '../customers/customer.type';
-import { OfferDecisionsByCustomerLoader } from './offers.loaders';
-import { OfferDecisionType, OfferType, type OfferDecisionRow } from './offers.type';
+import { OfferDecisionsByCustomerLoader } from './offer.loaders';
+import { OfferDecisionType, OfferType, type OfferDecisionRow } from './offer.type';
 import type { OfferRow } from './offer-decision';
 
 @Resolver(() => OfferType)

@@ -3,7 +3,7 @@ import { Channel } from '../../common/channel';
 import { Node } from '../../common/node';
 import { ConnectionType } from '../../common/pagination';
 import { IdentityType } from '../customers/customer.enums';
-import { ImportOutcome, OrderStatus } from './orders.enums';
+import { ImportOutcome, OrderStatus } from './order.enums';
 import type { GuestIdentity } from './order.entity';
 import type { ProductRow } from '../catalog/catalog.type';
 

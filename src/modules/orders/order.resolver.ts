@@ -4,10 +4,10 @@ import { mutationPayload } from '../../common/errors';
 import type { Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
 import { importOrders } from './order-import.service';
-import { ImportOrdersInput, OrdersArgs, PlaceOrderInput, UpdateOrderStatusInput } from './orders.inputs';
-import { ImportOrdersPayload, PlaceOrderPayload, UpdateOrderStatusPayload } from './orders.payloads';
-import { getOrder, listOrders, placeOrder, updateOrderStatus } from './orders.service';
-import { OrderConnection, OrderType, type OrderRow } from './orders.type';
+import { ImportOrdersInput, OrdersArgs, PlaceOrderInput, UpdateOrderStatusInput } from './order.inputs';
+import { ImportOrdersPayload, PlaceOrderPayload, UpdateOrderStatusPayload } from './order.payloads';
+import { getOrder, listOrders, placeOrder, updateOrderStatus } from './order.service';
+import { OrderConnection, OrderType, type OrderRow } from './order.type';
 
 @Resolver()
 export class OrderResolver {

@@ -1,7 +1,7 @@
 import { Field, Float, ID, InputType } from 'type-graphql';
 import { Channel } from '../../common/channel';
 import { MoneyInput } from '../../common/money';
-import { OfferResponseKind } from './offers.enums';
+import { OfferResponseKind } from './offer.enums';
 import type { RespondToOfferParams, UpsertOfferParams } from './offer.model';
 
 @InputType({ description: 'Creates the offer with this code, or replaces its terms.' })

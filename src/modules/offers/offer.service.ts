@@ -12,12 +12,12 @@ import { rejectNul } from '../../common/text';
 import { resolveSurvivorId } from '../customers/customer.service';
 import { customerFigures } from './customer-figures';
 import { decideOffer, type OfferRow } from './offer-decision';
-import { OfferErrorCode } from './offers.errors';
-import { OfferByIdLoader, OfferDecisionsByCustomerLoader } from './offers.loaders';
-import { decisionRows, OFFER_COLUMNS, responseSummaries } from './offers.reads';
-import { OfferResponseKind } from './offers.enums';
+import { OfferErrorCode } from './offer.errors';
+import { OfferByIdLoader, OfferDecisionsByCustomerLoader } from './offer.loaders';
+import { decisionRows, OFFER_COLUMNS, responseSummaries } from './offer.reads';
+import { OfferResponseKind } from './offer.enums';
 import { isKnownSegment, SEGMENT_NAMES } from '../analytics/segments';
-import type { OfferDecisionRow } from './offers.type';
+import type { OfferDecisionRow } from './offer.type';
 import type { RespondToOfferParams, UpsertOfferParams } from './offer.model';
 
 const MAX_CODE = 64;

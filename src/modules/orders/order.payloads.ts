@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { UserError } from '../../common/errors';
-import { ImportOrderResultType, OrderType } from './orders.type';
+import { ImportOrderResultType, OrderType } from './order.type';
 
 @ObjectType({ description: 'Result of placeOrder.' })
 export class PlaceOrderPayload {

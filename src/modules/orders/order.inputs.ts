@@ -4,7 +4,7 @@ import { MoneyInput } from '../../common/money';
 import { PageArgs } from '../../common/pagination';
 import { CustomerRefInput, IdentityInput } from '../customers/customer.inputs';
 import type { ImportOrderLineParams, ImportOrderParams, ImportOrdersParams, OrderLineParams, PlaceOrderParams, UpdateOrderStatusParams } from './order.model';
-import { OrderStatus } from './orders.enums';
+import { OrderStatus } from './order.enums';
 
 @InputType({ description: 'One line of an order: the price comes from the catalogue, never from the caller.' })
 export class OrderLineInput implements OrderLineParams {

@@ -2,9 +2,9 @@ import type { Channel } from '../../common/channel';
 import type { Context } from '../../context/context';
 import { indexBy, makeLoader } from '../../context/loaders';
 import { placeholders, query } from '../../database/sql';
-import { decisionRows, OFFER_COLUMNS } from './offers.reads';
+import { decisionRows, OFFER_COLUMNS } from './offer.reads';
 import type { OfferRow } from './offer-decision';
-import type { OfferDecisionRow } from './offers.type';
+import type { OfferDecisionRow } from './offer.type';
 
 export function OfferByIdLoader(ctx: Context) {
   return makeLoader<string, OfferRow | null>(async (ids) => {

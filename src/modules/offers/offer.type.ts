@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Channel } from '../../common/channel';
 import { Node } from '../../common/node';
-import { OfferResponseKind } from './offers.enums';
+import { OfferResponseKind } from './offer.enums';
 import type { OfferRow } from './offer-decision';
 
 @ObjectType('Offer', { implements: Node, description: 'A discount decided once for every channel.' })
