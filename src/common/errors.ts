@@ -57,16 +57,26 @@ export async function mutationPayload<T extends object>(
 }
 
 /**
- * A refused argument of a query or subscription, which have no userErrors. Services (and the shared
- * pagination and cursor code) throw it; the GraphQL layer answers it as a top-level BAD_USER_INPUT error
- * naming the argument (`formatError` in server/operation-pipeline.ts), on every transport.
+ * A request refused with a top-level error code: queries and subscriptions have no userErrors. Services
+ * (and the shared pagination and cursor code) throw it; the GraphQL layer answers it as a top-level error
+ * with its code, and `argument` when one argument is at fault (`formatError` in
+ * server/operation-pipeline.ts), on every transport.
  */
-export class InvalidArgumentError extends Error {
+export class RefusedError extends Error {
   constructor(
+    readonly code: string,
     message: string,
     readonly argument?: string,
   ) {
     super(message);
+    this.name = 'RefusedError';
+  }
+}
+
+/** A refused argument of a query or subscription: a top-level BAD_USER_INPUT naming the argument. */
+export class InvalidArgumentError extends RefusedError {
+  constructor(message: string, argument?: string) {
+    super('BAD_USER_INPUT', message, argument);
     this.name = 'InvalidArgumentError';
   }
 }

@@ -10,7 +10,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
-import { InvalidArgumentError } from '../common/errors';
+import { RefusedError } from '../common/errors';
 import type { Config } from '../config/config';
 import type { Context } from '../context/context';
 import { isDatabaseUnavailable, isStatementTimeout } from '../database/errors';
@@ -46,7 +46,7 @@ export const KNOWN_CODES = new Set([
 
 /**
  * The one error formatter for HTTP and WebSocket: known codes pass through, authorization errors of
- * type-graphql become FORBIDDEN/UNAUTHENTICATED, a service's InvalidArgumentError becomes BAD_USER_INPUT,
+ * type-graphql become FORBIDDEN/UNAUTHENTICATED, a service's RefusedError (InvalidArgumentError: BAD_USER_INPUT) keeps its code,
  * everything else is masked as an internal error with the request id (the stack goes to the log only).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, requestId?: string, suggestions = true): GraphQLFormattedError {
@@ -58,9 +58,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, re
   if (isTokenLimitError(formatted.message)) {
     return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'QUERY_TOO_COMPLEX' } };
   }
-  if (original instanceof InvalidArgumentError) {
-    // A service refused an argument of a query or subscription: the client's fault, named for it.
-    return { ...formatted, extensions: { code: 'BAD_USER_INPUT', argument: original.argument } };
+  if (original instanceof RefusedError) {
+    // A service refused the request (an argument, an expired cursor): the code says why.
+    return { ...formatted, extensions: { code: original.code, argument: original.argument } };
   }
   if (original instanceof AuthorizationError) {
     return { message: 'Your role may not perform this operation.', path: formatted.path, locations: formatted.locations, extensions: { code: 'FORBIDDEN' } };

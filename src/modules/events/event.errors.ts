@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { RefusedError } from '../../common/errors';
 
 /** Error codes of the event log (top-level errors: they concern queries and subscriptions). */
 export const EventErrorCode = {
@@ -6,9 +6,9 @@ export const EventErrorCode = {
   CURSOR_EXPIRED: 'CURSOR_EXPIRED',
 } as const;
 
-export function cursorExpired(retentionDays: number): GraphQLError {
-  return new GraphQLError(
+export function cursorExpired(retentionDays: number): RefusedError {
+  return new RefusedError(
+    EventErrorCode.CURSOR_EXPIRED,
     `This cursor is older than the retention window (${retentionDays} days): events after it were purged. Start again without a cursor and reconcile.`,
-    { extensions: { code: EventErrorCode.CURSOR_EXPIRED } },
   );
 }

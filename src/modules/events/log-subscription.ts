@@ -1,3 +1,4 @@
+import { RefusedError } from '../../common/errors';
 import { comparePositions, maxPosition, positionOf, type LogPosition } from './event-cursor';
 import { matchesFilter, type EventRow, type LogFilter, type LogReadResult } from './event-reader';
 
@@ -157,7 +158,8 @@ export class LogSubscription implements AsyncIterableIterator<EventRow> {
   }
 }
 
-/** Errors with a GraphQL code end the subscription; anything else (a lost connection) is retried. */
+/** Refusals (CURSOR_EXPIRED) and errors with a GraphQL code end the subscription; anything else (a lost connection) is retried. */
 function isCodedError(error: unknown): boolean {
+  if (error instanceof RefusedError) return true;
   return typeof error === 'object' && error !== null && typeof (error as { extensions?: { code?: unknown } }).extensions?.code === 'string';
 }
