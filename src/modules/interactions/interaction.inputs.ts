@@ -3,9 +3,10 @@ import { Channel } from '../../common/channel';
 import { PageArgs } from '../../common/pagination';
 import { CustomerRefInput } from '../customers/customer.inputs';
 import { ConversationStatus, Direction } from './interaction.enums';
+import type { RecordInteractionArgs } from './interaction.service';
 
 @InputType({ description: 'A contact to record. Idempotent on (source, externalId).' })
-export class RecordInteractionInput {
+export class RecordInteractionInput implements RecordInteractionArgs {
   @Field(() => String, { description: 'The reporting system, e.g. zendesk, call-center, mail-gateway.' })
   source!: string;
 
