@@ -5,6 +5,7 @@ import { Money, money } from '../../common/money';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { selectedFields } from '../../common/selection';
 import type { Context } from '../../context/context';
+import { plannedList, plannedOne, plannedPage } from '../../read-planner';
 import { LocationByIdLoader, ProductByIdLoader } from '../catalog/catalog.loaders';
 import { LocationObjectType, ProductType, type LocationRow, type ProductRow } from '../catalog/catalog.type';
 import { CustomerByIdLoader } from '../customers/customer.loaders';
@@ -21,19 +22,25 @@ import type { GuestIdentity } from './order.entity';
 @Resolver(() => OrderType)
 export class OrderFields {
   @FieldResolver(() => LocationObjectType, { nullable: true, description: 'The store (STORE orders) or the fulfilment location; null for imported history without one.' })
-  async location(@Root() order: OrderRow, @Ctx() ctx: Context): Promise<LocationRow | null> {
+  async location(@Root() order: OrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<LocationRow | null> {
+    const planned = plannedOne<LocationRow>(order, info, order.locationId);
+    if (planned !== undefined) return planned;
     return order.locationId ? ctx.loaders.get(LocationByIdLoader).load(order.locationId) : null;
   }
 
   @FieldResolver(() => CustomerType, { nullable: true, description: 'The customer (following merges); null for a guest order not claimed yet.' })
-  async customer(@Root() order: OrderRow, @Ctx() ctx: Context): Promise<CustomerRow | null> {
+  async customer(@Root() order: OrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<CustomerRow | null> {
+    const planned = plannedOne<CustomerRow>(order, info, order.customerId);
+    if (planned !== undefined) return planned;
     return order.customerId ? ctx.loaders.get(CustomerByIdLoader).load(order.customerId) : null;
   }
 
   @FieldResolver(() => [OrderLineType], { description: 'Lines in the order they were given.' })
-  lines(@Root() order: OrderRow, @Ctx() ctx: Context): OrderLineRow[] | Promise<OrderLineRow[]> {
+  lines(@Root() order: OrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): OrderLineRow[] | Promise<OrderLineRow[]> {
     // Synchronous when the lines came with the order: graphql-js then completes the whole page without a promise per order.
     if (order.lines) return order.lines;
+    const planned = plannedList<OrderLineRow>(order, info);
+    if (planned) return planned;
     return this.loadLines(order, ctx);
   }
 
@@ -80,8 +87,8 @@ export class OrderGuestIdentityFields {
 @Resolver(() => OrderLineType)
 export class OrderLineFields {
   @FieldResolver(() => ProductType, { description: 'The product ordered.' })
-  product(@Root() line: OrderLineRow & { product?: ProductRow }, @Ctx() ctx: Context): ProductRow | Promise<ProductRow> {
-    return line.product ?? ctx.loaders.get(ProductByIdLoader).load(line.productId).then((product) => product!);
+  product(@Root() line: OrderLineRow & { product?: ProductRow }, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): ProductRow | Promise<ProductRow> {
+    return line.product ?? plannedOne<ProductRow>(line, info, line.productId) ?? ctx.loaders.get(ProductByIdLoader).load(line.productId).then((product) => product!);
   }
 
   @FieldResolver(() => Money, { description: 'Catalogue price per unit when the order was placed (recorded price for imported history).' })
@@ -115,6 +122,11 @@ export class CustomerOrdersFields {
     const size = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : undefined;
     const channel = args.channel ?? null;
+    const planned = plannedPage<OrderRow>(customer, info, size);
+    if (planned) {
+      return toConnection(planned.page, Boolean(after), orderCursor, (row) => row, () =>
+        planned.total ?? ctx.loaders.get(OrderCountByCustomerLoader).load({ customerId: customer.id, channel }));
+    }
     const columns = orderColumnsShape(selectedFields(info, ['edges', 'node']));
     const lineFields = selectedFields(info, ['edges', 'node', 'lines']);
     const lines = lineFields.size ? embeddedLinesShape(lineFields, selectedFields(info, ['edges', 'node', 'lines', 'product'])) : undefined;

@@ -1,0 +1,209 @@
+import { IdentitiesByCustomerLoader } from '../modules/customers/customer.loaders';
+import type { IdentityType_ } from '../modules/customers/customer.type';
+import type { ReadType } from './declarations';
+
+/** A customer's identities, oldest first, as JSON in IdentitiesByCustomerLoader's row shape. */
+const identitiesOf = (customer: string) => `coalesce((
+  select json_agg(json_build_object('id', i.id, 'customerId', i.customer_id, 'type', i.type, 'system', nullif(i.system, ''),
+           'value', i.value, 'verified', i.verified, 'firstSeenChannel', i.first_seen_channel,
+           'addedAt', to_char(i.added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+         order by i.added_at, i.id)
+    from identity i where i.customer_id = ${customer}.id), '[]'::json)`;
+
+/** A customer merged away is read through its survivor's chain by the resolver, not planned. */
+const unmerged = (customer: string) => `${customer}.merged_into_id is null`;
+
+/**
+ * The read graph: every object type the planner serves, by GraphQL name. Fields not declared here (offer
+ * decisions, stats, segments, availability, the timeline) stay with their resolvers and services, which
+ * the planned rows feed like any other row.
+ */
+export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadType>([
+  [
+    'Customer',
+    {
+      entity: 'CustomerEntity',
+      row: ['id', 'firstName', 'lastName', 'locale', 'city', 'status', 'createdAt', 'createdBy'],
+      always: ['id', 'createdBy'],
+      reads: {
+        displayName: ['firstName', 'lastName', 'status', 'identities'],
+        email: ['identities'],
+        phone: ['identities'],
+        identities: ['identities'],
+      },
+      computed: { identities: identitiesOf },
+      // displayName, email, phone and identities read the identities through their loader.
+      prime: (ctx, row) => {
+        if (Array.isArray(row.identities)) ctx.loaders.get(IdentitiesByCustomerLoader).prime(row.id as string, row.identities as IdentityType_[]);
+      },
+      relations: {
+        orders: {
+          kind: 'page',
+          target: 'Order',
+          via: 'customer',
+          order: [
+            { key: 'placedAt', direction: 'desc' },
+            { key: 'id', direction: 'desc' },
+          ],
+          filter: { arg: 'channel', key: 'channel' },
+        },
+        interactions: {
+          kind: 'page',
+          target: 'Interaction',
+          via: 'customer',
+          order: [
+            { key: 'occurredAt', direction: 'desc' },
+            { key: 'id', direction: 'desc' },
+          ],
+          filter: { arg: 'channel', key: 'channel' },
+        },
+        conversations: {
+          kind: 'page',
+          target: 'Conversation',
+          via: 'customer',
+          order: [{ key: 'id', direction: 'desc' }],
+          filter: { arg: 'status', key: 'status' },
+        },
+      },
+    },
+  ],
+  [
+    'Order',
+    {
+      entity: 'OrderEntity',
+      row: [
+        'id',
+        'source',
+        'externalId',
+        'channel',
+        'locationId',
+        'customerId',
+        'status',
+        'placedAt',
+        'currency',
+        'subtotalCents',
+        'discountCents',
+        'totalCents',
+        'guestIdentities',
+        'imported',
+        'createdBy',
+      ],
+      always: ['id', 'customerId', 'placedAt', 'createdBy'],
+      reads: { total: ['totalCents', 'currency'], subtotal: ['subtotalCents', 'currency'], discountTotal: ['discountCents', 'currency'] },
+      relations: {
+        customer: { kind: 'one', target: 'Customer', via: 'customer', onlyWhen: unmerged },
+        location: { kind: 'one', target: 'Location', via: 'location' },
+        lines: { kind: 'many', target: 'OrderLine', via: 'order', order: [{ key: 'lineNo', direction: 'asc' }] },
+      },
+    },
+  ],
+  [
+    'OrderLine',
+    {
+      entity: 'OrderLineEntity',
+      row: ['id', 'orderId', 'lineNo', 'productId', 'sku', 'quantity', 'unitPriceCents', 'discountCents', 'totalCents', 'offerId', 'currency'],
+      always: ['id'],
+      reads: { unitPrice: ['unitPriceCents', 'currency'], discount: ['discountCents', 'currency'], total: ['totalCents', 'currency'] },
+      // A line has no currency of its own: its order's (the parent row of a planned line).
+      computed: { currency: (_line, order) => `${order}.currency` },
+      relations: { product: { kind: 'one', target: 'Product', via: 'product' } },
+    },
+  ],
+  [
+    'Product',
+    {
+      entity: 'ProductEntity',
+      row: ['id', 'sku', 'name', 'category', 'priceCents', 'currency', 'active', 'createdAt', 'updatedAt'],
+      always: ['id'],
+      reads: { price: ['priceCents', 'currency'] },
+    },
+  ],
+  ['Location', { entity: 'LocationEntity', row: ['id', 'code', 'name', 'type', 'createdAt'], always: ['id'] }],
+  ['Agent', { entity: 'AgentEntity', row: ['id', 'email', 'name', 'createdAt'], always: ['id'] }],
+  [
+    'Conversation',
+    {
+      entity: 'ConversationEntity',
+      row: [
+        'id',
+        'customerId',
+        'status',
+        'subject',
+        'channels',
+        'assigneeId',
+        'openedAt',
+        'lastActivityAt',
+        'firstInboundAt',
+        'firstInboundChannel',
+        'firstResponseAt',
+        'resolvedAt',
+        'reopenCount',
+        'createdBy',
+      ],
+      always: ['id', 'createdBy'],
+      reads: {
+        firstResponseSeconds: ['firstInboundAt', 'firstResponseAt'],
+        slaDueAt: ['firstInboundAt', 'firstInboundChannel'],
+        slaBreached: ['firstInboundAt', 'firstInboundChannel', 'firstResponseAt', 'resolvedAt'],
+      },
+      relations: {
+        customer: { kind: 'one', target: 'Customer', via: 'customer', onlyWhen: unmerged },
+        assignee: { kind: 'one', target: 'Agent', via: 'assignee' },
+        interactions: {
+          kind: 'page',
+          target: 'Interaction',
+          via: 'conversation',
+          order: [
+            { key: 'occurredAt', direction: 'asc' },
+            { key: 'id', direction: 'asc' },
+          ],
+        },
+        handovers: {
+          kind: 'many',
+          target: 'Handover',
+          via: 'conversation',
+          order: [
+            { key: 'at', direction: 'asc' },
+            { key: 'id', direction: 'asc' },
+          ],
+        },
+      },
+    },
+  ],
+  [
+    'Interaction',
+    {
+      entity: 'InteractionEntity',
+      row: [
+        'id',
+        'source',
+        'externalId',
+        'channel',
+        'direction',
+        'customerId',
+        'conversationId',
+        'agentId',
+        'subject',
+        'body',
+        'occurredAt',
+        'recordedAt',
+        'createdBy',
+      ],
+      always: ['id', 'createdBy'],
+      relations: {
+        customer: { kind: 'one', target: 'Customer', via: 'customer', onlyWhen: unmerged },
+        conversation: { kind: 'one', target: 'Conversation', via: 'conversation' },
+        agent: { kind: 'one', target: 'Agent', via: 'agent' },
+      },
+    },
+  ],
+  [
+    'Handover',
+    {
+      entity: 'HandoverEntity',
+      row: ['id', 'conversationId', 'customerId', 'fromAgentId', 'toAgentId', 'note', 'at'],
+      always: ['id'],
+      relations: { from: { kind: 'one', target: 'Agent', via: 'fromAgent' }, to: { kind: 'one', target: 'Agent', via: 'toAgent' } },
+    },
+  ],
+]);
