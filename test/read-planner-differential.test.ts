@@ -4,12 +4,17 @@ import { newCustomerRef, record } from './support/interactions';
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
 
 /**
- * The read planner answers exactly what the resolvers' loaders answer. Two servers on one database, one
- * with the planner and one without (OMNI360_READ_PLANNER=false), receive the same generated documents:
- * random selections over the schema from the root fields the planner serves (every field of every type
+ * The read planner answers the same whichever way it reads. Two servers on one database: one plans a
+ * root's whole selection into one statement (every relation and nested connection embedded), the other
+ * (OMNI360_READ_PLANNER=false) reads one relation field and one level per statement, to-one relations
+ * through the by-id loaders and the merge chain. They receive the same generated documents: random
+ * selections over the schema from the root fields the planner serves (every field of every type
  * reachable in three levels, connections with random sizes, filters and cursors, aliases, fragments),
- * as every role. The answers, errors included, must be equal. The fields come from introspection, so a
- * field added later is covered without touching this test.
+ * as every role; the answers, errors included, must be equal. The fields come from introspection, so a
+ * field added later is covered without touching this test. (When the planner came, the second server
+ * still ran the per-page loaders it replaced; the same documents passed against them. The pagination,
+ * filter and cursor tests of each module, with expectations written by hand, keep checking the SQL both
+ * ways share.)
  */
 let planned: TestServer;
 let unplanned: TestServer;

@@ -32,7 +32,7 @@ export interface Config {
   dbStatementTimeoutMs: number;
   /** Hot reads as named prepared statements (planned once per connection); off behind a transaction-mode pooler without prepared-statement support. */
   dbPreparedStatements: boolean;
-  /** Relations and nested connections of root fields read by the read planner (src/read-planner); off: by the resolvers' loaders alone. */
+  /** The read planner reads a root's relations and nested connections with it, every level in one statement (src/read-planner); off: one statement per relation field and level. */
   readPlanner: boolean;
   apiKeys: ApiKeyConfig[];
   jwtSecret?: string;

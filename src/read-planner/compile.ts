@@ -12,6 +12,8 @@ export interface PlanContext {
   walk: Walk;
   metadata: MetadataStorage;
   types: ReadonlyMap<string, ReadType>;
+  /** Plan the relations below the first level too (false: one level per statement, each relation on its own). */
+  nested: boolean;
 }
 
 /**
@@ -46,6 +48,13 @@ interface Builder {
 export function compileRelations(ctx: PlanContext, type: GraphQLObjectType, nodes: Parameters<typeof fieldsOn>[2]): CompiledPlan {
   const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
   const relations = relationsJson(builder, type, fieldsOn(ctx.walk, type, nodes), 't', []);
+  return { shape: relations ?? '', relationsSql: relations, params: builder.params, visits: builder.visits };
+}
+
+/** The one relation field `field` of rows of `type` (a field resolved on its own, below a row the planner did not read). */
+export function compileField(ctx: PlanContext, type: GraphQLObjectType, field: SelectedField): CompiledPlan {
+  const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
+  const relations = relationsJson(builder, type, new Map([[field.alias, field]]), 't', []);
   return { shape: relations ?? '', relationsSql: relations, params: builder.params, visits: builder.visits };
 }
 
@@ -151,7 +160,7 @@ function rowJson(
     const computed = declaration.computed?.[key];
     return `'${key}', ${computed ? computed(alias, parentAlias) : valueSql(alias, column(tableShapeOf, key))}`;
   });
-  const relations = relationsJson(builder, type, fields, alias, path);
+  const relations = builder.ctx.nested ? relationsJson(builder, type, fields, alias, path) : undefined;
   if (relations) pairs.push(`'$p', ${relations}`);
   return `json_build_object(${pairs.join(', ')})`;
 }

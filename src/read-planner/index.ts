@@ -1,11 +1,12 @@
-import { getNamedType, isObjectType, type GraphQLResolveInfo } from 'graphql';
+import DataLoader from 'dataloader';
+import { getNamedType, isObjectType, type FieldNode, type GraphQLResolveInfo } from 'graphql';
 import { cutPage, type Connection, type KeysetPage } from '../common/pagination';
 import type { Context } from '../context/context';
 import { queryPrepared, textArray } from '../database/sql';
-import { compileRelations, type Visit } from './compile';
+import { compileField, compileRelations, type CompiledPlan, type Visit } from './compile';
 import { tableShape } from './metadata';
 import { READ_TYPES } from './read-types';
-import { descend, walkOf } from './selection';
+import { descend, ownField, walkOf } from './selection';
 
 /**
  * The read planner's one seam. A root resolver hands it the rows its service found (a search, a page, a
@@ -23,9 +24,9 @@ const PLANNED = '$p';
 type Planned = { [PLANNED]?: Record<string, unknown> };
 
 /**
- * Copies of `rows` (rows of `typeName`, which the field of `info` returns at `path` below it: e.g.
- * ['edges', 'node'] for a connection) with their planned relations; the rows themselves when there is
- * nothing to plan, or planning is off.
+ * Copies of `rows` (rows of the type the field of `info` returns at `path` below it: e.g. ['edges',
+ * 'node'] for a connection) with their planned relations; the rows themselves when there is nothing to
+ * plan, or planning is off.
  */
 export async function withPlannedRelations<R extends { id: string }>(
   ctx: Context,
@@ -38,21 +39,112 @@ export async function withPlannedRelations<R extends { id: string }>(
   if (!isObjectType(returned)) return [...rows];
   const walk = walkOf(info);
   const target = descend(walk, returned, info.fieldNodes, path);
-  const declaration = target && READ_TYPES.get(target.type.name);
-  if (!target || !declaration) return [...rows];
-  const plan = compileRelations({ walk, metadata: ctx.em.getMetadata(), types: READ_TYPES }, target.type, target.nodes);
+  if (!target || !READ_TYPES.has(target.type.name)) return [...rows];
+  const plan = compileRelations({ walk, metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true }, target.type, target.nodes);
   if (!plan.relationsSql) return [...rows];
-  const table = tableShape(ctx.em.getMetadata(), declaration.entity).table;
-  const planned = await queryPrepared<{ i: string; p: Record<string, unknown> }>(
+  const planned = await readPlanned(
+    ctx,
+    target.type.name,
+    plan,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row, index) => ({ ...row, [PLANNED]: planned[index] }));
+}
+
+/**
+ * ONE statement: the planned relations of the rows `ids` of `typeName`, in the order of `ids`; the
+ * prime hooks of the rows it read have run.
+ */
+async function readPlanned(ctx: Context, typeName: string, plan: CompiledPlan, ids: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
+  const table = tableShape(ctx.em.getMetadata(), READ_TYPES.get(typeName)!.entity).table;
+  const rows = await queryPrepared<{ i: string; p: Record<string, unknown> }>(
     ctx.em,
     `select k.n as i, ${plan.relationsSql} as p
        from unnest(?::text[]) with ordinality as k(id, n) join "${table}" t on t.id = k.id`,
-    [...plan.params, textArray(rows.map((row) => row.id))],
+    [...plan.params, textArray(ids)],
   );
-  const byIndex = new Map(planned.map((row) => [Number(row.i) - 1, row.p]));
-  const copies = rows.map((row, index) => ({ ...row, [PLANNED]: byIndex.get(index) }));
-  primePlanned(ctx, copies, plan.visits);
-  return copies;
+  const byIndex = new Map(rows.map((row) => [Number(row.i) - 1, row.p]));
+  const planned = ids.map((_, index) => byIndex.get(index));
+  primePlanned(
+    ctx,
+    planned.map((relations) => ({ [PLANNED]: relations })),
+    plan.visits,
+  );
+  return planned;
+}
+
+type FieldLoader = DataLoader<string, unknown, string>;
+
+/** Per request: a loader per relation field of the document (its AST node) and parent type. */
+const fieldLoaders = new WeakMap<Context, Map<FieldNode, Map<string, FieldLoader>>>();
+
+/**
+ * The value of a declared relation resolved below a row the planner did not read (a customer reached
+ * through node(id), a payload's order): one statement for the field on every parent of the same
+ * response path in the same tick, with everything the selection asks below it. Undefined when the
+ * relation is not declared.
+ */
+function planField(ctx: Context, info: GraphQLResolveInfo, parentId: string): Promise<unknown> | undefined {
+  if (!READ_TYPES.get(info.parentType.name)?.relations?.[info.fieldName]) return undefined;
+  let byNode = fieldLoaders.get(ctx);
+  if (!byNode) {
+    byNode = new Map();
+    fieldLoaders.set(ctx, byNode);
+  }
+  const node = info.fieldNodes[0];
+  let byType = byNode.get(node);
+  if (!byType) {
+    byType = new Map();
+    byNode.set(node, byType);
+  }
+  let loader = byType.get(info.parentType.name);
+  if (!loader) {
+    const field = ownField(info);
+    const plan = compileField(
+      { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: ctx.config.readPlanner },
+      info.parentType,
+      field,
+    );
+    const typeName = info.parentType.name;
+    loader = new DataLoader<string, unknown, string>(async (ids) => (await readPlanned(ctx, typeName, plan, ids)).map((relations) => relations?.[field.alias]));
+    byType.set(info.parentType.name, loader);
+  }
+  return loader.load(parentId);
+}
+
+/**
+ * A declared page relation (a connection below a row), planned with the row or read now for every
+ * parent at once: `first` rows and whether more follow, with the count when the selection asks for it.
+ */
+export async function relationPage<T>(
+  ctx: Context,
+  parent: { id: string },
+  info: GraphQLResolveInfo,
+  first: number,
+): Promise<{ page: KeysetPage<T>; total: number | undefined }> {
+  const planned = plannedPage<T>(parent, info, first);
+  if (planned) return planned;
+  const value = (await planField(ctx, info, parent.id)) as PageValue<T> | undefined;
+  if (!value) throw new Error(`read planner: ${info.parentType.name}.${info.fieldName} is not a declared page relation`);
+  return pageOf(value, first);
+}
+
+/** A declared to-many relation, planned with the row or read now for every parent at once. */
+export async function relationList<T>(ctx: Context, parent: { id: string }, info: GraphQLResolveInfo): Promise<T[]> {
+  const planned = plannedList<T>(parent, info);
+  if (planned) return planned;
+  const value = await planField(ctx, info, parent.id);
+  if (!Array.isArray(value)) throw new Error(`read planner: ${info.parentType.name}.${info.fieldName} is not a declared list relation`);
+  return value as T[];
+}
+
+interface PageValue<T> {
+  rows: T[];
+  total?: number | string;
+}
+
+function pageOf<T>(value: PageValue<T>, first: number): { page: KeysetPage<T>; total: number | undefined } {
+  return { page: cutPage(value.rows, first), total: value.total === undefined ? undefined : Number(value.total) };
 }
 
 /** The planned value of the field being resolved on `parent`, or undefined when it was not planned. */
@@ -72,16 +164,15 @@ export function plannedOne<T>(parent: unknown, info: GraphQLResolveInfo, key: st
 }
 
 /** A planned list (every row of a to-many relation), or undefined. */
-export function plannedList<T>(parent: unknown, info: GraphQLResolveInfo): T[] | undefined {
+function plannedList<T>(parent: unknown, info: GraphQLResolveInfo): T[] | undefined {
   const value = plannedValue(parent, info);
   return Array.isArray(value) ? (value as T[]) : undefined;
 }
 
 /** A planned page of `first` rows (read with one more, for hasNextPage) and its count when selected, or undefined. */
-export function plannedPage<T>(parent: unknown, info: GraphQLResolveInfo, first: number): { page: KeysetPage<T>; total: number | undefined } | undefined {
-  const value = plannedValue(parent, info) as { rows: T[]; total?: number | string } | undefined;
-  if (!value || !Array.isArray(value.rows)) return undefined;
-  return { page: cutPage(value.rows, first), total: value.total === undefined ? undefined : Number(value.total) };
+function plannedPage<T>(parent: unknown, info: GraphQLResolveInfo, first: number): { page: KeysetPage<T>; total: number | undefined } | undefined {
+  const value = plannedValue(parent, info) as PageValue<T> | undefined;
+  return value && Array.isArray(value.rows) ? pageOf(value, first) : undefined;
 }
 
 /** Runs each planned type's `prime` hook on its planned rows (a customer's identities into their loader). */

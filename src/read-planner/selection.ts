@@ -101,3 +101,16 @@ function conditionApplies(schema: GraphQLSchema, type: GraphQLObjectType, condit
   const conditionType = schema.getType(condition);
   return Boolean(conditionType && isAbstractType(conditionType) && schema.isSubType(conditionType, type));
 }
+
+/** The field a resolver resolves, as a selected field of its parent type. */
+export function ownField(info: GraphQLResolveInfo): SelectedField {
+  const definition = info.parentType.getFields()[info.fieldName];
+  const named = getNamedType(definition.type);
+  return {
+    alias: String(info.path.key),
+    name: info.fieldName,
+    args: getArgumentValues(definition, info.fieldNodes[0], info.variableValues),
+    nodes: [...info.fieldNodes],
+    type: isObjectType(named) ? named : undefined,
+  };
+}

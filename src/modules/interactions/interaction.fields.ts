@@ -5,16 +5,15 @@ import { decodeCursor, PageArgs, pageSize, toConnection, type Connection } from 
 import { pgTimestamp } from '../../common/scalars';
 import { TimelineConnection, TimelineEntryType, type TimelineEntryRow } from '../../common/timeline';
 import type { Context } from '../../context/context';
-import { plannedList, plannedOne, plannedPage } from '../../read-planner';
+import { plannedOne, relationList, relationPage } from '../../read-planner';
 import { CustomerByIdLoader } from '../customers/customer.loaders';
 import { CustomerType, type CustomerRow } from '../customers/customer.type';
 import {
   CustomerConversationsArgs, CustomerInteractionsArgs,
 } from './interaction.inputs';
 import {
-  AgentByIdLoader, ConversationByIdLoader, ConversationCountByCustomerLoader, ConversationsByCustomerLoader, HandoverByIdLoader,
-  HandoversByConversationLoader, InteractionByIdLoader, InteractionCountByConversationLoader, InteractionCountByCustomerLoader,
-  InteractionsByConversationLoader, InteractionsByCustomerLoader, TimelineByCustomerLoader, TimelineCountByCustomerLoader,
+  AgentByIdLoader, ConversationByIdLoader, ConversationCountByCustomerLoader, HandoverByIdLoader, InteractionByIdLoader,
+  InteractionCountByConversationLoader, InteractionCountByCustomerLoader, TimelineByCustomerLoader, TimelineCountByCustomerLoader,
 } from './interaction.loaders';
 import { cursorValue } from './nested-pages';
 import {
@@ -31,12 +30,6 @@ export function slaTargetSeconds(targets: SlaTargets, channel: string | null): n
 export function slaDueAt(conversation: ConversationRow, targets: SlaTargets): Date | null {
   if (!conversation.firstInboundAt) return null;
   return new Date(pgTimestamp(conversation.firstInboundAt).getTime() + slaTargetSeconds(targets, conversation.firstInboundChannel) * 1_000);
-}
-
-/** Rows of a page are loaded already: later by-id reads in the same request reuse them. */
-function primeInteractions(ctx: Context, rows: InteractionRow[]): void {
-  const loader = ctx.loaders.get(InteractionByIdLoader);
-  for (const row of rows) loader.prime(row.id, row);
 }
 
 @Resolver(() => InteractionType)
@@ -76,21 +69,16 @@ export class ConversationFields {
   @FieldResolver(() => InteractionConnection, { description: 'The history, oldest first, across every channel.' })
   async interactions(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Args() args: PageArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<InteractionRow>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 2, ['timestamp', 'string']) as string[]) : null;
-    const planned = plannedPage<InteractionRow>(conversation, info, first);
-    if (planned) {
-      return toConnection(planned.page, Boolean(after), (row) => [cursorValue(row.occurredAt), row.id], (row) => row, () =>
-        planned.total ?? ctx.loaders.get(InteractionCountByConversationLoader).load({ parentId: conversation.id, filter: null }));
-    }
-    const page = await ctx.loaders.get(InteractionsByConversationLoader).load({ parentId: conversation.id, first, after, filter: null });
-    primeInteractions(ctx, page.rows);
+    const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : null;
+    // Planned rows carry only what the selection reads: they never prime a by-id loader.
+    const { page, total } = await relationPage<InteractionRow>(ctx, conversation, info, first);
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.occurredAt), row.id], (row) => row, () =>
-      ctx.loaders.get(InteractionCountByConversationLoader).load({ parentId: conversation.id, filter: null }));
+      total ?? ctx.loaders.get(InteractionCountByConversationLoader).load({ parentId: conversation.id, filter: null }));
   }
 
   @FieldResolver(() => [HandoverType], { description: 'Every assignment change, oldest first: who, to whom, the note.' })
-  handovers(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<HandoverRow[]> | HandoverRow[] {
-    return plannedList<HandoverRow>(conversation, info) ?? ctx.loaders.get(HandoversByConversationLoader).load(conversation.id);
+  handovers(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<HandoverRow[]> {
+    return relationList<HandoverRow>(ctx, conversation, info);
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'Seconds from the first INBOUND to the first OUTBOUND after it; null until answered.' })
@@ -139,17 +127,10 @@ export class CustomerInteractionFields {
     @Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: CustomerInteractionsArgs, @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<InteractionRow>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 2, ['timestamp', 'string']) as string[]) : null;
-    const filter = args.channel ?? null;
-    const planned = plannedPage<InteractionRow>(customer, info, first);
-    if (planned) {
-      return toConnection(planned.page, Boolean(after), (row) => [cursorValue(row.occurredAt), row.id], (row) => row, () =>
-        planned.total ?? ctx.loaders.get(InteractionCountByCustomerLoader).load({ parentId: customer.id, filter }));
-    }
-    const page = await ctx.loaders.get(InteractionsByCustomerLoader).load({ parentId: customer.id, first, after, filter });
-    primeInteractions(ctx, page.rows);
+    const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : null;
+    const { page, total } = await relationPage<InteractionRow>(ctx, customer, info, first);
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.occurredAt), row.id], (row) => row, () =>
-      ctx.loaders.get(InteractionCountByCustomerLoader).load({ parentId: customer.id, filter }));
+      total ?? ctx.loaders.get(InteractionCountByCustomerLoader).load({ parentId: customer.id, filter: args.channel ?? null }));
   }
 
   @FieldResolver(() => ConversationConnection, { description: 'The customer\'s conversations, newest first.' })
@@ -157,18 +138,10 @@ export class CustomerInteractionFields {
     @Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: CustomerConversationsArgs, @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<ConversationRow>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 1, ['string']) as string[]) : null;
-    const filter = args.status ?? null;
-    const planned = plannedPage<ConversationRow>(customer, info, first);
-    if (planned) {
-      return toConnection(planned.page, Boolean(after), (row) => [row.id], (row) => row, () =>
-        planned.total ?? ctx.loaders.get(ConversationCountByCustomerLoader).load({ parentId: customer.id, filter }));
-    }
-    const page = await ctx.loaders.get(ConversationsByCustomerLoader).load({ parentId: customer.id, first, after, filter });
-    const byId = ctx.loaders.get(ConversationByIdLoader);
-    for (const row of page.rows) byId.prime(row.id, row);
+    const after = args.after ? decodeCursor(args.after, 1, ['string']) : null;
+    const { page, total } = await relationPage<ConversationRow>(ctx, customer, info, first);
     return toConnection(page, Boolean(after), (row) => [row.id], (row) => row, () =>
-      ctx.loaders.get(ConversationCountByCustomerLoader).load({ parentId: customer.id, filter }));
+      total ?? ctx.loaders.get(ConversationCountByCustomerLoader).load({ parentId: customer.id, filter: args.status ?? null }));
   }
 
   @FieldResolver(() => TimelineConnection, {

@@ -1,7 +1,7 @@
 import type { KeysetPage } from '../../common/pagination';
 import { timelineSourcesFor, type TimelineEntryRow } from '../../common/timeline';
 import type { Context } from '../../context/context';
-import { groupBy, indexBy, jsonKey, makeLoader } from '../../context/loaders';
+import { indexBy, jsonKey, makeLoader } from '../../context/loaders';
 import { placeholders, query, textArray } from '../../database/sql';
 import { loadNestedPages, type NestedPageKey, type NestedPageSpec } from './nested-pages';
 import type { AgentRow, ConversationRow, HandoverRow, InteractionRow } from './interaction.type';
@@ -43,61 +43,8 @@ export function HandoverByIdLoader(ctx: Context) {
   return byIdLoader<HandoverRow>(ctx, 'handover', HANDOVER_COLUMNS);
 }
 
-/** Every handover of a conversation, oldest first. */
-export function HandoversByConversationLoader(ctx: Context) {
-  return makeLoader<string, HandoverRow[]>(async (conversationIds) => {
-    const rows = await query<HandoverRow>(
-      ctx.em,
-      `select ${HANDOVER_COLUMNS} from handover t where t.conversation_id in (${placeholders(conversationIds.length)}) order by t.at, t.id`,
-      [...conversationIds],
-    );
-    return groupBy(conversationIds, rows, (row) => row.conversationId);
-  });
-}
-
 function nestedPageLoader<R>(ctx: Context, spec: NestedPageSpec) {
   return makeLoader<NestedPageKey, KeysetPage<R>>((keys) => loadNestedPages<R>(ctx.em, spec, keys));
-}
-
-const INTERACTIONS_OF_CUSTOMER: NestedPageSpec = {
-  from: () => 'interaction t',
-  parentWhere: (parent) => `t.customer_id = ${parent}`,
-  columns: INTERACTION_COLUMNS,
-  order: [{ column: 't.occurred_at', type: 'timestamptz' }, { column: 't.id', type: 'text' }],
-  direction: 'desc',
-  filterColumn: 't.channel',
-};
-
-const INTERACTIONS_OF_CONVERSATION: NestedPageSpec = {
-  from: () => 'interaction t',
-  parentWhere: (parent) => `t.conversation_id = ${parent}`,
-  columns: INTERACTION_COLUMNS,
-  order: [{ column: 't.occurred_at', type: 'timestamptz' }, { column: 't.id', type: 'text' }],
-  direction: 'asc',
-};
-
-const CONVERSATIONS_OF_CUSTOMER: NestedPageSpec = {
-  from: () => 'conversation t',
-  parentWhere: (parent) => `t.customer_id = ${parent}`,
-  columns: CONVERSATION_COLUMNS,
-  order: [{ column: 't.id', type: 'text' }],
-  direction: 'desc',
-  filterColumn: 't.status',
-};
-
-/** `Customer.interactions`: newest first, for many customers in one statement. */
-export function InteractionsByCustomerLoader(ctx: Context) {
-  return nestedPageLoader<InteractionRow>(ctx, INTERACTIONS_OF_CUSTOMER);
-}
-
-/** `Conversation.interactions`: the history in order (oldest first), for many conversations in one statement. */
-export function InteractionsByConversationLoader(ctx: Context) {
-  return nestedPageLoader<InteractionRow>(ctx, INTERACTIONS_OF_CONVERSATION);
-}
-
-/** `Customer.conversations`: newest first, for many customers in one statement. */
-export function ConversationsByCustomerLoader(ctx: Context) {
-  return nestedPageLoader<ConversationRow>(ctx, CONVERSATIONS_OF_CUSTOMER);
 }
 
 /**

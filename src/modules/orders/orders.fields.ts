@@ -3,9 +3,8 @@ import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import { Allow, maskIdentityValue, PiiMaskedByResolver, Roles, shouldMask } from '../../common/auth';
 import { Money, money } from '../../common/money';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
-import { selectedFields } from '../../common/selection';
 import type { Context } from '../../context/context';
-import { plannedList, plannedOne, plannedPage } from '../../read-planner';
+import { plannedOne, relationList, relationPage } from '../../read-planner';
 import { LocationByIdLoader, ProductByIdLoader } from '../catalog/catalog.loaders';
 import { LocationObjectType, ProductType, type LocationRow, type ProductRow } from '../catalog/catalog.type';
 import { CustomerByIdLoader } from '../customers/customer.loaders';
@@ -14,7 +13,7 @@ import { OfferByIdLoader } from '../offers/offers.loaders';
 import { OfferType } from '../offers/offers.type';
 import type { OfferRow } from '../offers/offer-decision';
 import { CustomerOrdersArgs } from './orders.inputs';
-import { embeddedLinesShape, OrderCountByCustomerLoader, orderColumnsShape, OrderLinesByOrderLoader, OrdersByCustomerLoader } from './orders.loaders';
+import { OrderCountByCustomerLoader } from './orders.loaders';
 import { orderCursor } from './orders.service';
 import { OrderConnection, OrderGuestIdentityType, OrderLineType, OrderType, type OrderLineRow, type OrderRow } from './orders.type';
 import type { GuestIdentity } from './order.entity';
@@ -36,17 +35,8 @@ export class OrderFields {
   }
 
   @FieldResolver(() => [OrderLineType], { description: 'Lines in the order they were given.' })
-  lines(@Root() order: OrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): OrderLineRow[] | Promise<OrderLineRow[]> {
-    // Synchronous when the lines came with the order: graphql-js then completes the whole page without a promise per order.
-    if (order.lines) return order.lines;
-    const planned = plannedList<OrderLineRow>(order, info);
-    if (planned) return planned;
-    return this.loadLines(order, ctx);
-  }
-
-  private async loadLines(order: OrderRow, ctx: Context): Promise<OrderLineRow[]> {
-    const lines = await ctx.loaders.get(OrderLinesByOrderLoader).load(order.id);
-    return lines.map((line) => ({ ...line, currency: order.currency }));
+  lines(@Root() order: OrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<OrderLineRow[]> {
+    return relationList<OrderLineRow>(ctx, order, info);
   }
 
   @FieldResolver(() => Money, { description: 'Sum of the line totals.' })
@@ -87,8 +77,8 @@ export class OrderGuestIdentityFields {
 @Resolver(() => OrderLineType)
 export class OrderLineFields {
   @FieldResolver(() => ProductType, { description: 'The product ordered.' })
-  product(@Root() line: OrderLineRow & { product?: ProductRow }, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): ProductRow | Promise<ProductRow> {
-    return line.product ?? plannedOne<ProductRow>(line, info, line.productId) ?? ctx.loaders.get(ProductByIdLoader).load(line.productId).then((product) => product!);
+  product(@Root() line: OrderLineRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): ProductRow | Promise<ProductRow> {
+    return plannedOne<ProductRow>(line, info, line.productId) ?? ctx.loaders.get(ProductByIdLoader).load(line.productId).then((product) => product!);
   }
 
   @FieldResolver(() => Money, { description: 'Catalogue price per unit when the order was placed (recorded price for imported history).' })
@@ -121,17 +111,8 @@ export class CustomerOrdersFields {
   ): Promise<Connection<OrderRow>> {
     const size = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : undefined;
-    const channel = args.channel ?? null;
-    const planned = plannedPage<OrderRow>(customer, info, size);
-    if (planned) {
-      return toConnection(planned.page, Boolean(after), orderCursor, (row) => row, () =>
-        planned.total ?? ctx.loaders.get(OrderCountByCustomerLoader).load({ customerId: customer.id, channel }));
-    }
-    const columns = orderColumnsShape(selectedFields(info, ['edges', 'node']));
-    const lineFields = selectedFields(info, ['edges', 'node', 'lines']);
-    const lines = lineFields.size ? embeddedLinesShape(lineFields, selectedFields(info, ['edges', 'node', 'lines', 'product'])) : undefined;
-    // Rows carry only the columns the selection reads (and a page's cursor and customer).
-    const page = await ctx.loaders.get(OrdersByCustomerLoader).load({ customerId: customer.id, size, after, channel, columns, lines });
-    return toConnection(page, Boolean(after), orderCursor, (row) => row, () => ctx.loaders.get(OrderCountByCustomerLoader).load({ customerId: customer.id, channel }));
+    const { page, total } = await relationPage<OrderRow>(ctx, customer, info, size);
+    return toConnection(page, Boolean(after), orderCursor, (row) => row, () =>
+      total ?? ctx.loaders.get(OrderCountByCustomerLoader).load({ customerId: customer.id, channel: args.channel ?? null }));
   }
 }
