@@ -82,6 +82,7 @@ function relationSql(
 ): string | undefined {
   const target = builder.ctx.types.get(relation.target);
   if (!target) return undefined;
+  if (relation.kind === 'inline') return rowJson(builder, target, field.type!, field.nodes, parentAlias, parentAlias, path);
   const targetShape = shape(builder, target);
   const alias = `r${++builder.aliases}`;
   if (relation.kind === 'one') {
@@ -96,8 +97,9 @@ function relationSql(
   const order = relation.order.map((key) => ({ column: `${alias}.${column(targetShape, key.key).column}`, direction: key.direction, key: key.key }));
   const orderBy = order.map((key) => `${key.column} ${key.direction}`).join(', ');
   if (relation.kind === 'many') {
+    const listOrder = relation.orderSql ? relation.orderSql(alias) : orderBy;
     const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
-    return `coalesce((select json_agg(${row} order by ${orderBy}) from "${targetShape.table}" ${alias} where ${alias}.${fk} = ${parentAlias}.id), '[]'::json)`;
+    return `coalesce((select json_agg(${row} order by ${listOrder}) from "${targetShape.table}" ${alias} where ${alias}.${fk} = ${parentAlias}.id), '[]'::json)`;
   }
   // A connection: the rows are under edges.node (the Connection type's shape). Arguments the resolver
   // would refuse (a bad cursor, a page size out of range) are left to it, so its error keeps its path.
@@ -155,10 +157,9 @@ function rowJson(
   const fields = fieldsOn(builder.ctx.walk, type, nodes);
   const keys = keysRead(declaration, fields);
   for (const key of extraKeys) keys.add(key);
-  const tableShapeOf = shape(builder, declaration);
   const pairs = [...keys].sort().map((key) => {
     const computed = declaration.computed?.[key];
-    return `'${key}', ${computed ? computed(alias, parentAlias) : valueSql(alias, column(tableShapeOf, key))}`;
+    return `'${key}', ${computed ? computed(alias, parentAlias) : valueSql(alias, column(shape(builder, declaration), key))}`;
   });
   const relations = builder.ctx.nested ? relationsJson(builder, type, fields, alias, path) : undefined;
   if (relations) pairs.push(`'$p', ${relations}`);
@@ -183,6 +184,7 @@ function keysRead(declaration: ReadType, fields: Map<string, SelectedField>): Se
 }
 
 function shape(builder: Builder, declaration: ReadType): TableShape {
+  if (!declaration.entity) throw new Error('read planner: a type without an entity has computed keys only');
   return tableShape(builder.ctx.metadata, declaration.entity);
 }
 

@@ -5,8 +5,11 @@ import type { Context } from '../context/context';
  * field reads of the row, and how its relations join. A new field is one line here, not a loader.
  */
 export interface ReadType {
-  /** The MikroORM entity whose table holds the rows (table and columns come from its metadata). */
-  entity: string;
+  /**
+   * The MikroORM entity whose table holds the rows (table and columns come from its metadata); none for a
+   * type computed over its parent's row (every key in `computed`).
+   */
+  entity?: string;
   /** Every key of the row type the resolvers take (what a selection of an undeclared field gets). */
   row: readonly string[];
   /** Keys every planned row carries, whatever is selected: the id and what fallbacks need. */
@@ -32,7 +35,9 @@ export interface OrderKey {
 export type Relation =
   /** A to-one read through the parent's many-to-one property `via`. */
   | { kind: 'one'; target: string; via: string; onlyWhen?: (row: string) => string }
-  /** Every row of `target` whose many-to-one property `via` points at the parent. */
-  | { kind: 'many'; target: string; via: string; order: readonly OrderKey[] }
+  /** Every row of `target` whose many-to-one property `via` points at the parent, in `order` (or the SQL `orderSql` gives over its alias). */
+  | { kind: 'many'; target: string; via: string; order: readonly OrderKey[]; orderSql?: (row: string) => string }
+  /** A value computed over the parent's row itself (no table of its own): e.g. a product's stock totals. */
+  | { kind: 'inline'; target: string }
   /** A connection: a keyset page of the same, with an optional equality filter from an argument. */
   | { kind: 'page'; target: string; via: string; order: readonly OrderKey[]; filter?: { arg: string; key: string } };

@@ -39,7 +39,7 @@ export async function withPlannedRelations<R extends { id: string }>(
   if (!isObjectType(returned)) return [...rows];
   const walk = walkOf(info);
   const target = descend(walk, returned, info.fieldNodes, path);
-  if (!target || !READ_TYPES.has(target.type.name)) return [...rows];
+  if (!target || !READ_TYPES.get(target.type.name)?.entity) return [...rows];
   const plan = compileRelations({ walk, metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true }, target.type, target.nodes);
   if (!plan.relationsSql) return [...rows];
   const planned = await readPlanned(
@@ -56,7 +56,7 @@ export async function withPlannedRelations<R extends { id: string }>(
  * prime hooks of the rows it read have run.
  */
 async function readPlanned(ctx: Context, typeName: string, plan: CompiledPlan, ids: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
-  const table = tableShape(ctx.em.getMetadata(), READ_TYPES.get(typeName)!.entity).table;
+  const table = tableShape(ctx.em.getMetadata(), READ_TYPES.get(typeName)!.entity!).table;
   const rows = await queryPrepared<{ i: string; p: Record<string, unknown> }>(
     ctx.em,
     `select k.n as i, ${plan.relationsSql} as p
@@ -85,7 +85,8 @@ const fieldLoaders = new WeakMap<Context, Map<FieldNode, Map<string, FieldLoader
  * relation is not declared.
  */
 function planField(ctx: Context, info: GraphQLResolveInfo, parentId: string): Promise<unknown> | undefined {
-  if (!READ_TYPES.get(info.parentType.name)?.relations?.[info.fieldName]) return undefined;
+  const parentType = READ_TYPES.get(info.parentType.name);
+  if (!parentType?.entity || !parentType.relations?.[info.fieldName]) return undefined;
   let byNode = fieldLoaders.get(ctx);
   if (!byNode) {
     byNode = new Map();
@@ -164,7 +165,7 @@ export function plannedOne<T>(parent: unknown, info: GraphQLResolveInfo, key: st
 }
 
 /** A planned list (every row of a to-many relation), or undefined. */
-function plannedList<T>(parent: unknown, info: GraphQLResolveInfo): T[] | undefined {
+export function plannedList<T>(parent: unknown, info: GraphQLResolveInfo): T[] | undefined {
   const value = plannedValue(parent, info);
   return Array.isArray(value) ? (value as T[]) : undefined;
 }
@@ -191,7 +192,7 @@ function rowsAt(rows: Planned[], path: Visit['path']): Record<string, unknown>[]
     for (const row of current) {
       const value = (row as Planned | null)?.[PLANNED]?.[step.alias];
       if (value === null || value === undefined) continue;
-      if (step.kind === 'one') next.push(value);
+      if (step.kind === 'one' || step.kind === 'inline') next.push(value);
       else if (step.kind === 'many') next.push(...(value as unknown[]));
       else next.push(...(value as { rows: unknown[] }).rows);
     }

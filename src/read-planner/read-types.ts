@@ -116,6 +116,46 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
       row: ['id', 'sku', 'name', 'category', 'priceCents', 'currency', 'active', 'createdAt', 'updatedAt'],
       always: ['id'],
       reads: { price: ['priceCents', 'currency'] },
+      relations: { availability: { kind: 'inline', target: 'Availability' } },
+    },
+  ],
+  // Totals of a product's stock levels, summed in PostgreSQL: a list of 50 products reads 50 rows, not 1,000.
+  [
+    'Availability',
+    {
+      row: ['sku', 'productId', 'onHand', 'reserved', 'available'],
+      always: [],
+      computed: {
+        sku: (product) => `${product}.sku`,
+        productId: (product) => `${product}.id`,
+        onHand: (product) => `(select coalesce(sum(s.on_hand), 0) from stock_level s where s.product_id = ${product}.id)`,
+        reserved: (product) => `(select coalesce(sum(s.reserved), 0) from stock_level s where s.product_id = ${product}.id)`,
+        available: (product) => `(select coalesce(sum(s.on_hand - s.reserved), 0) from stock_level s where s.product_id = ${product}.id)`,
+      },
+      relations: {
+        // Warehouses first, then by location code: the order of fulfilment.
+        byLocation: {
+          kind: 'many',
+          target: 'StockLevel',
+          via: 'product',
+          order: [],
+          orderSql: (level) =>
+            `(select case l.type when 'WAREHOUSE' then 0 else 1 end from location l where l.id = ${level}.location_id), (select l.code from location l where l.id = ${level}.location_id)`,
+        },
+      },
+    },
+  ],
+  [
+    'StockLevel',
+    {
+      entity: 'StockLevelEntity',
+      row: ['productId', 'sku', 'locationId', 'onHand', 'reserved', 'available'],
+      always: ['productId', 'locationId'],
+      computed: {
+        sku: (level) => `(select p.sku from product p where p.id = ${level}.product_id)`,
+        available: (level) => `${level}.on_hand - ${level}.reserved`,
+      },
+      relations: { location: { kind: 'one', target: 'Location', via: 'location' }, product: { kind: 'one', target: 'Product', via: 'product' } },
     },
   ],
   ['Location', { entity: 'LocationEntity', row: ['id', 'code', 'name', 'type', 'createdAt'], always: ['id'] }],

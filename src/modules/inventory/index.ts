@@ -1,6 +1,6 @@
 import type { OmniModule } from '../module';
 import { InventoryResolver } from './inventory.resolver';
-import { ProductAvailabilityFields, StockLevelFields } from './inventory.fields';
+import { AvailabilityFields, ProductAvailabilityFields, StockLevelFields } from './inventory.fields';
 import { StockLevelEntity, StockMovementEntity } from './stock.entity';
 
 /** For the stockChanged subscription: the type and how to build it from a stock.changed payload. */
@@ -8,5 +8,5 @@ import { StockLevelEntity, StockMovementEntity } from './stock.entity';
 export const inventoryModule: OmniModule = {
   name: 'inventory',
   entities: [StockLevelEntity, StockMovementEntity],
-  resolvers: [InventoryResolver, ProductAvailabilityFields, StockLevelFields],
+  resolvers: [InventoryResolver, ProductAvailabilityFields, AvailabilityFields, StockLevelFields],
 };
