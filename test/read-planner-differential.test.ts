@@ -105,6 +105,7 @@ const ROOTS: { root: (random: Random, pool: Record<string, string[]>) => string;
   { root: (random, pool) => `conversation(id: ${JSON.stringify(random.pick(pool.conversation))})`, type: 'Conversation' },
   { root: (random, pool) => `interaction(id: ${JSON.stringify(random.pick(pool.interaction))})`, type: 'Interaction' },
   { root: (random) => `products(first: ${random.int(1, 15)})`, type: 'ProductConnection' },
+  { root: (random, pool) => `timelineOf: customer(id: ${JSON.stringify(random.pick(pool.customer))})`, type: 'Customer' },
   { root: (random, pool) => `product(sku: ${JSON.stringify(random.pick(pool.sku))})`, type: 'Product' },
 ];
 

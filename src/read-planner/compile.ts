@@ -1,6 +1,7 @@
 import type { MetadataStorage } from '@mikro-orm/core';
 import { isObjectType, type GraphQLObjectType } from 'graphql';
 import { decodeCursor, pageSize, type CursorValueType } from '../common/pagination';
+import type { Principal } from '../common/principal';
 import type { ReadType, Relation } from './declarations';
 import { tableShape, type RowColumn, type TableShape } from './metadata';
 import { descend, fieldsOn, type SelectedField } from './selection';
@@ -12,6 +13,8 @@ export interface PlanContext {
   walk: Walk;
   metadata: MetadataStorage;
   types: ReadonlyMap<string, ReadType>;
+  /** Whose request it is: a relation's source may depend on what the principal may read (the timeline's). */
+  principal: Principal | undefined;
   /** Plan the relations below the first level too (false: one level per statement, each relation on its own). */
   nested: boolean;
 }
@@ -83,27 +86,27 @@ function relationSql(
   const target = builder.ctx.types.get(relation.target);
   if (!target) return undefined;
   if (relation.kind === 'inline') return rowJson(builder, target, field.type!, field.nodes, parentAlias, parentAlias, path);
-  const targetShape = shape(builder, target);
   const alias = `r${++builder.aliases}`;
   if (relation.kind === 'one') {
+    const targetShape = shape(builder, target);
     const fk = shape(builder, parent).foreignKeys.get(relation.via);
     if (!fk) return undefined;
     const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
     const when = relation.onlyWhen ? ` and ${relation.onlyWhen(alias)}` : '';
     return `(select ${row} from "${targetShape.table}" ${alias} where ${alias}.id = ${parentAlias}.${fk}${when})`;
   }
-  const fk = targetShape.foreignKeys.get(relation.via);
-  if (!fk) return undefined;
-  const order = relation.order.map((key) => ({ column: `${alias}.${column(targetShape, key.key).column}`, direction: key.direction, key: key.key }));
+  const rows = rowsOf(builder, target, relation, parentAlias);
+  if (!rows) return undefined;
+  const order = relation.order.map((key) => ({ ...rows.orderKey(key.key), column: `${alias}.${rows.orderKey(key.key).column}`, direction: key.direction }));
   const orderBy = order.map((key) => `${key.column} ${key.direction}`).join(', ');
   if (relation.kind === 'many') {
     const listOrder = relation.orderSql ? relation.orderSql(alias) : orderBy;
     const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
-    return `coalesce((select json_agg(${row} order by ${listOrder}) from "${targetShape.table}" ${alias} where ${alias}.${fk} = ${parentAlias}.id), '[]'::json)`;
+    return `coalesce((select json_agg(${row} order by ${listOrder}) from ${rows.from(alias)} where ${rows.belongs(alias)}), '[]'::json)`;
   }
   // A connection: the rows are under edges.node (the Connection type's shape). Arguments the resolver
   // would refuse (a bad cursor, a page size out of range) are left to it, so its error keeps its path.
-  const cursorTypes = order.map((key) => cursorType(column(targetShape, key.key)));
+  const cursorTypes = order.map((key) => key.cursor);
   let after: (string | number)[] | null;
   let first: number;
   try {
@@ -116,14 +119,14 @@ function relationSql(
   const filterValue = relation.filter ? (field.args[relation.filter.arg] ?? null) : null;
   /** The rows of this parent that pass the filter, over the alias `of`; pushes its parameters. */
   const matching = (of: string): string => {
-    const conditions = [`${of}.${fk} = ${parentAlias}.id`];
+    const conditions = [rows.belongs(of)];
     if (relation.filter) {
-      conditions.push(`(?::text is null or ${of}.${column(targetShape, relation.filter.key).column} = ?)`);
+      conditions.push(`(?::text is null or ${of}.${rows.orderKey(relation.filter.key).column} = ?)`);
       builder.params.push(filterValue, filterValue);
     }
     return conditions.join(' and ');
   };
-  const casts = order.map((key) => `?::${sqlType(column(targetShape, key.key))}`);
+  const casts = order.map((key) => `?::${key.sqlType}`);
   // The keys of the order are read whatever is selected: the cursors are made of them.
   const orderKeys = relation.order.map((key) => key.key);
   const nodeType = node?.type ?? builder.ctx.walk.schema.getType(relation.target);
@@ -135,11 +138,48 @@ function relationSql(
   builder.params.push(first + 1);
   const pageRows = `coalesce((select json_agg(x.r order by x.n) from (
       select ${row} as r, row_number() over (order by ${orderBy}) as n
-        from "${targetShape.table}" ${alias} where ${where} and ${keyset} order by ${orderBy} limit ?::int) x), '[]'::json)`;
+        from ${rows.from(alias)} where ${where} and ${keyset} order by ${orderBy} limit ?::int) x), '[]'::json)`;
   const wantsCount = [...fieldsOn(builder.ctx.walk, field.type!, field.nodes).values()].some((selected) => selected.name === 'totalCount');
   if (!wantsCount) return `json_build_object('rows', ${pageRows})`;
   const countAlias = `r${++builder.aliases}`;
-  return `json_build_object('rows', ${pageRows}, 'total', (select count(*) from "${targetShape.table}" ${countAlias} where ${matching(countAlias)}))`;
+  return `json_build_object('rows', ${pageRows}, 'total', (select count(*) from ${rows.from(countAlias)} where ${matching(countAlias)}))`;
+}
+
+/** Where the rows of a to-many relation come from, how they belong to the parent, and their columns by row key. */
+interface RelationRows {
+  from(alias: string): string;
+  belongs(alias: string): string;
+  orderKey(key: string): { column: string; cursor: CursorValueType; sqlType: string };
+}
+
+function rowsOf(builder: Builder, target: ReadType, relation: Extract<Relation, { kind: 'many' | 'page' }>, parentAlias: string): RelationRows | undefined {
+  if (relation.kind === 'page' && relation.source) {
+    const source = relation.source(parentAlias, builder.ctx.principal);
+    const types = new Map(relation.order.map((key) => [key.key, key.type ?? 'text']));
+    return {
+      from: (alias) => `(${source}) ${alias}`,
+      belongs: () => 'true',
+      orderKey: (key) => {
+        const type = types.get(key) ?? 'text';
+        return { column: snakeCase(key), cursor: type === 'timestamptz' ? 'timestamp' : type === 'int' ? 'number' : 'string', sqlType: type };
+      },
+    };
+  }
+  const table = shape(builder, target);
+  const fk = table.foreignKeys.get(relation.via) ?? table.columns.get(relation.via)?.column;
+  if (!fk) return undefined;
+  return {
+    from: (alias) => `"${table.table}" ${alias}`,
+    belongs: (alias) => `${alias}.${fk} = ${parentAlias}.id`,
+    orderKey: (key) => {
+      const value = column(table, key);
+      return { column: value.column, cursor: cursorType(value), sqlType: sqlType(value) };
+    },
+  };
+}
+
+function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
 /** json_build_object of the keys the selection reads of a row `alias` of `type`, its planned relations under `$p`. */

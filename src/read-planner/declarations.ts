@@ -1,3 +1,4 @@
+import type { Principal } from '../common/principal';
 import type { Context } from '../context/context';
 
 /**
@@ -30,6 +31,8 @@ export interface ReadType {
 export interface OrderKey {
   key: string;
   direction: 'asc' | 'desc';
+  /** For a relation with a `source`: the SQL type of the key's column (`text` when omitted). */
+  type?: 'timestamptz' | 'text' | 'int';
 }
 
 export type Relation =
@@ -39,5 +42,16 @@ export type Relation =
   | { kind: 'many'; target: string; via: string; order: readonly OrderKey[]; orderSql?: (row: string) => string }
   /** A value computed over the parent's row itself (no table of its own): e.g. a product's stock totals. */
   | { kind: 'inline'; target: string }
-  /** A connection: a keyset page of the same, with an optional equality filter from an argument. */
-  | { kind: 'page'; target: string; via: string; order: readonly OrderKey[]; filter?: { arg: string; key: string } };
+  /**
+   * A connection: a keyset page of the same, with an optional equality filter from an argument. With a
+   * `source` the rows are not a table's but that SQL's (columns named as the row keys, in snake case),
+   * every one of them the parent's: e.g. the timeline's union of every module's entries.
+   */
+  | {
+      kind: 'page';
+      target: string;
+      via: string;
+      order: readonly OrderKey[];
+      filter?: { arg: string; key: string };
+      source?: (parent: string, principal: Principal | undefined) => string;
+    };

@@ -40,7 +40,7 @@ export async function withPlannedRelations<R extends { id: string }>(
   const walk = walkOf(info);
   const target = descend(walk, returned, info.fieldNodes, path);
   if (!target || !READ_TYPES.get(target.type.name)?.entity) return [...rows];
-  const plan = compileRelations({ walk, metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true }, target.type, target.nodes);
+  const plan = compileRelations({ walk, metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true, principal: ctx.principal }, target.type, target.nodes);
   if (!plan.relationsSql) return [...rows];
   const planned = await readPlanned(
     ctx,
@@ -102,7 +102,7 @@ function planField(ctx: Context, info: GraphQLResolveInfo, parentId: string): Pr
   if (!loader) {
     const field = ownField(info);
     const plan = compileField(
-      { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: ctx.config.readPlanner },
+      { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: ctx.config.readPlanner, principal: ctx.principal },
       info.parentType,
       field,
     );

@@ -1,3 +1,5 @@
+import type { Principal } from '../common/principal';
+import { timelineSourcesFor } from '../common/timeline';
 import { IdentitiesByCustomerLoader } from '../modules/customers/customer.loaders';
 import type { IdentityType_ } from '../modules/customers/customer.type';
 import type { ReadType } from './declarations';
@@ -9,6 +11,18 @@ const identitiesOf = (customer: string) => `coalesce((
            'addedAt', to_char(i.added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
          order by i.added_at, i.id)
     from identity i where i.customer_id = ${customer}.id), '[]'::json)`;
+
+/**
+ * A customer's history: every module's timeline source the principal may read, as one union (the
+ * entries' typed fields, e.g. the interaction of an INTERACTION entry, are read by their loaders).
+ */
+const timelineOf = (customerId: string, principal: Principal | undefined) =>
+  timelineSourcesFor(principal)
+    .map(
+      (source) =>
+        `select '${source.kind}'::text as kind, s.id, s.at, s.channel, s.summary, s.parent_id from (${source.select(customerId)}) s(id, at, channel, summary, parent_id)`,
+    )
+    .join('\n union all\n');
 
 /** A customer merged away is read through its survivor's chain by the resolver, not planned. */
 const unmerged = (customer: string) => `${customer}.merged_into_id is null`;
@@ -57,6 +71,17 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
           ],
           filter: { arg: 'channel', key: 'channel' },
         },
+        timeline: {
+          kind: 'page',
+          target: 'TimelineEntry',
+          via: 'customer',
+          order: [
+            { key: 'at', direction: 'desc', type: 'timestamptz' },
+            { key: 'kind', direction: 'desc' },
+            { key: 'id', direction: 'desc' },
+          ],
+          source: (customer, principal) => timelineOf(`${customer}.id`, principal),
+        },
         conversations: {
           kind: 'page',
           target: 'Conversation',
@@ -64,6 +89,22 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
           order: [{ key: 'id', direction: 'desc' }],
           filter: { arg: 'status', key: 'status' },
         },
+      },
+    },
+  ],
+  [
+    'TimelineEntry',
+    {
+      row: ['customerId', 'kind', 'id', 'at', 'channel', 'summary', 'parentId'],
+      always: ['kind', 'id', 'parentId'],
+      computed: {
+        customerId: (_entry, customer) => `${customer}.id`,
+        kind: (entry) => `${entry}.kind`,
+        id: (entry) => `${entry}.id`,
+        at: (entry) => `${entry}.at::text`,
+        channel: (entry) => `${entry}.channel`,
+        summary: (entry) => `${entry}.summary`,
+        parentId: (entry) => `${entry}.parent_id`,
       },
     },
   ],

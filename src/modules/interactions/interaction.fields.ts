@@ -13,7 +13,7 @@ import {
 } from './interaction.inputs';
 import {
   AgentByIdLoader, ConversationByIdLoader, ConversationCountByCustomerLoader, HandoverByIdLoader, InteractionByIdLoader,
-  InteractionCountByConversationLoader, InteractionCountByCustomerLoader, TimelineByCustomerLoader, TimelineCountByCustomerLoader,
+  InteractionCountByConversationLoader, InteractionCountByCustomerLoader, TimelineCountByCustomerLoader,
 } from './interaction.loaders';
 import { cursorValue } from './nested-pages';
 import {
@@ -147,13 +147,14 @@ export class CustomerInteractionFields {
   @FieldResolver(() => TimelineConnection, {
     description: 'Orders, interactions, handovers, offer responses, consent changes and merges in one chronological history, newest first, whatever the channel.',
   })
-  async timeline(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: PageArgs): Promise<Connection<TimelineEntryRow>> {
+  async timeline(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: PageArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<TimelineEntryRow>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 3, ['timestamp', 'string', 'string']) as string[]) : null;
-    const page = await ctx.loaders.get(TimelineByCustomerLoader).load({ parentId: customer.id, first, after, filter: null });
+    const after = args.after ? decodeCursor(args.after, 3, ['timestamp', 'string', 'string']) : null;
+    const { page, total } = await relationPage<TimelineEntryRow>(ctx, customer, info, first);
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.at), row.kind, row.id], (row) => row, () =>
-      ctx.loaders.get(TimelineCountByCustomerLoader).load({ parentId: customer.id, filter: null }));
+      total ?? ctx.loaders.get(TimelineCountByCustomerLoader).load({ parentId: customer.id, filter: null }));
   }
+
 }
 
 /** The typed fields of the entry kinds this module owns. */
