@@ -24,6 +24,22 @@ const timelineOf = (customerId: string, principal: Principal | undefined) =>
     )
     .join('\n union all\n');
 
+const DELIVERY_KEYS = [
+  'id',
+  'webhookId',
+  'eventId',
+  'eventXid',
+  'eventType',
+  'status',
+  'attempts',
+  'nextAttemptAt',
+  'lastAttemptAt',
+  'lastResponseStatus',
+  'lastError',
+  'deliveredAt',
+  'createdAt',
+];
+
 /** A customer merged away is read through its survivor's chain by the resolver, not planned. */
 const unmerged = (customer: string) => `${customer}.merged_into_id is null`;
 
@@ -90,6 +106,34 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
           filter: { arg: 'status', key: 'status' },
         },
       },
+    },
+  ],
+  [
+    'Webhook',
+    {
+      entity: 'WebhookEntity',
+      row: ['id'],
+      always: ['id'],
+      relations: {
+        deliveries: {
+          kind: 'page',
+          target: 'WebhookDelivery',
+          via: 'webhookId',
+          order: [
+            { key: 'createdAt', direction: 'desc' },
+            { key: 'id', direction: 'desc' },
+          ],
+        },
+      },
+    },
+  ],
+  [
+    'WebhookDelivery',
+    {
+      entity: 'WebhookDeliveryEntity',
+      row: DELIVERY_KEYS,
+      // Every key: the resolver turns the row into the GraphQL type whole (toDeliveryType).
+      always: DELIVERY_KEYS,
     },
   ],
   [

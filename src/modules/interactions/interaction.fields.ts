@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Args, Ctx, FieldResolver, Info, Int, Resolver, Root } from 'type-graphql';
 import type { SlaTargets } from '../../config/config';
-import { decodeCursor, PageArgs, pageSize, toConnection, type Connection } from '../../common/pagination';
+import { cursorValue, decodeCursor, PageArgs, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { pgTimestamp } from '../../common/scalars';
 import { TimelineConnection, TimelineEntryType, type TimelineEntryRow } from '../../common/timeline';
 import type { Context } from '../../context/context';
@@ -15,7 +15,6 @@ import {
   AgentByIdLoader, ConversationByIdLoader, ConversationCountByCustomerLoader, HandoverByIdLoader, InteractionByIdLoader,
   InteractionCountByConversationLoader, InteractionCountByCustomerLoader, TimelineCountByCustomerLoader,
 } from './interaction.loaders';
-import { cursorValue } from './nested-pages';
 import {
   AgentType, ConversationConnection, ConversationType, HandoverType, InteractionConnection, InteractionType,
   type AgentRow, type ConversationRow, type HandoverRow, type InteractionRow,
