@@ -181,3 +181,8 @@ export function toConnection<R, T, K = (string | number)[]>(
     totalCount,
   };
 }
+
+/** A timestamp cursor value as text: PostgreSQL's text as the planner reads it; Dates (from the pg driver) as ISO. */
+export function cursorValue(value: string | Date): string {
+  return typeof value === 'string' ? value : value.toISOString();
+}

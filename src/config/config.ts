@@ -32,6 +32,8 @@ export interface Config {
   dbStatementTimeoutMs: number;
   /** Hot reads as named prepared statements (planned once per connection); off behind a transaction-mode pooler without prepared-statement support. */
   dbPreparedStatements: boolean;
+  /** The read planner reads a root's relations and nested connections with it, every level in one statement (src/read-planner); off: one statement per relation field and level. */
+  readPlanner: boolean;
   apiKeys: ApiKeyConfig[];
   jwtSecret?: string;
   /**
@@ -285,6 +287,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolMax: int(env, 'OMNI360_DB_POOL_MAX', 10, 1, 500),
     dbStatementTimeoutMs: int(env, 'OMNI360_DB_STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
     dbPreparedStatements: bool(env, 'OMNI360_DB_PREPARED_STATEMENTS', true),
+    readPlanner: bool(env, 'OMNI360_READ_PLANNER', true),
     apiKeys: parseApiKeys(str(env, 'OMNI360_API_KEYS')),
     jwtSecret,
     idempotencyKey,

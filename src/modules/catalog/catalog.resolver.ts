@@ -1,8 +1,10 @@
-import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { Allow, Roles } from '../../common/auth';
 import { mutationPayload } from '../../common/errors';
 import type { Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
+import { withPlannedConnection, withPlannedRow } from '../../read-planner';
 import { ProductsArgs, UpsertLocationInput, UpsertProductInput } from './catalog.inputs';
 import { UpsertLocationPayload, UpsertProductPayload } from './catalog.payloads';
 import { getProductBySku, listLocations, listProducts, upsertLocation, upsertProduct } from './catalog.service';
@@ -12,14 +14,18 @@ import { LocationObjectType, ProductConnection, ProductType, type LocationRow, t
 export class CatalogResolver {
   @Allow(Roles.READ_INTERNAL)
   @Query(() => ProductType, { nullable: true, description: 'A product by exact sku (inactive ones too); null when unknown.' })
-  product(@Ctx() ctx: Context, @Arg('sku', () => String, { description: 'The exact sku.' }) sku: string): Promise<ProductRow | null> {
-    return getProductBySku(ctx, sku);
+  async product(
+    @Ctx() ctx: Context,
+    @Arg('sku', () => String, { description: 'The exact sku.' }) sku: string,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<ProductRow | null> {
+    return withPlannedRow(ctx, info, await getProductBySku(ctx, sku));
   }
 
   @Allow(Roles.READ_INTERNAL)
   @Query(() => ProductConnection, { description: 'Products ordered by sku; search matches sku and name fragments.' })
-  products(@Ctx() ctx: Context, @Args(() => ProductsArgs) args: ProductsArgs): Promise<Connection<ProductRow>> {
-    return listProducts(ctx, args);
+  async products(@Ctx() ctx: Context, @Args(() => ProductsArgs) args: ProductsArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<ProductRow>> {
+    return withPlannedConnection(ctx, info, await listProducts(ctx, args));
   }
 
   @Allow(Roles.READ_INTERNAL)

@@ -7,6 +7,7 @@ import { DomainError, InvalidArgumentError, mutationPayload } from '../../common
 import { PageArgs, type Connection } from '../../common/pagination';
 import { selectedFields } from '../../common/selection';
 import type { Context } from '../../context/context';
+import { withPlannedConnection, withPlannedRow } from '../../read-planner';
 import { exportCustomerData, eraseCustomer } from './customer-privacy.service';
 import {
   addIdentity, getCustomer, getCustomerByIdentity, identifyCustomer, listCustomers, mergeCustomers, recordConsent, undoMerge,
@@ -41,11 +42,11 @@ async function asQueryError<T>(run: () => Promise<T>): Promise<T> {
 export class CustomerResolver {
   @Allow(Roles.READ_WITH_INGEST)
   @Query(() => CustomerType, { nullable: true, description: 'A customer by id; an id merged away resolves to the survivor.' })
-  customer(
+  async customer(
     @Ctx() ctx: Context, @Arg('id', () => ID, { description: 'A customer id; one merged away resolves to its survivor.' }) id: string, @Info() info: GraphQLResolveInfo,
   ): Promise<CustomerRow | null> {
     // Look-ahead: what other modules read for the customer (its stats) comes in the customer's statement.
-    return getCustomer(ctx, id, customerEmbedsFor(selectedFields(info, [])));
+    return withPlannedRow(ctx, info, await getCustomer(ctx, id, customerEmbedsFor(selectedFields(info, []))));
   }
 
   @Allow(Roles.IDENTITY_LOOKUP)
@@ -56,8 +57,8 @@ export class CustomerResolver {
 
   @Allow(Roles.READ)
   @Query(() => CustomerConnection, { description: 'Customers, newest first; search matches name, e-mail and phone fragments.' })
-  customers(@Ctx() ctx: Context, @Args() args: CustomersArgs): Promise<Connection<CustomerRow>> {
-    return listCustomers(ctx, args);
+  async customers(@Ctx() ctx: Context, @Args() args: CustomersArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<CustomerRow>> {
+    return withPlannedConnection(ctx, info, await listCustomers(ctx, args));
   }
 
   @Allow(Roles.READ_INTERNAL)

@@ -1,20 +1,20 @@
-import { Args, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Args, Ctx, FieldResolver, Info, Int, Resolver, Root } from 'type-graphql';
 import type { SlaTargets } from '../../config/config';
-import { decodeCursor, PageArgs, pageSize, toConnection, type Connection } from '../../common/pagination';
+import { cursorValue, decodeCursor, PageArgs, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { pgTimestamp } from '../../common/scalars';
 import { TimelineConnection, TimelineEntryType, type TimelineEntryRow } from '../../common/timeline';
 import type { Context } from '../../context/context';
+import { plannedOne, relationList, relationPage } from '../../read-planner';
 import { CustomerByIdLoader } from '../customers/customer.loaders';
 import { CustomerType, type CustomerRow } from '../customers/customer.type';
 import {
   CustomerConversationsArgs, CustomerInteractionsArgs,
 } from './interaction.inputs';
 import {
-  AgentByIdLoader, ConversationByIdLoader, ConversationCountByCustomerLoader, ConversationsByCustomerLoader, HandoverByIdLoader,
-  HandoversByConversationLoader, InteractionByIdLoader, InteractionCountByConversationLoader, InteractionCountByCustomerLoader,
-  InteractionsByConversationLoader, InteractionsByCustomerLoader, TimelineByCustomerLoader, TimelineCountByCustomerLoader,
+  AgentByIdLoader, ConversationByIdLoader, ConversationCountByCustomerLoader, HandoverByIdLoader, InteractionByIdLoader,
+  InteractionCountByConversationLoader, InteractionCountByCustomerLoader, TimelineCountByCustomerLoader,
 } from './interaction.loaders';
-import { cursorValue } from './nested-pages';
 import {
   AgentType, ConversationConnection, ConversationType, HandoverType, InteractionConnection, InteractionType,
   type AgentRow, type ConversationRow, type HandoverRow, type InteractionRow,
@@ -31,26 +31,22 @@ export function slaDueAt(conversation: ConversationRow, targets: SlaTargets): Da
   return new Date(pgTimestamp(conversation.firstInboundAt).getTime() + slaTargetSeconds(targets, conversation.firstInboundChannel) * 1_000);
 }
 
-/** Rows of a page are loaded already: later by-id reads in the same request reuse them. */
-function primeInteractions(ctx: Context, rows: InteractionRow[]): void {
-  const loader = ctx.loaders.get(InteractionByIdLoader);
-  for (const row of rows) loader.prime(row.id, row);
-}
-
 @Resolver(() => InteractionType)
 export class InteractionFields {
   @FieldResolver(() => CustomerType, { description: 'The customer (after merges, the survivor).' })
-  async customer(@Root() interaction: InteractionRow, @Ctx() ctx: Context): Promise<CustomerRow> {
-    return (await ctx.loaders.get(CustomerByIdLoader).load(interaction.customerId))!;
+  async customer(@Root() interaction: InteractionRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<CustomerRow> {
+    return plannedOne<CustomerRow>(interaction, info, interaction.customerId) ?? (await ctx.loaders.get(CustomerByIdLoader).load(interaction.customerId))!;
   }
 
   @FieldResolver(() => ConversationType, { description: 'The conversation this contact belongs to.' })
-  async conversation(@Root() interaction: InteractionRow, @Ctx() ctx: Context): Promise<ConversationRow> {
-    return (await ctx.loaders.get(ConversationByIdLoader).load(interaction.conversationId))!;
+  async conversation(@Root() interaction: InteractionRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<ConversationRow> {
+    return plannedOne<ConversationRow>(interaction, info, interaction.conversationId) ?? (await ctx.loaders.get(ConversationByIdLoader).load(interaction.conversationId))!;
   }
 
   @FieldResolver(() => AgentType, { nullable: true, description: 'The agent who handled the contact, when known.' })
-  agent(@Root() interaction: InteractionRow, @Ctx() ctx: Context): Promise<AgentRow | null> | null {
+  agent(@Root() interaction: InteractionRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | AgentRow | null {
+    const planned = plannedOne<AgentRow>(interaction, info, interaction.agentId);
+    if (planned !== undefined) return planned;
     return interaction.agentId ? ctx.loaders.get(AgentByIdLoader).load(interaction.agentId) : null;
   }
 }
@@ -58,28 +54,30 @@ export class InteractionFields {
 @Resolver(() => ConversationType)
 export class ConversationFields {
   @FieldResolver(() => CustomerType, { description: 'The customer (after merges, the survivor).' })
-  async customer(@Root() conversation: ConversationRow, @Ctx() ctx: Context): Promise<CustomerRow> {
-    return (await ctx.loaders.get(CustomerByIdLoader).load(conversation.customerId))!;
+  customer(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<CustomerRow> | CustomerRow {
+    return plannedOne<CustomerRow>(conversation, info, conversation.customerId) ?? ctx.loaders.get(CustomerByIdLoader).load(conversation.customerId).then((row) => row!);
   }
 
   @FieldResolver(() => AgentType, { nullable: true, description: 'The agent the conversation is assigned to.' })
-  assignee(@Root() conversation: ConversationRow, @Ctx() ctx: Context): Promise<AgentRow | null> | null {
+  assignee(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | AgentRow | null {
+    const planned = plannedOne<AgentRow>(conversation, info, conversation.assigneeId);
+    if (planned !== undefined) return planned;
     return conversation.assigneeId ? ctx.loaders.get(AgentByIdLoader).load(conversation.assigneeId) : null;
   }
 
   @FieldResolver(() => InteractionConnection, { description: 'The history, oldest first, across every channel.' })
-  async interactions(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Args() args: PageArgs): Promise<Connection<InteractionRow>> {
+  async interactions(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Args() args: PageArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<InteractionRow>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 2, ['timestamp', 'string']) as string[]) : null;
-    const page = await ctx.loaders.get(InteractionsByConversationLoader).load({ parentId: conversation.id, first, after, filter: null });
-    primeInteractions(ctx, page.rows);
+    const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : null;
+    // Planned rows carry only what the selection reads: they never prime a by-id loader.
+    const { page, total } = await relationPage<InteractionRow>(ctx, conversation, info, first);
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.occurredAt), row.id], (row) => row, () =>
-      ctx.loaders.get(InteractionCountByConversationLoader).load({ parentId: conversation.id, filter: null }));
+      total ?? ctx.loaders.get(InteractionCountByConversationLoader).load({ parentId: conversation.id, filter: null }));
   }
 
   @FieldResolver(() => [HandoverType], { description: 'Every assignment change, oldest first: who, to whom, the note.' })
-  handovers(@Root() conversation: ConversationRow, @Ctx() ctx: Context): Promise<HandoverRow[]> {
-    return ctx.loaders.get(HandoversByConversationLoader).load(conversation.id);
+  handovers(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<HandoverRow[]> {
+    return relationList<HandoverRow>(ctx, conversation, info);
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'Seconds from the first INBOUND to the first OUTBOUND after it; null until answered.' })
@@ -108,13 +106,15 @@ export class ConversationFields {
 @Resolver(() => HandoverType)
 export class HandoverFields {
   @FieldResolver(() => AgentType, { nullable: true, description: 'The previous assignee; null for the first assignment.' })
-  from(@Root() handover: HandoverRow, @Ctx() ctx: Context): Promise<AgentRow | null> | null {
+  from(@Root() handover: HandoverRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | AgentRow | null {
+    const planned = plannedOne<AgentRow>(handover, info, handover.fromAgentId);
+    if (planned !== undefined) return planned;
     return handover.fromAgentId ? ctx.loaders.get(AgentByIdLoader).load(handover.fromAgentId) : null;
   }
 
   @FieldResolver(() => AgentType, { description: 'The new assignee.' })
-  async to(@Root() handover: HandoverRow, @Ctx() ctx: Context): Promise<AgentRow> {
-    return (await ctx.loaders.get(AgentByIdLoader).load(handover.toAgentId))!;
+  async to(@Root() handover: HandoverRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow> {
+    return plannedOne<AgentRow>(handover, info, handover.toAgentId) ?? (await ctx.loaders.get(AgentByIdLoader).load(handover.toAgentId))!;
   }
 }
 
@@ -122,38 +122,38 @@ export class HandoverFields {
 @Resolver(() => CustomerType)
 export class CustomerInteractionFields {
   @FieldResolver(() => InteractionConnection, { description: 'Every contact in every channel, newest first.' })
-  async interactions(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: CustomerInteractionsArgs): Promise<Connection<InteractionRow>> {
+  async interactions(
+    @Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: CustomerInteractionsArgs, @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<InteractionRow>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 2, ['timestamp', 'string']) as string[]) : null;
-    const filter = args.channel ?? null;
-    const page = await ctx.loaders.get(InteractionsByCustomerLoader).load({ parentId: customer.id, first, after, filter });
-    primeInteractions(ctx, page.rows);
+    const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : null;
+    const { page, total } = await relationPage<InteractionRow>(ctx, customer, info, first);
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.occurredAt), row.id], (row) => row, () =>
-      ctx.loaders.get(InteractionCountByCustomerLoader).load({ parentId: customer.id, filter }));
+      total ?? ctx.loaders.get(InteractionCountByCustomerLoader).load({ parentId: customer.id, filter: args.channel ?? null }));
   }
 
   @FieldResolver(() => ConversationConnection, { description: 'The customer\'s conversations, newest first.' })
-  async conversations(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: CustomerConversationsArgs): Promise<Connection<ConversationRow>> {
+  async conversations(
+    @Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: CustomerConversationsArgs, @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<ConversationRow>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 1, ['string']) as string[]) : null;
-    const filter = args.status ?? null;
-    const page = await ctx.loaders.get(ConversationsByCustomerLoader).load({ parentId: customer.id, first, after, filter });
-    const byId = ctx.loaders.get(ConversationByIdLoader);
-    for (const row of page.rows) byId.prime(row.id, row);
+    const after = args.after ? decodeCursor(args.after, 1, ['string']) : null;
+    const { page, total } = await relationPage<ConversationRow>(ctx, customer, info, first);
     return toConnection(page, Boolean(after), (row) => [row.id], (row) => row, () =>
-      ctx.loaders.get(ConversationCountByCustomerLoader).load({ parentId: customer.id, filter }));
+      total ?? ctx.loaders.get(ConversationCountByCustomerLoader).load({ parentId: customer.id, filter: args.status ?? null }));
   }
 
   @FieldResolver(() => TimelineConnection, {
     description: 'Orders, interactions, handovers, offer responses, consent changes and merges in one chronological history, newest first, whatever the channel.',
   })
-  async timeline(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: PageArgs): Promise<Connection<TimelineEntryRow>> {
+  async timeline(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: PageArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<TimelineEntryRow>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 3, ['timestamp', 'string', 'string']) as string[]) : null;
-    const page = await ctx.loaders.get(TimelineByCustomerLoader).load({ parentId: customer.id, first, after, filter: null });
+    const after = args.after ? decodeCursor(args.after, 3, ['timestamp', 'string', 'string']) : null;
+    const { page, total } = await relationPage<TimelineEntryRow>(ctx, customer, info, first);
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.at), row.kind, row.id], (row) => row, () =>
-      ctx.loaders.get(TimelineCountByCustomerLoader).load({ parentId: customer.id, filter: null }));
+      total ?? ctx.loaders.get(TimelineCountByCustomerLoader).load({ parentId: customer.id, filter: null }));
   }
+
 }
 
 /** The typed fields of the entry kinds this module owns. */

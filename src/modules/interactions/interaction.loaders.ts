@@ -1,9 +1,7 @@
-import type { KeysetPage } from '../../common/pagination';
-import { timelineSourcesFor, type TimelineEntryRow } from '../../common/timeline';
+import { timelineSourcesFor } from '../../common/timeline';
 import type { Context } from '../../context/context';
-import { groupBy, indexBy, jsonKey, makeLoader } from '../../context/loaders';
+import { indexBy, jsonKey, makeLoader } from '../../context/loaders';
 import { placeholders, query, textArray } from '../../database/sql';
-import { loadNestedPages, type NestedPageKey, type NestedPageSpec } from './nested-pages';
 import type { AgentRow, ConversationRow, HandoverRow, InteractionRow } from './interaction.type';
 
 export const INTERACTION_COLUMNS = `t.id, t.source, t.external_id as "externalId", t.channel, t.direction, t.customer_id as "customerId",
@@ -41,82 +39,6 @@ export function AgentByIdLoader(ctx: Context) {
 
 export function HandoverByIdLoader(ctx: Context) {
   return byIdLoader<HandoverRow>(ctx, 'handover', HANDOVER_COLUMNS);
-}
-
-/** Every handover of a conversation, oldest first. */
-export function HandoversByConversationLoader(ctx: Context) {
-  return makeLoader<string, HandoverRow[]>(async (conversationIds) => {
-    const rows = await query<HandoverRow>(
-      ctx.em,
-      `select ${HANDOVER_COLUMNS} from handover t where t.conversation_id in (${placeholders(conversationIds.length)}) order by t.at, t.id`,
-      [...conversationIds],
-    );
-    return groupBy(conversationIds, rows, (row) => row.conversationId);
-  });
-}
-
-function nestedPageLoader<R>(ctx: Context, spec: NestedPageSpec) {
-  return makeLoader<NestedPageKey, KeysetPage<R>>((keys) => loadNestedPages<R>(ctx.em, spec, keys));
-}
-
-const INTERACTIONS_OF_CUSTOMER: NestedPageSpec = {
-  from: () => 'interaction t',
-  parentWhere: (parent) => `t.customer_id = ${parent}`,
-  columns: INTERACTION_COLUMNS,
-  order: [{ column: 't.occurred_at', type: 'timestamptz' }, { column: 't.id', type: 'text' }],
-  direction: 'desc',
-  filterColumn: 't.channel',
-};
-
-const INTERACTIONS_OF_CONVERSATION: NestedPageSpec = {
-  from: () => 'interaction t',
-  parentWhere: (parent) => `t.conversation_id = ${parent}`,
-  columns: INTERACTION_COLUMNS,
-  order: [{ column: 't.occurred_at', type: 'timestamptz' }, { column: 't.id', type: 'text' }],
-  direction: 'asc',
-};
-
-const CONVERSATIONS_OF_CUSTOMER: NestedPageSpec = {
-  from: () => 'conversation t',
-  parentWhere: (parent) => `t.customer_id = ${parent}`,
-  columns: CONVERSATION_COLUMNS,
-  order: [{ column: 't.id', type: 'text' }],
-  direction: 'desc',
-  filterColumn: 't.status',
-};
-
-/** `Customer.interactions`: newest first, for many customers in one statement. */
-export function InteractionsByCustomerLoader(ctx: Context) {
-  return nestedPageLoader<InteractionRow>(ctx, INTERACTIONS_OF_CUSTOMER);
-}
-
-/** `Conversation.interactions`: the history in order (oldest first), for many conversations in one statement. */
-export function InteractionsByConversationLoader(ctx: Context) {
-  return nestedPageLoader<InteractionRow>(ctx, INTERACTIONS_OF_CONVERSATION);
-}
-
-/** `Customer.conversations`: newest first, for many customers in one statement. */
-export function ConversationsByCustomerLoader(ctx: Context) {
-  return nestedPageLoader<ConversationRow>(ctx, CONVERSATIONS_OF_CUSTOMER);
-}
-
-/**
- * `Customer.timeline`: ONE union-all over every registered timeline source (orders, interactions,
- * handovers, offer responses, consents, merges), newest first, per customer, in one statement.
- */
-export function TimelineByCustomerLoader(ctx: Context) {
-  const union = (parent: string) =>
-    timelineSourcesFor(ctx.principal)
-      .map((source) => `select '${source.kind}'::text as kind, s.id, s.at, s.channel, s.summary, s.parent_id from (${source.select(parent)}) s(id, at, channel, summary, parent_id)`)
-      .join('\n union all\n');
-  const spec: NestedPageSpec = {
-    from: (parent) => `(${union(parent)}) t`,
-    parentWhere: () => 'true',
-    columns: `k.parent_id as "customerId", t.kind, t.id, t.at, t.channel, t.summary, t.parent_id as "parentId"`,
-    order: [{ column: 't.at', type: 'timestamptz' }, { column: 't.kind', type: 'text' }, { column: 't.id', type: 'text' }],
-    direction: 'desc',
-  };
-  return nestedPageLoader<TimelineEntryRow>(ctx, spec);
 }
 
 /** Count keys of nested connections: (parent, filter). */

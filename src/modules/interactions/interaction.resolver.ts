@@ -1,8 +1,10 @@
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { Allow, Roles } from '../../common/auth';
 import { mutationPayload } from '../../common/errors';
 import type { Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
+import { withPlannedConnection, withPlannedRow } from '../../read-planner';
 import {
   AssignConversationInput, ConversationsArgs, RecordInteractionInput, ResolveConversationInput, UpsertAgentInput,
 } from './interaction.inputs';
@@ -16,20 +18,20 @@ import { ConversationConnection, ConversationType, InteractionType, type Convers
 export class InteractionResolver {
   @Allow(Roles.READ_WITH_INGEST)
   @Query(() => InteractionType, { nullable: true, description: 'An interaction by id; INGEST reads back only what it recorded.' })
-  interaction(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global id (prefix int_).' }) id: string): Promise<InteractionRow | null> {
-    return getInteraction(ctx, id);
+  async interaction(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global id (prefix int_).' }) id: string, @Info() info: GraphQLResolveInfo): Promise<InteractionRow | null> {
+    return withPlannedRow(ctx, info, await getInteraction(ctx, id));
   }
 
   @Allow(Roles.READ_WITH_INGEST)
   @Query(() => ConversationType, { nullable: true, description: 'A conversation by id; INGEST reads back only conversations its contacts opened.' })
-  conversation(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global id (prefix cnv_).' }) id: string): Promise<ConversationRow | null> {
-    return getConversation(ctx, id);
+  async conversation(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global id (prefix cnv_).' }) id: string, @Info() info: GraphQLResolveInfo): Promise<ConversationRow | null> {
+    return withPlannedRow(ctx, info, await getConversation(ctx, id));
   }
 
   @Allow(Roles.READ)
   @Query(() => ConversationConnection, { description: 'Conversations, newest first, optionally by status and assignee (an agent\'s inbox).' })
-  conversations(@Ctx() ctx: Context, @Args() args: ConversationsArgs): Promise<Connection<ConversationRow>> {
-    return listConversations(ctx, args);
+  async conversations(@Ctx() ctx: Context, @Args() args: ConversationsArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<ConversationRow>> {
+    return withPlannedConnection(ctx, info, await listConversations(ctx, args));
   }
 
   @Allow(Roles.WRITE_CUSTOMER)

@@ -1,10 +1,10 @@
 import type { OmniModule } from '../module';
 import { InventoryResolver } from './inventory.resolver';
-import { ProductAvailabilityFields, StockLevelFields } from './inventory.fields';
+import { AvailabilityFields, ProductAvailabilityFields, StockLevelFields } from './inventory.fields';
 import { StockLevelEntity, StockMovementEntity } from './stock.entity';
 
 export const inventoryModule: OmniModule = {
   name: 'inventory',
   entities: [StockLevelEntity, StockMovementEntity],
-  resolvers: [InventoryResolver, ProductAvailabilityFields, StockLevelFields],
+  resolvers: [InventoryResolver, ProductAvailabilityFields, AvailabilityFields, StockLevelFields],
 };

@@ -52,7 +52,7 @@ export class AvailabilityType {
   @Field(() => Int, { description: 'Sum of reserved over every location.' })
   reserved!: number;
 
-  @Field(() => [StockLevelType], { description: 'One level per location that ever held the product: warehouses first, then by location code.' })
+  // Resolved by AvailabilityFields (planned with the product, or the levels read with it).
   byLocation!: StockLevelType[];
 }
 

@@ -3,8 +3,8 @@ import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import { Allow, identityPiiKind, Pii, Roles } from '../../common/auth';
 import { Money, money } from '../../common/money';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
-import { selectedFields } from '../../common/selection';
 import type { Context } from '../../context/context';
+import { plannedOne, relationList, relationPage } from '../../read-planner';
 import { LocationByIdLoader, ProductByIdLoader } from '../catalog/catalog.loaders';
 import { LocationObjectType, ProductType, type LocationRow, type ProductRow } from '../catalog/catalog.type';
 import { CustomerByIdLoader } from '../customers/customer.loaders';
@@ -13,7 +13,7 @@ import { OfferByIdLoader } from '../offers/offer.loaders';
 import { OfferType } from '../offers/offer.type';
 import type { OfferRow } from '../offers/offer-decision';
 import { CustomerOrdersArgs } from './order.inputs';
-import { embeddedLinesShape, OrderCountByCustomerLoader, orderColumnsShape, OrderLinesByOrderLoader, OrdersByCustomerLoader } from './order.loaders';
+import { OrderCountByCustomerLoader } from './order.loaders';
 import { orderCursor } from './order.service';
 import { OrderConnection, OrderGuestIdentityType, OrderLineType, OrderType, type OrderLineRow, type OrderRow } from './order.type';
 import type { GuestIdentity } from './order.entity';
@@ -21,25 +21,22 @@ import type { GuestIdentity } from './order.entity';
 @Resolver(() => OrderType)
 export class OrderFields {
   @FieldResolver(() => LocationObjectType, { nullable: true, description: 'The store (STORE orders) or the fulfilment location; null for imported history without one.' })
-  async location(@Root() order: OrderRow, @Ctx() ctx: Context): Promise<LocationRow | null> {
+  async location(@Root() order: OrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<LocationRow | null> {
+    const planned = plannedOne<LocationRow>(order, info, order.locationId);
+    if (planned !== undefined) return planned;
     return order.locationId ? ctx.loaders.get(LocationByIdLoader).load(order.locationId) : null;
   }
 
   @FieldResolver(() => CustomerType, { nullable: true, description: 'The customer (following merges); null for a guest order not claimed yet.' })
-  async customer(@Root() order: OrderRow, @Ctx() ctx: Context): Promise<CustomerRow | null> {
+  async customer(@Root() order: OrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<CustomerRow | null> {
+    const planned = plannedOne<CustomerRow>(order, info, order.customerId);
+    if (planned !== undefined) return planned;
     return order.customerId ? ctx.loaders.get(CustomerByIdLoader).load(order.customerId) : null;
   }
 
   @FieldResolver(() => [OrderLineType], { description: 'Lines in the order they were given.' })
-  lines(@Root() order: OrderRow, @Ctx() ctx: Context): OrderLineRow[] | Promise<OrderLineRow[]> {
-    // Synchronous when the lines came with the order: graphql-js then completes the whole page without a promise per order.
-    if (order.lines) return order.lines;
-    return this.loadLines(order, ctx);
-  }
-
-  private async loadLines(order: OrderRow, ctx: Context): Promise<OrderLineRow[]> {
-    const lines = await ctx.loaders.get(OrderLinesByOrderLoader).load(order.id);
-    return lines.map((line) => ({ ...line, currency: order.currency }));
+  lines(@Root() order: OrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<OrderLineRow[]> {
+    return relationList<OrderLineRow>(ctx, order, info);
   }
 
   @FieldResolver(() => Money, { description: 'Sum of the line totals.' })
@@ -80,8 +77,8 @@ export class OrderGuestIdentityFields {
 @Resolver(() => OrderLineType)
 export class OrderLineFields {
   @FieldResolver(() => ProductType, { description: 'The product ordered.' })
-  product(@Root() line: OrderLineRow & { product?: ProductRow }, @Ctx() ctx: Context): ProductRow | Promise<ProductRow> {
-    return line.product ?? ctx.loaders.get(ProductByIdLoader).load(line.productId).then((product) => product!);
+  product(@Root() line: OrderLineRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): ProductRow | Promise<ProductRow> {
+    return plannedOne<ProductRow>(line, info, line.productId) ?? ctx.loaders.get(ProductByIdLoader).load(line.productId).then((product) => product!);
   }
 
   @FieldResolver(() => Money, { description: 'Catalogue price per unit when the order was placed (recorded price for imported history).' })
@@ -114,12 +111,8 @@ export class CustomerOrdersFields {
   ): Promise<Connection<OrderRow>> {
     const size = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : undefined;
-    const channel = args.channel ?? null;
-    const columns = orderColumnsShape(selectedFields(info, ['edges', 'node']));
-    const lineFields = selectedFields(info, ['edges', 'node', 'lines']);
-    const lines = lineFields.size ? embeddedLinesShape(lineFields, selectedFields(info, ['edges', 'node', 'lines', 'product'])) : undefined;
-    // Rows carry only the columns the selection reads (and a page's cursor and customer).
-    const page = await ctx.loaders.get(OrdersByCustomerLoader).load({ customerId: customer.id, size, after, channel, columns, lines });
-    return toConnection(page, Boolean(after), orderCursor, (row) => row, () => ctx.loaders.get(OrderCountByCustomerLoader).load({ customerId: customer.id, channel }));
+    const { page, total } = await relationPage<OrderRow>(ctx, customer, info, size);
+    return toConnection(page, Boolean(after), orderCursor, (row) => row, () =>
+      total ?? ctx.loaders.get(OrderCountByCustomerLoader).load({ customerId: customer.id, channel: args.channel ?? null }));
   }
 }

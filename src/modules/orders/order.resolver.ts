@@ -1,8 +1,10 @@
-import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { Allow, Roles } from '../../common/auth';
 import { mutationPayload } from '../../common/errors';
 import type { Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
+import { withPlannedConnection, withPlannedRow } from '../../read-planner';
 import { importOrders } from './order-import.service';
 import { ImportOrdersInput, OrdersArgs, PlaceOrderInput, UpdateOrderStatusInput } from './order.inputs';
 import { ImportOrdersPayload, PlaceOrderPayload, UpdateOrderStatusPayload } from './order.payloads';
@@ -13,14 +15,14 @@ import { OrderConnection, OrderType, type OrderRow } from './order.type';
 export class OrderResolver {
   @Allow(Roles.READ_INTERNAL)
   @Query(() => OrderType, { nullable: true, description: 'An order by id; null when unknown.' })
-  order(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The order id.' }) id: string): Promise<OrderRow | null> {
-    return getOrder(ctx, id);
+  async order(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The order id.' }) id: string, @Info() info: GraphQLResolveInfo): Promise<OrderRow | null> {
+    return withPlannedRow(ctx, info, await getOrder(ctx, id));
   }
 
   @Allow(Roles.READ_INTERNAL)
   @Query(() => OrderConnection, { description: 'Orders from every channel, newest first; filter by channel and/or customer.' })
-  orders(@Ctx() ctx: Context, @Args(() => OrdersArgs) args: OrdersArgs): Promise<Connection<OrderRow>> {
-    return listOrders(ctx, args);
+  async orders(@Ctx() ctx: Context, @Args(() => OrdersArgs) args: OrdersArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<OrderRow>> {
+    return withPlannedConnection(ctx, info, await listOrders(ctx, args));
   }
 
   @Allow(Roles.WRITE_CUSTOMER)

@@ -5,7 +5,6 @@ import { ConnectionType } from '../../common/pagination';
 import { IdentityType } from '../customers/customer.enums';
 import { ImportOutcome, OrderStatus } from './order.enums';
 import type { GuestIdentity } from './order.entity';
-import type { ProductRow } from '../catalog/catalog.type';
 
 /** An order row as read paths load it; amounts in cents (bigint as string). */
 export interface OrderRow {
@@ -24,12 +23,7 @@ export interface OrderRow {
   guestIdentities: GuestIdentity[] | null;
   imported: boolean;
   createdBy: string;
-  /** Present when the lines were loaded with the order (look-ahead); else OrderLinesByOrderLoader. */
-  lines?: EmbeddedLineRow[];
 }
-
-/** An order line loaded with its order (the order's currency included), its product too. */
-export type EmbeddedLineRow = OrderLineRow & { product: ProductRow };
 
 @ObjectType('Order', { implements: Node, description: 'One order from any channel, online or offline: one history for all of them.' })
 export class OrderType {

@@ -1,24 +1,30 @@
-import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
+import { cursorValue, decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
-import { cursorValue } from '../interactions/nested-pages';
-import { DeliveriesByWebhookLoader, DeliveryCountByWebhookLoader } from './webhook.loaders';
+import { relationPage } from '../../read-planner';
+import { DeliveryCountByWebhookLoader } from './webhook.loaders';
 import { toDeliveryType } from './webhook.service';
-import { WebhookDeliveriesArgs, WebhookDeliveryConnection, WebhookDeliveryType, WebhookType } from './webhook.type';
+import { WebhookDeliveriesArgs, WebhookDeliveryConnection, WebhookDeliveryType, WebhookType, type WebhookDeliveryRow } from './webhook.type';
 
 @Resolver(() => WebhookType)
 export class WebhookFields {
   @FieldResolver(() => WebhookDeliveryConnection, { description: 'Deliveries of this webhook, newest first (retained as long as events are).' })
-  async deliveries(@Root() webhook: WebhookType, @Ctx() ctx: Context, @Args() args: WebhookDeliveriesArgs): Promise<Connection<WebhookDeliveryType>> {
+  async deliveries(
+    @Root() webhook: WebhookType,
+    @Ctx() ctx: Context,
+    @Args() args: WebhookDeliveriesArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<WebhookDeliveryType>> {
     const first = pageSize(args.first);
-    const after = args.after ? (decodeCursor(args.after, 2, ['string', 'string']) as string[]) : null;
-    const page = await ctx.loaders.get(DeliveriesByWebhookLoader).load({ parentId: webhook.id, first, after, filter: null });
+    const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : null;
+    const { page, total } = await relationPage<WebhookDeliveryRow>(ctx, webhook, info, first);
     return toConnection(
       page,
       Boolean(after),
       (row) => [cursorValue(row.createdAt), row.id],
       toDeliveryType,
-      () => ctx.loaders.get(DeliveryCountByWebhookLoader).load(webhook.id),
+      () => total ?? ctx.loaders.get(DeliveryCountByWebhookLoader).load(webhook.id),
     );
   }
 }

@@ -1,29 +1,10 @@
-import type { KeysetPage } from '../../common/pagination';
 import type { Context } from '../../context/context';
 import { groupBy, makeLoader } from '../../context/loaders';
 import { placeholders, query } from '../../database/sql';
-import { loadNestedPages, type NestedPageKey, type NestedPageSpec } from '../interactions/nested-pages';
-import type { WebhookDeliveryRow } from './webhook.type';
 
 export const DELIVERY_COLUMNS = `t.id, t.webhook_id as "webhookId", t.event_id::text as "eventId", t.event_xid::text as "eventXid", t.event_type as "eventType",
   t.status, t.attempts, t.next_attempt_at as "nextAttemptAt", t.last_attempt_at as "lastAttemptAt", t.last_response_status as "lastResponseStatus",
   t.last_error as "lastError", t.delivered_at as "deliveredAt", t.created_at as "createdAt"`;
-
-const DELIVERIES_OF_WEBHOOK: NestedPageSpec = {
-  from: () => 'webhook_delivery t',
-  parentWhere: (parent) => `t.webhook_id = ${parent}`,
-  columns: DELIVERY_COLUMNS,
-  order: [
-    { column: 't.created_at', type: 'timestamptz' },
-    { column: 't.id', type: 'text' },
-  ],
-  direction: 'desc',
-};
-
-/** `Webhook.deliveries`: newest first, for many webhooks in one statement. */
-export function DeliveriesByWebhookLoader(ctx: Context) {
-  return makeLoader<NestedPageKey, KeysetPage<WebhookDeliveryRow>>((keys) => loadNestedPages<WebhookDeliveryRow>(ctx.em, DELIVERIES_OF_WEBHOOK, keys));
-}
 
 /** `Webhook.deliveries.totalCount` for many webhooks in one statement. */
 export function DeliveryCountByWebhookLoader(ctx: Context) {

@@ -1,0 +1,256 @@
+import type { MetadataStorage } from '@mikro-orm/core';
+import { isObjectType, type GraphQLObjectType } from 'graphql';
+import { decodeCursor, pageSize, type CursorValueType } from '../common/pagination';
+import type { Principal } from '../common/principal';
+import type { ReadType, Relation } from './declarations';
+import { tableShape, type RowColumn, type TableShape } from './metadata';
+import { descend, fieldsOn, type SelectedField } from './selection';
+
+type Walk = Parameters<typeof fieldsOn>[0];
+
+/** What a plan needs besides the selection: the declarations and the entity metadata. */
+export interface PlanContext {
+  walk: Walk;
+  metadata: MetadataStorage;
+  types: ReadonlyMap<string, ReadType>;
+  /** Whose request it is: a relation's source may depend on what the principal may read (the timeline's). */
+  principal: Principal | undefined;
+  /** Plan the relations below the first level too (false: one level per statement, each relation on its own). */
+  nested: boolean;
+}
+
+/**
+ * A compiled plan: SQL whose text depends on the shape of the selection only (page sizes, cursors and
+ * filters are parameters, so `first: 5` and `first: 50` share one prepared statement), and the
+ * parameters in the order of its placeholders.
+ */
+export interface CompiledPlan {
+  /** Shape key: equal for selections that compile to the same text. */
+  shape: string;
+  /** JSON object of the planned relations of the row aliased `t`, or undefined when nothing is plannable. */
+  relationsSql: string | undefined;
+  params: unknown[];
+  /** The typed rows below, for the hooks that feed loaders (e.g. a customer's identities). */
+  visits: Visit[];
+}
+
+/** Where a planned row of a type sits in the answer: the response keys from the root row down. */
+export interface Visit {
+  type: string;
+  path: { alias: string; kind: Relation['kind'] }[];
+}
+
+interface Builder {
+  ctx: PlanContext;
+  params: unknown[];
+  aliases: number;
+  visits: Visit[];
+}
+
+/** The planned relations of rows of `type` for the selection `nodes` (the nodes of the rows' field). */
+export function compileRelations(ctx: PlanContext, type: GraphQLObjectType, nodes: Parameters<typeof fieldsOn>[2]): CompiledPlan {
+  const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
+  const relations = relationsJson(builder, type, fieldsOn(ctx.walk, type, nodes), 't', []);
+  return { shape: relations ?? '', relationsSql: relations, params: builder.params, visits: builder.visits };
+}
+
+/** The one relation field `field` of rows of `type` (a field resolved on its own, below a row the planner did not read). */
+export function compileField(ctx: PlanContext, type: GraphQLObjectType, field: SelectedField): CompiledPlan {
+  const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
+  const relations = relationsJson(builder, type, new Map([[field.alias, field]]), 't', []);
+  return { shape: relations ?? '', relationsSql: relations, params: builder.params, visits: builder.visits };
+}
+
+/** json_build_object of the planned relations among `fields` of rows `alias` of `type`; undefined if none. */
+function relationsJson(builder: Builder, type: GraphQLObjectType, fields: Map<string, SelectedField>, alias: string, path: Visit['path']): string | undefined {
+  const declaration = builder.ctx.types.get(type.name);
+  if (!declaration?.relations) return undefined;
+  const pairs: string[] = [];
+  for (const field of fields.values()) {
+    const relation = declaration.relations[field.name];
+    if (!relation || !field.type) continue;
+    const sql = relationSql(builder, declaration, relation, field, alias, [...path, { alias: field.alias, kind: relation.kind }]);
+    if (sql) pairs.push(`'${field.alias}', ${sql}`);
+  }
+  return pairs.length ? `json_build_object(${pairs.join(', ')})` : undefined;
+}
+
+function relationSql(
+  builder: Builder,
+  parent: ReadType,
+  relation: Relation,
+  field: SelectedField,
+  parentAlias: string,
+  path: Visit['path'],
+): string | undefined {
+  const target = builder.ctx.types.get(relation.target);
+  if (!target) return undefined;
+  if (relation.kind === 'inline') return rowJson(builder, target, field.type!, field.nodes, parentAlias, parentAlias, path);
+  const alias = `r${++builder.aliases}`;
+  if (relation.kind === 'one') {
+    const targetShape = shape(builder, target);
+    const fk = shape(builder, parent).foreignKeys.get(relation.via);
+    if (!fk) return undefined;
+    const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
+    const when = relation.onlyWhen ? ` and ${relation.onlyWhen(alias)}` : '';
+    return `(select ${row} from "${targetShape.table}" ${alias} where ${alias}.id = ${parentAlias}.${fk}${when})`;
+  }
+  const rows = rowsOf(builder, target, relation, parentAlias);
+  if (!rows) return undefined;
+  const order = relation.order.map((key) => ({ ...rows.orderKey(key.key), column: `${alias}.${rows.orderKey(key.key).column}`, direction: key.direction }));
+  const orderBy = order.map((key) => `${key.column} ${key.direction}`).join(', ');
+  if (relation.kind === 'many') {
+    const listOrder = relation.orderSql ? relation.orderSql(alias) : orderBy;
+    const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
+    return `coalesce((select json_agg(${row} order by ${listOrder}) from ${rows.from(alias)} where ${rows.belongs(alias)}), '[]'::json)`;
+  }
+  // A connection: the rows are under edges.node (the Connection type's shape). Arguments the resolver
+  // would refuse (a bad cursor, a page size out of range) are left to it, so its error keeps its path.
+  const cursorTypes = order.map((key) => key.cursor);
+  let after: (string | number)[] | null;
+  let first: number;
+  try {
+    after = typeof field.args.after === 'string' ? decodeCursor(field.args.after, order.length, cursorTypes) : null;
+    first = pageSize(field.args.first as number | undefined);
+  } catch {
+    return undefined;
+  }
+  const node = descend(builder.ctx.walk, field.type!, field.nodes, ['edges', 'node']);
+  const filterValue = relation.filter ? (field.args[relation.filter.arg] ?? null) : null;
+  /** The rows of this parent that pass the filter, over the alias `of`; pushes its parameters. */
+  const matching = (of: string): string => {
+    const conditions = [rows.belongs(of)];
+    if (relation.filter) {
+      conditions.push(`(?::text is null or ${of}.${rows.orderKey(relation.filter.key).column} = ?)`);
+      builder.params.push(filterValue, filterValue);
+    }
+    return conditions.join(' and ');
+  };
+  const casts = order.map((key) => `?::${key.sqlType}`);
+  // The keys of the order are read whatever is selected: the cursors are made of them.
+  const orderKeys = relation.order.map((key) => key.key);
+  const nodeType = node?.type ?? builder.ctx.walk.schema.getType(relation.target);
+  if (!isObjectType(nodeType)) return undefined;
+  const row = rowJson(builder, target, nodeType, node?.nodes ?? [], alias, parentAlias, path, orderKeys);
+  const where = matching(alias);
+  const keyset = `(?::text is null or (${order.map((key) => key.column).join(', ')}) ${relation.order[0].direction === 'desc' ? '<' : '>'} (${casts.join(', ')}))`;
+  builder.params.push(after ? String(after[0]) : null, ...order.map((_, index) => (after ? String(after[index]) : null)));
+  builder.params.push(first + 1);
+  const pageRows = `coalesce((select json_agg(x.r order by x.n) from (
+      select ${row} as r, row_number() over (order by ${orderBy}) as n
+        from ${rows.from(alias)} where ${where} and ${keyset} order by ${orderBy} limit ?::int) x), '[]'::json)`;
+  const wantsCount = [...fieldsOn(builder.ctx.walk, field.type!, field.nodes).values()].some((selected) => selected.name === 'totalCount');
+  if (!wantsCount) return `json_build_object('rows', ${pageRows})`;
+  const countAlias = `r${++builder.aliases}`;
+  return `json_build_object('rows', ${pageRows}, 'total', (select count(*) from ${rows.from(countAlias)} where ${matching(countAlias)}))`;
+}
+
+/** Where the rows of a to-many relation come from, how they belong to the parent, and their columns by row key. */
+interface RelationRows {
+  from(alias: string): string;
+  belongs(alias: string): string;
+  orderKey(key: string): { column: string; cursor: CursorValueType; sqlType: string };
+}
+
+function rowsOf(builder: Builder, target: ReadType, relation: Extract<Relation, { kind: 'many' | 'page' }>, parentAlias: string): RelationRows | undefined {
+  if (relation.kind === 'page' && relation.source) {
+    const source = relation.source(parentAlias, builder.ctx.principal);
+    const types = new Map(relation.order.map((key) => [key.key, key.type ?? 'text']));
+    return {
+      from: (alias) => `(${source}) ${alias}`,
+      belongs: () => 'true',
+      orderKey: (key) => {
+        const type = types.get(key) ?? 'text';
+        return { column: snakeCase(key), cursor: type === 'timestamptz' ? 'timestamp' : type === 'int' ? 'number' : 'string', sqlType: type };
+      },
+    };
+  }
+  const table = shape(builder, target);
+  const fk = table.foreignKeys.get(relation.via) ?? table.columns.get(relation.via)?.column;
+  if (!fk) return undefined;
+  return {
+    from: (alias) => `"${table.table}" ${alias}`,
+    belongs: (alias) => `${alias}.${fk} = ${parentAlias}.id`,
+    orderKey: (key) => {
+      const value = column(table, key);
+      return { column: value.column, cursor: cursorType(value), sqlType: sqlType(value) };
+    },
+  };
+}
+
+function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** json_build_object of the keys the selection reads of a row `alias` of `type`, its planned relations under `$p`. */
+function rowJson(
+  builder: Builder,
+  declaration: ReadType,
+  type: GraphQLObjectType,
+  nodes: Parameters<typeof fieldsOn>[2],
+  alias: string,
+  parentAlias: string,
+  path: Visit['path'],
+  extraKeys: readonly string[] = [],
+): string {
+  builder.visits.push({ type: type.name, path });
+  const fields = fieldsOn(builder.ctx.walk, type, nodes);
+  const keys = keysRead(declaration, fields);
+  for (const key of extraKeys) keys.add(key);
+  const pairs = [...keys].sort().map((key) => {
+    const computed = declaration.computed?.[key];
+    return `'${key}', ${computed ? computed(alias, parentAlias) : valueSql(alias, column(shape(builder, declaration), key))}`;
+  });
+  const relations = builder.ctx.nested ? relationsJson(builder, type, fields, alias, path) : undefined;
+  if (relations) pairs.push(`'$p', ${relations}`);
+  return `json_build_object(${pairs.join(', ')})`;
+}
+
+/** The row keys a selection reads: declared reads, same-named keys, relation keys; the whole row for anything else. */
+function keysRead(declaration: ReadType, fields: Map<string, SelectedField>): Set<string> {
+  const keys = new Set(declaration.always);
+  for (const field of fields.values()) {
+    if (field.name.startsWith('__')) continue;
+    const relation = declaration.relations?.[field.name];
+    if (relation) {
+      if (relation.kind === 'one') keys.add(`${relation.via}Id`);
+      continue;
+    }
+    const reads = declaration.reads?.[field.name] ?? (declaration.row.includes(field.name) ? [field.name] : undefined);
+    if (!reads) return new Set(declaration.row);
+    for (const key of reads) keys.add(key);
+  }
+  return keys;
+}
+
+function shape(builder: Builder, declaration: ReadType): TableShape {
+  if (!declaration.entity) throw new Error('read planner: a type without an entity has computed keys only');
+  return tableShape(builder.ctx.metadata, declaration.entity);
+}
+
+function column(table: TableShape, key: string): RowColumn {
+  const found = table.columns.get(key);
+  if (!found) throw new Error(`read planner: ${table.table} has no column for row key ${key}`);
+  return found;
+}
+
+/**
+ * A column as JSON the way the loaders' rows carry it: bigint as text (exact cents), timestamps as the
+ * text PostgreSQL gives the loaders (so cursors are the same whichever path read the row).
+ */
+function valueSql(alias: string, value: RowColumn): string {
+  const column = `${alias}.${value.column}`;
+  if (value.columnType.startsWith('bigint')) return `${column}::text`;
+  if (value.columnType.startsWith('timestamp')) return `${column}::text`;
+  return column;
+}
+
+function cursorType(value: RowColumn): CursorValueType {
+  return value.columnType.startsWith('timestamp') ? 'timestamp' : value.columnType.startsWith('int') ? 'number' : 'string';
+}
+
+function sqlType(value: RowColumn): string {
+  if (value.columnType.startsWith('timestamp')) return 'timestamptz';
+  if (value.columnType.startsWith('int')) return 'int';
+  return 'text';
+}

@@ -1,0 +1,57 @@
+import type { Principal } from '../common/principal';
+import type { Context } from '../context/context';
+
+/**
+ * What a GraphQL object type is made of, in the terms the planner needs: the entity behind it, what each
+ * field reads of the row, and how its relations join. A new field is one line here, not a loader.
+ */
+export interface ReadType {
+  /**
+   * The MikroORM entity whose table holds the rows (table and columns come from its metadata); none for a
+   * type computed over its parent's row (every key in `computed`).
+   */
+  entity?: string;
+  /** Every key of the row type the resolvers take (what a selection of an undeclared field gets). */
+  row: readonly string[];
+  /** Keys every planned row carries, whatever is selected: the id and what fallbacks need. */
+  always: readonly string[];
+  /**
+   * Keys a field reads when it is not a row key of the same name (computed fields, fields over several
+   * columns). A selected field that is neither a row key, nor here, nor a relation reads the whole row.
+   */
+  reads?: Readonly<Record<string, readonly string[]>>;
+  /** Keys computed in SQL: `row` is the row's alias, `parent` the parent row's alias (or null at the root). */
+  computed?: Readonly<Record<string, (row: string, parent: string | null) => string>>;
+  relations?: Readonly<Record<string, Relation>>;
+  /** Feeds a loader from a planned row (what its undeclared fields read), once per planned row. */
+  prime?: (ctx: Context, row: Record<string, unknown>) => void;
+}
+
+/** A key of the keyset order of a list: the row key and the direction. */
+export interface OrderKey {
+  key: string;
+  direction: 'asc' | 'desc';
+  /** For a relation with a `source`: the SQL type of the key's column (`text` when omitted). */
+  type?: 'timestamptz' | 'text' | 'int';
+}
+
+export type Relation =
+  /** A to-one read through the parent's many-to-one property `via`. */
+  | { kind: 'one'; target: string; via: string; onlyWhen?: (row: string) => string }
+  /** Every row of `target` whose many-to-one property `via` points at the parent, in `order` (or the SQL `orderSql` gives over its alias). */
+  | { kind: 'many'; target: string; via: string; order: readonly OrderKey[]; orderSql?: (row: string) => string }
+  /** A value computed over the parent's row itself (no table of its own): e.g. a product's stock totals. */
+  | { kind: 'inline'; target: string }
+  /**
+   * A connection: a keyset page of the same, with an optional equality filter from an argument. With a
+   * `source` the rows are not a table's but that SQL's (columns named as the row keys, in snake case),
+   * every one of them the parent's: e.g. the timeline's union of every module's entries.
+   */
+  | {
+      kind: 'page';
+      target: string;
+      via: string;
+      order: readonly OrderKey[];
+      filter?: { arg: string; key: string };
+      source?: (parent: string, principal: Principal | undefined) => string;
+    };

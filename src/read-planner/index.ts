@@ -1,0 +1,222 @@
+import DataLoader from 'dataloader';
+import { getNamedType, isObjectType, type FieldNode, type GraphQLResolveInfo } from 'graphql';
+import { cutPage, type Connection, type KeysetPage } from '../common/pagination';
+import type { Context } from '../context/context';
+import { queryPrepared, textArray } from '../database/sql';
+import { compileField, compileRelations, type CompiledPlan, type Visit } from './compile';
+import { tableShape } from './metadata';
+import { READ_TYPES } from './read-types';
+import { descend, ownField, walkOf } from './selection';
+
+/**
+ * The read planner's one seam. A root resolver hands it the rows its service found (a search, a page, a
+ * row by id) and the resolver's `info`; the planner reads, in ONE statement for all of them, every
+ * relation and nested connection the selection asks for that READ_TYPES declares (only the keys the
+ * selection reads, page sizes and cursors as parameters of a prepared statement), and hangs the result
+ * on copies of the rows. Field resolvers take their planned value first (`planned*` below) and fall back
+ * to their loaders for what was not planned: the resolvers, their role checks and their masking run on
+ * planned rows exactly as on loaded ones, so every path keeps the same rules.
+ */
+
+/** Where a planned row keeps the values of its planned relations, by response key. */
+const PLANNED = '$p';
+
+type Planned = { [PLANNED]?: Record<string, unknown> };
+
+/**
+ * Copies of `rows` (rows of the type the field of `info` returns at `path` below it: e.g. ['edges',
+ * 'node'] for a connection) with their planned relations; the rows themselves when there is nothing to
+ * plan, or planning is off.
+ */
+export async function withPlannedRelations<R extends { id: string }>(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  rows: readonly R[],
+  path: readonly string[] = [],
+): Promise<R[]> {
+  if (!ctx.config.readPlanner || rows.length === 0) return [...rows];
+  const returned = getNamedType(info.returnType);
+  if (!isObjectType(returned)) return [...rows];
+  const walk = walkOf(info);
+  const target = descend(walk, returned, info.fieldNodes, path);
+  if (!target || !READ_TYPES.get(target.type.name)?.entity) return [...rows];
+  const plan = compileRelations({ walk, metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true, principal: ctx.principal }, target.type, target.nodes);
+  if (!plan.relationsSql) return [...rows];
+  const planned = await readPlanned(
+    ctx,
+    target.type.name,
+    plan,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row, index) => ({ ...row, [PLANNED]: planned[index] }));
+}
+
+/**
+ * ONE statement: the planned relations of the rows `ids` of `typeName`, in the order of `ids`; the
+ * prime hooks of the rows it read have run.
+ */
+async function readPlanned(ctx: Context, typeName: string, plan: CompiledPlan, ids: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
+  const table = tableShape(ctx.em.getMetadata(), READ_TYPES.get(typeName)!.entity!).table;
+  const rows = await queryPrepared<{ i: string; p: Record<string, unknown> }>(
+    ctx.em,
+    `select k.n as i, ${plan.relationsSql} as p
+       from unnest(?::text[]) with ordinality as k(id, n) join "${table}" t on t.id = k.id`,
+    [...plan.params, textArray(ids)],
+  );
+  const byIndex = new Map(rows.map((row) => [Number(row.i) - 1, row.p]));
+  const planned = ids.map((_, index) => byIndex.get(index));
+  primePlanned(
+    ctx,
+    planned.map((relations) => ({ [PLANNED]: relations })),
+    plan.visits,
+  );
+  return planned;
+}
+
+type FieldLoader = DataLoader<string, unknown, string>;
+
+/** Per request: a loader per relation field of the document (its AST node) and parent type. */
+const fieldLoaders = new WeakMap<Context, Map<FieldNode, Map<string, FieldLoader>>>();
+
+/**
+ * The value of a declared relation resolved below a row the planner did not read (a customer reached
+ * through node(id), a payload's order): one statement for the field on every parent of the same
+ * response path in the same tick, with everything the selection asks below it. Undefined when the
+ * relation is not declared.
+ */
+function planField(ctx: Context, info: GraphQLResolveInfo, parentId: string): Promise<unknown> | undefined {
+  const parentType = READ_TYPES.get(info.parentType.name);
+  if (!parentType?.entity || !parentType.relations?.[info.fieldName]) return undefined;
+  let byNode = fieldLoaders.get(ctx);
+  if (!byNode) {
+    byNode = new Map();
+    fieldLoaders.set(ctx, byNode);
+  }
+  const node = info.fieldNodes[0];
+  let byType = byNode.get(node);
+  if (!byType) {
+    byType = new Map();
+    byNode.set(node, byType);
+  }
+  let loader = byType.get(info.parentType.name);
+  if (!loader) {
+    const field = ownField(info);
+    const plan = compileField(
+      { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: ctx.config.readPlanner, principal: ctx.principal },
+      info.parentType,
+      field,
+    );
+    const typeName = info.parentType.name;
+    loader = new DataLoader<string, unknown, string>(async (ids) => (await readPlanned(ctx, typeName, plan, ids)).map((relations) => relations?.[field.alias]));
+    byType.set(info.parentType.name, loader);
+  }
+  return loader.load(parentId);
+}
+
+/**
+ * A declared page relation (a connection below a row), planned with the row or read now for every
+ * parent at once: `first` rows and whether more follow, with the count when the selection asks for it.
+ */
+export async function relationPage<T>(
+  ctx: Context,
+  parent: { id: string },
+  info: GraphQLResolveInfo,
+  first: number,
+): Promise<{ page: KeysetPage<T>; total: number | undefined }> {
+  const planned = plannedPage<T>(parent, info, first);
+  if (planned) return planned;
+  const value = (await planField(ctx, info, parent.id)) as PageValue<T> | undefined;
+  if (!value) throw new Error(`read planner: ${info.parentType.name}.${info.fieldName} is not a declared page relation`);
+  return pageOf(value, first);
+}
+
+/** A declared to-many relation, planned with the row or read now for every parent at once. */
+export async function relationList<T>(ctx: Context, parent: { id: string }, info: GraphQLResolveInfo): Promise<T[]> {
+  const planned = plannedList<T>(parent, info);
+  if (planned) return planned;
+  const value = await planField(ctx, info, parent.id);
+  if (!Array.isArray(value)) throw new Error(`read planner: ${info.parentType.name}.${info.fieldName} is not a declared list relation`);
+  return value as T[];
+}
+
+interface PageValue<T> {
+  rows: T[];
+  total?: number | string;
+}
+
+function pageOf<T>(value: PageValue<T>, first: number): { page: KeysetPage<T>; total: number | undefined } {
+  return { page: cutPage(value.rows, first), total: value.total === undefined ? undefined : Number(value.total) };
+}
+
+/** The planned value of the field being resolved on `parent`, or undefined when it was not planned. */
+function plannedValue(parent: unknown, info: GraphQLResolveInfo): unknown {
+  return (parent as Planned | null)?.[PLANNED]?.[String(info.path.key)];
+}
+
+/**
+ * A planned to-one value: the row, or null for a null key. Undefined (resolve it yourself) when not
+ * planned, or when the key is set but nothing was planned for it (a customer merged away, whose
+ * survivor the resolver's loader finds through the merge chain).
+ */
+export function plannedOne<T>(parent: unknown, info: GraphQLResolveInfo, key: string | null | undefined): T | null | undefined {
+  const value = plannedValue(parent, info);
+  if (value === undefined || (value === null && key)) return undefined;
+  return value as T | null;
+}
+
+/** A planned list (every row of a to-many relation), or undefined. */
+export function plannedList<T>(parent: unknown, info: GraphQLResolveInfo): T[] | undefined {
+  const value = plannedValue(parent, info);
+  return Array.isArray(value) ? (value as T[]) : undefined;
+}
+
+/** A planned page of `first` rows (read with one more, for hasNextPage) and its count when selected, or undefined. */
+function plannedPage<T>(parent: unknown, info: GraphQLResolveInfo, first: number): { page: KeysetPage<T>; total: number | undefined } | undefined {
+  const value = plannedValue(parent, info) as PageValue<T> | undefined;
+  return value && Array.isArray(value.rows) ? pageOf(value, first) : undefined;
+}
+
+/** Runs each planned type's `prime` hook on its planned rows (a customer's identities into their loader). */
+function primePlanned(ctx: Context, roots: Planned[], visits: readonly Visit[]): void {
+  for (const visit of visits) {
+    const prime = READ_TYPES.get(visit.type)?.prime;
+    if (!prime) continue;
+    for (const row of rowsAt(roots, visit.path)) prime(ctx, row);
+  }
+}
+
+function rowsAt(rows: Planned[], path: Visit['path']): Record<string, unknown>[] {
+  let current: unknown[] = rows;
+  for (const step of path) {
+    const next: unknown[] = [];
+    for (const row of current) {
+      const value = (row as Planned | null)?.[PLANNED]?.[step.alias];
+      if (value === null || value === undefined) continue;
+      if (step.kind === 'one' || step.kind === 'inline') next.push(value);
+      else if (step.kind === 'many') next.push(...(value as unknown[]));
+      else next.push(...(value as { rows: unknown[] }).rows);
+    }
+    current = next;
+  }
+  return current as Record<string, unknown>[];
+}
+
+/** A root connection with its nodes' relations planned (see withPlannedRelations). */
+export async function withPlannedConnection<R extends { id: string }>(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  connection: Connection<R>,
+): Promise<Connection<R>> {
+  const nodes = await withPlannedRelations(
+    ctx,
+    info,
+    connection.edges.map((edge) => edge.node),
+    ['edges', 'node'],
+  );
+  return { ...connection, edges: connection.edges.map((edge, index) => ({ cursor: edge.cursor, node: nodes[index] })) };
+}
+
+/** A root row (or null) with its relations planned. */
+export async function withPlannedRow<R extends { id: string }>(ctx: Context, info: GraphQLResolveInfo, row: R | null): Promise<R | null> {
+  return row ? (await withPlannedRelations(ctx, info, [row]))[0] : null;
+}

@@ -1,0 +1,334 @@
+import type { Principal } from '../common/principal';
+import { timelineSourcesFor } from '../common/timeline';
+import { IdentitiesByCustomerLoader } from '../modules/customers/customer.loaders';
+import type { IdentityType_ } from '../modules/customers/customer.type';
+import type { ReadType } from './declarations';
+
+/** A customer's identities, oldest first, as JSON in IdentitiesByCustomerLoader's row shape. */
+const identitiesOf = (customer: string) => `coalesce((
+  select json_agg(json_build_object('id', i.id, 'customerId', i.customer_id, 'type', i.type, 'system', nullif(i.system, ''),
+           'value', i.value, 'verified', i.verified, 'firstSeenChannel', i.first_seen_channel,
+           'addedAt', to_char(i.added_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+         order by i.added_at, i.id)
+    from identity i where i.customer_id = ${customer}.id), '[]'::json)`;
+
+/**
+ * A customer's history: every module's timeline source the principal may read, as one union (the
+ * entries' typed fields, e.g. the interaction of an INTERACTION entry, are read by their loaders).
+ */
+const timelineOf = (customerId: string, principal: Principal | undefined) =>
+  timelineSourcesFor(principal)
+    .map(
+      (source) =>
+        `select '${source.kind}'::text as kind, s.id, s.at, s.channel, s.summary, s.parent_id from (${source.select(customerId)}) s(id, at, channel, summary, parent_id)`,
+    )
+    .join('\n union all\n');
+
+const DELIVERY_KEYS = [
+  'id',
+  'webhookId',
+  'eventId',
+  'eventXid',
+  'eventType',
+  'status',
+  'attempts',
+  'nextAttemptAt',
+  'lastAttemptAt',
+  'lastResponseStatus',
+  'lastError',
+  'deliveredAt',
+  'createdAt',
+];
+
+/** A customer merged away is read through its survivor's chain by the resolver, not planned. */
+const unmerged = (customer: string) => `${customer}.merged_into_id is null`;
+
+/**
+ * The read graph: every object type the planner serves, by GraphQL name. Fields not declared here (offer
+ * decisions, stats, segments, availability, the timeline) stay with their resolvers and services, which
+ * the planned rows feed like any other row.
+ */
+export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadType>([
+  [
+    'Customer',
+    {
+      entity: 'CustomerEntity',
+      row: ['id', 'firstName', 'lastName', 'locale', 'city', 'status', 'createdAt', 'createdBy'],
+      always: ['id', 'createdBy'],
+      reads: {
+        displayName: ['firstName', 'lastName', 'status', 'identities'],
+        email: ['identities'],
+        phone: ['identities'],
+        identities: ['identities'],
+      },
+      computed: { identities: identitiesOf },
+      // displayName, email, phone and identities read the identities through their loader.
+      prime: (ctx, row) => {
+        if (Array.isArray(row.identities)) ctx.loaders.get(IdentitiesByCustomerLoader).prime(row.id as string, row.identities as IdentityType_[]);
+      },
+      relations: {
+        orders: {
+          kind: 'page',
+          target: 'Order',
+          via: 'customer',
+          order: [
+            { key: 'placedAt', direction: 'desc' },
+            { key: 'id', direction: 'desc' },
+          ],
+          filter: { arg: 'channel', key: 'channel' },
+        },
+        interactions: {
+          kind: 'page',
+          target: 'Interaction',
+          via: 'customer',
+          order: [
+            { key: 'occurredAt', direction: 'desc' },
+            { key: 'id', direction: 'desc' },
+          ],
+          filter: { arg: 'channel', key: 'channel' },
+        },
+        timeline: {
+          kind: 'page',
+          target: 'TimelineEntry',
+          via: 'customer',
+          order: [
+            { key: 'at', direction: 'desc', type: 'timestamptz' },
+            { key: 'kind', direction: 'desc' },
+            { key: 'id', direction: 'desc' },
+          ],
+          source: (customer, principal) => timelineOf(`${customer}.id`, principal),
+        },
+        conversations: {
+          kind: 'page',
+          target: 'Conversation',
+          via: 'customer',
+          order: [{ key: 'id', direction: 'desc' }],
+          filter: { arg: 'status', key: 'status' },
+        },
+      },
+    },
+  ],
+  [
+    'Webhook',
+    {
+      entity: 'WebhookEntity',
+      row: ['id'],
+      always: ['id'],
+      relations: {
+        deliveries: {
+          kind: 'page',
+          target: 'WebhookDelivery',
+          via: 'webhookId',
+          order: [
+            { key: 'createdAt', direction: 'desc' },
+            { key: 'id', direction: 'desc' },
+          ],
+        },
+      },
+    },
+  ],
+  [
+    'WebhookDelivery',
+    {
+      entity: 'WebhookDeliveryEntity',
+      row: DELIVERY_KEYS,
+      // Every key: the resolver turns the row into the GraphQL type whole (toDeliveryType).
+      always: DELIVERY_KEYS,
+    },
+  ],
+  [
+    'TimelineEntry',
+    {
+      row: ['customerId', 'kind', 'id', 'at', 'channel', 'summary', 'parentId'],
+      always: ['kind', 'id', 'parentId'],
+      computed: {
+        customerId: (_entry, customer) => `${customer}.id`,
+        kind: (entry) => `${entry}.kind`,
+        id: (entry) => `${entry}.id`,
+        at: (entry) => `${entry}.at::text`,
+        channel: (entry) => `${entry}.channel`,
+        summary: (entry) => `${entry}.summary`,
+        parentId: (entry) => `${entry}.parent_id`,
+      },
+    },
+  ],
+  [
+    'Order',
+    {
+      entity: 'OrderEntity',
+      row: [
+        'id',
+        'source',
+        'externalId',
+        'channel',
+        'locationId',
+        'customerId',
+        'status',
+        'placedAt',
+        'currency',
+        'subtotalCents',
+        'discountCents',
+        'totalCents',
+        'guestIdentities',
+        'imported',
+        'createdBy',
+      ],
+      always: ['id', 'customerId', 'placedAt', 'createdBy'],
+      reads: { total: ['totalCents', 'currency'], subtotal: ['subtotalCents', 'currency'], discountTotal: ['discountCents', 'currency'] },
+      relations: {
+        customer: { kind: 'one', target: 'Customer', via: 'customer', onlyWhen: unmerged },
+        location: { kind: 'one', target: 'Location', via: 'location' },
+        lines: { kind: 'many', target: 'OrderLine', via: 'order', order: [{ key: 'lineNo', direction: 'asc' }] },
+      },
+    },
+  ],
+  [
+    'OrderLine',
+    {
+      entity: 'OrderLineEntity',
+      row: ['id', 'orderId', 'lineNo', 'productId', 'sku', 'quantity', 'unitPriceCents', 'discountCents', 'totalCents', 'offerId', 'currency'],
+      always: ['id'],
+      reads: { unitPrice: ['unitPriceCents', 'currency'], discount: ['discountCents', 'currency'], total: ['totalCents', 'currency'] },
+      // A line has no currency of its own: its order's (the parent row of a planned line).
+      computed: { currency: (_line, order) => `${order}.currency` },
+      relations: { product: { kind: 'one', target: 'Product', via: 'product' } },
+    },
+  ],
+  [
+    'Product',
+    {
+      entity: 'ProductEntity',
+      row: ['id', 'sku', 'name', 'category', 'priceCents', 'currency', 'active', 'createdAt', 'updatedAt'],
+      always: ['id'],
+      reads: { price: ['priceCents', 'currency'] },
+      relations: { availability: { kind: 'inline', target: 'Availability' } },
+    },
+  ],
+  // Totals of a product's stock levels, summed in PostgreSQL: a list of 50 products reads 50 rows, not 1,000.
+  [
+    'Availability',
+    {
+      row: ['sku', 'productId', 'onHand', 'reserved', 'available'],
+      always: [],
+      computed: {
+        sku: (product) => `${product}.sku`,
+        productId: (product) => `${product}.id`,
+        onHand: (product) => `(select coalesce(sum(s.on_hand), 0) from stock_level s where s.product_id = ${product}.id)`,
+        reserved: (product) => `(select coalesce(sum(s.reserved), 0) from stock_level s where s.product_id = ${product}.id)`,
+        available: (product) => `(select coalesce(sum(s.on_hand - s.reserved), 0) from stock_level s where s.product_id = ${product}.id)`,
+      },
+      relations: {
+        // Warehouses first, then by location code: the order of fulfilment.
+        byLocation: {
+          kind: 'many',
+          target: 'StockLevel',
+          via: 'product',
+          order: [],
+          orderSql: (level) =>
+            `(select case l.type when 'WAREHOUSE' then 0 else 1 end from location l where l.id = ${level}.location_id), (select l.code from location l where l.id = ${level}.location_id)`,
+        },
+      },
+    },
+  ],
+  [
+    'StockLevel',
+    {
+      entity: 'StockLevelEntity',
+      row: ['productId', 'sku', 'locationId', 'onHand', 'reserved', 'available'],
+      always: ['productId', 'locationId'],
+      computed: {
+        sku: (level) => `(select p.sku from product p where p.id = ${level}.product_id)`,
+        available: (level) => `${level}.on_hand - ${level}.reserved`,
+      },
+      relations: { location: { kind: 'one', target: 'Location', via: 'location' }, product: { kind: 'one', target: 'Product', via: 'product' } },
+    },
+  ],
+  ['Location', { entity: 'LocationEntity', row: ['id', 'code', 'name', 'type', 'createdAt'], always: ['id'] }],
+  ['Agent', { entity: 'AgentEntity', row: ['id', 'email', 'name', 'createdAt'], always: ['id'] }],
+  [
+    'Conversation',
+    {
+      entity: 'ConversationEntity',
+      row: [
+        'id',
+        'customerId',
+        'status',
+        'subject',
+        'channels',
+        'assigneeId',
+        'openedAt',
+        'lastActivityAt',
+        'firstInboundAt',
+        'firstInboundChannel',
+        'firstResponseAt',
+        'resolvedAt',
+        'reopenCount',
+        'createdBy',
+      ],
+      always: ['id', 'createdBy'],
+      reads: {
+        firstResponseSeconds: ['firstInboundAt', 'firstResponseAt'],
+        slaDueAt: ['firstInboundAt', 'firstInboundChannel'],
+        slaBreached: ['firstInboundAt', 'firstInboundChannel', 'firstResponseAt', 'resolvedAt'],
+      },
+      relations: {
+        customer: { kind: 'one', target: 'Customer', via: 'customer', onlyWhen: unmerged },
+        assignee: { kind: 'one', target: 'Agent', via: 'assignee' },
+        interactions: {
+          kind: 'page',
+          target: 'Interaction',
+          via: 'conversation',
+          order: [
+            { key: 'occurredAt', direction: 'asc' },
+            { key: 'id', direction: 'asc' },
+          ],
+        },
+        handovers: {
+          kind: 'many',
+          target: 'Handover',
+          via: 'conversation',
+          order: [
+            { key: 'at', direction: 'asc' },
+            { key: 'id', direction: 'asc' },
+          ],
+        },
+      },
+    },
+  ],
+  [
+    'Interaction',
+    {
+      entity: 'InteractionEntity',
+      row: [
+        'id',
+        'source',
+        'externalId',
+        'channel',
+        'direction',
+        'customerId',
+        'conversationId',
+        'agentId',
+        'subject',
+        'body',
+        'occurredAt',
+        'recordedAt',
+        'createdBy',
+      ],
+      always: ['id', 'createdBy'],
+      relations: {
+        customer: { kind: 'one', target: 'Customer', via: 'customer', onlyWhen: unmerged },
+        conversation: { kind: 'one', target: 'Conversation', via: 'conversation' },
+        agent: { kind: 'one', target: 'Agent', via: 'agent' },
+      },
+    },
+  ],
+  [
+    'Handover',
+    {
+      entity: 'HandoverEntity',
+      row: ['id', 'conversationId', 'customerId', 'fromAgentId', 'toAgentId', 'note', 'at'],
+      always: ['id'],
+      relations: { from: { kind: 'one', target: 'Agent', via: 'fromAgent' }, to: { kind: 'one', target: 'Agent', via: 'toAgent' } },
+    },
+  ],
+]);

@@ -1,0 +1,279 @@
+import { Random } from '../src/common/prng';
+import { createLocation, createProduct, customer, order, receive } from './support/commerce';
+import { newCustomerRef, record } from './support/interactions';
+import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
+
+/**
+ * The read planner answers the same whichever way it reads. Two servers on one database: one plans a
+ * root's whole selection into one statement (every relation and nested connection embedded), the other
+ * (OMNI360_READ_PLANNER=false) reads one relation field and one level per statement, to-one relations
+ * through the by-id loaders and the merge chain. They receive the same generated documents: random
+ * selections over the schema from the root fields the planner serves (every field of every type
+ * reachable in three levels, connections with random sizes, filters and cursors, aliases, fragments),
+ * as every role; the answers, errors included, must be equal. The fields come from introspection, so a
+ * field added later is covered without touching this test. (When the planner came, the second server
+ * still ran the per-page loaders it replaced; the same documents passed against them. The pagination,
+ * filter and cursor tests of each module, with expectations written by hand, keep checking the SQL both
+ * ways share.)
+ */
+let planned: TestServer;
+let unplanned: TestServer;
+
+interface TypeRef {
+  kind: string;
+  name: string | null;
+  ofType: TypeRef | null;
+}
+interface FieldInfo {
+  name: string;
+  args: { name: string; type: TypeRef }[];
+  type: TypeRef;
+}
+const types = new Map<string, FieldInfo[]>();
+const enums = new Map<string, string[]>();
+const ids: Record<string, string[]> = { customer: [], order: [], conversation: [], interaction: [], sku: [] };
+/** What INGEST wrote itself (the only records it reads beyond their ids). */
+const ingested: Record<string, string[]> = { customer: [], order: [], conversation: [], interaction: [], sku: [] };
+
+function named(type: TypeRef): TypeRef {
+  return type.ofType ? named(type.ofType) : type;
+}
+
+async function introspect(): Promise<void> {
+  const res = await planned.ok<
+    { __schema: { types: { kind: string; name: string; fields: FieldInfo[] | null; enumValues: { name: string }[] | null }[] } },
+    Record<string, never>
+  >(
+    `{ __schema { types { kind name enumValues { name } fields { name args { name type { kind name ofType { kind name ofType { kind name } } } }
+       type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`,
+  );
+  for (const type of res.__schema.types) {
+    if (type.kind === 'OBJECT' && type.fields) types.set(type.name, type.fields);
+    if (type.kind === 'ENUM' && type.enumValues)
+      enums.set(
+        type.name,
+        type.enumValues.map((value) => value.name),
+      );
+  }
+}
+
+/** Arguments the generator may give a field: optional page and filter arguments, never a required one it cannot invent. */
+function argsFor(random: Random, field: FieldInfo, cursors: Map<string, string[]>): string | null {
+  const parts: string[] = [];
+  for (const arg of field.args) {
+    const type = named(arg.type);
+    if (arg.type.kind === 'NON_NULL') return null;
+    if (arg.name === 'first' && random.chance(0.8)) parts.push(`first: ${random.int(1, 12)}`);
+    else if (arg.name === 'after' && random.chance(0.3)) {
+      // A cursor of the same kind of list (one of another kind is refused, and where two lists refuse at
+      // once graphql-js reports whichever settles first).
+      const ofType = cursors.get(named(field.type).name!) ?? [];
+      if (ofType.length) parts.push(`after: ${JSON.stringify(random.pick(ofType))}`);
+    } else if (type.kind === 'ENUM' && random.chance(0.3)) {
+      const values = enums.get(type.name!)!;
+      parts.push(`${arg.name}: ${values[random.int(0, values.length - 1)]}`);
+    }
+  }
+  return parts.length ? `(${parts.join(', ')})` : '';
+}
+
+/** A random selection on `typeName`, `depth` levels of objects deep at most. */
+function selection(random: Random, typeName: string, depth: number, cursors: Map<string, string[]>): string {
+  const fields = types.get(typeName) ?? [];
+  const parts: string[] = ['__typename'];
+  for (const field of fields) {
+    if (!random.chance(typeName.endsWith('Connection') || typeName.endsWith('Edge') ? 0.9 : 0.45)) continue;
+    const args = argsFor(random, field, cursors);
+    if (args === null) continue;
+    const type = named(field.type);
+    const alias = random.chance(0.15) ? `${field.name}_${random.int(1, 9)}: ` : '';
+    if (type.kind === 'SCALAR' || type.kind === 'ENUM') parts.push(`${alias}${field.name}${args}`);
+    else if (type.kind === 'OBJECT' && depth > 0) {
+      const inner = selection(random, type.name!, type.name!.endsWith('Connection') || type.name!.endsWith('Edge') ? depth : depth - 1, cursors);
+      parts.push(random.chance(0.2) ? `${alias}${field.name}${args} { ... on ${type.name} { ${inner} } }` : `${alias}${field.name}${args} { ${inner} }`);
+    }
+  }
+  return parts.join(' ');
+}
+
+const ROOTS: { root: (random: Random, pool: Record<string, string[]>) => string; type: string }[] = [
+  { root: (random) => `conversations(first: ${random.int(1, 15)}${random.chance(0.3) ? ', status: OPEN' : ''})`, type: 'ConversationConnection' },
+  { root: (random) => `customers(first: ${random.int(1, 15)})`, type: 'CustomerConnection' },
+  { root: (random) => `orders(first: ${random.int(1, 15)})`, type: 'OrderConnection' },
+  { root: (random, pool) => `customer(id: ${JSON.stringify(random.pick(pool.customer))})`, type: 'Customer' },
+  { root: (random, pool) => `order(id: ${JSON.stringify(random.pick(pool.order))})`, type: 'Order' },
+  { root: (random, pool) => `conversation(id: ${JSON.stringify(random.pick(pool.conversation))})`, type: 'Conversation' },
+  { root: (random, pool) => `interaction(id: ${JSON.stringify(random.pick(pool.interaction))})`, type: 'Interaction' },
+  { root: (random) => `products(first: ${random.int(1, 15)})`, type: 'ProductConnection' },
+  { root: (random, pool) => `timelineOf: customer(id: ${JSON.stringify(random.pick(pool.customer))})`, type: 'Customer' },
+  { root: (random, pool) => `product(sku: ${JSON.stringify(random.pick(pool.sku))})`, type: 'Product' },
+];
+
+/** The cursors of an answer by connection type (every object of a generated answer carries its __typename). */
+function collectCursors(value: unknown, into: Map<string, string[]>): void {
+  if (Array.isArray(value)) {
+    for (const item of value) collectCursors(item, into);
+    return;
+  }
+  if (!value || typeof value !== 'object') return;
+  const object = value as Record<string, unknown>;
+  const typeName = String(object.__typename ?? '');
+  if (typeName.endsWith('Edge') && typeof object.cursor === 'string') {
+    const connection = `${typeName.slice(0, -'Edge'.length)}Connection`;
+    into.set(connection, [...(into.get(connection) ?? []), object.cursor]);
+  }
+  for (const child of Object.values(object)) collectCursors(child, into);
+}
+
+/** An answer with its errors in a fixed order: sibling fields fail in whatever order their promises settle. */
+function comparable(answer: Awaited<ReturnType<TestServer['gql']>>): unknown {
+  return { ...answer, errors: answer.errors && [...answer.errors].sort((a, b) => JSON.stringify(a.path).localeCompare(JSON.stringify(b.path))) };
+}
+
+const MIN_ANSWERED = { ADMIN: 20, AGENT: 20, ANALYST: 20, PARTNER: 6, INGEST: 5 } as const;
+
+beforeAll(async () => {
+  planned = await startTestServer();
+  unplanned = await startTestServer({ databaseUrl: planned.databaseUrl, env: { OMNI360_READ_PLANNER: 'false' } });
+  await introspect();
+  const warehouse = await createLocation(planned, 'WAREHOUSE');
+  const stores = [await createLocation(planned, 'STORE', 'B-STORE'), await createLocation(planned, 'STORE', 'A-STORE')];
+  const products = await Promise.all([0, 1, 2, 3, 4, 5].map(() => createProduct(planned, { price: '12.50' })));
+  for (const product of products.slice(0, 5)) {
+    await receive(planned, product.sku, warehouse.id, 500);
+    for (const store of stores) await receive(planned, product.sku, store.id, 7);
+  }
+  // The last product was never stocked: no levels, totals 0.
+  for (const pool of [ids, ingested]) pool.sku.push(...products.map((product) => product.sku));
+  const agents: string[] = [];
+  for (let index = 0; index < 3; index++) {
+    const res = await planned.ok<{ upsertAgent: { agent: { id: string } } }, Record<string, never>>(
+      `mutation { upsertAgent(input: { email: "${unique('agent')}@support.example.com", name: "Agent ${index}" }) { agent { id } } }`,
+    );
+    agents.push(res.upsertAgent.agent.id);
+  }
+  const random = new Random('read-planner-fixture');
+  for (let index = 0; index < 8; index++) {
+    const buyer = await customer(planned);
+    ids.customer.push(buyer.id);
+    for (let n = random.int(0, 4); n > 0; n--) {
+      const placed = await order(planned, {
+        channel: random.pick(['WEB', 'MOBILE_APP', 'PHONE']),
+        customer: { id: buyer.id },
+        lines: products.slice(0, random.int(1, 3)).map((product) => ({ sku: product.sku, quantity: random.int(1, 3) })),
+      });
+      ids.order.push(placed.id);
+    }
+    for (let n = random.int(1, 5); n > 0; n--) {
+      const contact = await record(planned, {
+        customer: { id: buyer.id },
+        channel: random.pick(['CHAT', 'EMAIL', 'PHONE']),
+        direction: random.pick(['INBOUND', 'OUTBOUND']),
+        subject: `Subject ${n}`,
+        body: `Body ${n} of ${buyer.email}`,
+        newConversation: random.chance(0.3),
+      });
+      ids.interaction.push(contact.id);
+      const conversationId = contact.conversation?.id;
+      if (conversationId && !ids.conversation.includes(conversationId)) ids.conversation.push(conversationId);
+    }
+  }
+  // Contacts an ingesting system recorded for customers it made itself: what INGEST may read in full.
+  for (let index = 0; index < 4; index++) {
+    const contact = await record(planned, { customer: newCustomerRef('ingested'), channel: 'EMAIL', subject: `Ingested ${index}` }, TOKENS.INGEST);
+    for (const pool of [ids, ingested]) {
+      pool.interaction.push(contact.id);
+      if (contact.conversation && !pool.conversation.includes(contact.conversation.id)) pool.conversation.push(contact.conversation.id);
+      pool.customer.push(contact.customer.id);
+    }
+    const bought = await order(
+      planned,
+      { channel: 'WEB', customer: { id: contact.customer.id }, lines: [{ sku: products[1].sku, quantity: 1 }] },
+      TOKENS.INGEST,
+    );
+    ids.order.push(bought.id);
+    ingested.order.push(bought.id);
+  }
+  for (const conversationId of ids.conversation.slice(0, 6)) {
+    await planned.ok(
+      `mutation { assignConversation(input: { conversationId: "${conversationId}", agentId: "${random.pick(agents)}", note: "over to you" }) { userErrors { code } } }`,
+    );
+  }
+  // A customer merged away: what points at it resolves to the survivor (the planner leaves it to the resolver).
+  await planned.ok(
+    `mutation { mergeCustomers(input: { survivorId: "${ids.customer[0]}", mergedId: "${ids.customer[1]}", reason: "same person" }) { userErrors { code } } }`,
+  );
+  // A guest order: no customer.
+  ids.order.push(
+    (
+      await order(planned, {
+        channel: 'WEB',
+        guestIdentities: [{ type: 'EMAIL', value: `${unique('guest')}@example.com` }],
+        lines: [{ sku: products[0].sku, quantity: 1 }],
+      })
+    ).id,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await unplanned?.stop();
+  await planned?.stop();
+});
+
+describe('the read planner answers what the loaders answer', () => {
+  it('fixture: conversations, interactions, orders and customers exist', () => {
+    expect(ids.conversation.length).toBeGreaterThan(4);
+    expect(ids.order.length).toBeGreaterThan(4);
+  });
+
+  it.each(['ADMIN', 'AGENT', 'ANALYST', 'PARTNER', 'INGEST'] as const)('over 60 generated documents as %s', async (role) => {
+    const random = new Random(`read-planner-${role}`);
+    const cursors = new Map<string, string[]>();
+    let compared = 0;
+    for (let index = 0; index < 60; index++) {
+      const root = ROOTS[index % ROOTS.length];
+      const document = `query Generated { ${root.root(random, role === 'INGEST' ? ingested : ids)} { ${selection(random, root.type, role === 'INGEST' ? 1 : 3, cursors)} } }`;
+      const [withPlanner, withoutPlanner] = await Promise.all([planned.gql(document, {}, TOKENS[role]), unplanned.gql(document, {}, TOKENS[role])]);
+      expect({ document, answer: comparable(withPlanner) }).toEqual({ document, answer: comparable(withoutPlanner) });
+      collectCursors(withPlanner.data, cursors);
+      if (withPlanner.data) compared++;
+    }
+    // The role policy refuses a whole document that names a field the role may not read (PARTNER: any
+    // order or product field; INGEST: lists and most relations, so its documents stay one level deep),
+    // so those roles get fewer answers with data.
+    expect(compared).toBeGreaterThanOrEqual(MIN_ANSWERED[role]);
+  });
+
+  it('reads every root list and every connection below its nodes in as many statements for 50 items as for 2', async () => {
+    const nullableArgs = (field: FieldInfo) => field.args.every((arg) => arg.type.kind !== 'NON_NULL');
+    const isConnection = (field: FieldInfo) => Boolean(named(field.type).name?.endsWith('Connection')) && nullableArgs(field);
+    const roots = types.get('Query')!.filter(isConnection);
+    expect(roots.map((root) => root.name)).toEqual(expect.arrayContaining(['conversations', 'customers', 'orders', 'products']));
+    const checked: string[] = [];
+    for (const root of roots) {
+      const nodeType = named(types.get(named(root.type).name!)!.find((field) => field.name === 'edges')!.type).name!;
+      const nodeField = types.get(nodeType)!.find((field) => field.name === 'node')!;
+      const nested = (types.get(named(nodeField.type).name!) ?? []).filter(isConnection);
+      for (const connection of [undefined, ...nested]) {
+        const inner = connection ? `${connection.name}(first: $first) { totalCount edges { cursor node { __typename } } }` : '';
+        const document = `query Sized($first: Int) { ${root.name}(first: $first) { totalCount edges { cursor node { __typename ${inner} } } } }`;
+        const small = await planned.countStatements(() => planned.ok(document, { first: 2 }));
+        const large = await planned.countStatements(() => planned.ok(document, { first: 50 }));
+        checked.push(`${root.name}${connection ? `.${connection.name}` : ''}: ${small.count}/${large.count}`);
+        expect({ page: checked.at(-1), statements: large.count }).toEqual({ page: checked.at(-1), statements: small.count });
+      }
+    }
+    expect(checked.length).toBeGreaterThan(8);
+  });
+
+  it('reads a page of 50 conversations with customer, assignee and interactions in as many statements as a page of 5', async () => {
+    const inbox = (first: number) =>
+      `{ conversations(first: ${first}) { edges { node { id customer { id displayName } assignee { id name } interactions(first: 10) { totalCount edges { node { id channel } } } handovers { from { name } to { name } } } } } }`;
+    const small = await planned.countStatements(() => planned.ok(inbox(5)));
+    const large = await planned.countStatements(() => planned.ok(inbox(50)));
+    expect(large.count).toBe(small.count);
+    expect(large.count).toBeLessThanOrEqual(2);
+    const without = await unplanned.countStatements(() => unplanned.ok(inbox(50)));
+    expect(without.count).toBeGreaterThan(large.count);
+  });
+});
