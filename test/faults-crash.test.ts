@@ -1,6 +1,5 @@
-import { createClient } from 'graphql-ws';
 import { Client as PgClient } from 'pg';
-import WebSocket from 'ws';
+import { followResuming } from './support/resuming-subscriber';
 import { freePort, ServerProcess } from './support/server-process';
 import { createTestDatabase, TOKENS } from './support/server';
 import { mulberry32 } from '../src/common/prng';
@@ -117,59 +116,14 @@ interface Delivery {
   resumes: number;
 }
 
-/**
- * A subscriber that resumes by cursor: one graphql-ws connection at a time; whenever it ends (the
- * server died), it connects again with `after` = the cursor of the last event it processed.
- */
-async function subscriber(server: ServerProcess, field: 'interactionAdded' | 'orderPlaced', delivery: Delivery, stop: () => boolean): Promise<void> {
-  const port = new URL(server.baseUrl).port;
-  while (!stop()) {
-    const client = createClient({
-      url: `ws://127.0.0.1:${port}/graphql`,
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      lazy: true,
-      // ANALYST: the order events are internal figures that the role policy keeps from PARTNER.
-      connectionParams: { authorization: `Bearer ${TOKENS.ANALYST}` },
-    });
-    let connected = false;
-    client.on('connected', () => {
-      connected = true;
-    });
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (stop()) {
-          clearInterval(poll);
-          resolve();
-        }
-      }, 100);
-      client.subscribe<Record<string, { eventId: string; cursor: string }>>(
-        { query: `subscription($after: String) { ${field}(after: $after) { eventId cursor } }`, variables: { after: delivery.cursor } },
-        {
-          next: (result) => {
-            const event = result.data?.[field];
-            if (!event) return;
-            delivery.received.set(event.eventId, (delivery.received.get(event.eventId) ?? 0) + 1);
-            delivery.cursor = event.cursor;
-          },
-          error: () => {
-            clearInterval(poll);
-            resolve();
-          },
-          complete: () => {
-            clearInterval(poll);
-            resolve();
-          },
-        },
-      );
-    });
-    await client.dispose();
-    if (!stop()) {
-      // Attempts while the server is down do not count; a connection that was up and ended does.
-      if (connected) delivery.resumes += 1;
-      await sleep(200);
-    }
-  }
+/** A subscriber that resumes by cursor (test/support/resuming-subscriber.ts) on the server's own port. */
+function subscriber(server: ServerProcess, field: 'interactionAdded' | 'orderPlaced', delivery: Delivery, stop: () => boolean): Promise<void> {
+  const feed = Object.assign(delivery, {
+    field,
+    onEvent: (eventId: string) => delivery.received.set(eventId, (delivery.received.get(eventId) ?? 0) + 1),
+  });
+  // ANALYST: the order events are internal figures that the role policy keeps from PARTNER.
+  return followResuming(`ws://127.0.0.1:${new URL(server.baseUrl).port}/graphql`, TOKENS.ANALYST, feed, stop, () => 200);
 }
 
 async function sql<T>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {

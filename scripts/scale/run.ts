@@ -3,11 +3,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from 'graphql-ws';
 import { connect, type NatsConnection } from 'nats';
 import { Client } from 'pg';
-import WebSocket from 'ws';
 import { CUSTOMER_360 } from '../../bench/queries';
+import { followResuming, type ResumingFeed } from '../../test/support/resuming-subscriber';
 import { comparePositions, decodeEventCursor, positionOf } from '../../src/modules/events/event-cursor';
 import { purgeStep } from '../../src/modules/events/event-retention';
 import type { SqlRunner } from '../../src/modules/events/event-reader';
@@ -232,62 +231,15 @@ async function pageReader(base: string, index: number, customers: string[], seen
 
 // ------------------------------------------------------------------------------------- subscribers
 
-interface Subscriber {
-  field: 'interactionAdded' | 'orderPlaced';
+interface Subscriber extends ResumingFeed {
   start: string;
-  cursor: string;
   received: string[];
-  resumes: number;
 }
 
 /** One subscriber through HAProxy; whenever its socket ends it reconnects and resumes with `after`. */
-async function subscribe(wsUrl: string, sub: Subscriber, stop: () => boolean): Promise<void> {
-  while (!stop()) {
-    const client = createClient({
-      url: wsUrl,
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      lazy: true,
-      // ANALYST: the order events are internal figures that the role policy keeps from PARTNER.
-      connectionParams: { authorization: `Bearer ${TOKENS.ANALYST}` },
-    });
-    let connected = false;
-    client.on('connected', () => {
-      connected = true;
-    });
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (stop()) {
-          clearInterval(poll);
-          resolve();
-        }
-      }, 200);
-      client.subscribe<Record<string, { eventId: string; cursor: string }>>(
-        { query: `subscription($after: String) { ${sub.field}(after: $after) { eventId cursor } }`, variables: { after: sub.cursor } },
-        {
-          next: (result) => {
-            const event = result.data?.[sub.field];
-            if (!event) return;
-            sub.received.push(event.eventId);
-            sub.cursor = event.cursor;
-          },
-          error: () => {
-            clearInterval(poll);
-            resolve();
-          },
-          complete: () => {
-            clearInterval(poll);
-            resolve();
-          },
-        },
-      );
-    });
-    await client.dispose();
-    if (!stop()) {
-      if (connected) sub.resumes += 1;
-      await sleep(200 + Math.random() * 300);
-    }
-  }
+function subscribe(wsUrl: string, sub: Subscriber, stop: () => boolean): Promise<void> {
+  // ANALYST: the order events are internal figures that the role policy keeps from PARTNER.
+  return followResuming(wsUrl, TOKENS.ANALYST, sub, stop, () => 200 + Math.random() * 300);
 }
 
 // ---------------------------------------------------------------------------------------- analytics
@@ -673,13 +625,17 @@ async function main(): Promise<number> {
     const startCursor = await endCursor(base);
     const seen = new Observations();
     const log: WriteLog = { orders: new Map(), interactions: new Set(), attempts: 0, retries: 0 };
-    const subscribers: Subscriber[] = Array.from({ length: SUBSCRIBERS }, (_, i) => ({
-      field: i % 2 ? 'orderPlaced' : 'interactionAdded',
-      start: startCursor,
-      cursor: startCursor,
-      received: [],
-      resumes: 0,
-    }));
+    const subscribers = Array.from({ length: SUBSCRIBERS }, (_, i): Subscriber => {
+      const received: string[] = [];
+      return {
+        field: i % 2 ? 'orderPlaced' : 'interactionAdded',
+        start: startCursor,
+        cursor: startCursor,
+        received,
+        resumes: 0,
+        onEvent: (eventId) => received.push(eventId),
+      };
+    });
     let loading = true;
     let following = true;
     const pageLatencies: number[] = [];
