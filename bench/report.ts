@@ -175,6 +175,7 @@ export function compareScales(results: ScaleResults[]): ScaleComparison[] {
 
 /**
  * Each scenario × implementation × connections at every scale side by side: req/s, p50, p99,
+ * PostgreSQL CPU per request (what grows with the data, and steadier than latency on a busy machine),
  * statements per request, the growth of p99 from the smallest to the largest scale, and a flag on the
  * bounded pages whose p99 grew more than P99_GROWTH_LIMIT.
  */
@@ -195,6 +196,7 @@ export function scaleTable(results: ScaleResults[]): string {
       ...comparison.rows.map((row) => value(row, (found) => fixed(found.rps, 0))),
       ...comparison.rows.map((row) => value(row, (found) => fixed(found.p50, 1))),
       ...comparison.rows.map((row) => value(row, (found) => fixed(found.p99, 1))),
+      ...comparison.rows.map((row) => value(row, (found) => fixed(found.pgCpuMsPerRequest, 2))),
       ...comparison.statements.map((row) => (row ? fixed(row.perRequest, 1) : '–')),
       comparison.p99Growth === undefined ? '–' : `${comparison.p99Growth.toFixed(2)}×`,
       verdict,
@@ -202,7 +204,7 @@ export function scaleTable(results: ScaleResults[]): string {
   });
   const growth = `p99 @${scales[scales.length - 1]} / @${scales[0]}`;
   return markdownTable(
-    ['scenario', 'implementation', 'conns', ...at('req/s'), ...at('p50 ms'), ...at('p99 ms'), ...at('statements/req'), growth, `bounded page, p99 within ${P99_GROWTH_LIMIT}×`],
+    ['scenario', 'implementation', 'conns', ...at('req/s'), ...at('p50 ms'), ...at('p99 ms'), ...at('pg CPU ms/req'), ...at('statements/req'), growth, `bounded page, p99 within ${P99_GROWTH_LIMIT}×`],
     lines,
   );
 }

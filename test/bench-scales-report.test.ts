@@ -4,7 +4,7 @@ import { compareScales, flaggedSummary, scaleTable, type ResultRow, type ScaleRe
 /** The side-by-side report of `BENCH_SCALES=1,10` (bench/report.ts), from fixture results. */
 
 function row(scenario: string, connections: number, rps: number, p50: number, p99: number, implementation = 'omni360'): ResultRow {
-  return { scenario, implementation, connections, status: 'ok', rps, p50, p99, requests: rps * 10, errors: 0 };
+  return { scenario, implementation, connections, status: 'ok', rps, p50, p99, pgCpuMsPerRequest: p50 / 2, requests: rps * 10, errors: 0 };
 }
 
 const statements = (scenario: string, perRequest: number): StatementRow => ({ scenario, implementation: 'omni360', perRequest, background: 9, failed: 0 });
@@ -36,13 +36,15 @@ describe('bench report at several scales', () => {
     const table = scaleTable([scale10, scale1]);
     const lines = table.split('\n');
     expect(lines[0]).toBe(
-      '| scenario | implementation | conns | req/s @1 | req/s @10 | p50 ms @1 | p50 ms @10 | p99 ms @1 | p99 ms @10 | statements/req @1 | statements/req @10 | p99 @10 / @1 | bounded page, p99 within 1.5× |',
+      '| scenario | implementation | conns | req/s @1 | req/s @10 | p50 ms @1 | p50 ms @10 | p99 ms @1 | p99 ms @10 | pg CPU ms/req @1 | pg CPU ms/req @10 | statements/req @1 | statements/req @10 | p99 @10 / @1 | bounded page, p99 within 1.5× |',
     );
-    expect(lines).toContain('| (a) customer-360 | omni360 | 1 | 800 | 760 | 1.1 | 1.2 | 2.0 | 2.9 | – | – | 1.45× | ok |');
-    expect(lines).toContain('| (g) customer timeline 20 | omni360 | 1 | 400 | 150 | 2.0 | 5.0 | 6.0 | 18.0 | 2.0 | 2.0 | 3.00× | **over 1.5×** |');
+    expect(lines).toContain('| (a) customer-360 | omni360 | 1 | 800 | 760 | 1.1 | 1.2 | 2.0 | 2.9 | 0.55 | 0.60 | – | – | 1.45× | ok |');
+    expect(lines).toContain(
+      '| (g) customer timeline 20 | omni360 | 1 | 400 | 150 | 2.0 | 5.0 | 6.0 | 18.0 | 1.00 | 2.50 | 2.0 | 2.0 | 3.00× | **over 1.5×** |',
+    );
     // Analytics over a year reads more rows at a larger scale by definition: shown, never flagged.
-    expect(lines).toContain('| (c) analytics 1 year | omni360 | 1 | 5 | 1 | 190.0 | 1900.0 | 220.0 | 2500.0 | – | – | 11.36× | – |');
-    expect(lines).toContain('| (j) product list 50 with stock | PostGraphile | 1 | n/a | n/a | n/a | n/a | n/a | n/a | – | – | – | n/a |');
+    expect(lines).toContain('| (c) analytics 1 year | omni360 | 1 | 5 | 1 | 190.0 | 1900.0 | 220.0 | 2500.0 | 95.00 | 950.00 | – | – | 11.36× | – |');
+    expect(lines).toContain('| (j) product list 50 with stock | PostGraphile | 1 | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | – | – | – | n/a |');
   });
 
   it('flags exactly the bounded pages whose p99 grew more than 1.5×', () => {
@@ -62,7 +64,7 @@ describe('bench report at several scales', () => {
     expect(comparison.p99Growth).toBeUndefined();
     expect(comparison.flagged).toBe(false);
     expect(scaleTable([scale1, failed]).split('\n')).toContain(
-      '| (a) customer-360 | omni360 | 1 | 800 | FAILED 3 | 1.1 | FAILED 900.0 | 2.0 | FAILED 9000.0 | – | – | – | n/a |',
+      '| (a) customer-360 | omni360 | 1 | 800 | FAILED 3 | 1.1 | FAILED 900.0 | 2.0 | FAILED 9000.0 | 0.55 | FAILED 450.00 | – | – | – | n/a |',
     );
   });
 });
