@@ -13,8 +13,13 @@ import path from 'node:path';
 export const SERVER_NODE_FLAGS = ['--no-allocation-site-pretenuring'] as const;
 
 export interface BenchConfig {
-  /** 1 = 10,000 customers, 100,000 orders, 100,000 interactions (the issue's default size). */
+  /** 1 = 10,000 customers, 100,000 orders, 100,000 interactions (the issue's default size). The scale being measured. */
   scale: number;
+  /**
+   * Every scale one run measures, in order (BENCH_SCALES, e.g. 1,10; else BENCH_SCALE alone). With more
+   * than one, the report puts each page's figures at every scale side by side.
+   */
+  scales: number[];
   /** Measured seconds per scenario and connection count. */
   durationSeconds: number;
   /**
@@ -57,10 +62,20 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
+function scaleList(): number[] {
+  const raw = process.env.BENCH_SCALES;
+  if (raw === undefined || raw.trim() === '') return [positive('BENCH_SCALE', 1)];
+  const scales = list(raw, []).map(Number);
+  if (scales.some((scale) => !Number.isFinite(scale) || scale <= 0)) throw new Error(`BENCH_SCALES must list positive numbers, got "${raw}"`);
+  return scales;
+}
+
 export function loadBenchConfig(): BenchConfig {
   const benchDir = __dirname;
+  const scales = scaleList();
   return {
-    scale: positive('BENCH_SCALE', 1),
+    scale: scales[0],
+    scales,
     durationSeconds: positive('BENCH_DURATION', 10),
     warmupSeconds: positive('BENCH_WARMUP', 5),
     connections: list(process.env.BENCH_CONNECTIONS, ['1', '32']).map(Number),

@@ -6,8 +6,6 @@ import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 export interface BenchDatabase {
   /** The database the servers run against: a fresh clone of the dataset template for every run. */
   url: string;
-  /** Where the generated dataset lives (`<name>_tpl`); reused between runs. */
-  templateUrl: string;
   kind: 'configured' | 'local' | 'embedded';
   stop(): Promise<void>;
 }
@@ -71,8 +69,31 @@ export async function resolveBenchDatabase(configured: string | undefined, bench
     kind = 'embedded';
     stop = () => embedded.stop();
   }
-  return { url, templateUrl: withDatabaseName(url, `${databaseName(url)}_tpl`), kind, stop };
+  return { url, kind, stop };
 }
+
+/**
+ * Where the dataset of a scale lives, reused between runs: `<name>_tpl` for scale 1 (as before scales
+ * had templates of their own), `<name>_tpl_s10` for 10, `<name>_tpl_s0_1` for 0.1. A run at another
+ * scale leaves the others' templates in place.
+ */
+export function templateUrlFor(db: BenchDatabase, scale: number): string {
+  const suffix = scale === 1 ? '' : `_s${String(scale).replace(/[^0-9]/g, '_')}`;
+  return withDatabaseName(db.url, `${databaseName(db.url)}_tpl${suffix}`);
+}
+
+export async function databaseBytes(url: string): Promise<number> {
+  return withAdmin(url, async (admin) => {
+    const result = await admin.query<{ bytes: string }>('select pg_database_size($1) as bytes', [databaseName(url)]);
+    return Number(result.rows[0].bytes);
+  });
+}
+
+/**
+ * Above this size a clone copies the template's files (one checkpoint) instead of writing every block
+ * through the WAL, PostgreSQL 15's default: a scale-10 template is several GB.
+ */
+const FILE_COPY_BYTES = 2 ** 30;
 
 export async function databaseExists(url: string): Promise<boolean> {
   return withAdmin(url, async (admin) => {
@@ -84,6 +105,13 @@ export async function databaseExists(url: string): Promise<boolean> {
 export async function recreateDatabase(url: string, template?: string): Promise<void> {
   await withAdmin(url, async (admin) => {
     await admin.query(`drop database if exists ${quoteIdent(databaseName(url))} with (force)`);
-    await admin.query(`create database ${quoteIdent(databaseName(url))}${template ? ` template ${quoteIdent(databaseName(template))}` : ''}`);
+    let clause = '';
+    if (template) {
+      const facts = await admin.query<{ version: number; bytes: string }>(
+        `select current_setting('server_version_num')::int as version, pg_database_size($1) as bytes`, [databaseName(template)]);
+      const fileCopy = facts.rows[0].version >= 150_000 && Number(facts.rows[0].bytes) > FILE_COPY_BYTES;
+      clause = ` template ${quoteIdent(databaseName(template))}${fileCopy ? ' strategy file_copy' : ''}`;
+    }
+    await admin.query(`create database ${quoteIdent(databaseName(url))}${clause}`);
   });
 }

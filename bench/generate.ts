@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { loadBenchConfig, type BenchConfig } from './bench-config';
-import { databaseExists, recreateDatabase, resolveBenchDatabase, type BenchDatabase } from './database';
+import { databaseBytes, databaseExists, recreateDatabase, resolveBenchDatabase, templateUrlFor, type BenchDatabase } from './database';
 import { Random } from '../src/common/prng';
+import { copyInto, type CopyCell } from './copy-in';
 
 /**
  * The deterministic dataset of `npm run bench`: the same BENCH_SCALE gives the same rows (ids
@@ -13,12 +14,15 @@ import { Random } from '../src/common/prng';
  * 2,000 products, 20 locations with stock, 100,000 interactions in 40,000 conversations, 50 agents,
  * handovers, consents, offers and offer responses.
  *
- * It is loaded once into `<database>_tpl` (after omni360's own migrations) with multi-row
- * `insert ... select from unnest(...)` statements, and reused while `bench.meta` records the same key:
- * scale + the migration file names + this generator's source + bench/backfill.sql. Every run then
- * clones the template, so writes of scenario (d) never leak into the next run.
+ * It is loaded once per scale into a template beside the run database (`<database>_tpl` for scale 1,
+ * `<database>_tpl_s10` for scale 10: database.ts, templateUrlFor) after omni360's own migrations:
+ * generated in chunks and streamed with COPY, the indexes and keys built once afterwards. It is reused
+ * while `bench.meta` records the same key: scale + the migration file names + this generator's source +
+ * bench/backfill.sql. Every run then clones the template, so writes of scenario (d) never leak into the
+ * next run.
  *
- *   npx ts-node --transpile-only bench/generate.ts      # generate (or confirm) the dataset alone
+ *   npx ts-node --transpile-only bench/generate.ts                # generate (or confirm) the dataset alone
+ *   BENCH_SCALES=1,10 npx ts-node --transpile-only bench/generate.ts   # both scales
  */
 
 /** All times are relative to this fixed instant, so the data does not depend on the day it is built. */
@@ -45,18 +49,56 @@ export interface DatasetSize {
 
 export interface Dataset {
   generated: boolean;
+  /** This run's time for the dataset: generation (when needed) and the clone. */
   seconds: number;
+  /** What generating the template took when it was made (migrations, load, indexes, vacuum). */
+  loadSeconds: number;
+  /** Size of the template database. */
+  bytes: number;
   size: DatasetSize;
   key: string;
 }
 
-type Cell = string | number | boolean | null;
+type Cell = CopyCell;
 
-/** Rows of one table as the generator fills them; the loader casts each column to its real type. */
+/**
+ * A chunk of rows of one table as the generator fills them (values in PostgreSQL's text input format).
+ * A table comes in several chunks, interleaved with other tables' (foreign keys are off while loading),
+ * so that memory holds one chunk per table, never a whole table. An `update` chunk sets its columns on
+ * rows loaded before, matched by the first column (the id).
+ */
 interface TableRows {
   table: string;
   columns: string[];
   rows: Cell[][];
+  update?: boolean;
+}
+
+/** Rows per chunk: one COPY each, a few MB of text. */
+const CHUNK_ROWS = 20_000;
+
+/** Collects the rows of one table and hands them out a chunk at a time. */
+class Chunks {
+  private rows: Cell[][] = [];
+
+  constructor(
+    readonly table: string,
+    readonly columns: string[],
+  ) {}
+
+  push(row: Cell[]): void {
+    this.rows.push(row);
+  }
+
+  get full(): boolean {
+    return this.rows.length >= CHUNK_ROWS;
+  }
+
+  take(): TableRows {
+    const chunk = { table: this.table, columns: this.columns, rows: this.rows };
+    this.rows = [];
+    return chunk;
+  }
 }
 
 const FIRST_NAMES = ['Anna', 'Maria', 'Katarzyna', 'Małgorzata', 'Agnieszka', 'Barbara', 'Ewa', 'Krystyna', 'Magdalena', 'Joanna',
@@ -158,8 +200,9 @@ export function* generateTables(scale: number): Generator<TableRows> {
   };
 
   const stockRandom = new Random('stock');
-  const stockRows: Cell[][] = [];
-  const movementRows: Cell[][] = [];
+  const stockRows = new Chunks('stock_level', ['product_id', 'location_id', 'on_hand', 'reserved', 'updated_at']);
+  const movementRows = new Chunks('stock_movement', ['id', 'source', 'external_id', 'request_hash', 'product_id', 'location_id', 'delta_on_hand',
+    'delta_reserved', 'kind', 'reason', 'order_id', 'created_by', 'created_at']);
   for (const product of products) {
     for (const location of [...warehouses, ...stores]) {
       const onHand = stockRandom.chance(0.1) ? 0 : stockRandom.int(1, 200);
@@ -168,14 +211,11 @@ export function* generateTables(scale: number): Generator<TableRows> {
       movementRows.push([stockRandom.id('stm', START_MS - 30 * DAY), 'bench-seed', `seed-${product.sku}-${location}`, stockRandom.hex64(),
         product.id, location, onHand, 0, 'ADJUSTMENT', 'initial stock count', null, WRITER, iso(START_MS - 30 * DAY)]);
     }
+    if (stockRows.full) yield stockRows.take();
+    if (movementRows.full) yield movementRows.take();
   }
-  yield { table: 'stock_level', columns: ['product_id', 'location_id', 'on_hand', 'reserved', 'updated_at'], rows: stockRows };
-  yield {
-    table: 'stock_movement',
-    columns: ['id', 'source', 'external_id', 'request_hash', 'product_id', 'location_id', 'delta_on_hand', 'delta_reserved', 'kind', 'reason',
-      'order_id', 'created_by', 'created_at'],
-    rows: movementRows,
-  };
+  yield stockRows.take();
+  yield movementRows.take();
 
   // Offers: six current (four segments, one for everyone on listed skus, one not yet valid), two not --
   const offerRandom = new Random('offers');
@@ -208,8 +248,9 @@ export function* generateTables(scale: number): Generator<TableRows> {
   const customerRandom = new Random('customers');
   const createdAt = Array.from({ length: nCustomers }, () => START_MS + customerRandom.next() * (ANCHOR_MS - 2 * DAY - START_MS)).sort((a, b) => a - b);
   const customers: { id: string; createdAt: number }[] = [];
-  const customerRows: Cell[][] = [];
-  const identityRows: Cell[][] = [];
+  const customerRows = new Chunks('customer', ['id', 'first_name', 'last_name', 'locale', 'city', 'status', 'merged_into_id', 'search_text',
+    'created_by', 'created_at', 'updated_at', 'erased_at']);
+  const identityRows = new Chunks('identity', ['id', 'customer_id', 'type', 'system', 'value', 'verified', 'first_seen_channel', 'added_at']);
   for (let i = 0; i < nCustomers; i++) {
     const id = customerRandom.id('cus', createdAt[i]);
     customers.push({ id, createdAt: createdAt[i] });
@@ -231,21 +272,14 @@ export function* generateTables(scale: number): Generator<TableRows> {
     if (customerRandom.chance(0.1)) identity('SOCIAL', customerRandom.pick(['facebook', 'instagram']), `${ascii(first)}${ascii(last)}${i + 1}`);
     customerRows.push([id, first, last, locale, city, 'ACTIVE', null, [first, last, city, ...values].join(' ').toLowerCase(), WRITER,
       iso(createdAt[i]), iso(createdAt[i]), null]);
+    if (customerRows.full) yield customerRows.take();
+    if (identityRows.full) yield identityRows.take();
   }
-  yield {
-    table: 'customer',
-    columns: ['id', 'first_name', 'last_name', 'locale', 'city', 'status', 'merged_into_id', 'search_text', 'created_by', 'created_at',
-      'updated_at', 'erased_at'],
-    rows: customerRows,
-  };
-  yield {
-    table: 'identity',
-    columns: ['id', 'customer_id', 'type', 'system', 'value', 'verified', 'first_seen_channel', 'added_at'],
-    rows: identityRows,
-  };
+  yield customerRows.take();
+  yield identityRows.take();
 
   const consentRandom = new Random('consents');
-  const consentRows: Cell[][] = [];
+  const consentRows = new Chunks('consent', ['id', 'customer_id', 'purpose', 'channel', 'granted', 'source', 'recorded_by', 'recorded_at']);
   for (const customer of customers) {
     if (!consentRandom.chance(0.35)) continue;
     let at = customer.createdAt + consentRandom.int(0, 30) * DAY;
@@ -258,14 +292,18 @@ export function* generateTables(scale: number): Generator<TableRows> {
     if (consentRandom.chance(0.2)) {
       consentRows.push([consentRandom.id('cns', at), customer.id, 'PROFILING', 'WEB', consentRandom.chance(0.5), 'WEB', AGENT_WRITER, iso(at)]);
     }
+    if (consentRows.full) yield consentRows.take();
   }
-  yield { table: 'consent', columns: ['id', 'customer_id', 'purpose', 'channel', 'granted', 'source', 'recorded_by', 'recorded_at'], rows: consentRows };
+  yield consentRows.take();
 
   // Orders: skewed over customers (some buy often), 3 % guests --------------------------------------
   const orderRandom = new Random('orders');
   const buyers = permutation(nCustomers, orderRandom);
-  const orderRows: Cell[][] = [];
-  const lineRows: Cell[][] = [];
+  const orderRows = new Chunks('order', ['id', 'source', 'external_id', 'request_hash', 'channel', 'location_id', 'customer_id', 'status',
+    'placed_at', 'currency', 'subtotal_cents', 'discount_cents', 'total_cents', 'guest_identities', 'reserves_stock', 'imported', 'created_by',
+    'created_at', 'updated_at']);
+  const lineRows = new Chunks('order_line', ['id', 'order_id', 'line_no', 'product_id', 'sku', 'quantity', 'unit_price_cents', 'discount_cents',
+    'total_cents', 'offer_id']);
   for (let j = 0; j < nOrders; j++) {
     const guest = orderRandom.chance(0.03);
     const customer = guest ? null : customers[buyers[Math.floor(nCustomers * orderRandom.next() ** 1.25)]];
@@ -297,18 +335,11 @@ export function* generateTables(scale: number): Generator<TableRows> {
     const guestIdentities = guest ? JSON.stringify([{ type: 'EMAIL', system: '', value: `guest${j + 1}@example.com` }]) : null;
     orderRows.push([id, 'bench-import', `B-${j + 1}`, orderRandom.hex64(), channel, location, customer?.id ?? null, status, iso(placedAt), 'PLN',
       subtotal, discount, subtotal - discount, guestIdentities, false, true, WRITER, iso(placedAt), iso(placedAt)]);
+    if (orderRows.full) yield orderRows.take();
+    if (lineRows.full) yield lineRows.take();
   }
-  yield {
-    table: 'order',
-    columns: ['id', 'source', 'external_id', 'request_hash', 'channel', 'location_id', 'customer_id', 'status', 'placed_at', 'currency',
-      'subtotal_cents', 'discount_cents', 'total_cents', 'guest_identities', 'reserves_stock', 'imported', 'created_by', 'created_at', 'updated_at'],
-    rows: orderRows,
-  };
-  yield {
-    table: 'order_line',
-    columns: ['id', 'order_id', 'line_no', 'product_id', 'sku', 'quantity', 'unit_price_cents', 'discount_cents', 'total_cents', 'offer_id'],
-    rows: lineRows,
-  };
+  yield orderRows.take();
+  yield lineRows.take();
 
   const responseRandom = new Random('offer-responses');
   const responseRows: Cell[][] = [];
@@ -327,11 +358,15 @@ export function* generateTables(scale: number): Generator<TableRows> {
   const contacts = permutation(nCustomers, contactRandom);
   const perConversation = new Int32Array(nConversations).fill(1);
   for (let k = nConversations; k < nInteractions; k++) perConversation[contactRandom.int(0, nConversations - 1)]++;
-  interface Conversation { id: string; customer: string; openedAt: number; row: Cell[] }
-  const conversations: Conversation[] = [];
-  const interactionRows: Cell[][] = [];
-  const handoverRows: Cell[][] = [];
-  const latestOfCustomer = new Map<string, Conversation>();
+  /** What the reopening below needs of a customer's latest conversation (its rows are loaded by then). */
+  interface Latest { id: string; openedAt: number; lastDirection: string }
+  const conversationRows = new Chunks('conversation', ['id', 'customer_id', 'status', 'subject', 'channels', 'assignee_id', 'opened_at',
+    'last_activity_at', 'first_inbound_at', 'first_inbound_channel', 'first_response_at', 'resolved_at', 'first_resolved_at', 'reopen_count',
+    'created_by', 'created_at', 'updated_at']);
+  const interactionRows = new Chunks('interaction', ['id', 'source', 'external_id', 'channel', 'direction', 'customer_id', 'conversation_id',
+    'agent_id', 'subject', 'body', 'occurred_at', 'input_hash', 'created_by', 'recorded_at']);
+  const handoverRows = new Chunks('handover', ['id', 'conversation_id', 'customer_id', 'from_agent_id', 'to_agent_id', 'note', 'at', 'created_by']);
+  const latestOfCustomer = new Map<string, Latest>();
   let externalId = 0;
   for (let c = 0; c < nConversations; c++) {
     const customer = customers[contacts[Math.floor(nCustomers * contactRandom.next() ** 1.15)]];
@@ -367,13 +402,11 @@ export function* generateTables(scale: number): Generator<TableRows> {
     }
     // Every conversation is resolved here; the latest one of some customers is reopened below.
     const resolvedAt = at + contactRandom.int(1, 120) * 60_000;
-    const row: Cell[] = [id, customer.id, 'RESOLVED', subject, pgArray(channels), assignee, iso(openedAt), iso(at),
+    conversationRows.push([id, customer.id, 'RESOLVED', subject, pgArray(channels), assignee, iso(openedAt), iso(at),
       firstInboundAt === null ? null : iso(firstInboundAt), firstInboundChannel, firstResponseAt === null ? null : iso(firstResponseAt),
-      iso(resolvedAt), iso(resolvedAt), 0, WRITER, iso(openedAt), iso(at), direction];
-    const conversation = { id, customer: customer.id, openedAt, row };
-    conversations.push(conversation);
+      iso(resolvedAt), iso(resolvedAt), 0, WRITER, iso(openedAt), iso(at)]);
     const latest = latestOfCustomer.get(customer.id);
-    if (!latest || latest.openedAt < openedAt) latestOfCustomer.set(customer.id, conversation);
+    if (!latest || latest.openedAt < openedAt) latestOfCustomer.set(customer.id, { id, openedAt, lastDirection: direction });
     if (assignee) {
       let handoverAt = openedAt + 60_000;
       let from: string | null = null;
@@ -385,32 +418,21 @@ export function* generateTables(scale: number): Generator<TableRows> {
       handoverRows.push([contactRandom.id('hnd', handoverAt), id, customer.id, from, assignee,
         contactRandom.chance(0.15) ? 'Customer asked for a call back tomorrow morning.' : null, iso(handoverAt), AGENT_WRITER]);
     }
+    if (conversationRows.full) yield conversationRows.take();
+    if (interactionRows.full) yield interactionRows.take();
+    if (handoverRows.full) yield handoverRows.take();
   }
-  // A customer has at most one open conversation (recordInteraction attaches to it): some latest ones.
-  for (const conversation of latestOfCustomer.values()) {
+  yield conversationRows.take();
+  yield interactionRows.take();
+  yield handoverRows.take();
+  // A customer has at most one open conversation (recordInteraction attaches to it): some latest ones,
+  // reopened in place (their rows are already loaded).
+  const reopened = new Chunks('conversation', ['id', 'status', 'resolved_at', 'first_resolved_at']);
+  for (const latest of latestOfCustomer.values()) {
     if (!contactRandom.chance(0.3)) continue;
-    const lastDirection = conversation.row[17];
-    conversation.row[2] = lastDirection === 'INBOUND' ? 'OPEN' : 'PENDING';
-    conversation.row[11] = null;
-    conversation.row[12] = null;
+    reopened.push([latest.id, latest.lastDirection === 'INBOUND' ? 'OPEN' : 'PENDING', null, null]);
   }
-  yield {
-    table: 'conversation',
-    columns: ['id', 'customer_id', 'status', 'subject', 'channels', 'assignee_id', 'opened_at', 'last_activity_at', 'first_inbound_at',
-      'first_inbound_channel', 'first_response_at', 'resolved_at', 'first_resolved_at', 'reopen_count', 'created_by', 'created_at', 'updated_at'],
-    rows: conversations.map((conversation) => conversation.row.slice(0, 17)),
-  };
-  yield {
-    table: 'interaction',
-    columns: ['id', 'source', 'external_id', 'channel', 'direction', 'customer_id', 'conversation_id', 'agent_id', 'subject', 'body',
-      'occurred_at', 'input_hash', 'created_by', 'recorded_at'],
-    rows: interactionRows,
-  };
-  yield {
-    table: 'handover',
-    columns: ['id', 'conversation_id', 'customer_id', 'from_agent_id', 'to_agent_id', 'note', 'at', 'created_by'],
-    rows: handoverRows,
-  };
+  yield { ...reopened.take(), update: true };
 }
 
 interface ColumnInfo {
@@ -432,11 +454,10 @@ async function tableColumns(client: Client, table: string): Promise<Map<string, 
 }
 
 /**
- * Inserts rows with `insert ... select from unnest($1::text[], ...)`: one statement per chunk, every
- * column sent as text and cast to the type the live schema says. Columns are checked against the
- * schema first, so a migration that adds a required column fails here with its name, not mid-load.
+ * The generator's columns against the live schema, before a table's first chunk: a migration that adds
+ * a required column the generator does not fill stops the load with that column's name.
  */
-async function loadTable(client: Client, data: TableRows): Promise<void> {
+async function checkColumns(client: Client, data: TableRows): Promise<Map<string, ColumnInfo>> {
   const columns = await tableColumns(client, data.table);
   if (columns.size === 0) throw new Error(`table "${data.table}" does not exist: update bench/generate.ts to the current migrations`);
   const unknown = data.columns.filter((column) => !columns.has(column));
@@ -445,15 +466,97 @@ async function loadTable(client: Client, data: TableRows): Promise<void> {
   if (missing.length) {
     throw new Error(`table "${data.table}" has required column(s) ${missing.map((column) => column.name).join(', ')} the generator does not fill: update bench/generate.ts`);
   }
-  const select = data.columns.map((column, index) => `u.c${index}::${columns.get(column)!.type}`).join(', ');
-  const sql = `insert into public."${data.table}" (${data.columns.map((column) => `"${column}"`).join(', ')})
-    select ${select} from unnest(${data.columns.map((_, index) => `$${index + 1}::text[]`).join(', ')}) as u(${data.columns.map((_, index) => `c${index}`).join(', ')})`;
-  const chunk = 10_000;
-  for (let start = 0; start < data.rows.length; start += chunk) {
-    const rows = data.rows.slice(start, start + chunk);
-    const params = data.columns.map((_, index) => rows.map((row) => (row[index] === null ? null : String(row[index]))));
-    await client.query(sql, params);
+  return columns;
+}
+
+/** Sets the chunk's columns on the rows loaded before, matched by the first column (the id). */
+async function updateRows(client: Client, columns: Map<string, ColumnInfo>, data: TableRows): Promise<void> {
+  const [key, ...rest] = data.columns;
+  const set = rest.map((column, index) => `"${column}" = u.c${index + 1}::${columns.get(column)!.type}`).join(', ');
+  const names = data.columns.map((_, index) => `c${index}`).join(', ');
+  await client.query(
+    `update public."${data.table}" as t set ${set}
+       from unnest(${data.columns.map((_, index) => `$${index + 1}::text[]`).join(', ')}) as u(${names})
+      where t."${key}" = u.c0::${columns.get(key)!.type}`,
+    data.columns.map((_, index) => data.rows.map((row) => (row[index] === null ? null : String(row[index])))),
+  );
+}
+
+/** Every table the generator fills: their indexes and keys are built once after the load, not row by row. */
+const GENERATED_TABLES = ['agent', 'location', 'product', 'stock_level', 'stock_movement', 'offer', 'customer', 'identity', 'consent', 'order',
+  'order_line', 'offer_response', 'conversation', 'interaction', 'handover'];
+
+/**
+ * Drops the indexes, primary and unique keys of the generated tables and every foreign key that
+ * touches them, and returns the statements that recreate them exactly (names and definitions from the
+ * catalog, so whatever the migrations made comes back): an index built once over sorted rows costs a
+ * fraction of 1,000,000 random insertions into it. Keys and indexes first, foreign keys last (each
+ * validated once over the whole table).
+ */
+async function dropIndexes(client: Client): Promise<string[]> {
+  const oids = (await client.query<{ oid: number }>(
+    `select oid from pg_class where relnamespace = 'public'::regnamespace and relname = any($1)`, [GENERATED_TABLES])).rows.map((row) => row.oid);
+  const foreign = (await client.query<{ tbl: string; name: string; def: string }>(
+    `select conrelid::regclass::text as tbl, conname as name, pg_get_constraintdef(oid) as def
+       from pg_constraint where contype = 'f' and (conrelid = any($1::oid[]) or confrelid = any($1::oid[])) order by oid`, [oids])).rows;
+  const keys = (await client.query<{ tbl: string; name: string; def: string }>(
+    `select conrelid::regclass::text as tbl, conname as name, pg_get_constraintdef(oid) as def
+       from pg_constraint where contype in ('p', 'u', 'x') and conrelid = any($1::oid[]) order by oid`, [oids])).rows;
+  const indexes = (await client.query<{ name: string; def: string }>(
+    `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def
+       from pg_index i
+      where i.indrelid = any($1::oid[])
+        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid and c.contype in ('p', 'u', 'x'))
+      order by i.indexrelid`, [oids])).rows;
+  const name = (text: string) => `"${text.replace(/"/g, '""')}"`;
+  for (const constraint of foreign) await client.query(`alter table ${constraint.tbl} drop constraint ${name(constraint.name)}`);
+  for (const constraint of keys) await client.query(`alter table ${constraint.tbl} drop constraint ${name(constraint.name)}`);
+  for (const index of indexes) await client.query(`drop index ${index.name}`);
+  return [
+    ...keys.map((constraint) => `alter table ${constraint.tbl} add constraint ${name(constraint.name)} ${constraint.def}`),
+    ...indexes.map((index) => index.def),
+    ...foreign.map((constraint) => `alter table ${constraint.tbl} add constraint ${name(constraint.name)} ${constraint.def}`),
+  ];
+}
+
+/**
+ * Streams the generated chunks into the database: COPY for rows, one update per `update` chunk. Memory
+ * holds the chunk being loaded and the generator's per-customer state, never a whole table.
+ */
+async function loadTables(client: Client, scale: number, log: (message: string) => void): Promise<DatasetSize> {
+  const size = {} as DatasetSize;
+  const columnsOf = new Map<string, Map<string, ColumnInfo>>();
+  const perTable = new Map<string, { rows: number; ms: number }>();
+  let loaded = 0;
+  let lastLog = Date.now();
+  for (const data of generateTables(scale)) {
+    if (!GENERATED_TABLES.includes(data.table)) throw new Error(`bench/generate.ts: add "${data.table}" to GENERATED_TABLES`);
+    if (data.rows.length === 0) continue;
+    const chunkStarted = Date.now();
+    let columns = columnsOf.get(data.table);
+    if (!columns) {
+      columns = await checkColumns(client, data);
+      columnsOf.set(data.table, columns);
+    }
+    if (data.update) {
+      await updateRows(client, columns, data);
+    } else {
+      await copyInto(client, data.table, data.columns, data.rows);
+      const sizeKey = SIZE_OF_TABLE[data.table];
+      if (sizeKey) size[sizeKey] = (size[sizeKey] ?? 0) + data.rows.length;
+      loaded += data.rows.length;
+    }
+    const table = perTable.get(data.table) ?? { rows: 0, ms: 0 };
+    table.rows += data.update ? 0 : data.rows.length;
+    table.ms += Date.now() - chunkStarted;
+    perTable.set(data.table, table);
+    if (Date.now() - lastLog > 30_000) {
+      lastLog = Date.now();
+      log(`  ${loaded.toLocaleString('en-US')} rows so far (heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB)`);
+    }
   }
+  for (const [table, { rows, ms }] of perTable) log(`  ${table}: ${rows.toLocaleString('en-US')} rows, ${(ms / 1000).toFixed(1)} s in PostgreSQL`);
+  return size;
 }
 
 function sha(text: string | Buffer): string {
@@ -468,6 +571,7 @@ export function datasetKey(config: BenchConfig): string {
     scale: config.scale,
     migrations,
     generator: sha(fs.readFileSync(path.join(config.benchDir, 'generate.ts'))),
+    copy: sha(fs.readFileSync(path.join(config.benchDir, 'copy-in.ts'))),
     prng: sha(fs.readFileSync(path.join(config.repoDir, 'src', 'common', 'prng.ts'))),
     backfill: fs.existsSync(backfill) ? sha(fs.readFileSync(backfill)) : null,
   }));
@@ -493,11 +597,11 @@ async function runMigrations(config: BenchConfig, url: string, build?: Promise<s
   });
 }
 
-async function readMeta(url: string): Promise<{ key: string; size: DatasetSize } | undefined> {
+async function readMeta(url: string): Promise<{ key: string; size: DatasetSize; loadSeconds: number } | undefined> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const result = await client.query(`select key, size from bench.meta limit 1`);
+    const result = await client.query(`select key, size, load_seconds as "loadSeconds" from bench.meta limit 1`);
     return result.rows[0];
   } catch {
     return undefined;
@@ -513,62 +617,74 @@ const SIZE_OF_TABLE: Record<string, keyof DatasetSize> = {
 };
 
 /**
- * Makes sure `<database>_tpl` holds the dataset of this scale and these migrations, generating it
- * when not, and clones it into the run database.
+ * Makes sure the scale's template (`templateUrlFor`) holds the dataset of this scale and these
+ * migrations, generating it when not, and clones it into the run database.
  */
 export async function ensureDataset(config: BenchConfig, db: BenchDatabase, log: (message: string) => void, build?: Promise<string>): Promise<Dataset> {
   const started = Date.now();
   const key = datasetKey(config);
-  const existing = (await databaseExists(db.templateUrl)) ? await readMeta(db.templateUrl) : undefined;
+  const templateUrl = templateUrlFor(db, config.scale);
+  const shown = templateUrl.replace(/\/\/[^@]*@/, '//');
+  const existing = (await databaseExists(templateUrl)) ? await readMeta(templateUrl) : undefined;
   let generated = false;
   let size: DatasetSize;
+  let loadSeconds: number;
   if (existing?.key === key) {
     size = existing.size;
-    log(`dataset: reusing ${db.templateUrl.replace(/\/\/[^@]*@/, '//')} (scale ${config.scale})`);
+    loadSeconds = existing.loadSeconds;
+    log(`dataset: reusing ${shown} (scale ${config.scale})`);
   } else {
-    log(`dataset: generating scale ${config.scale} into ${db.templateUrl.replace(/\/\/[^@]*@/, '//')}${existing ? ' (key changed)' : ''}`);
-    await recreateDatabase(db.templateUrl);
+    log(`dataset: generating scale ${config.scale} into ${shown}${existing ? ' (key changed)' : ''}`);
+    await recreateDatabase(templateUrl);
     const migrationsStarted = Date.now();
-    await runMigrations(config, db.templateUrl, build);
+    await runMigrations(config, templateUrl, build);
     log(`  migrations applied in ${((Date.now() - migrationsStarted) / 1000).toFixed(1)} s`);
-    const client = new Client({ connectionString: db.templateUrl });
+    const client = new Client({ connectionString: templateUrl });
     await client.connect();
     try {
       // A bulk load of generated data: losing it in a crash costs a regeneration, nothing more.
       await client.query(`set synchronous_commit = off`);
-      // Foreign keys are enforced by triggers; the generated rows are consistent by construction, so a
-      // superuser loads them without the per-row checks (as pg_restore --disable-triggers does).
-      await client.query(`set session_replication_role = replica`).catch(() => log('  (not a superuser: loading with foreign-key checks)'));
-      size = {} as DatasetSize;
-      for (const data of generateTables(config.scale)) {
-        const tableStarted = Date.now();
-        await loadTable(client, data);
-        const sizeKey = SIZE_OF_TABLE[data.table];
-        if (sizeKey) size[sizeKey] = data.rows.length;
-        log(`  ${data.table}: ${data.rows.length.toLocaleString('en-US')} rows in ${((Date.now() - tableStarted) / 1000).toFixed(1)} s`);
-      }
+      // The index builds after the load sort in memory rather than in temporary files.
+      await client.query(`set maintenance_work_mem = '512MB'`);
+      // Foreign keys are dropped for the load (dropIndexes) and validated once at the end; a trigger a
+      // migration may add does not fire for generated rows either (superuser only, as pg_restore
+      // --disable-triggers): the rows are consistent by construction.
+      await client.query(`set session_replication_role = replica`).catch(() => log('  (not a superuser: triggers stay on while loading)'));
+      const recreate = await dropIndexes(client);
+      const loadStarted = Date.now();
+      size = await loadTables(client, config.scale, log);
+      log(`  rows loaded in ${((Date.now() - loadStarted) / 1000).toFixed(1)} s`);
+      const indexStarted = Date.now();
+      for (const statement of recreate) await client.query(statement);
+      log(`  ${recreate.length} indexes and keys rebuilt in ${((Date.now() - indexStarted) / 1000).toFixed(1)} s`);
       const backfill = path.join(config.benchDir, 'backfill.sql');
       if (fs.existsSync(backfill)) {
         const sql = fs.readFileSync(backfill, 'utf8');
         if (sql.replace(/--.*$/gm, '').trim()) {
-          log('  running bench/backfill.sql');
+          const backfillStarted = Date.now();
           await client.query(sql);
+          log(`  bench/backfill.sql in ${((Date.now() - backfillStarted) / 1000).toFixed(1)} s`);
         }
       }
       await client.query(`set session_replication_role = origin`).catch(() => undefined);
+      const vacuumStarted = Date.now();
       await client.query('vacuum (analyze)');
+      log(`  vacuum (analyze) in ${((Date.now() - vacuumStarted) / 1000).toFixed(1)} s`);
+      loadSeconds = (Date.now() - started) / 1000;
       await client.query(`create schema bench`);
-      await client.query(`create table bench.meta (key text not null, size jsonb not null, generated_at timestamptz not null default now())`);
-      await client.query(`insert into bench.meta (key, size) values ($1, $2)`, [key, JSON.stringify(size)]);
+      await client.query(`create table bench.meta (key text not null, size jsonb not null, load_seconds real not null, generated_at timestamptz not null default now())`);
+      await client.query(`insert into bench.meta (key, size, load_seconds) values ($1, $2, $3)`, [key, JSON.stringify(size), loadSeconds]);
     } finally {
       await client.end();
     }
     generated = true;
   }
-  await recreateDatabase(db.url, db.templateUrl);
+  const bytes = await databaseBytes(templateUrl);
+  const cloneStarted = Date.now();
+  await recreateDatabase(db.url, templateUrl);
   const seconds = (Date.now() - started) / 1000;
-  log(`dataset: ${generated ? 'generated' : 'reused'} and cloned into ${db.url.replace(/\/\/[^@]*@/, '//')} in ${seconds.toFixed(1)} s`);
-  return { generated, seconds, size, key };
+  log(`dataset: ${generated ? `generated in ${loadSeconds.toFixed(0)} s` : 'reused'}, ${(bytes / 2 ** 30).toFixed(2)} GiB, cloned into ${db.url.replace(/\/\/[^@]*@/, '//')} in ${((Date.now() - cloneStarted) / 1000).toFixed(1)} s`);
+  return { generated, seconds, loadSeconds, bytes, size, key };
 }
 
 if (require.main === module) {
@@ -577,8 +693,10 @@ if (require.main === module) {
   resolveBenchDatabase(config.databaseUrl, config.benchDir, log, config.embedded)
     .then(async (db) => {
       try {
-        const dataset = await ensureDataset(config, db, log);
-        console.log(JSON.stringify(dataset.size, null, 2));
+        for (const scale of config.scales) {
+          const dataset = await ensureDataset({ ...config, scale }, db, log);
+          console.log(JSON.stringify({ scale, ...dataset.size, loadSeconds: dataset.loadSeconds, bytes: dataset.bytes }, null, 2));
+        }
       } finally {
         await db.stop();
       }

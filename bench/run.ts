@@ -18,7 +18,9 @@ import {
 } from './queries';
 import { Random } from '../src/common/prng';
 import { postgraphileBenchDdl } from './reference-sql';
-import { machineSection, ratioTable, resultsTable, statementsTable, type MachineInfo, type ResultRow, type StatementRow } from './report';
+import {
+  flaggedSummary, machineSection, ratioTable, resultsTable, scaleTable, statementsTable, type MachineInfo, type ResultRow, type ScaleResults, type StatementRow,
+} from './report';
 import { StatementCounter } from './statement-counter';
 import { ensureBuild, ensureNode22, ensurePostgraphile } from './toolchain';
 
@@ -176,11 +178,36 @@ class Bench {
   }
 }
 
+/** What the measurements at one scale leave for the report. */
+interface ScaleRun {
+  config: BenchConfig;
+  dataset: Dataset;
+  machine: MachineInfo;
+  bench: Bench;
+  postgraphileVersion: string;
+}
+
 async function main(): Promise<void> {
   const config = loadBenchConfig();
+  const db = await resolveBenchDatabase(config.databaseUrl, config.benchDir, log, config.embedded);
+  try {
+    // Scales one after the other, each on its own dataset (its template cloned into the run database).
+    const runs: ScaleRun[] = [];
+    for (const scale of config.scales) runs.push(await measureScale({ ...config, scale }, db));
+    const report = runs.length === 1 ? renderReport(runs[0]) : renderScales(runs);
+    const file = path.join(config.benchDir, 'results', `${new Date().toISOString().slice(0, 10)}.md`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, report);
+    process.stdout.write(`\n${report}\n`);
+    log(`written ${path.relative(config.repoDir, file)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await db.stop();
+  }
+}
+
+async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<ScaleRun> {
   const loadBefore = os.loadavg().map((value) => value.toFixed(2)).join(', ');
   log(`scale ${config.scale}, ${config.durationSeconds} s per run after ${config.warmupSeconds} s warm-up, connections ${config.connections.join(' and ')}`);
-  const db = await resolveBenchDatabase(config.databaseUrl, config.benchDir, log, config.embedded);
   const bench = new Bench(config, db);
   const wantGraphile = config.implementations.has('postgraphile');
 
@@ -523,14 +550,11 @@ async function main(): Promise<void> {
     }
 
     machine.loadAfter = os.loadavg().map((value) => value.toFixed(2)).join(', ');
-    const report = renderReport(config, dataset, machine, bench, 'version' in graphile ? graphile.version : `unavailable: ${graphile.error.split('\n')[0]}`);
-    const file = path.join(config.benchDir, 'results', `${new Date().toISOString().slice(0, 10)}.md`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, report);
-    process.stdout.write(`\n${report}\n`);
-    log(`written ${path.relative(config.repoDir, file)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  } finally {
-    await db.stop();
+    const postgraphileVersion = 'version' in graphile ? graphile.version : `unavailable: ${graphile.error.split('\n')[0]}`;
+    return { config, dataset, machine, bench, postgraphileVersion };
+  } catch (error) {
+    // With several scales, say which one failed.
+    throw config.scales.length > 1 ? new Error(`scale ${config.scale}: ${(error as Error).message}`, { cause: error }) : error;
   }
 }
 
@@ -712,7 +736,7 @@ async function nodeVersion(binary: string): Promise<string> {
   });
 }
 
-function renderReport(config: BenchConfig, dataset: Dataset, machine: MachineInfo, bench: Bench, postgraphileVersion: string): string {
+function renderReport({ config, dataset, machine, bench, postgraphileVersion }: ScaleRun): string {
   const size = dataset.size;
   const n = (value: number | undefined) => (value ?? 0).toLocaleString('en-US');
   const failed = bench.rows.filter((row) => row.status === 'failed');
@@ -722,7 +746,8 @@ function renderReport(config: BenchConfig, dataset: Dataset, machine: MachineInf
     `Scale ${config.scale}: ${n(size.customers)} customers (${n(size.identities)} identities, ${n(size.consents)} consents), ${n(size.orders)} orders ` +
       `(${n(size.orderLines)} lines), ${n(size.products)} products, ${n(size.locations)} locations (${n(size.stockLevels)} stock levels), ` +
       `${n(size.interactions)} interactions in ${n(size.conversations)} conversations, ${n(size.agents)} agents, ${n(size.handovers)} handovers, ` +
-      `${n(size.offers)} offers (${n(size.offerResponses)} responses). Dataset ${dataset.generated ? 'generated' : 'reused'} (${dataset.seconds.toFixed(0)} s incl. clone).`,
+      `${n(size.offers)} offers (${n(size.offerResponses)} responses). Dataset ${dataset.generated ? 'generated' : 'reused'} (${dataset.seconds.toFixed(0)} s incl. clone); ` +
+      `the template database is ${(dataset.bytes / 2 ** 30).toFixed(2)} GiB and took ${dataset.loadSeconds.toFixed(0)} s to generate.`,
     '',
     `Each run: ${config.warmupSeconds} s warm-up, then ${config.durationSeconds} s measured with autocannon; (d) paces writes at ${config.writeRate}/s. ` +
       `Database pool ${config.poolSize} for every implementation. PostGraphile ${postgraphileVersion}.`,
@@ -745,6 +770,25 @@ function renderReport(config: BenchConfig, dataset: Dataset, machine: MachineInf
     ...(bench.shapeCheck.length ? ['## Same content? omni360 vs the floor (the same request to both)', '', ...bench.shapeCheck.map((line) => `- ${line}`), ''] : []),
     failed.length ? `**${failed.length} run(s) FAILED** (errors are never counted as throughput): see the notes column.` : 'No run had errors.',
     '',
+  ].join('\n');
+}
+
+/** Several scales: the side-by-side table first, then each scale's full report (headings one level down). */
+function renderScales(runs: ScaleRun[]): string {
+  const scales = runs.map((run) => run.config.scale);
+  const results: ScaleResults[] = runs.map((run) => ({ scale: run.config.scale, rows: run.bench.rows, statements: run.bench.statements }));
+  return [
+    `# omni360 benchmark at scales ${scales.join(' and ')}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `The scales ran one after the other in one run, each on its own dataset; the same documents, rotations and settings at each.`,
+    '',
+    '## Every scenario at each scale',
+    '',
+    scaleTable(results),
+    '',
+    flaggedSummary(results),
+    '',
+    ...runs.map((run) => renderReport(run).replace(/^(#+) /gm, '#$1 ').replace(/^## omni360 benchmark/, `## Scale ${run.config.scale}: omni360 benchmark`)),
   ].join('\n');
 }
 
