@@ -13,6 +13,7 @@ let env: TestServer;
 const searchPrefix = unique('cnt').toLowerCase();
 let stocked: { sku: string }[] = [];
 let locations: { warehouse: string; store: string };
+let offerCode: string;
 
 beforeAll(async () => {
   env = await startTestServer();
@@ -28,7 +29,8 @@ beforeAll(async () => {
   stocked = products.slice(0, 6);
   locations = { warehouse: warehouse.id, store: store.id };
   for (let i = 6; i < 55; i++) products.push(await createProduct(env, { sku: `${searchPrefix}-${i}`, name: `Counted ${i}` }));
-  await env.ok(UpsertOfferDocument, { input: { code: unique('CNT'), title: 'Ten off', discountPercent: 10 } });
+  offerCode = unique('CNT');
+  await env.ok(UpsertOfferDocument, { input: { code: offerCode, title: 'Ten off', discountPercent: 10 } });
   // 55 customers with 2 orders of 2 lines each: more than a page of 50 at every level.
   for (let i = 0; i < 55; i++) {
     const buyer = await customer(env);
@@ -124,6 +126,16 @@ describe('statement counts of placeOrder', () => {
     const read = await env.ok(OrderDocument, { id: answer.order!.id });
     expect(read.order).toEqual({ ...answer.order, guestIdentities: [] });
     expect(answer.order!.lines).toHaveLength(lineCount);
+  });
+
+  it('with an offer code: at most 10 statements (the offer and the responses in one, the figures in another), the offer in the answer', async () => {
+    const buyer = await customer(env);
+    const { count, statements, answer } = await place({ channel: 'WEB', customer: { id: buyer.id }, lines: [{ sku: stocked[0].sku, quantity: 1 }], offerCodes: [offerCode] });
+    expect(count).toBeLessThanOrEqual(10);
+    expect(eventAppends(statements)).toBe(1);
+    expect(answer.order!.lines[0].offer).toEqual({ code: offerCode });
+    expect(answer.order!.discountTotal.amount).not.toBe('0.00');
+    expect((await env.ok(OrderDocument, { id: answer.order!.id })).order).toEqual({ ...answer.order, guestIdentities: [] });
   });
 
   it('a new STORE order at a given store: at most 8 statements; its replay at most 9 and the same order', async () => {
