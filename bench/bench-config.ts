@@ -33,7 +33,7 @@ export interface BenchConfig {
   databaseUrl?: string;
   /** BENCH_EMBEDDED=1: use the embedded PostgreSQL in bench/.data even when a local one answers. */
   embedded: boolean;
-  /** Scenarios to run: a, b, c, d and the pages f-k (bench/README.md). */
+  /** Scenarios to run: a, b, c, d, the pages f-k and the unpaced writes w (bench/README.md). */
   scenarios: Set<string>;
   /** Implementations to run: omni360, postgraphile, floor. */
   implementations: Set<string>;
@@ -81,7 +81,7 @@ export function loadBenchConfig(): BenchConfig {
     connections: list(process.env.BENCH_CONNECTIONS, ['1', '32']).map(Number),
     databaseUrl: process.env.BENCH_DATABASE_URL?.trim() || undefined,
     embedded: ['1', 'true', 'yes'].includes((process.env.BENCH_EMBEDDED ?? '').toLowerCase()),
-    scenarios: new Set(list(process.env.BENCH_SCENARIOS, ['a', 'b', 'c', 'd', 'f', 'g', 'h', 'i', 'j', 'k'])),
+    scenarios: new Set(list(process.env.BENCH_SCENARIOS, ['a', 'b', 'c', 'd', 'f', 'g', 'h', 'i', 'j', 'k', 'w'])),
     implementations: new Set(list(process.env.BENCH_IMPLEMENTATIONS, ['floor', 'postgraphile', 'omni360'])),
     writeRate: positive('BENCH_WRITE_RATE', 200),
     subscribers: positive('BENCH_SUBSCRIBERS', 100),

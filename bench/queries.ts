@@ -79,6 +79,12 @@ mutation RecordInteraction($input: RecordInteractionInput!) {
   recordInteraction(input: $input) { interaction { id externalId } created userErrors { code message } }
 }`;
 
+/** (w) an order of a known customer, shipped by the fulfilment rule (the answer: what a shop's confirmation shows). */
+export const PLACE_ORDER = /* GraphQL */ `
+mutation PlaceOrder($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { order { id status total { amount currencyCode } lines { sku quantity } } created userErrors { code message } }
+}`;
+
 /** (d) what each live subscriber listens to. */
 export const INTERACTION_ADDED = /* GraphQL */ `
 subscription InteractionAdded {

@@ -13,7 +13,7 @@ import { postJson, runReadLoad, runWriteLoad, type LoadResult } from './load';
 import { postmasterOf, UsageSampler, waitForQuiet } from './proc-stats';
 import {
   ANALYTICS_YEAR, CUSTOMER_360, CUSTOMER_LIST, CUSTOMER_PAGES, fetchSchema, fitToSchema, INTERACTION_ADDED, PAGE_SCENARIOS, POSTGRAPHILE_PAGES,
-  POSTGRAPHILE_PRODUCT_PAGES, postgraphileCustomer360, postgraphileCustomerList, PRODUCT_PAGES, RECORD_INTERACTION, removedCustomerFeatures,
+  PLACE_ORDER, POSTGRAPHILE_PRODUCT_PAGES, postgraphileCustomer360, postgraphileCustomerList, PRODUCT_PAGES, RECORD_INTERACTION, removedCustomerFeatures,
   type PageId,
 } from './queries';
 import { Random } from '../src/common/prng';
@@ -98,6 +98,8 @@ interface ReadPlan {
   scenario: string;
   bodies: string[];
   check: (body: string) => string | undefined;
+  /** Bodies after the probe (bodies[0]) when each must be new (writes); else the load rotates over `bodies`. */
+  nextBody?: () => string;
 }
 
 function checker(rootPattern: RegExp): (body: string) => string | undefined {
@@ -141,7 +143,7 @@ class Bench {
       connections,
       warmupSeconds: this.config.warmupSeconds,
       seconds: this.config.durationSeconds,
-      nextBody: () => plan.bodies[next++ % plan.bodies.length],
+      nextBody: plan.nextBody ?? (() => plan.bodies[next++ % plan.bodies.length]),
       check: plan.check,
       onWindowStart: () => sampler.start(),
       onWindowEnd: () => (usage = sampler.stop()),
@@ -506,6 +508,11 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
       }
     }
 
+    // ---- omni360: (w) unpaced writes, before the counting pass, which counts them too ---------------
+    if (config.scenarios.has('w') && config.implementations.has('omni360') && fitted) {
+      await measureWrites(bench, db.url, rotated, startOmni, countPlan(bench, 'omni360', startOmni, omniUrl, omni.headers), omni);
+    }
+
     // ---- SQL statements per request of the pages: a separate pass, each server through a counting proxy ----
     if (bench.countPlans.length) await countStatements(bench, db.url);
 
@@ -555,6 +562,77 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
   } catch (error) {
     // With several scales, say which one failed.
     throw config.scales.length > 1 ? new Error(`scale ${config.scale}: ${(error as Error).message}`, { cause: error }) : error;
+  }
+}
+
+/** Connection counts of the unpaced writes (w): one writer, and a handful at once contending for rows. */
+const WRITE_CONNECTIONS = [1, 8];
+
+/** Writes of each kind sent one after another to a fresh server before (w) measures anything. */
+const WRITE_WARMUP_REQUESTS = 200;
+
+/** One unpaced write scenario: the body of its n-th request under a tag (every request a new idempotency key). */
+interface WriteScenario {
+  label: string;
+  root: 'placeOrder' | 'recordInteraction';
+  body: (n: number, tag: string) => string;
+}
+
+/** (w): a one-line and a three-line order (WEB, fulfilment rule) and an inbound chat message, each of a rotating known customer. */
+function writeScenarios(customerIds: string[], skus: string[]): WriteScenario[] {
+  const order = (lines: number) => (n: number, tag: string) => JSON.stringify({
+    query: PLACE_ORDER,
+    variables: { input: {
+      source: 'bench-w', externalId: `${tag}-${n}`, channel: 'WEB', customer: { id: customerIds[n % customerIds.length] },
+      lines: Array.from({ length: lines }, (_, line) => ({ sku: skus[(n * lines + line) % skus.length], quantity: 1 })),
+    } },
+  });
+  const contact = (n: number, tag: string) => JSON.stringify({
+    query: RECORD_INTERACTION,
+    variables: { input: { source: 'bench-w', externalId: `${tag}-${n}`, channel: 'CHAT', direction: 'INBOUND', customer: { id: customerIds[n % customerIds.length] }, body: `bench message ${n}` } },
+  });
+  return [
+    { label: '(w) placeOrder 1 line', root: 'placeOrder', body: order(1) },
+    { label: '(w) placeOrder 3 lines', root: 'placeOrder', body: order(3) },
+    { label: '(w) recordInteraction', root: 'recordInteraction', body: contact },
+  ];
+}
+
+/**
+ * (w) unpaced writes (issue 16): each write scenario as fast as `conns` writers can go, no subscribers,
+ * every request a new key and created (a replay, a userError or an error fails the run). The
+ * counting pass replays each with fresh keys too.
+ */
+async function measureWrites(bench: Bench, databaseUrl: string, customerIds: string[], start: () => Promise<Server>, counted: CountPlan, omni: Implementation): Promise<void> {
+  const admin = new Client({ connectionString: databaseUrl });
+  await admin.connect();
+  const skus = await admin.query<{ sku: string }>(`select sku from product where active order by sku`).finally(() => admin.end());
+  const scenarios = writeScenarios(customerIds, shuffled(skus.rows.map((row) => row.sku), 'writes'));
+  let server: Server | undefined;
+  try {
+    server = await start();
+    // A fresh server's first scenario would also pay for V8 tiering up the write paths (measured: the
+    // first of the three ran at half the rate it ran at in third place): each kind is sent first.
+    for (const [index, scenario] of scenarios.entries()) {
+      for (let n = 0; n < WRITE_WARMUP_REQUESTS; n++) await postJson(server.url, omni.headers, scenario.body(n, `w${started}-${index}-warm`));
+    }
+    for (const [index, scenario] of scenarios.entries()) {
+      const check = (body: string) => (body.startsWith(`{"data":{"${scenario.root}":`) && body.includes('"created":true,"userErrors":[]') ? undefined : body.slice(0, 300));
+      for (const connections of WRITE_CONNECTIONS) {
+        const tag = `w${started}-${index}-c${connections}`;
+        let n = 0;
+        await bench.measureRead(server, omni, { scenario: scenario.label, bodies: [scenario.body(n, tag)], check, nextBody: () => scenario.body(++n, tag) }, connections);
+      }
+      counted.pages.push({ scenario: scenario.label, bodies: Array.from({ length: COUNTED_REQUESTS + 32 }, (_, n) => scenario.body(n, `w${started}-${index}-count`)) });
+    }
+  } catch (error) {
+    log(`(w) failed: ${(error as Error).message.slice(0, 500)}`);
+    const note = `failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}`;
+    for (const scenario of scenarios.filter((candidate) => !bench.rows.some((row) => row.scenario === candidate.label))) {
+      for (const connections of WRITE_CONNECTIONS) bench.rows.push({ scenario: scenario.label, implementation: 'omni360', connections, status: 'failed', note });
+    }
+  } finally {
+    await server?.stop();
   }
 }
 

@@ -1,14 +1,19 @@
-import { AssignConversationDocument, ConversationsInboxDocument, CustomersWithContactsDocument, EventsDocument, UpsertAgentDocument } from './generated/graphql';
+import {
+  AssignConversationDocument, ConversationsInboxDocument, CustomersWithContactsDocument, EventsDocument, GetInteractionDocument, RecordInteractionDocument,
+  ResolveConversationDocument, UpsertAgentDocument, type RecordInteractionInput, type RecordInteractionMutation,
+} from './generated/graphql';
 import { newCustomerRef, record } from './support/interactions';
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
 
 let env: TestServer;
 const CUSTOMERS = 55;
+let countingAgentId: string;
 
 beforeAll(async () => {
   env = await startTestServer();
   const agent = await env.ok(UpsertAgentDocument, { input: { email: `${unique('count')}@support.example.com`, name: 'Counting Agent' } });
   const agentId = agent.upsertAgent.agent!.id;
+  countingAgentId = agentId;
   for (let batch = 0; batch < CUSTOMERS; batch += 11) {
     await Promise.all(Array.from({ length: Math.min(11, CUSTOMERS - batch) }, async (_, i) => {
       const first = await record(env, { customer: newCustomerRef('count'), channel: 'CHAT' });
@@ -74,3 +79,48 @@ describe('statement counts of list queries (a page of 50 costs what a page of 5 
     expect(large.count).toBe(small.count);
   });
 });
+
+/**
+ * recordInteraction counted as a client sees it: every statement of the request, BEGIN and COMMIT
+ * included, and the answer's fields (customer with its e-mail, conversation, agent). Whatever the
+ * threading does (join, reopen, open), at most 8, its events appended in ONE statement.
+ */
+describe('statement counts of recordInteraction', () => {
+  const recordCounted = async (input: Partial<RecordInteractionInput> & Pick<RecordInteractionInput, 'customer'>) => {
+    let answer: RecordInteractionMutation['recordInteraction'] | undefined;
+    const counted = await env.countStatements(async () => {
+      answer = (await env.ok(RecordInteractionDocument, { input: { source: 'count', externalId: unique('cnt'), channel: 'CHAT', direction: 'INBOUND', ...input } })).recordInteraction;
+    });
+    expect(answer!.userErrors).toEqual([]);
+    expect(answer!.created).toBe(true);
+    expect(counted.statements[0]).toMatch(/^BEGIN/);
+    expect(counted.statements).toContain('COMMIT;');
+    expect(counted.statements.filter((sql) => /insert into event\b/.test(sql))).toHaveLength(1);
+    // The answer primed from the write is the interaction as read afterwards.
+    expect((await env.ok(GetInteractionDocument, { id: answer!.interaction!.id })).interaction).toEqual(answer!.interaction);
+    return { count: counted.count, interaction: answer!.interaction! };
+  };
+
+  it('joins the open conversation, reopens a resolved one, opens a new one, with an agent: at most 8 statements each', async () => {
+    const first = await record(env, { customer: newCustomerRef('wcount'), channel: 'CHAT' });
+    const customer = { id: first.customer.id };
+    const joined = await recordCounted({ customer, channel: 'EMAIL' });
+    expect(joined.interaction.conversation.id).toBe(first.conversation.id);
+    expect(joined.count).toBeLessThanOrEqual(8);
+
+    const answered = await recordCounted({ customer, channel: 'CHAT', direction: 'OUTBOUND', agentId: countingAgentId });
+    expect(answered.interaction).toMatchObject({ agent: { id: countingAgentId }, conversation: { id: first.conversation.id, status: 'PENDING' } });
+    expect(answered.count).toBeLessThanOrEqual(8);
+
+    await env.ok(ResolveConversationDocument, { input: { conversationId: first.conversation.id } });
+    const reopened = await recordCounted({ customer, channel: 'PHONE' });
+    expect(reopened.interaction.conversation).toMatchObject({ id: first.conversation.id, status: 'OPEN', channels: ['CHAT', 'EMAIL', 'PHONE'] });
+    expect(reopened.count).toBeLessThanOrEqual(8);
+
+    const opened = await recordCounted({ customer, channel: 'SMS', newConversation: true });
+    expect(opened.interaction.conversation.id).not.toBe(first.conversation.id);
+    expect(opened.interaction.conversation).toMatchObject({ status: 'OPEN', channels: ['SMS'] });
+    expect(opened.count).toBeLessThanOrEqual(8);
+  });
+});
+

@@ -1,4 +1,4 @@
-import { AvailabilityDocument, OrdersDocument, PlaceOrderDocument } from './generated/graphql';
+import { AvailabilityDocument, OrdersDocument, PlaceOrderDocument, UpdateOrderStatusDocument } from './generated/graphql';
 import { createLocation, createProduct, customer, ledgerMismatches, receive, sql } from './support/commerce';
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
 
@@ -56,6 +56,36 @@ describe('placeOrder under concurrency', () => {
     expect(results.filter((res) => res.placeOrder.userErrors[0]?.code === 'INSUFFICIENT_STOCK')).toHaveLength(20);
     const availability = (await env.ok(AvailabilityDocument, { sku: product.sku })).availability;
     expect(availability.byLocation.map((level) => [level.location.code, level.reserved, level.available])).toEqual([[first.code, 5, 0], [second.code, 5, 0]]);
+    expect(await ledgerMismatches(env)).toEqual([]);
+  });
+
+  it('two-line orders in both line orders racing cancellations at one location: all or nothing, no deadlock, ledger agrees', async () => {
+    const [scarce, plenty] = [await createProduct(env), await createProduct(env)];
+    const warehouse = await createLocation(env, 'WAREHOUSE');
+    await receive(env, scarce.sku, warehouse.id, 20);
+    await receive(env, plenty.sku, warehouse.id, 60);
+    const both = [{ sku: scarce.sku, quantity: 1 }, { sku: plenty.sku, quantity: 1 }];
+    const placed = [];
+    for (let i = 0; i < 10; i++) {
+      placed.push((await env.ok(PlaceOrderDocument, { input: { source: 'race2', externalId: unique('pre-'), channel: 'WEB', locationId: warehouse.id, lines: both } })).placeOrder.order!);
+    }
+    // Releases (applyStockChanges, one level at a time) and reservations (one statement per location) lock the same two levels.
+    const [cancelled, results] = await Promise.all([
+      Promise.all(placed.map((order) => env.ok(UpdateOrderStatusDocument, { input: { orderId: order.id, status: 'CANCELLED' } }))),
+      Promise.all(Array.from({ length: 40 }, (_, index) => env.ok(PlaceOrderDocument, {
+        input: { source: 'race2', externalId: unique(`new${index}-`), channel: 'WEB', locationId: warehouse.id, lines: index % 2 ? both : [...both].reverse() },
+      }))),
+    ]);
+    expect(cancelled.every((res) => res.updateOrderStatus.userErrors.length === 0)).toBe(true);
+    const succeeded = results.filter((res) => res.placeOrder.order !== null).length;
+    expect(succeeded).toBeGreaterThanOrEqual(10);
+    expect(succeeded).toBeLessThanOrEqual(20);
+    for (const res of results.filter((answer) => answer.placeOrder.order === null)) {
+      expect(res.placeOrder.userErrors).toEqual([expect.objectContaining({ code: 'INSUFFICIENT_STOCK' })]);
+    }
+    // Every reservation took both levels or neither.
+    expect((await env.ok(AvailabilityDocument, { sku: scarce.sku })).availability).toMatchObject({ onHand: 20, reserved: succeeded });
+    expect((await env.ok(AvailabilityDocument, { sku: plenty.sku })).availability).toMatchObject({ onHand: 60, reserved: succeeded });
     expect(await ledgerMismatches(env)).toEqual([]);
   });
 

@@ -1,6 +1,9 @@
-import { CustomersWithOrdersDocument, OrdersWithLinesDocument, ProductsWithAvailabilityDocument, UpsertOfferDocument } from './generated/graphql';
+import {
+  CustomersWithOrdersDocument, OrderDocument, OrdersWithLinesDocument, PlaceOrderDocument, ProductsWithAvailabilityDocument, UpsertOfferDocument,
+  type PlaceOrderInput, type PlaceOrderMutation,
+} from './generated/graphql';
 import { createLocation, createProduct, customer, order, receive } from './support/commerce';
-import { startTestServer, unique, type TestServer } from './support/server';
+import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
 
 /**
  * SQL-count tests: a page of 50 costs the same number of statements as a page of 5, however deep the
@@ -8,6 +11,9 @@ import { startTestServer, unique, type TestServer } from './support/server';
  */
 let env: TestServer;
 const searchPrefix = unique('cnt').toLowerCase();
+let stocked: { sku: string }[] = [];
+let locations: { warehouse: string; store: string };
+let offerCode: string;
 
 beforeAll(async () => {
   env = await startTestServer();
@@ -20,8 +26,11 @@ beforeAll(async () => {
     await receive(env, product.sku, store.id, 1_000);
     products.push(product);
   }
+  stocked = products.slice(0, 6);
+  locations = { warehouse: warehouse.id, store: store.id };
   for (let i = 6; i < 55; i++) products.push(await createProduct(env, { sku: `${searchPrefix}-${i}`, name: `Counted ${i}` }));
-  await env.ok(UpsertOfferDocument, { input: { code: unique('CNT'), title: 'Ten off', discountPercent: 10 } });
+  offerCode = unique('CNT');
+  await env.ok(UpsertOfferDocument, { input: { code: offerCode, title: 'Ten off', discountPercent: 10 } });
   // 55 customers with 2 orders of 2 lines each: more than a page of 50 at every level.
   for (let i = 0; i < 55; i++) {
     const buyer = await customer(env);
@@ -84,3 +93,65 @@ describe('statement counts', () => {
     expect(fifty).toBe(five);
   });
 });
+
+/**
+ * Writes, counted as a client sees them: every statement of the request, BEGIN and COMMIT included,
+ * and the answer's fields (location, customer, lines and their products) too. A new order costs the
+ * same whatever its number of lines; its events are appended in ONE statement; no savepoint.
+ */
+describe('statement counts of placeOrder', () => {
+  const place = async (input: Omit<PlaceOrderInput, 'source' | 'externalId'>) => {
+    const full = { source: 'count-shop', externalId: unique('cnt-o-'), ...input };
+    let answer: PlaceOrderMutation['placeOrder'] | undefined;
+    const counted = await env.countStatements(async () => {
+      answer = (await env.ok(PlaceOrderDocument, { input: full }, TOKENS.AGENT)).placeOrder;
+    });
+    expect(answer!.userErrors).toEqual([]);
+    return { ...counted, answer: answer!, input: full };
+  };
+  const eventAppends = (statements: string[]) => statements.filter((sql) => /insert into event\b/.test(sql)).length;
+
+  it.each([1, 3])('a new WEB order of %i line(s), customer by id, shipped by the fulfilment rule: at most 8 statements, answer included', async (lineCount) => {
+    const buyer = await customer(env);
+    const { count, statements, answer } = await place({
+      channel: 'WEB', customer: { id: buyer.id }, lines: stocked.slice(0, lineCount).map((product) => ({ sku: product.sku, quantity: 1 })),
+    });
+    expect(answer.created).toBe(true);
+    expect(statements[0]).toMatch(/^BEGIN/);
+    expect(statements).toContain('COMMIT;');
+    expect(count).toBeLessThanOrEqual(8);
+    expect(eventAppends(statements)).toBe(1);
+    expect(statements.filter((sql) => /savepoint/i.test(sql))).toEqual([]);
+    // The answer primed from the write is the order as read afterwards.
+    const read = await env.ok(OrderDocument, { id: answer.order!.id });
+    expect(read.order).toEqual({ ...answer.order, guestIdentities: [] });
+    expect(answer.order!.lines).toHaveLength(lineCount);
+  });
+
+  it('with an offer code: at most 10 statements (the offer and the responses in one, the figures in another), the offer in the answer', async () => {
+    const buyer = await customer(env);
+    const { count, statements, answer } = await place({ channel: 'WEB', customer: { id: buyer.id }, lines: [{ sku: stocked[0].sku, quantity: 1 }], offerCodes: [offerCode] });
+    expect(count).toBeLessThanOrEqual(10);
+    expect(eventAppends(statements)).toBe(1);
+    expect(answer.order!.lines[0].offer).toEqual({ code: offerCode });
+    expect(answer.order!.discountTotal.amount).not.toBe('0.00');
+    expect((await env.ok(OrderDocument, { id: answer.order!.id })).order).toEqual({ ...answer.order, guestIdentities: [] });
+  });
+
+  it('a new STORE order at a given store: at most 8 statements; its replay at most 9 and the same order', async () => {
+    const buyer = await customer(env);
+    const lines = stocked.slice(3, 6).map((product) => ({ sku: product.sku, quantity: 2 }));
+    const first = await place({ channel: 'STORE', locationId: locations.store, customer: { id: buyer.id }, lines });
+    expect(first.count).toBeLessThanOrEqual(8);
+    expect(eventAppends(first.statements)).toBe(1);
+    expect(first.answer.order!.location).toMatchObject({ id: locations.store, type: 'STORE' });
+    let replay: PlaceOrderMutation['placeOrder'] | undefined;
+    const replayed = await env.countStatements(async () => {
+      replay = (await env.ok(PlaceOrderDocument, { input: first.input }, TOKENS.AGENT)).placeOrder;
+    });
+    expect(replay).toEqual({ ...first.answer, created: false });
+    expect(replayed.count).toBeLessThanOrEqual(9);
+    expect(eventAppends(replayed.statements)).toBe(0);
+  });
+});
+

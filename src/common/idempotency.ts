@@ -196,7 +196,17 @@ export async function claimIdempotencyKey<T extends StoredRequest>(
   find: () => Promise<T | undefined>,
 ): Promise<T | undefined> {
   await lockIdempotencyKeys(em, [request]);
-  const stored = await find();
+  return replayOf(await find(), request);
+}
+
+/**
+ * The decision on what a write found under its key, once the key is locked: the stored record when the
+ * request replays it, undefined when the key is new, IDEMPOTENCY_CONFLICT otherwise. For writes whose
+ * look-up of the key rides on a read they need anyway (placeOrder, recordInteraction): that read must
+ * be a statement that starts after lockIdempotencyKeys returned, or it would not see a record committed
+ * while the lock was waited for.
+ */
+export function replayOf<T extends StoredRequest>(stored: T | undefined, request: IdempotentRequest): T | undefined {
   if (stored && decide(stored, request) === 'conflict') throw idempotencyConflict(request);
   return stored;
 }

@@ -100,31 +100,47 @@ async function loadCustomer(em: EntityManager, id: string): Promise<CustomerRow>
   return row;
 }
 
+/** The merge chain from the customer bound as the first parameter: its survivor is the row with `merged_into` null. */
+const MERGE_CHAIN = `with recursive chain(id, merged_into, depth) as (
+       select id, merged_into_id, 0 from customer where id = ?
+       union all
+       select c.id, c.merged_into_id, chain.depth + 1 from chain join customer c on c.id = chain.merged_into where chain.depth < 32
+     )`;
+
+/** How often a lock follows a merge that happened while it waited, before the write gives up with NOT_FOUND. */
+const MERGE_FOLLOWS = 4;
+
 /**
- * Locks a customer row for a write, following merges to the survivor. Fails with NOT_FOUND for
- * unknown ids and CUSTOMER_ERASED for erased customers.
+ * Locks a customer row for a write, following merges to the survivor, in one statement (the chain
+ * and the row lock). Fails with NOT_FOUND for unknown ids and CUSTOMER_ERASED for erased customers.
+ * A survivor merged away while the lock waited is followed to its own survivor.
  */
 async function lockActiveCustomer(ctx: Context, em: EntityManager, id: string, field: string[]): Promise<CustomerRow> {
-  const survivorId = await resolveSurvivorId(em, id);
-  if (!survivorId) throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${id}.`, field);
-  const row = await queryOne<CustomerRow>(em, `select ${CUSTOMER_COLUMNS} from customer c where c.id = ? for update`, [survivorId]);
-  if (!row) throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${id}.`, field);
-  if (row.status === CustomerStatus.ERASED) throw new DomainError(CommonErrorCode.CUSTOMER_ERASED, `Customer ${id} was erased.`, field);
-  return row;
+  if (!isIdOf('Customer', id)) throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${id}.`, field);
+  let from = id;
+  for (let attempt = 0; attempt < MERGE_FOLLOWS; attempt++) {
+    const row = await queryOne<CustomerRow & { mergedIntoId: string | null }>(
+      em,
+      `${MERGE_CHAIN} select ${CUSTOMER_COLUMNS}, c.merged_into_id as "mergedIntoId" from customer c
+        where c.id = (select id from chain where merged_into is null) for update of c`,
+      [from],
+    );
+    if (!row) break;
+    const { mergedIntoId, ...customer } = row;
+    if (mergedIntoId) {
+      from = mergedIntoId;
+      continue;
+    }
+    if (customer.status === CustomerStatus.ERASED) throw new DomainError(CommonErrorCode.CUSTOMER_ERASED, `Customer ${id} was erased.`, field);
+    return customer;
+  }
+  throw new DomainError(CommonErrorCode.NOT_FOUND, `No customer ${id}.`, field);
 }
 
 /** The id a customer id resolves to now (itself, or its survivor), or undefined when unknown. */
 export async function resolveSurvivorId(em: EntityManager, id: string): Promise<string | undefined> {
   if (!isIdOf('Customer', id)) return undefined;
-  const row = await queryOne<{ id: string }>(
-    em,
-    `with recursive chain(id, merged_into, depth) as (
-       select id, merged_into_id, 0 from customer where id = ?
-       union all
-       select c.id, c.merged_into_id, chain.depth + 1 from chain join customer c on c.id = chain.merged_into where chain.depth < 32
-     ) select id from chain where merged_into is null`,
-    [id],
-  );
+  const row = await queryOne<{ id: string }>(em, `${MERGE_CHAIN} select id from chain where merged_into is null`, [id]);
   return row?.id;
 }
 
@@ -260,6 +276,14 @@ export async function resolveCustomerRef(
   }
   const identities = normalizeAll(ctx, ref.identities, [...field, 'identities']);
   return identifyIn(ctx, em, identities, cleanProfile(ref.profile, [...field, 'profile']), channel, [...field, 'identities']);
+}
+
+/**
+ * Whether resolving `ref` (resolveCustomerRef) only locks a row: a reference by id alone creates and
+ * attaches nothing, so a write may resolve it before it looks for its idempotency key's record.
+ */
+export function refOnlyLocks(ref: CustomerRefParams): boolean {
+  return Boolean(ref.id) && !ref.identities?.length;
 }
 
 /**

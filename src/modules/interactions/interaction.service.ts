@@ -6,11 +6,13 @@ import { EARLIEST_RECORD_TIME } from '../../common/scalars';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
 import { type Context, writerOf } from '../../context/context';
-import { claimIdempotencyKey, idempotencyKey, idempotentRequest } from '../../common/idempotency';
+import { idempotencyKey, idempotentRequest, lockIdempotencyKeys, replayOf } from '../../common/idempotency';
 import { rejectNul } from '../../common/text';
 import { inTransaction, query, queryOne } from '../../database/sql';
 import type { CustomerRefParams } from '../customers/customer.model';
-import { customerRefInput, resolveCustomerRef } from '../customers/customer.service';
+import { CustomerByIdLoader } from '../customers/customer.loaders';
+import { customerRefInput, refOnlyLocks, resolveCustomerRef } from '../customers/customer.service';
+import type { CustomerRow } from '../customers/customer.type';
 import { appendEvents, type NewEvent } from '../events/event-log';
 import { ConversationStatus, Direction } from './interaction.enums';
 import { InteractionErrorCode } from './interaction.errors';
@@ -66,102 +68,160 @@ async function lockConversation(em: EntityManager, conversationId: string, field
 
 type ThreadChange = 'opened' | 'reopened' | null;
 
+/** The conversation a contact joins, as the threading read found and locked it (undefined: a new one opens). */
+const JOINED_CONVERSATION = {
+  /** An explicit conversationId. */
+  given: `select ${CONVERSATION_COLUMNS} from conversation t where t.id = ? for update`,
+  /**
+   * The customer's most recent OPEN or PENDING conversation, whatever its channel; otherwise, for an
+   * INBOUND contact within REOPEN_WINDOW_DAYS of a resolution, that conversation (to reopen).
+   */
+  latest: `select ${CONVERSATION_COLUMNS} from conversation t
+            where t.customer_id = ? and (t.status in ('OPEN', 'PENDING')
+               or (?::boolean and t.status = 'RESOLVED' and t.resolved_at >= x.at - make_interval(days => ?)))
+            order by t.status = 'RESOLVED', case when t.status = 'RESOLVED' then t.resolved_at else t.last_activity_at end desc, t.id desc
+            limit 1 for update`,
+  /** newConversation: none. */
+  none: `select ${CONVERSATION_COLUMNS} from conversation t where false`,
+};
+
+/** What recordInteraction reads once the key and the customer are locked. */
+interface ThreadRead {
+  /** The interaction already under the key (a replay, or a conflict). */
+  existing?: { id: string; idempotencyHash: string | null; createdBy: string };
+  agent?: AgentRow;
+  conversation?: ConversationRow;
+  /** When the contact happened: the input's occurredAt, else the transaction's time, in the column's precision (ms). */
+  at: string | Date;
+}
+
 /**
- * Threading: the conversation an interaction belongs to. An explicit conversationId wins; then
- * newConversation; otherwise the customer's most recent OPEN or PENDING conversation, whatever its
- * channel; otherwise, for an INBOUND within 7 days of a resolution, that conversation reopens; otherwise
- * a new one opens. Runs with the customer row locked, so two contacts never open two conversations.
+ * ONE statement after the locks of the key and of the customer row (so it sees what a write holding
+ * either committed meanwhile): the interaction under the key, the agent, the contact's time and the
+ * conversation it joins, locked. Threading: an explicit conversationId wins; then newConversation;
+ * otherwise JOINED_CONVERSATION.latest; otherwise a new conversation. The customer row lock serialises
+ * threading, so two contacts at once never open two conversations.
  */
-async function thread(
-  ctx: Context,
-  em: EntityManager,
-  customerId: string,
-  input: RecordInteractionArgs,
-  occurredAt: string,
-): Promise<{ conversation: ConversationRow; change: ThreadChange }> {
+async function readThread(em: EntityManager, customerId: string, input: RecordInteractionArgs, key: { source: string; externalId: string }): Promise<ThreadRead> {
   const inbound = input.direction === Direction.INBOUND;
-  let conversation: ConversationRow | undefined;
+  const joined = input.conversationId ? JOINED_CONVERSATION.given : input.newConversation ? JOINED_CONVERSATION.none : JOINED_CONVERSATION.latest;
+  const joinedParams = input.conversationId ? [input.conversationId] : input.newConversation ? [] : [customerId, inbound, REOPEN_WINDOW_DAYS];
+  const row = await queryOne<Partial<ConversationRow> & {
+    existingId: string | null; existingHash: string | null; existingCreatedBy: string | null;
+    agentId: string | null; agentEmail: string; agentName: string; agentCreatedAt: string | Date; at: string | Date;
+  }>(
+    em,
+    `select k.id as "existingId", k.input_hash as "existingHash", k.created_by as "existingCreatedBy",
+            a.id as "agentId", a.email as "agentEmail", a.name as "agentName", a.created_at as "agentCreatedAt", x.at, c.*
+       from (select coalesce(?::timestamptz, now())::timestamptz(3) as at) x
+       left join interaction k on k.source = ? and k.external_id = ?
+       left join agent a on a.id = ?
+       left join lateral (${joined}) c on true`,
+    [input.occurredAt ?? null, key.source, key.externalId, input.agentId ?? null, ...joinedParams],
+  );
+  const { existingId, existingHash, existingCreatedBy, agentId, agentEmail, agentName, agentCreatedAt, at, ...conversation } = row!;
+  return {
+    existing: existingId ? { id: existingId, idempotencyHash: existingHash, createdBy: existingCreatedBy! } : undefined,
+    agent: agentId ? { id: agentId, email: agentEmail, name: agentName, createdAt: agentCreatedAt } : undefined,
+    conversation: conversation.id ? (conversation as ConversationRow) : undefined,
+    at,
+  };
+}
+
+/** Where a contact goes: the conversation it joins (before the contact), and whether that opens or reopens it. */
+function threadOf(customerId: string, input: RecordInteractionArgs, read: ThreadRead): { conversation?: ConversationRow; change: ThreadChange } {
+  const { conversation } = read;
   if (input.conversationId) {
-    conversation = await lockConversation(em, input.conversationId, ['input', 'conversationId']);
+    if (!conversation) throw new DomainError(CommonErrorCode.NOT_FOUND, `No conversation ${input.conversationId}.`, ['input', 'conversationId']);
     if (conversation.customerId !== customerId) {
       throw new DomainError(CommonErrorCode.CONFLICT, `Conversation ${conversation.id} belongs to another customer.`, ['input', 'conversationId']);
     }
-    if (conversation.status === ConversationStatus.RESOLVED && inbound) return { conversation: await reopen(em, conversation.id), change: 'reopened' };
-    return { conversation, change: null };
   }
-  if (!input.newConversation) {
-    conversation = await queryOne<ConversationRow>(
-      em,
-      `select ${CONVERSATION_COLUMNS} from conversation t
-        where t.customer_id = ? and t.status in ('OPEN', 'PENDING')
-        order by t.last_activity_at desc, t.id desc limit 1 for update`,
-      [customerId],
-    );
-    if (conversation) return { conversation, change: null };
-    if (inbound) {
-      const resolved = await queryOne<ConversationRow>(
-        em,
-        `select ${CONVERSATION_COLUMNS} from conversation t
-          where t.customer_id = ? and t.status = 'RESOLVED' and t.resolved_at >= ?::timestamptz - make_interval(days => ?)
-          order by t.resolved_at desc, t.id desc limit 1 for update`,
-        [customerId, occurredAt, REOPEN_WINDOW_DAYS],
-      );
-      if (resolved) return { conversation: await reopen(em, resolved.id), change: 'reopened' };
-    }
-  }
-  const id = newId('Conversation');
-  const opened = await queryOne<ConversationRow>(
-    em,
-    `insert into conversation as t (id, customer_id, status, channels, opened_at, last_activity_at, reopen_count, created_by, created_at, updated_at)
-     values (?, ?, ?, '{}', ?::timestamptz, ?::timestamptz, 0, ?, now(), now())
-     returning ${CONVERSATION_COLUMNS}`,
-    [id, customerId, inbound ? ConversationStatus.OPEN : ConversationStatus.PENDING, occurredAt, occurredAt, writerOf(ctx)],
-  );
-  return { conversation: opened!, change: 'opened' };
+  if (!conversation) return { change: 'opened' };
+  const reopens = conversation.status === ConversationStatus.RESOLVED && input.direction === Direction.INBOUND;
+  return { conversation, change: reopens ? 'reopened' : null };
 }
 
-async function reopen(em: EntityManager, conversationId: string): Promise<ConversationRow> {
-  const row = await queryOne<ConversationRow>(
-    em,
-    `update conversation t set status = 'OPEN', resolved_at = null, reopen_count = t.reopen_count + 1, updated_at = now()
-      where t.id = ? returning ${CONVERSATION_COLUMNS}`,
-    [conversationId],
-  );
-  return row!;
+/** The interaction row of a new contact, as insertContact stores it. */
+type NewInteraction = Omit<InteractionRow, 'recordedAt'> & { inputHash: string };
+
+const INSERT_INTERACTION = `insert into interaction as t (id, source, external_id, channel, direction, customer_id, conversation_id, agent_id, subject, body,
+              occurred_at, input_hash, created_by, recorded_at)`;
+
+function interactionValues(row: NewInteraction): unknown[] {
+  return [row.id, row.source, row.externalId, row.channel, row.direction, row.customerId, row.conversationId, row.agentId, row.subject, row.body,
+    row.occurredAt, row.inputHash, row.createdBy];
 }
 
 /**
- * Folds a new interaction into its conversation: channels used, subject, status (OPEN after an inbound,
- * PENDING after an outbound, unless RESOLVED or the contact is older than the latest), and the SLA
- * clock recomputed from the interactions themselves, so late or back-dated contacts land right.
+ * Records a contact in a new conversation, ONE statement: the conversation is inserted as it is with
+ * this single contact (channels, subject, status, the SLA clock's first inbound), then the interaction.
  */
-async function updateConversationAfter(em: EntityManager, conversationId: string, interaction: InteractionRow): Promise<ConversationRow> {
-  const row = await queryOne<ConversationRow>(
+async function insertContactInNewConversation(em: EntityManager, row: NewInteraction): Promise<{ conversation: ConversationRow; recordedAt: string | Date }> {
+  const inbound = row.direction === Direction.INBOUND;
+  const answer = await queryOne<ConversationRow & { recordedAt: string | Date }>(
     em,
-    `with fi as (
-       select occurred_at as at, channel from interaction
-        where conversation_id = ? and direction = 'INBOUND' order by occurred_at, id limit 1
+    `with c as (
+       insert into conversation as t (id, customer_id, status, channels, subject, opened_at, last_activity_at, first_inbound_at, first_inbound_channel,
+              reopen_count, created_by, created_at, updated_at)
+       values (?, ?, ?, array[?::text], ?, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?, 0, ?, now(), now())
+       returning ${CONVERSATION_COLUMNS}
+     ), i as (
+       ${INSERT_INTERACTION} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?, now())
+       returning t.recorded_at
      )
-     update conversation t set
-       channels = case when ?::text = any(t.channels) then t.channels else array_append(t.channels, ?::text) end,
-       subject = coalesce(t.subject, ?::text),
-       status = case when t.status = 'RESOLVED' or ?::timestamptz < t.last_activity_at then t.status
-                     when ? = 'INBOUND' then 'OPEN' else 'PENDING' end,
-       last_activity_at = greatest(t.last_activity_at, ?::timestamptz),
-       opened_at = least(t.opened_at, ?::timestamptz),
-       first_inbound_at = (select at from fi),
-       first_inbound_channel = (select channel from fi),
-       first_response_at = (select min(o.occurred_at) from interaction o
-                             where o.conversation_id = t.id and o.direction = 'OUTBOUND' and o.occurred_at >= (select at from fi)),
-       updated_at = now()
-     where t.id = ?
-     returning ${CONVERSATION_COLUMNS}`,
+     select c.*, i.recorded_at as "recordedAt" from c, i`,
     [
-      conversationId, interaction.channel, interaction.channel, interaction.subject, interaction.occurredAt, interaction.direction,
-      interaction.occurredAt, interaction.occurredAt, conversationId,
+      row.conversationId, row.customerId, inbound ? ConversationStatus.OPEN : ConversationStatus.PENDING, row.channel, row.subject, row.occurredAt, row.occurredAt,
+      inbound ? row.occurredAt : null, inbound ? row.channel : null, row.createdBy,
+      ...interactionValues(row),
     ],
   );
-  return row!;
+  const { recordedAt, ...conversation } = answer!;
+  return { conversation, recordedAt };
+}
+
+/**
+ * Records a contact in an existing conversation, ONE statement: the interaction is inserted and folded
+ * into its conversation: reopened when `reopen`, channels used, subject, status (OPEN after an inbound,
+ * PENDING after an outbound, unless RESOLVED or the contact is older than the latest), and the SLA
+ * clock recomputed from the conversation's contacts with the new one, so late or back-dated contacts
+ * land right. (The statement's own insert is invisible to its other parts: `contacts` adds it.)
+ */
+async function insertContactInConversation(em: EntityManager, row: NewInteraction, reopen: boolean): Promise<{ conversation: ConversationRow; recordedAt: string | Date }> {
+  const answer = await queryOne<ConversationRow & { recordedAt: string | Date }>(
+    em,
+    `with i as (
+       ${INSERT_INTERACTION} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?, now())
+       returning t.id, t.occurred_at, t.direction, t.channel, t.recorded_at
+     ), contacts as (
+       select id, occurred_at, direction, channel from interaction where conversation_id = ?
+       union all
+       select id, occurred_at, direction, channel from i
+     ), fi as (
+       select occurred_at as at, channel from contacts where direction = 'INBOUND' order by occurred_at, id limit 1
+     )
+     update conversation t set
+       status = case when ?::boolean then 'OPEN'
+                     when t.status = 'RESOLVED' or i.occurred_at < t.last_activity_at then t.status
+                     when i.direction = 'INBOUND' then 'OPEN' else 'PENDING' end,
+       resolved_at = case when ?::boolean then null else t.resolved_at end,
+       reopen_count = t.reopen_count + case when ?::boolean then 1 else 0 end,
+       channels = case when i.channel = any(t.channels) then t.channels else array_append(t.channels, i.channel) end,
+       subject = coalesce(t.subject, ?::text),
+       last_activity_at = greatest(t.last_activity_at, i.occurred_at),
+       opened_at = least(t.opened_at, i.occurred_at),
+       first_inbound_at = (select at from fi),
+       first_inbound_channel = (select channel from fi),
+       first_response_at = (select min(o.occurred_at) from contacts o where o.direction = 'OUTBOUND' and o.occurred_at >= (select at from fi)),
+       updated_at = now()
+     from i
+     where t.id = ?
+     returning ${CONVERSATION_COLUMNS}, i.recorded_at as "recordedAt"`,
+    [...interactionValues(row), row.conversationId, reopen, reopen, reopen, row.subject, row.conversationId],
+  );
+  const { recordedAt, ...conversation } = answer!;
+  return { conversation, recordedAt };
 }
 
 function conversationEvent(conversation: ConversationRow, change: string, extra: Record<string, unknown> = {}): NewEvent {
@@ -204,62 +264,89 @@ export async function recordInteraction(ctx: Context, input: RecordInteractionAr
     body,
     occurredAt: input.occurredAt,
   });
-  const result = await inTransaction(ctx.em, async (em) => {
+  const result = await inTransaction(ctx.em, async (em): Promise<{ interaction: InteractionRow; created: boolean; answer?: ContactAnswer }> => {
     // Serialises recordings of one key, so a retry racing the first call sees its row.
-    const existing = await claimIdempotencyKey(em, request, () => queryOne<InteractionRow & { idempotencyHash: string }>(
-      em,
-      `select ${INTERACTION_COLUMNS}, t.input_hash as "idempotencyHash" from interaction t where t.source = ? and t.external_id = ?`,
-      [source, externalId],
-    ));
-    if (existing) {
-      const { idempotencyHash: _hash, ...interaction } = existing;
+    await lockIdempotencyKeys(em, [request]);
+    const findReplay = async () => {
+      const stored = await queryOne<InteractionRow & { idempotencyHash: string }>(
+        em,
+        `select ${INTERACTION_COLUMNS}, t.input_hash as "idempotencyHash" from interaction t where t.source = ? and t.external_id = ?`,
+        [source, externalId],
+      );
+      const replayed = replayOf(stored, request);
+      if (!replayed) return undefined;
+      const { idempotencyHash: _hash, ...interaction } = replayed;
       return { interaction, created: false };
+    };
+    // Resolving identities may create a customer: a replay is answered before it. A reference by id
+    // only locks the row, so its replay check rides on the threading read (and wins over its errors).
+    const byId = refOnlyLocks(input.customer);
+    const early = byId ? undefined : await findReplay();
+    if (early) return early;
+    let customer: CustomerRow;
+    try {
+      ({ customer } = await resolveCustomerRef(ctx, em, input.customer, input.channel, ['input', 'customer']));
+    } catch (error) {
+      const replay = byId && error instanceof DomainError ? await findReplay() : undefined;
+      if (replay) return replay;
+      throw error;
     }
+    const read = await readThread(em, customer.id, input, key);
+    if (replayOf(read.existing, request)) return (await findReplay())!;
+    if (input.agentId && !read.agent) throw new DomainError(CommonErrorCode.NOT_FOUND, `No agent ${input.agentId}.`, ['input', 'agentId']);
+    const { conversation: joined, change } = threadOf(customer.id, input, read);
 
-    const { customer } = await resolveCustomerRef(ctx, em, input.customer, input.channel, ['input', 'customer']);
-    const agent = input.agentId ? await agentOrFail(em, input.agentId, ['input', 'agentId']) : undefined;
-    // The customer row lock serialises threading: two contacts at once never open two conversations.
-    const locked = await queryOne<{ at: string }>(em, `select coalesce(?::timestamptz, now()) as at from customer where id = ? for update`, [
-      input.occurredAt ?? null,
-      customer.id,
-    ]);
-    const occurredAt = locked!.at;
-    const { conversation, change } = await thread(ctx, em, customer.id, input, occurredAt);
-    const interaction = await queryOne<InteractionRow>(
-      em,
-      `insert into interaction as t (id, source, external_id, channel, direction, customer_id, conversation_id, agent_id, subject, body,
-              occurred_at, input_hash, created_by, recorded_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?, now())
-       returning ${INTERACTION_COLUMNS}`,
-      [newId('Interaction'), source, externalId, input.channel, input.direction, customer.id, conversation.id, agent?.id ?? null, subject, body,
-        occurredAt, request.hash, writerOf(ctx)],
-    );
-    const updated = await updateConversationAfter(em, conversation.id, interaction!);
+    const row: NewInteraction = {
+      id: newId('Interaction'), source, externalId, channel: input.channel, direction: input.direction, customerId: customer.id,
+      conversationId: joined?.id ?? newId('Conversation'), agentId: read.agent?.id ?? null, subject, body, occurredAt: read.at,
+      inputHash: request.hash, createdBy: writerOf(ctx),
+    };
+    const { conversation: updated, recordedAt } = joined
+      ? await insertContactInConversation(em, row, change === 'reopened')
+      : await insertContactInNewConversation(em, row);
+    const { inputHash: _hash, ...fields } = row;
+    const interaction: InteractionRow = { ...fields, recordedAt };
     const events: NewEvent[] = [];
     if (change) events.push(conversationEvent(updated, change));
-    else if (updated.status !== conversation.status) events.push(conversationEvent(updated, 'status'));
+    else if (updated.status !== joined?.status) events.push(conversationEvent(updated, 'status'));
     events.push({
       type: 'interaction.recorded',
       customerId: customer.id,
       payload: {
-        interactionId: interaction!.id,
-        conversationId: conversation.id,
+        interactionId: interaction.id,
+        conversationId: updated.id,
         customerId: customer.id,
         channel: input.channel,
         direction: input.direction,
         source,
         externalId,
-        agentId: agent?.id ?? null,
+        agentId: read.agent?.id ?? null,
         // Personal free text: masked for ANALYST and PARTNER on every read, scrubbed by erasure.
         subject,
-        occurredAt: interaction!.occurredAt,
+        occurredAt: interaction.occurredAt,
       },
     });
     await appendEvents(em, events);
-    return { interaction: interaction!, created: true };
+    return { interaction, created: true, answer: { customer, conversation: updated, agent: read.agent } };
   });
   ctx.loaders.clearAll();
-  return result;
+  if (result.answer) primeContactAnswer(ctx, result.interaction, result.answer);
+  return { interaction: result.interaction, created: result.created };
+}
+
+/** What the answer to a new contact reads beside the interaction: held by the write. */
+interface ContactAnswer {
+  customer: CustomerRow;
+  conversation: ConversationRow;
+  agent?: AgentRow;
+}
+
+/** The loaders the answer to a new contact reads, primed after COMMIT from what the write holds. */
+function primeContactAnswer(ctx: Context, interaction: InteractionRow, answer: ContactAnswer): void {
+  ctx.loaders.get(InteractionByIdLoader).prime(interaction.id, interaction);
+  ctx.loaders.get(CustomerByIdLoader).prime(answer.customer.id, answer.customer);
+  ctx.loaders.get(ConversationByIdLoader).prime(answer.conversation.id, answer.conversation);
+  if (answer.agent) ctx.loaders.get(AgentByIdLoader).prime(answer.agent.id, answer.agent);
 }
 
 /** `assignConversation`: records a handover (from, to, note, time) and moves the assignment. */

@@ -2,8 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
 import { CommonErrorCode, DomainError } from '../../common/errors';
 import { newId } from '../../common/ids';
-import { inTransaction, query, queryOne } from '../../database/sql';
-import { appendEvents } from '../events/event-log';
+import { inTransaction, query, queryOne, textArray } from '../../database/sql';
+import { appendEvents, type NewEvent } from '../events/event-log';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { getProductBySku, productsBySku, requireLocation } from '../catalog/catalog.service';
 import { claimIdempotencyKey, idempotencyKey, idempotentRequest } from '../../common/idempotency';
@@ -11,6 +11,7 @@ import { rejectNul } from '../../common/text';
 import { InventoryErrorCode } from './inventory.errors';
 import { LOCATION_ORDER, STOCK_LEVEL_COLUMNS, StockLevelsByProductLoader } from './inventory.loaders';
 import { toAvailability, type AvailabilityRow, type StockLevelRow } from './inventory.type';
+import type { LocationRow } from '../catalog/catalog.type';
 import type { AdjustStockParams } from './inventory.model';
 
 const MAX_DELTA = 1_000_000;
@@ -127,7 +128,13 @@ export async function applyStockChanges(em: EntityManager, changes: StockChange[
       change.deltaOnHand, change.deltaReserved, meta.kind, meta.reason ?? null, meta.orderId ?? null, meta.createdBy,
     ]),
   );
-  await appendEvents(em, levels.map((level, index) => ({
+  await appendEvents(em, stockChangedEvents(levels, applied, meta));
+  return levels;
+}
+
+/** The `stock.changed` event of each level changed, `applied[i]` being the change of `levels[i]`. */
+function stockChangedEvents(levels: StockLevelRow[], applied: StockChange[], meta: StockChangeMeta): NewEvent[] {
+  return levels.map((level, index) => ({
     type: 'stock.changed',
     payload: {
       ...level,
@@ -136,8 +143,92 @@ export async function applyStockChanges(em: EntityManager, changes: StockChange[
       kind: meta.kind,
       orderId: meta.orderId ?? null,
     },
-  })));
-  return levels;
+  }));
+}
+
+/** What reserveStock did: where, the levels after it, and the events the caller appends with its own. */
+export interface Reservation {
+  location: LocationRow;
+  levels: StockLevelRow[];
+  events: NewEvent[];
+}
+
+/**
+ * Reserves every level of `needs` at one location in ONE statement, all or nothing: the levels are
+ * locked in product id order (as applyStockChanges locks them: no deadlock between the two), checked
+ * under the lock, and only when every one has enough available are they all raised and their ledger
+ * rows written, in the same statement. The statement answers each level as it is after it (or as it
+ * was, when it could not reserve), so a shortage needs no second read.
+ */
+const RESERVE_AT_LOCATION = `with need(product_id, qty, movement_id) as materialized (
+       select * from unnest(?::text[], ?::int[], ?::text[])
+     ),
+     locked as materialized (
+       select s.product_id, s.on_hand, s.reserved from stock_level s
+        where s.location_id = ? and s.product_id in (select product_id from need)
+        order by s.product_id collate "C" for update
+     ),
+     enough as (
+       select count(*) = (select count(*) from need) as ok from need n join locked l on l.product_id = n.product_id
+        where l.on_hand >= l.reserved + n.qty
+     ),
+     raised as (
+       update stock_level s set reserved = s.reserved + n.qty, updated_at = now()
+         from need n
+        where (select ok from enough) and s.location_id = ? and s.product_id = n.product_id and s.on_hand >= s.reserved + n.qty
+       returning s.product_id, s.on_hand, s.reserved
+     ),
+     ledger as (
+       insert into stock_movement (id, product_id, location_id, delta_on_hand, delta_reserved, kind, order_id, created_by, created_at)
+       select n.movement_id, r.product_id, ?, 0, n.qty, 'RESERVE', ?, ?, now() from raised r join need n on n.product_id = r.product_id
+     )
+     select n.product_id as "productId", coalesce(r.on_hand, l.on_hand, 0) as "onHand", coalesce(r.reserved, l.reserved, 0) as reserved,
+            r.product_id is not null as raised
+       from need n left join locked l on l.product_id = n.product_id left join raised r on r.product_id = n.product_id`;
+
+/**
+ * placeOrder's reservation: `needs` (deltaReserved > 0, deltaOnHand 0) at the first of `locations`
+ * (the fulfilment order) that has all of them, one statement per location tried and no savepoint (a
+ * location that cannot supply every line changes nothing). INSUFFICIENT_STOCK from the last location
+ * names the first level short there. The ledger rows are written; the `stock.changed` events are
+ * returned for the caller to append with its own, in one statement.
+ */
+export async function reserveStock(
+  em: EntityManager,
+  needs: StockChange[],
+  locations: LocationRow[],
+  meta: { orderId: string; createdBy: string },
+): Promise<Reservation> {
+  const combined = combine(needs);
+  for (const [attempt, location] of locations.entries()) {
+    const answered = await query<{ productId: string; onHand: number; reserved: number; raised: boolean }>(em, RESERVE_AT_LOCATION, [
+      textArray(combined.map((need) => need.productId)), textArray(combined.map((need) => need.deltaReserved)),
+      textArray(combined.map(() => newId('StockMovement'))), location.id, location.id, location.id, meta.orderId, meta.createdBy,
+    ]);
+    const byProduct = new Map(answered.map((row) => [row.productId, row]));
+    const rows = combined.map((need) => byProduct.get(need.productId)!);
+    const raised = rows.filter((row) => row.raised).length;
+    if (raised === combined.length) {
+      const applied = combined.map((need) => ({ ...need, locationId: location.id }));
+      const levels = rows.map((row, index) => ({
+        productId: row.productId, sku: applied[index].sku, locationId: location.id, onHand: row.onHand, reserved: row.reserved, available: row.onHand - row.reserved,
+      }));
+      return { location, levels, events: stockChangedEvents(levels, applied, { kind: 'RESERVE', ...meta }) };
+    }
+    // Locked and checked in one statement: either every level was raised or none was.
+    if (raised > 0) throw new Error(`reserveStock raised ${raised} of ${combined.length} levels at ${location.id}`);
+    if (attempt === locations.length - 1) {
+      const index = rows.findIndex((row, at) => row.onHand - row.reserved < combined[at].deltaReserved);
+      const need = combined[index];
+      const available = rows[index].onHand - rows[index].reserved;
+      throw new DomainError(
+        InventoryErrorCode.INSUFFICIENT_STOCK,
+        `Not enough ${need.sku} at ${location.code}: ${available} available, ${need.deltaReserved} needed.`,
+        need.field,
+      );
+    }
+  }
+  throw new DomainError(InventoryErrorCode.INSUFFICIENT_STOCK, 'No location has enough available stock for every line.', ['input', 'lines']);
 }
 
 /** Levels of one product inside the caller's transaction, in display order. */

@@ -47,6 +47,25 @@ export async function responseSummaries(em: EntityManager, customerIds: string[]
   return summariesByCustomer(await query<SummaryRow>(em, responseSummarySql(placeholders(customerIds.length)), customerIds));
 }
 
+/**
+ * The offers of `codes` and, when a customer is given, that customer's response summaries (per offer
+ * id), in ONE statement: what an order's offer codes are decided on besides the customer's figures.
+ */
+export async function offersByCodeWithResponses(
+  em: EntityManager,
+  codes: string[],
+  customerId: string | null,
+): Promise<{ offers: OfferRow[]; responses: Map<string, ResponseSummary> | undefined }> {
+  const responses = customerId ? `(select coalesce(json_agg(r), '[]'::json) from (${responseSummarySql('?')}) r)` : 'null::json';
+  const rows = await query<OfferRow & { responses: SummaryRow[] | null }>(
+    em,
+    `select ${OFFER_COLUMNS}, ${responses} as responses from offer f where f.code = any(?::text[])`,
+    [...(customerId ? [customerId] : []), textArray(codes)],
+  );
+  const summaries = customerId && rows.length ? (summariesByCustomer(rows[0].responses ?? []).get(customerId) ?? new Map<string, ResponseSummary>()) : undefined;
+  return { offers: rows.map(({ responses: _responses, ...offer }) => offer), responses: summaries };
+}
+
 /** What a decision reads of one customer besides the stats: the current offers, its responses, its consents. */
 export interface DecisionInputs {
   offers: OfferRow[];

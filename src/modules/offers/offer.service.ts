@@ -4,7 +4,7 @@ import { type Context, writerOf } from '../../context/context';
 import { CommonErrorCode, DomainError, InvalidArgumentError } from '../../common/errors';
 import { isIdOf, newId } from '../../common/ids';
 import { parseMoney } from '../../common/money';
-import { inTransaction, placeholders, query, queryOne, textArray } from '../../database/sql';
+import { inTransaction, query, queryOne, textArray } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
 import { productsBySku } from '../catalog/catalog.service';
@@ -14,7 +14,7 @@ import { customerFigures } from './customer-figures';
 import { decideOffer, type OfferRow } from './offer-decision';
 import { OfferErrorCode } from './offer.errors';
 import { OfferByIdLoader, OfferDecisionsByCustomerLoader } from './offer.loaders';
-import { decisionRows, OFFER_COLUMNS, responseSummaries } from './offer.reads';
+import { decisionRows, OFFER_COLUMNS, offersByCodeWithResponses, responseSummaries } from './offer.reads';
 import { OfferResponseKind } from './offer.enums';
 import { isKnownSegment, SEGMENT_NAMES } from '../analytics/segments';
 import type { OfferDecisionRow } from './offer.type';
@@ -123,10 +123,9 @@ export async function eligibleOffersByCode(
   field: string[],
 ): Promise<OfferRow[]> {
   if (codes.length === 0) return [];
-  const rows = await query<OfferRow>(em, `select ${OFFER_COLUMNS} from offer f where f.code in (${placeholders(codes.length)})`, codes);
+  const { offers: rows, responses } = await offersByCodeWithResponses(em, codes, customerId);
   const byCode = new Map(rows.map((row) => [row.code, row]));
   const figures = customerId ? (await customerFigures(em, [customerId])).get(customerId)! : null;
-  const responses = customerId ? (await responseSummaries(em, [customerId])).get(customerId) : undefined;
   const now = new Date();
   return codes.map((code, index) => {
     const offer = byCode.get(code);

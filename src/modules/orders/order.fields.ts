@@ -35,8 +35,9 @@ export class OrderFields {
   }
 
   @FieldResolver(() => [OrderLineType], { description: 'Lines in the order they were given.' })
-  lines(@Root() order: OrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<OrderLineRow[]> {
-    return relationList<OrderLineRow>(ctx, order, info);
+  lines(@Root() order: OrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): OrderLineRow[] | Promise<OrderLineRow[]> {
+    // placeOrder's answer: the write holds the lines (and their products) already.
+    return order.lines ?? relationList<OrderLineRow>(ctx, order, info);
   }
 
   @FieldResolver(() => Money, { description: 'Sum of the line totals.' })
@@ -77,8 +78,8 @@ export class OrderGuestIdentityFields {
 @Resolver(() => OrderLineType)
 export class OrderLineFields {
   @FieldResolver(() => ProductType, { description: 'The product ordered.' })
-  product(@Root() line: OrderLineRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): ProductRow | Promise<ProductRow> {
-    return plannedOne<ProductRow>(line, info, line.productId) ?? ctx.loaders.get(ProductByIdLoader).load(line.productId).then((product) => product!);
+  product(@Root() line: OrderLineRow & { product?: ProductRow }, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): ProductRow | Promise<ProductRow> {
+    return line.product ?? plannedOne<ProductRow>(line, info, line.productId) ?? ctx.loaders.get(ProductByIdLoader).load(line.productId).then((product) => product!);
   }
 
   @FieldResolver(() => Money, { description: 'Catalogue price per unit when the order was placed (recorded price for imported history).' })

@@ -6,28 +6,31 @@ import { EARLIEST_RECORD_TIME } from '../../common/scalars';
 import { checkExactCents } from '../../common/money';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
-import { inTransaction, query, queryOne } from '../../database/sql';
+import { inTransaction, query, queryOne, textArray } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { LocationType } from '../catalog/catalog.enums';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
-import { productsBySku, requireLocation } from '../catalog/catalog.service';
-import { claimIdempotencyKey, idempotencyKey, idempotentRequest } from '../../common/idempotency';
+import { LocationByIdLoader, PRODUCT_COLUMNS } from '../catalog/catalog.loaders';
+import { idempotencyKey, idempotentRequest, lockIdempotencyKeys, replayOf } from '../../common/idempotency';
 import { rejectNul } from '../../common/text';
 import type { LocationRow, ProductRow } from '../catalog/catalog.type';
+import { CustomerByIdLoader } from '../customers/customer.loaders';
 import { customerRefInput, resolveCustomerRef, resolveSurvivorId } from '../customers/customer.service';
+import type { CustomerRow } from '../customers/customer.type';
 import type { IdentityParams } from '../customers/customer.model';
 import { identityKey, normalizeIdentity, type NormalizedIdentity } from '../customers/identity-normalization';
 import { InventoryErrorCode } from '../inventory/inventory.errors';
 import { LOCATION_ORDER } from '../inventory/inventory.loaders';
-import { applyStockChanges, type StockChange } from '../inventory/inventory.service';
+import { applyStockChanges, reserveStock } from '../inventory/inventory.service';
 import { OfferErrorCode } from '../offers/offer.errors';
+import { OfferByIdLoader } from '../offers/offer.loaders';
 import { eligibleOffersByCode } from '../offers/offer.service';
 import { lineDiscountCents, type OfferRow } from '../offers/offer-decision';
 import type { GuestIdentity } from './order.entity';
 import { OrderErrorCode } from './order.errors';
 import { ORDER_COLUMNS, OrderByIdLoader } from './order.loaders';
 import { OrderStatus } from './order.enums';
-import type { OrderRow } from './order.type';
+import type { EmbeddedLineRow, OrderRow } from './order.type';
 import type { PlaceOrderParams, UpdateOrderStatusParams } from './order.model';
 
 export const MAX_LINES = 100;
@@ -108,47 +111,126 @@ function priceLines(lines: { product: ProductRow; quantity: number }[], offers: 
   return priced;
 }
 
+/** A location as the plan's JSON carries it (LocationRow's keys, the time as PostgreSQL prints it). */
+const LOCATION_JSON = `json_build_object('id', l.id, 'code', l.code, 'name', l.name, 'type', l.type, 'createdAt', l.created_at)`;
+
 /**
- * The fulfilment rule when locationId is omitted (non-STORE channels): locations that have enough
- * available stock for EVERY line, warehouses before stores, then by location code. Returned in that
- * order so that a location emptied by a concurrent order is followed by the next one.
+ * Where an order may ship from, as the plan reads it: the given location (or none when unknown), or
+ * by the fulfilment rule when locationId is omitted (non-STORE channels): locations that have enough
+ * available stock for EVERY line, warehouses before stores, then by location code. In that order, so
+ * that a location emptied by a concurrent order is followed by the next one.
  */
-async function fulfilmentCandidates(em: EntityManager, needs: Map<string, number>): Promise<LocationRow[]> {
-  const entries = [...needs.entries()];
-  return query<LocationRow>(
-    em,
-    `with need(product_id, qty) as (values ${entries.map(() => '(?::text, ?::int)').join(', ')})
-     select l.id, l.code, l.name, l.type from location l
+const GIVEN_LOCATION = `(select json_agg(${LOCATION_JSON}) from location l where l.id = ?)`;
+const FULFILMENT_CANDIDATES = `(select json_agg(${LOCATION_JSON} order by ${LOCATION_ORDER}) from location l
       where not exists (
-        select 1 from need n left join stock_level s on s.product_id = n.product_id and s.location_id = l.id
-         where coalesce(s.on_hand - s.reserved, 0) < n.qty)
-      order by ${LOCATION_ORDER}`,
-    entries.flat(),
-  );
+        select 1 from (select p.id as product_id, n.qty from unnest(?::text[], ?::int[]) n(sku, qty) join product p on p.sku = n.sku) need
+          left join stock_level s on s.product_id = need.product_id and s.location_id = l.id
+         where coalesce(s.on_hand - s.reserved, 0) < need.qty))`;
+
+/** What placeOrder reads once its key is locked. */
+interface OrderPlan {
+  /** The order already under the key (a replay, or a conflict). */
+  existing?: { id: string; idempotencyHash: string | null; createdBy: string };
+  products: Map<string, ProductRow>;
+  /** The given location (empty when unknown), the fulfilment candidates, or null when neither applies. */
+  locations: LocationRow[] | null;
 }
 
-/** Reserves at the first candidate that still has the stock; savepoints undo a partial attempt. */
-async function reserveAtFirst(em: EntityManager, candidates: LocationRow[], changesAt: (location: LocationRow) => StockChange[], meta: Parameters<typeof applyStockChanges>[2]): Promise<LocationRow> {
-  for (const [attempt, location] of candidates.entries()) {
-    const last = attempt === candidates.length - 1;
-    if (!last) await query(em, 'savepoint reserve_attempt');
-    try {
-      await applyStockChanges(em, changesAt(location), meta);
-      if (!last) await query(em, 'release savepoint reserve_attempt');
-      return location;
-    } catch (error) {
-      if (last || !(error instanceof DomainError) || error.code !== InventoryErrorCode.INSUFFICIENT_STOCK) throw error;
-      await query(em, 'rollback to savepoint reserve_attempt');
-      await query(em, 'release savepoint reserve_attempt');
-    }
+/**
+ * Everything placeOrder reads before it writes, in ONE statement run after the key's lock (so it sees
+ * an order committed under the key while the lock was waited for): the order under the key, the
+ * products by sku (active or not) and the locations it could ship from.
+ */
+async function readOrderPlan(
+  em: EntityManager,
+  key: { source: string; externalId: string },
+  lines: { sku: string; quantity: number }[],
+  where: { locationId: string } | 'fulfilment' | null,
+): Promise<OrderPlan> {
+  const skus = [...new Set(lines.map((line) => line.sku))];
+  const needs = new Map<string, number>();
+  for (const line of lines) needs.set(line.sku, (needs.get(line.sku) ?? 0) + line.quantity);
+  const locations = where === null ? 'null::json' : where === 'fulfilment' ? FULFILMENT_CANDIDATES : GIVEN_LOCATION;
+  const locationParams = where === null ? [] : where === 'fulfilment' ? [textArray([...needs.keys()]), textArray([...needs.values()])] : [where.locationId];
+  const rows = await query<ProductRow & { existingId: string | null; existingHash: string | null; existingCreatedBy: string | null; locations: LocationRow[] | null }>(
+    em,
+    `select ${PRODUCT_COLUMNS}, x."existingId", x."existingHash", x."existingCreatedBy", x.locations
+       from (select e.id as "existingId", e.request_hash as "existingHash", e.created_by as "existingCreatedBy", ${locations} as locations
+               from (values (1)) one left join "order" e on e.source = ? and e.external_id = ?) x
+       left join product p on p.sku = any(?::text[])`,
+    [...locationParams, key.source, key.externalId, textArray(skus)],
+  );
+  const [first] = rows;
+  const products = new Map<string, ProductRow>();
+  for (const { existingId: _id, existingHash: _hash, existingCreatedBy: _by, locations: _at, ...product } of rows) {
+    if (product.id !== null) products.set(product.sku, product);
   }
-  throw new DomainError(InventoryErrorCode.INSUFFICIENT_STOCK, 'No location has enough available stock for every line.', ['input', 'lines']);
+  return {
+    existing: first.existingId ? { id: first.existingId, idempotencyHash: first.existingHash, createdBy: first.existingCreatedBy! } : undefined,
+    products,
+    locations: where === null ? null : (first.locations ?? []),
+  };
+}
+
+/** The order and its lines in ONE statement; the order row as stored (placedAt), the lines as given. */
+async function insertOrder(
+  em: EntityManager,
+  order: { id: string; source: string; externalId: string; hash: string; channel: Channel; locationId: string; customerId: string | null; placedAt: Date | null | undefined;
+    currency: string; subtotal: number; discount: number; guestIdentities: GuestIdentity[]; createdBy: string },
+  lines: EmbeddedLineRow[],
+): Promise<OrderRow> {
+  const column = <K extends keyof EmbeddedLineRow>(key: K) => textArray(lines.map((line) => line[key] as string | number | null));
+  const row = await queryOne<OrderRow>(
+    em,
+    `with o as (
+       insert into "order" as o (id, source, external_id, request_hash, channel, location_id, customer_id, status, placed_at, currency,
+              subtotal_cents, discount_cents, total_cents, guest_identities, reserves_stock, imported, created_by, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, 'PLACED', coalesce(?::timestamptz, now()), ?, ?, ?, ?, ?::jsonb, true, false, ?, now(), now())
+       returning ${ORDER_COLUMNS}
+     ), lines as (
+       insert into order_line (id, order_id, line_no, product_id, sku, quantity, unit_price_cents, discount_cents, total_cents, offer_id)
+       select l.id, o.id, l.line_no, l.product_id, l.sku, l.quantity, l.unit_price_cents, l.discount_cents, l.total_cents, l.offer_id
+         from o, unnest(?::text[], ?::int[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[])
+                 as l(id, line_no, product_id, sku, quantity, unit_price_cents, discount_cents, total_cents, offer_id)
+     )
+     select * from o`,
+    [
+      order.id, order.source, order.externalId, order.hash, order.channel, order.locationId, order.customerId, order.placedAt ?? null, order.currency,
+      order.subtotal, order.discount, order.subtotal - order.discount, order.guestIdentities.length ? JSON.stringify(order.guestIdentities) : null, order.createdBy,
+      column('id'), column('lineNo'), column('productId'), column('sku'), column('quantity'), column('unitPriceCents'), column('discountCents'),
+      column('totalCents'), column('offerId'),
+    ],
+  );
+  return { ...row!, lines };
+}
+
+/** Where a new order ships from: the given location (a STORE for STORE orders), else by the fulfilment rule. */
+function shippingCandidates(input: PlaceOrderParams, plan: OrderPlan): LocationRow[] {
+  if (input.locationId) {
+    const [location] = plan.locations ?? [];
+    if (!location) throw new DomainError(CommonErrorCode.NOT_FOUND, `No location ${input.locationId}.`, ['input', 'locationId']);
+    if (input.channel === Channel.STORE && location.type !== LocationType.STORE) {
+      throw new DomainError(CommonErrorCode.INVALID_VALUE, `STORE orders need a STORE location; ${location.code} is a ${location.type}.`, ['input', 'locationId']);
+    }
+    return [location];
+  }
+  if (input.channel === Channel.STORE) {
+    throw new DomainError(CommonErrorCode.INVALID_VALUE, 'STORE orders need locationId: the store where the customer buys.', ['input', 'locationId']);
+  }
+  if (!plan.locations?.length) {
+    throw new DomainError(InventoryErrorCode.INSUFFICIENT_STOCK, 'No location has enough available stock for every line.', ['input', 'lines']);
+  }
+  return plan.locations;
 }
 
 /**
  * `placeOrder`: prices from the catalogue and eligible offers (never from the caller), stock reserved
  * atomically at one location, idempotent on (source, externalId). Everything happens in one
- * transaction: any failure leaves no order, no reservation and no event.
+ * transaction: any failure leaves no order, no reservation and no event. A new order of a customer
+ * given by id takes 8 statements whatever its number of lines (test/orders-statements.test.ts): the
+ * key's lock, one read (readOrderPlan), the customer's lock, one reservation, one insert of the order
+ * with its lines, one append of the events, and the transaction's BEGIN and COMMIT; the answer's
+ * location, customer, lines and products come from what the write holds.
  */
 export async function placeOrder(ctx: Context, input: PlaceOrderParams): Promise<{ order: OrderRow; created: boolean }> {
   rejectNul(input, ['input']);
@@ -176,21 +258,18 @@ export async function placeOrder(ctx: Context, input: PlaceOrderParams): Promise
     offerCodes: [...offerCodes].sort(),
     placedAt: input.placedAt,
   });
+  const where = input.locationId ? { locationId: input.locationId } : input.channel === Channel.STORE ? null : 'fulfilment';
 
-  return inTransaction(ctx.em, async (em) => {
+  const placed = await inTransaction(ctx.em, async (em): Promise<{ order: OrderRow; created: boolean; answer?: OrderAnswer }> => {
     // Replays of one key queue on its lock, so concurrent replays create one order.
-    const existing = await claimIdempotencyKey(em, request, () => queryOne<{ id: string; idempotencyHash: string; createdBy: string }>(
-      em,
-      `select id, request_hash as "idempotencyHash", created_by as "createdBy" from "order" where source = ? and external_id = ?`,
-      [source, externalId],
-    ));
+    await lockIdempotencyKeys(em, [request]);
+    const plan = await readOrderPlan(em, key, lines, where);
+    const existing = replayOf(plan.existing, request);
     if (existing) return { order: await loadOrder(em, existing.id), created: false };
 
     const customer = input.customer ? (await resolveCustomerRef(ctx, em, input.customer, input.channel, ['input', 'customer'])).customer : null;
-
-    const products = await productsBySku(em, lines.map((line) => line.sku));
     const resolved = lines.map((line, index) => {
-      const product = products.get(line.sku);
+      const product = plan.products.get(line.sku);
       if (!product || !product.active) {
         throw new DomainError(CatalogErrorCode.UNKNOWN_PRODUCT, product ? `${line.sku} is not sold any more.` : `No product with sku "${line.sku}".`, ['input', 'lines', String(index), 'sku']);
       }
@@ -202,24 +281,7 @@ export async function placeOrder(ctx: Context, input: PlaceOrderParams): Promise
         throw new DomainError(CommonErrorCode.INVALID_VALUE, `All lines of an order share one currency: ${line.product.sku} is in ${line.product.currency}, not ${currency}.`, ['input', 'lines', String(index), 'sku']);
       }
     });
-
-    let candidates: LocationRow[];
-    if (input.locationId) {
-      const location = await requireLocation(em, input.locationId, ['input', 'locationId']);
-      if (input.channel === Channel.STORE && location.type !== LocationType.STORE) {
-        throw new DomainError(CommonErrorCode.INVALID_VALUE, `STORE orders need a STORE location; ${location.code} is a ${location.type}.`, ['input', 'locationId']);
-      }
-      candidates = [location];
-    } else if (input.channel === Channel.STORE) {
-      throw new DomainError(CommonErrorCode.INVALID_VALUE, 'STORE orders need locationId: the store where the customer buys.', ['input', 'locationId']);
-    } else {
-      const needs = new Map<string, number>();
-      for (const line of resolved) needs.set(line.product.id, (needs.get(line.product.id) ?? 0) + line.quantity);
-      candidates = await fulfilmentCandidates(em, needs);
-      if (candidates.length === 0) {
-        throw new DomainError(InventoryErrorCode.INSUFFICIENT_STOCK, 'No location has enough available stock for every line.', ['input', 'lines']);
-      }
-    }
+    const candidates = shippingCandidates(input, plan);
 
     const offers = await eligibleOffersByCode(ctx, em, customer?.id ?? null, offerCodes, ['input', 'offerCodes']);
     const priced = priceLines(resolved, offers, currency);
@@ -228,31 +290,42 @@ export async function placeOrder(ctx: Context, input: PlaceOrderParams): Promise
     const discount = priced.reduce((sum, line) => sum + line.discountCents, 0);
 
     const orderId = newId('Order');
-    const location = await reserveAtFirst(
+    const reservation = await reserveStock(
       em,
+      priced.map((line) => ({ productId: line.product.id, sku: line.product.sku, locationId: '', deltaOnHand: 0, deltaReserved: line.quantity, field: ['input', 'lines', String(line.index)] })),
       candidates,
-      (at) => priced.map((line) => ({
-        productId: line.product.id, sku: line.product.sku, locationId: at.id, deltaOnHand: 0, deltaReserved: line.quantity,
-        field: ['input', 'lines', String(line.index)],
-      })),
-      { kind: 'RESERVE', orderId, createdBy: writerOf(ctx) },
+      { orderId, createdBy: writerOf(ctx) },
     );
-
-    await query(
+    const order = await insertOrder(
       em,
-      `insert into "order" (id, source, external_id, request_hash, channel, location_id, customer_id, status, placed_at, currency,
-              subtotal_cents, discount_cents, total_cents, guest_identities, reserves_stock, imported, created_by, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, 'PLACED', coalesce(?::timestamptz, now()), ?, ?, ?, ?, ?::jsonb, true, false, ?, now(), now())`,
-      [
-        orderId, source, externalId, request.hash, input.channel, location.id, customer?.id ?? null, input.placedAt ?? null, currency,
-        subtotal, discount, subtotal - discount, guestIdentities.length ? JSON.stringify(guestIdentities) : null, writerOf(ctx),
-      ],
+      { id: orderId, source, externalId, hash: request.hash, channel: input.channel, locationId: reservation.location.id, customerId: customer?.id ?? null,
+        placedAt: input.placedAt, currency, subtotal, discount, guestIdentities, createdBy: writerOf(ctx) },
+      priced.map((line) => ({
+        id: newId('OrderLine'), orderId, lineNo: line.index + 1, productId: line.product.id, sku: line.product.sku, quantity: line.quantity,
+        unitPriceCents: String(line.unitCents), discountCents: String(line.discountCents), totalCents: String(line.totalCents),
+        offerId: line.offer?.id ?? null, currency, product: line.product,
+      })),
     );
-    await insertLines(em, priced.map((line) => ({ orderId, ...line, productId: line.product.id, sku: line.product.sku, offerId: line.offer?.id ?? null })));
-    const order = await loadOrder(em, orderId);
-    await appendEvents(em, [{ type: 'order.placed', customerId: order.customerId, payload: orderEventPayload(order, priced.length) }]);
-    return { order, created: true };
+    await appendEvents(em, [...reservation.events, { type: 'order.placed', customerId: order.customerId, payload: orderEventPayload(order, priced.length) }]);
+    return { order, created: true, answer: { location: reservation.location, customer, offers } };
   });
+  if (placed.answer) primeOrderAnswer(ctx, placed.answer);
+  return { order: placed.order, created: placed.created };
+}
+
+/** What the answer to a new order reads beside the order row: held by the write, primed after COMMIT. */
+interface OrderAnswer {
+  location: LocationRow;
+  customer: CustomerRow | null;
+  offers: OfferRow[];
+}
+
+/** The loaders the answer to a new order reads, primed from what the write holds: no statement after COMMIT. */
+function primeOrderAnswer(ctx: Context, placed: OrderAnswer): void {
+  ctx.loaders.get(LocationByIdLoader).prime(placed.location.id, placed.location);
+  if (placed.customer) ctx.loaders.get(CustomerByIdLoader).prime(placed.customer.id, placed.customer);
+  const offers = ctx.loaders.get(OfferByIdLoader);
+  for (const offer of placed.offers) offers.prime(offer.id, offer);
 }
 
 /** What order events carry: ids and figures, never personal data. */

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Channel } from '../../common/channel';
+import type { ProductRow } from '../catalog/catalog.type';
 import { Node } from '../../common/node';
 import { ConnectionType } from '../../common/pagination';
 import { IdentityType } from '../customers/customer.enums';
@@ -23,7 +24,12 @@ export interface OrderRow {
   guestIdentities: GuestIdentity[] | null;
   imported: boolean;
   createdBy: string;
+  /** The lines, when the write that made the order holds them already (placeOrder's answer); else planned. */
+  lines?: EmbeddedLineRow[];
 }
+
+/** An order line with its order's currency and its product, as a write holds it. */
+export type EmbeddedLineRow = OrderLineRow & { product: ProductRow };
 
 @ObjectType('Order', { implements: Node, description: 'One order from any channel, online or offline: one history for all of them.' })
 export class OrderType {
