@@ -6,13 +6,15 @@ import { Migration } from '@mikro-orm/migrations';
  * to know about them. Every trigger recomputes exactly what its rows touched:
  *
  * - additive figures per UTC day as deltas: orders per (day, channel, currency), interactions per
- *   (day, channel), first-response sums per (day opened, first inbound channel);
+ *   (day, channel), first-response sums per (day opened, first inbound channel), resolutions and their
+ *   first contacts per day of first resolution;
  * - the first-contact verdict of every resolved conversation (analytics_resolution), recomputed from the
- *   raw rows for the conversations a change can affect;
- * - per customer, the channels used and the 30-day journeys (touch, purchase) of non-cancelled orders, in
- *   cells of 4^level days (level 0..5: a day up to 1,024 days), recomputed from the raw rows of the
- *   customer's touched days and then upwards from the four children of each cell. Distinct customers
- *   over a window are the bit-or of a few dozen cells per customer instead of every row.
+ *   raw rows for the conversations a change can affect (its day counts move by the difference);
+ * - per customer, the channels used (bits in Channel enum order) and the 30-day journey pairs
+ *   (touch, purchase) of non-cancelled orders, in cells of 4^level days (level 0..5: a day up to 1,024
+ *   days), recomputed from the raw rows of the customer's touched days and then upwards from the four
+ *   children of each cell. Distinct customers over a window then read a dozen cells per customer at
+ *   most instead of every order and interaction.
  *
  * Merges, undo, claims, status changes, imports and deletes are updates or inserts of those tables and go
  * through the same triggers; erasure changes no column they read. analytics_rebuild() recomputes all of
@@ -21,32 +23,41 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261206100000_analyticsRollups extends Migration {
 
   override async up(): Promise<void> {
-    this.addSql(`create table "analytics_order_day" ("day" int not null, "channel" text not null, "currency" text not null, "counted" int not null, "cents" bigint not null, constraint "analytics_order_day_pkey" primary key ("day", "channel", "currency"));`);
-    this.addSql(`create table "analytics_interaction_day" ("day" int not null, "channel" text not null, "count" int not null, constraint "analytics_interaction_day_pkey" primary key ("day", "channel"));`);
-    this.addSql(`create table "analytics_response_day" ("day" int not null, "channel" text not null, "conversations" int not null, "seconds" numeric not null, constraint "analytics_response_day_pkey" primary key ("day", "channel"));`);
+    // Day rows carry a shard (the writing backend's pid mod 8): concurrent writers of the same day and
+    // channel update different rows instead of queueing on one row lock until their commits.
+    this.addSql(`create table "analytics_order_day" ("day" int not null, "channel" text not null, "currency" text not null, "shard" smallint not null, "counted" int not null, "cents" bigint not null, constraint "analytics_order_day_pkey" primary key ("day", "channel", "currency", "shard"));`);
+    this.addSql(`create table "analytics_interaction_day" ("day" int not null, "channel" text not null, "shard" smallint not null, "count" int not null, constraint "analytics_interaction_day_pkey" primary key ("day", "channel", "shard"));`);
+    this.addSql(`create table "analytics_response_day" ("day" int not null, "channel" text not null, "shard" smallint not null, "conversations" int not null, "seconds" numeric not null, constraint "analytics_response_day_pkey" primary key ("day", "channel", "shard"));`);
+    this.addSql(`create table "analytics_resolution_day" ("day" int not null, "shard" smallint not null, "resolved" int not null, "first_contact" int not null, constraint "analytics_resolution_day_pkey" primary key ("day", "shard"));`);
     this.addSql(`create table "analytics_resolution" ("conversation_id" text not null, "first_resolved_at" timestamptz(3) not null, "first_contact" boolean not null, constraint "analytics_resolution_pkey" primary key ("conversation_id"));`);
     this.addSql(`create index "analytics_resolution_at_idx" on "analytics_resolution" ("first_resolved_at") include ("first_contact");`);
-    this.addSql(`create table "analytics_customer_cell" ("customer_id" text not null, "level" smallint not null, "bucket" int not null, "channels" int not null, "journeys" bit(121) null, constraint "analytics_customer_cell_pkey" primary key ("customer_id", "level", "bucket"));`);
-    this.addSql(`create index "analytics_customer_cell_bucket_idx" on "analytics_customer_cell" ("level", "bucket") include ("customer_id", "channels", "journeys");`);
+    this.addSql(`create table "analytics_customer_cell" ("customer_id" text not null, "level" smallint not null, "bucket" int not null, "channels" int not null, "journeys" smallint[] null, constraint "analytics_customer_cell_pkey" primary key ("customer_id", "level", "bucket"));`);
+    this.addSql(`create index "analytics_customer_cell_bucket_idx" on "analytics_customer_cell" ("level", "bucket") include ("customer_id", "channels");`);
+    this.addSql(`create index "analytics_customer_cell_journeys_idx" on "analytics_customer_cell" ("level", "bucket") include ("customer_id", "journeys") where "journeys" is not null;`);
 
     // Channel bits follow the Channel enum's order (test/analytics-rollups.test.ts pins the list).
     this.addSql(`create function analytics_channel_index(channel text) returns int language sql immutable parallel safe as $$
       select array_position(array['WEB','MOBILE_APP','STORE','PHONE','EMAIL','CHAT','SMS','SOCIAL','CHATBOT','VIDEO','MARKETPLACE'], channel) - 1 $$;`);
     this.addSql(`create function analytics_day(at timestamptz) returns int language sql immutable parallel safe as $$
       select floor(extract(epoch from at) / 86400)::int $$;`);
-    // The (touch, purchase) pairs of one non-cancelled order: bit touch * 11 + purchase for each channel
-    // of an interaction of the customer in the 30 days before it, other than the order's. Null: none.
-    this.addSql(`create function analytics_order_journeys(customer text, placed timestamptz, purchase text) returns bit(121) language sql stable as $$
-      select bit_or(set_bit(repeat('0', 121)::bit(121), analytics_channel_index(i.channel) * 11 + analytics_channel_index(purchase), 1))
+    this.addSql(`create function analytics_shard() returns smallint language sql stable parallel safe as $$ select (pg_backend_pid() % 8)::smallint $$;`);
+    // Journey pairs are sorted arrays of touch * 11 + purchase; a cell's are the union of its children's.
+    this.addSql(`create aggregate analytics_concat(smallint[]) (sfunc = array_cat, stype = smallint[]);`);
+    this.addSql(`create function analytics_pairs(pairs smallint[]) returns smallint[] language sql immutable parallel safe as $$
+      select array_agg(distinct p order by p) from unnest(pairs) as p $$;`);
+    // The (touch, purchase) pairs of one non-cancelled order: touch * 11 + purchase for each channel of
+    // an interaction of the customer in the 30 days (DEFAULT_JOURNEY_DAYS) before it, other than the order's.
+    this.addSql(`create function analytics_order_pairs(customer text, placed timestamptz, purchase text) returns smallint[] language sql stable as $$
+      select analytics_pairs(array_agg((analytics_channel_index(i.channel) * 11 + analytics_channel_index(purchase))::smallint))
         from interaction i
        where i.customer_id = customer and i.occurred_at >= placed - make_interval(hours => 24 * 30) and i.occurred_at < placed
          and i.channel <> purchase $$;`);
     // One customer's day cell from the raw rows: channels of orders (any status) and interactions, journeys.
-    this.addSql(`create function analytics_day_cell(customer text, day int, out channels int, out journeys bit(121)) language sql stable as $$
-      select coalesce(bit_or(a.bit), 0), bit_or(a.journeys)
+    this.addSql(`create function analytics_day_cell(customer text, day int, out channels int, out journeys smallint[]) language sql stable as $$
+      select coalesce(bit_or(a.bit), 0), analytics_pairs(analytics_concat(a.journeys))
         from (
           select 1 << analytics_channel_index(o.channel) as bit,
-                 case when o.status <> 'CANCELLED' then analytics_order_journeys(o.customer_id, o.placed_at, o.channel) end as journeys
+                 case when o.status <> 'CANCELLED' then analytics_order_pairs(o.customer_id, o.placed_at, o.channel) end as journeys
             from "order" o
            where o.customer_id = customer and o.placed_at >= to_timestamp(day * 86400.0) and o.placed_at < to_timestamp((day + 1) * 86400.0)
           union all
@@ -66,11 +77,11 @@ export class Migration20261206100000_analyticsRollups extends Migration {
         insert into analytics_customer_cell (customer_id, level, bucket, channels, journeys)
         select k.c, 0, k.b, x.channels, x.journeys from unnest(cs, bs) as k(c, b) cross join lateral analytics_day_cell(k.c, k.b) x where x.channels <> 0;
         for lvl in 1..5 loop
-          -- The parents of the cells just refreshed: the bit-or of their four children.
+          -- The parents of the cells just refreshed: the union of their four children.
           select array_agg(k.c), array_agg(k.b) into cs, bs from (select distinct u.c, u.b / 4 as b from unnest(cs, bs) as u(c, b)) k;
           delete from analytics_customer_cell t using unnest(cs, bs) as k(c, b) where t.customer_id = k.c and t.level = lvl and t.bucket = k.b;
           insert into analytics_customer_cell (customer_id, level, bucket, channels, journeys)
-          select k.c, lvl, k.b, bit_or(c.channels), bit_or(c.journeys)
+          select k.c, lvl, k.b, bit_or(c.channels), analytics_pairs(analytics_concat(c.journeys))
             from unnest(cs, bs) as k(c, b)
             join analytics_customer_cell c on c.customer_id = k.c and c.level = lvl - 1 and c.bucket >= k.b * 4 and c.bucket < k.b * 4 + 4
            group by k.c, k.b;
@@ -82,19 +93,30 @@ export class Migration20261206100000_analyticsRollups extends Migration {
       select not exists (select 1 from interaction i
                           where i.customer_id = customer and i.direction = 'INBOUND'
                             and i.occurred_at > resolved and i.occurred_at <= resolved + make_interval(hours => 24 * 7)) $$;`);
+    this.addSql(`create function analytics_count_resolutions(days int[], signs int[], contacts boolean[]) returns void language sql as $$
+      insert into analytics_resolution_day as t (day, shard, resolved, first_contact)
+      select r.day, analytics_shard(), sum(r.sign), sum(r.sign * r.contact::int)
+        from unnest(days, signs, contacts) as r(day, sign, contact)
+       group by r.day
+      having sum(r.sign) <> 0 or sum(r.sign * r.contact::int) <> 0
+      on conflict (day, shard) do update set resolved = t.resolved + excluded.resolved, first_contact = t.first_contact + excluded.first_contact $$;`);
+    // The verdicts of these conversations again from the raw rows, and the day counts by the difference.
     this.addSql(`create function analytics_refresh_resolutions(ids text[]) returns void language sql as $$
-      delete from analytics_resolution r using unnest(ids) as k(id) where r.conversation_id = k.id;
-      insert into analytics_resolution (conversation_id, first_resolved_at, first_contact)
-      select c.id, c.first_resolved_at,
-             analytics_first_contact(c.customer_id, c.first_resolved_at)
-        from (select distinct k.id from unnest(ids) as k(id)) k join conversation c on c.id = k.id
-       where c.first_resolved_at is not null $$;`);
+      with gone as (delete from analytics_resolution r using (select distinct k.id from unnest(ids) as k(id)) k where r.conversation_id = k.id
+                    returning analytics_day(r.first_resolved_at) as day, r.first_contact)
+      select analytics_count_resolutions(array_agg(gone.day), array_agg(-1), array_agg(gone.first_contact)) from gone having count(*) > 0;
+      with added as (insert into analytics_resolution (conversation_id, first_resolved_at, first_contact)
+                     select c.id, c.first_resolved_at, analytics_first_contact(c.customer_id, c.first_resolved_at)
+                       from (select distinct k.id from unnest(ids) as k(id)) k join conversation c on c.id = k.id
+                      where c.first_resolved_at is not null
+                     returning analytics_day(first_resolved_at) as day, first_contact)
+      select analytics_count_resolutions(array_agg(added.day), array_agg(1), array_agg(added.first_contact)) from added having count(*) > 0 $$;`);
 
     // Orders: deltas of the day rollup, then the customers' cells of the touched days.
     this.addSql(`create function analytics_orders_changed(added "order"[], removed "order"[]) returns void language plpgsql as $$
       begin
-        insert into analytics_order_day as t (day, channel, currency, counted, cents)
-        select d.day, d.channel, d.currency, sum(d.counted), sum(d.cents)
+        insert into analytics_order_day as t (day, channel, currency, shard, counted, cents)
+        select d.day, d.channel, d.currency, analytics_shard(), sum(d.counted), sum(d.cents)
           from (
             select analytics_day(o.placed_at) as day, o.channel, o.currency, (o.status <> 'CANCELLED')::int * o.sign as counted,
                    case when o.status in ('PLACED', 'FULFILLED') then o.total_cents else 0 end * o.sign as cents
@@ -102,7 +124,7 @@ export class Migration20261206100000_analyticsRollups extends Migration {
           ) d
          group by d.day, d.channel, d.currency
         having sum(d.counted) <> 0 or sum(d.cents) <> 0
-        on conflict (day, channel, currency) do update set counted = t.counted + excluded.counted, cents = t.cents + excluded.cents;
+        on conflict (day, channel, currency, shard) do update set counted = t.counted + excluded.counted, cents = t.cents + excluded.cents;
         perform analytics_refresh_cells(array_agg(o.customer_id), array_agg(analytics_day(o.placed_at)))
            from (select a.customer_id, a.placed_at from unnest(added) a union all select r.customer_id, r.placed_at from unnest(removed) r) o
           where o.customer_id is not null
@@ -112,12 +134,12 @@ export class Migration20261206100000_analyticsRollups extends Migration {
     // first-contact verdicts of the conversations resolved in the 7 days before an inbound one.
     this.addSql(`create function analytics_interactions_changed(added interaction[], removed interaction[]) returns void language plpgsql as $$
       begin
-        insert into analytics_interaction_day as t (day, channel, count)
-        select analytics_day(i.occurred_at), i.channel, sum(i.sign)
+        insert into analytics_interaction_day as t (day, channel, shard, count)
+        select analytics_day(i.occurred_at), i.channel, analytics_shard(), sum(i.sign)
           from (select 1 as sign, a.occurred_at, a.channel from unnest(added) a union all select -1, r.occurred_at, r.channel from unnest(removed) r) i
          group by 1, 2
         having sum(i.sign) <> 0
-        on conflict (day, channel) do update set count = t.count + excluded.count;
+        on conflict (day, channel, shard) do update set count = t.count + excluded.count;
         perform analytics_refresh_cells(array_agg(k.customer_id), array_agg(k.day))
            from (
              select i.customer_id, analytics_day(i.occurred_at) as day from (select * from unnest(added) union all select * from unnest(removed)) i
@@ -135,13 +157,13 @@ export class Migration20261206100000_analyticsRollups extends Migration {
       end $$;`);
     this.addSql(`create function analytics_conversations_changed(added conversation[], removed conversation[]) returns void language plpgsql as $$
       begin
-        insert into analytics_response_day as t (day, channel, conversations, seconds)
-        select analytics_day(c.opened_at), coalesce(c.first_inbound_channel, ''), sum(c.sign), sum(c.sign * extract(epoch from c.first_response_at - c.first_inbound_at))
+        insert into analytics_response_day as t (day, channel, shard, conversations, seconds)
+        select analytics_day(c.opened_at), coalesce(c.first_inbound_channel, ''), analytics_shard(), sum(c.sign), sum(c.sign * extract(epoch from c.first_response_at - c.first_inbound_at))
           from (select 1 as sign, a.* from unnest(added) a union all select -1, r.* from unnest(removed) r) c
          where c.first_response_at is not null and c.first_inbound_at is not null
          group by 1, 2
         having sum(c.sign) <> 0 or sum(c.sign * extract(epoch from c.first_response_at - c.first_inbound_at)) <> 0
-        on conflict (day, channel) do update set conversations = t.conversations + excluded.conversations, seconds = t.seconds + excluded.seconds;
+        on conflict (day, channel, shard) do update set conversations = t.conversations + excluded.conversations, seconds = t.seconds + excluded.seconds;
         perform analytics_refresh_resolutions(array_agg(distinct c.id))
            from (select a.id from unnest(added) a union all select r.id from unnest(removed) r) c
          having count(*) > 0;
@@ -157,26 +179,28 @@ export class Migration20261206100000_analyticsRollups extends Migration {
     this.addSql(`create function analytics_rebuild() returns void language plpgsql as $$
       declare lvl int;
       begin
-        truncate analytics_order_day, analytics_interaction_day, analytics_response_day, analytics_resolution, analytics_customer_cell;
-        insert into analytics_order_day (day, channel, currency, counted, cents)
-        select analytics_day(o.placed_at), o.channel, o.currency, count(*) filter (where o.status <> 'CANCELLED'),
+        truncate analytics_order_day, analytics_interaction_day, analytics_response_day, analytics_resolution_day, analytics_resolution, analytics_customer_cell;
+        insert into analytics_order_day (day, channel, currency, shard, counted, cents)
+        select analytics_day(o.placed_at), o.channel, o.currency, 0, count(*) filter (where o.status <> 'CANCELLED'),
                coalesce(sum(o.total_cents) filter (where o.status in ('PLACED', 'FULFILLED')), 0)
           from "order" o group by 1, 2, 3
         having count(*) filter (where o.status <> 'CANCELLED') > 0 or coalesce(sum(o.total_cents) filter (where o.status in ('PLACED', 'FULFILLED')), 0) <> 0;
-        insert into analytics_interaction_day (day, channel, count)
-        select analytics_day(i.occurred_at), i.channel, count(*) from interaction i group by 1, 2;
-        insert into analytics_response_day (day, channel, conversations, seconds)
-        select analytics_day(c.opened_at), coalesce(c.first_inbound_channel, ''), count(*), sum(extract(epoch from c.first_response_at - c.first_inbound_at))
+        insert into analytics_interaction_day (day, channel, shard, count)
+        select analytics_day(i.occurred_at), i.channel, 0, count(*) from interaction i group by 1, 2;
+        insert into analytics_response_day (day, channel, shard, conversations, seconds)
+        select analytics_day(c.opened_at), coalesce(c.first_inbound_channel, ''), 0, count(*), sum(extract(epoch from c.first_response_at - c.first_inbound_at))
           from conversation c where c.first_response_at is not null and c.first_inbound_at is not null group by 1, 2;
         insert into analytics_resolution (conversation_id, first_resolved_at, first_contact)
         select c.id, c.first_resolved_at,
                analytics_first_contact(c.customer_id, c.first_resolved_at)
           from conversation c where c.first_resolved_at is not null;
+        insert into analytics_resolution_day (day, shard, resolved, first_contact)
+        select analytics_day(r.first_resolved_at), 0, count(*), count(*) filter (where r.first_contact) from analytics_resolution r group by 1;
         insert into analytics_customer_cell (customer_id, level, bucket, channels, journeys)
-        select a.customer_id, 0, a.day, bit_or(a.bit), bit_or(a.journeys)
+        select a.customer_id, 0, a.day, bit_or(a.bit), analytics_pairs(analytics_concat(a.journeys))
           from (
             select o.customer_id, analytics_day(o.placed_at) as day, 1 << analytics_channel_index(o.channel) as bit,
-                   case when o.status <> 'CANCELLED' then analytics_order_journeys(o.customer_id, o.placed_at, o.channel) end as journeys
+                   case when o.status <> 'CANCELLED' then analytics_order_pairs(o.customer_id, o.placed_at, o.channel) end as journeys
               from "order" o where o.customer_id is not null
             union all
             select i.customer_id, analytics_day(i.occurred_at), 1 << analytics_channel_index(i.channel), null from interaction i
@@ -184,10 +208,13 @@ export class Migration20261206100000_analyticsRollups extends Migration {
          group by a.customer_id, a.day;
         for lvl in 1..5 loop
           insert into analytics_customer_cell (customer_id, level, bucket, channels, journeys)
-          select c.customer_id, lvl, c.bucket / 4, bit_or(c.channels), bit_or(c.journeys)
+          select c.customer_id, lvl, c.bucket / 4, bit_or(c.channels), analytics_pairs(analytics_concat(c.journeys))
             from analytics_customer_cell c where c.level = lvl - 1 group by c.customer_id, c.bucket / 4;
         end loop;
       end $$;`);
+    // The backfill reads every order and interaction once: minutes on a large database, more than the
+    // pool's statement timeout.
+    this.addSql(`set local statement_timeout = 0;`);
     this.addSql(`select analytics_rebuild();`);
   }
 
@@ -221,14 +248,19 @@ export class Migration20261206100000_analyticsRollups extends Migration {
     this.addSql(`drop function analytics_interactions_changed(interaction[], interaction[]);`);
     this.addSql(`drop function analytics_orders_changed("order"[], "order"[]);`);
     this.addSql(`drop function analytics_refresh_resolutions(text[]);`);
+    this.addSql(`drop function analytics_count_resolutions(int[], int[], boolean[]);`);
     this.addSql(`drop function analytics_refresh_cells(text[], int[]);`);
     this.addSql(`drop function analytics_first_contact(text, timestamptz);`);
     this.addSql(`drop function analytics_day_cell(text, int);`);
-    this.addSql(`drop function analytics_order_journeys(text, timestamptz, text);`);
+    this.addSql(`drop function analytics_order_pairs(text, timestamptz, text);`);
+    this.addSql(`drop function analytics_pairs(smallint[]);`);
+    this.addSql(`drop aggregate analytics_concat(smallint[]);`);
+    this.addSql(`drop function analytics_shard();`);
     this.addSql(`drop function analytics_day(timestamptz);`);
     this.addSql(`drop function analytics_channel_index(text);`);
     this.addSql(`drop table "analytics_customer_cell";`);
     this.addSql(`drop table "analytics_resolution";`);
+    this.addSql(`drop table "analytics_resolution_day";`);
     this.addSql(`drop table "analytics_response_day";`);
     this.addSql(`drop table "analytics_interaction_day";`);
     this.addSql(`drop table "analytics_order_day";`);

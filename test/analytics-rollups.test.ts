@@ -202,9 +202,16 @@ describe('analytics rollups', () => {
   });
 
   it('hold what a rebuild from the base tables holds', async () => {
-    const snapshot = `select (select json_agg(t order by t.day, t.channel, t.currency) from analytics_order_day t where t.counted <> 0 or t.cents <> 0) as orders,
-       (select json_agg(t order by t.day, t.channel) from analytics_interaction_day t where t.count <> 0) as interactions,
-       (select json_agg(t order by t.day, t.channel) from analytics_response_day t where t.conversations <> 0) as responses,
+    // Day rows summed over their shards (writers spread them, a rebuild writes shard 0).
+    const snapshot = `select
+       (select json_agg(t order by t.day, t.channel, t.currency) from (select day, channel, currency, sum(counted) as counted, sum(cents) as cents
+          from analytics_order_day group by 1, 2, 3 having sum(counted) <> 0 or sum(cents) <> 0) t) as orders,
+       (select json_agg(t order by t.day, t.channel) from (select day, channel, sum(count) as count
+          from analytics_interaction_day group by 1, 2 having sum(count) <> 0) t) as interactions,
+       (select json_agg(t order by t.day, t.channel) from (select day, channel, sum(conversations) as conversations, sum(seconds) as seconds
+          from analytics_response_day group by 1, 2 having sum(conversations) <> 0) t) as responses,
+       (select json_agg(t order by t.day) from (select day, sum(resolved) as resolved, sum(first_contact) as first_contact
+          from analytics_resolution_day group by 1 having sum(resolved) <> 0) t) as resolution_days,
        (select json_agg(t order by t.conversation_id) from analytics_resolution t) as resolutions,
        (select json_agg(t order by t.customer_id, t.level, t.bucket) from analytics_customer_cell t) as cells`;
     const [kept] = await sql(env, snapshot);

@@ -18,6 +18,10 @@ export class AnalyticsOrderDayEntity {
   @PrimaryKey({ type: 'text' })
   currency!: string;
 
+  /** The writing backend's pid mod 8: concurrent writers of one day update different rows. */
+  @PrimaryKey({ type: 'smallint' })
+  shard!: number;
+
   @Property({ type: 'integer' })
   counted!: number;
 
@@ -34,6 +38,9 @@ export class AnalyticsInteractionDayEntity {
   @PrimaryKey({ type: 'text' })
   channel!: string;
 
+  @PrimaryKey({ type: 'smallint' })
+  shard!: number;
+
   @Property({ type: 'integer' })
   count!: number;
 }
@@ -47,11 +54,30 @@ export class AnalyticsResponseDayEntity {
   @PrimaryKey({ type: 'text' })
   channel!: string;
 
+  @PrimaryKey({ type: 'smallint' })
+  shard!: number;
+
   @Property({ type: 'integer' })
   conversations!: number;
 
   @Property({ type: 'decimal', columnType: 'numeric' })
   seconds!: string;
+}
+
+/** Conversations first resolved per day, and how many of them at first contact. */
+@Entity({ tableName: 'analytics_resolution_day' })
+export class AnalyticsResolutionDayEntity {
+  @PrimaryKey({ type: 'integer' })
+  day!: number;
+
+  @PrimaryKey({ type: 'smallint' })
+  shard!: number;
+
+  @Property({ type: 'integer' })
+  resolved!: number;
+
+  @Property({ type: 'integer' })
+  firstContact!: number;
 }
 
 /** Each resolved conversation's first-contact verdict. */
@@ -71,12 +97,19 @@ export class AnalyticsResolutionEntity {
   firstContact!: boolean;
 }
 
-/** A customer's channels (bits in Channel enum order) and 30-day journey pairs over 4^level days from day bucket * 4^level. */
+/**
+ * A customer's channels (bits in Channel enum order) and 30-day journey pairs (touch * 11 + purchase,
+ * sorted) over the 4^level days from day bucket * 4^level.
+ */
 @Entity({ tableName: 'analytics_customer_cell' })
 @Index({
   name: 'analytics_customer_cell_bucket_idx',
+  expression: 'create index "analytics_customer_cell_bucket_idx" on "analytics_customer_cell" ("level", "bucket") include ("customer_id", "channels")',
+})
+@Index({
+  name: 'analytics_customer_cell_journeys_idx',
   expression:
-    'create index "analytics_customer_cell_bucket_idx" on "analytics_customer_cell" ("level", "bucket") include ("customer_id", "channels", "journeys")',
+    'create index "analytics_customer_cell_journeys_idx" on "analytics_customer_cell" ("level", "bucket") include ("customer_id", "journeys") where "journeys" is not null',
 })
 export class AnalyticsCustomerCellEntity {
   @PrimaryKey({ type: 'text' })
@@ -91,14 +124,15 @@ export class AnalyticsCustomerCellEntity {
   @Property({ type: 'integer' })
   channels!: number;
 
-  @Property({ type: 'text', columnType: 'bit(121)', nullable: true })
-  journeys?: string | null;
+  @Property({ type: 'text', columnType: 'smallint[]', nullable: true })
+  journeys?: number[] | null;
 }
 
 export const ANALYTICS_ENTITIES = [
   AnalyticsOrderDayEntity,
   AnalyticsInteractionDayEntity,
   AnalyticsResponseDayEntity,
+  AnalyticsResolutionDayEntity,
   AnalyticsResolutionEntity,
   AnalyticsCustomerCellEntity,
 ];

@@ -83,14 +83,19 @@ export async function interactionsByChannel(ctx: Context, window: AnalyticsWindo
  * and resolved again is measured once, and fails. Null when none was resolved.
  */
 export async function firstContactResolutionRate(ctx: Context, window: AnalyticsWindow): Promise<number | null> {
+  const days = rollupWindow(window);
   const row = await queryReadOne<{ resolved: number; firstContact: number }>(
     ctx.em,
     // analytics_resolution holds each resolved conversation's verdict (analytics_first_contact, over
-    // REOPEN_WINDOW_DAYS), recomputed by the triggers whenever an input of it changes.
-    `select count(*)::int as resolved, (count(*) filter (where r.first_contact))::int as "firstContact"
-       from analytics_resolution r
-      where r.first_resolved_at >= ? and r.first_resolved_at < ?`,
-    [window.from, window.to],
+    // REOPEN_WINDOW_DAYS), recomputed by the triggers whenever an input of it changes; the day rollup
+    // counts them per day of first resolution.
+    `select sum(x.resolved)::int as resolved, sum(x.first_contact)::int as "firstContact"
+       from (
+         select r.resolved, r.first_contact from analytics_resolution_day r where r.day >= ? and r.day < ?
+         union all
+         select 1, r.first_contact::int from analytics_resolution r where ${inPartialDays('r.first_resolved_at')}
+       ) x`,
+    [days.fromDay, days.toDay, ...partialDayParams(days)],
   );
   return row && row.resolved > 0 ? row.firstContact / row.resolved : null;
 }
@@ -152,36 +157,29 @@ export async function crossChannelJourneys(ctx: Context, window: AnalyticsWindow
 }
 
 /**
- * crossChannelJourneys over 30 days from the customer cells: each cell holds the bit-or of the
+ * crossChannelJourneys over 30 days from the customer cells: each cell holds the sorted
  * (touch * 11 + purchase) pairs of its customer's non-cancelled orders; the partial days compute the
- * same bits from the raw orders (analytics_order_journeys). Customers sharing a set of pairs are
- * counted together before the bits are spread into pairs.
+ * same pairs from the raw orders (analytics_order_pairs). Distinct (customer, pair), then customers
+ * per pair.
  */
 async function rolledUpJourneys(ctx: Context, window: AnalyticsWindow): Promise<JourneyStatType[]> {
   const days = rollupWindow(window);
   return queryRead<JourneyStatType>(
     ctx.em,
-    `with per_customer as (
-       select x.customer_id, bit_or(x.journeys) as journeys
-         from (
-           select c.customer_id, c.journeys
-             from unnest(?::int[], ?::int[]) as p(level, bucket)
-             join analytics_customer_cell c on c.level = p.level and c.bucket = p.bucket
-            where c.journeys is not null
-           union all
-           select o.customer_id, analytics_order_journeys(o.customer_id, o.placed_at, o.channel)
-             from "order" o where ${inPartialDays('o.placed_at')} and o.status <> 'CANCELLED' and o.customer_id is not null
-         ) x
-        group by x.customer_id
-     ), shared as (
-       select s.journeys, count(*) as customers from per_customer s where s.journeys is not null group by s.journeys
-     )
-     select (?::text[])[pair / 11 + 1] as "touchChannel", (?::text[])[pair % 11 + 1] as "purchaseChannel", sum(shared.customers)::int as customers
-       from shared cross join generate_series(0, 120) as pair
-      where get_bit(shared.journeys, pair) = 1
-      group by pair
-      order by customers desc, pair / 11, pair % 11`,
-    [...cellParams(days), ...partialDayParams(days), CHANNEL_ORDER, CHANNEL_ORDER],
+    `select (?::text[])[pairs.pair / 11 + 1] as "touchChannel", (?::text[])[pairs.pair % 11 + 1] as "purchaseChannel", count(*)::int as customers
+       from (
+         select c.customer_id, j.pair
+           from unnest(?::int[], ?::int[]) as p(level, bucket)
+           join analytics_customer_cell c on c.level = p.level and c.bucket = p.bucket and c.journeys is not null
+          cross join unnest(c.journeys) as j(pair)
+         union
+         select o.customer_id, j.pair
+           from "order" o cross join unnest(analytics_order_pairs(o.customer_id, o.placed_at, o.channel)) as j(pair)
+          where ${inPartialDays('o.placed_at')} and o.status <> 'CANCELLED' and o.customer_id is not null
+       ) pairs
+      group by pairs.pair
+      order by customers desc, pairs.pair / 11, pairs.pair % 11`,
+    [CHANNEL_ORDER, CHANNEL_ORDER, ...cellParams(days), ...partialDayParams(days)],
   );
 }
 
