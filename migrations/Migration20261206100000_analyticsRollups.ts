@@ -112,6 +112,16 @@ export class Migration20261206100000_analyticsRollups extends Migration {
                      returning analytics_day(first_resolved_at) as day, first_contact)
       select analytics_count_resolutions(array_agg(added.day), array_agg(1), array_agg(added.first_contact)) from added having count(*) > 0 $$;`);
 
+    // Inserts only add: their channels and pairs are merged into the six cells of each (customer, day)
+    // without reading anything else. (Updates and deletes may remove some: analytics_refresh_cells.)
+    this.addSql(`create function analytics_merge_cells(customers text[], days int[], bits int[], pairs smallint[]) returns void language sql as $$
+      insert into analytics_customer_cell as t (customer_id, level, bucket, channels, journeys)
+      select k.c, l.level, k.d >> (2 * l.level), bit_or(k.bit), analytics_pairs(array_agg(k.pair) filter (where k.pair is not null))
+        from unnest(customers, days, bits, pairs) as k(c, d, bit, pair) cross join generate_series(0, 5) as l(level)
+       where k.c is not null
+       group by 1, 2, 3
+      on conflict (customer_id, level, bucket) do update set channels = t.channels | excluded.channels, journeys = analytics_pairs(t.journeys || excluded.journeys) $$;`);
+
     // Orders: deltas of the day rollup, then the customers' cells of the touched days.
     this.addSql(`create function analytics_orders_changed(added "order"[], removed "order"[]) returns void language plpgsql as $$
       begin
@@ -125,8 +135,24 @@ export class Migration20261206100000_analyticsRollups extends Migration {
          group by d.day, d.channel, d.currency
         having sum(d.counted) <> 0 or sum(d.cents) <> 0
         on conflict (day, channel, currency, shard) do update set counted = t.counted + excluded.counted, cents = t.cents + excluded.cents;
+        if cardinality(removed) = 0 then
+          perform analytics_merge_cells(array_agg(o.customer_id), array_agg(analytics_day(o.placed_at)), array_agg(1 << analytics_channel_index(o.channel)), array_agg(j.pair))
+             from unnest(added) o
+             left join lateral unnest(case when o.status <> 'CANCELLED' then analytics_order_pairs(o.customer_id, o.placed_at, o.channel) end) as j(pair) on true
+            where o.customer_id is not null
+           having count(*) > 0;
+          return;
+        end if;
+        -- Cells read the customer, day, channel and whether an order is cancelled: other changes (a
+        -- fulfilment, a return) leave them as they are.
         perform analytics_refresh_cells(array_agg(o.customer_id), array_agg(analytics_day(o.placed_at)))
-           from (select a.customer_id, a.placed_at from unnest(added) a union all select r.customer_id, r.placed_at from unnest(removed) r) o
+           from (
+             select r.customer_id, r.placed_at, a.customer_id as new_customer, a.placed_at as new_placed
+               from unnest(removed) r left join unnest(added) a on a.id = r.id
+              where a.id is null
+                 or (a.customer_id, a.placed_at, a.channel, a.status = 'CANCELLED') is distinct from (r.customer_id, r.placed_at, r.channel, r.status = 'CANCELLED')
+           ) changed
+           cross join lateral (values (changed.customer_id, changed.placed_at), (changed.new_customer, changed.new_placed)) as o(customer_id, placed_at)
           where o.customer_id is not null
          having count(*) > 0;
       end $$;`);
@@ -140,15 +166,31 @@ export class Migration20261206100000_analyticsRollups extends Migration {
          group by 1, 2
         having sum(i.sign) <> 0
         on conflict (day, channel, shard) do update set count = t.count + excluded.count;
-        perform analytics_refresh_cells(array_agg(k.customer_id), array_agg(k.day))
-           from (
-             select i.customer_id, analytics_day(i.occurred_at) as day from (select * from unnest(added) union all select * from unnest(removed)) i
-             union
-             select o.customer_id, analytics_day(o.placed_at)
-               from (select * from unnest(added) union all select * from unnest(removed)) i
-               join "order" o on o.customer_id = i.customer_id and o.placed_at > i.occurred_at and o.placed_at <= i.occurred_at + make_interval(hours => 24 * 30)
-           ) k
-         having count(*) > 0;
+        if cardinality(removed) = 0 then
+          -- New contacts: their channel in their day's cells, and a pair in the cells of each later
+          -- order they now precede by at most 30 days.
+          perform analytics_merge_cells(array_agg(k.customer_id), array_agg(k.day), array_agg(k.bit), array_agg(k.pair))
+             from (
+               select i.customer_id, analytics_day(i.occurred_at) as day, 1 << analytics_channel_index(i.channel) as bit, null::smallint as pair
+                 from unnest(added) i
+               union all
+               select o.customer_id, analytics_day(o.placed_at), 0, (analytics_channel_index(i.channel) * 11 + analytics_channel_index(o.channel))::smallint
+                 from unnest(added) i
+                 join "order" o on o.customer_id = i.customer_id and o.placed_at > i.occurred_at and o.placed_at <= i.occurred_at + make_interval(hours => 24 * 30)
+                where o.status <> 'CANCELLED' and o.channel <> i.channel
+             ) k
+           having count(*) > 0;
+        else
+          perform analytics_refresh_cells(array_agg(k.customer_id), array_agg(k.day))
+             from (
+               select i.customer_id, analytics_day(i.occurred_at) as day from (select * from unnest(added) union all select * from unnest(removed)) i
+               union
+               select o.customer_id, analytics_day(o.placed_at)
+                 from (select * from unnest(added) union all select * from unnest(removed)) i
+                 join "order" o on o.customer_id = i.customer_id and o.placed_at > i.occurred_at and o.placed_at <= i.occurred_at + make_interval(hours => 24 * 30)
+             ) k
+           having count(*) > 0;
+        end if;
         perform analytics_refresh_resolutions(array_agg(distinct c.id))
            from (select * from unnest(added) union all select * from unnest(removed)) i
            join conversation c on c.customer_id = i.customer_id and c.first_resolved_at >= i.occurred_at - make_interval(hours => 24 * 7) and c.first_resolved_at < i.occurred_at
@@ -250,6 +292,7 @@ export class Migration20261206100000_analyticsRollups extends Migration {
     this.addSql(`drop function analytics_refresh_resolutions(text[]);`);
     this.addSql(`drop function analytics_count_resolutions(int[], int[], boolean[]);`);
     this.addSql(`drop function analytics_refresh_cells(text[], int[]);`);
+    this.addSql(`drop function analytics_merge_cells(text[], int[], int[], smallint[]);`);
     this.addSql(`drop function analytics_first_contact(text, timestamptz);`);
     this.addSql(`drop function analytics_day_cell(text, int);`);
     this.addSql(`drop function analytics_order_pairs(text, timestamptz, text);`);
