@@ -122,9 +122,18 @@ export class Migration20261206100000_analyticsRollups extends Migration {
        group by 1, 2, 3
       on conflict (customer_id, level, bucket) do update set channels = t.channels | excluded.channels, journeys = analytics_pairs(t.journeys || excluded.journeys) $$;`);
 
+    // Cells and verdicts are recomputed from what a statement sees: two transactions writing rows of the
+    // same customer would each miss the other's uncommitted rows (and race on the same cell rows). Every
+    // trigger first takes a per-customer lock held to commit, in a statement of its own, so its reads
+    // come after any other writer of those customers has committed.
+    this.addSql(`create function analytics_lock_customers(customers text[]) returns void language sql as $$
+      select count(pg_advisory_xact_lock(hashtextextended(k.c, 360)))
+        from (select distinct u.c from unnest(customers) as u(c) where u.c is not null order by u.c) k $$;`);
+
     // Orders: deltas of the day rollup, then the customers' cells of the touched days.
     this.addSql(`create function analytics_orders_changed(added "order"[], removed "order"[]) returns void language plpgsql as $$
       begin
+        perform analytics_lock_customers(array(select a.customer_id from unnest(added) a union select r.customer_id from unnest(removed) r));
         insert into analytics_order_day as t (day, channel, currency, shard, counted, cents)
         select d.day, d.channel, d.currency, analytics_shard(), sum(d.counted), sum(d.cents)
           from (
@@ -160,6 +169,7 @@ export class Migration20261206100000_analyticsRollups extends Migration {
     // first-contact verdicts of the conversations resolved in the 7 days before an inbound one.
     this.addSql(`create function analytics_interactions_changed(added interaction[], removed interaction[]) returns void language plpgsql as $$
       begin
+        perform analytics_lock_customers(array(select a.customer_id from unnest(added) a union select r.customer_id from unnest(removed) r));
         insert into analytics_interaction_day as t (day, channel, shard, count)
         select analytics_day(i.occurred_at), i.channel, analytics_shard(), sum(i.sign)
           from (select 1 as sign, a.occurred_at, a.channel from unnest(added) a union all select -1, r.occurred_at, r.channel from unnest(removed) r) i
@@ -199,6 +209,7 @@ export class Migration20261206100000_analyticsRollups extends Migration {
       end $$;`);
     this.addSql(`create function analytics_conversations_changed(added conversation[], removed conversation[]) returns void language plpgsql as $$
       begin
+        perform analytics_lock_customers(array(select a.customer_id from unnest(added) a union select r.customer_id from unnest(removed) r));
         insert into analytics_response_day as t (day, channel, shard, conversations, seconds)
         select analytics_day(c.opened_at), coalesce(c.first_inbound_channel, ''), analytics_shard(), sum(c.sign), sum(c.sign * extract(epoch from c.first_response_at - c.first_inbound_at))
           from (select 1 as sign, a.* from unnest(added) a union all select -1, r.* from unnest(removed) r) c
@@ -293,6 +304,7 @@ export class Migration20261206100000_analyticsRollups extends Migration {
     this.addSql(`drop function analytics_count_resolutions(int[], int[], boolean[]);`);
     this.addSql(`drop function analytics_refresh_cells(text[], int[]);`);
     this.addSql(`drop function analytics_merge_cells(text[], int[], int[], smallint[]);`);
+    this.addSql(`drop function analytics_lock_customers(text[]);`);
     this.addSql(`drop function analytics_first_contact(text, timestamptz);`);
     this.addSql(`drop function analytics_day_cell(text, int);`);
     this.addSql(`drop function analytics_order_pairs(text, timestamptz, text);`);

@@ -8,7 +8,7 @@ import {
   type AnalyticsWindowQuery,
 } from './generated/graphql';
 import { catalogue, CHANNEL_ORDER, DAY_MS, generateDataset, prng, setStatus, type Catalogue } from './support/analytics';
-import { order, sql } from './support/commerce';
+import { customer, order, sql } from './support/commerce';
 import { record } from './support/interactions';
 import { startTestServer, unique, type TestServer } from './support/server';
 
@@ -201,23 +201,77 @@ describe('analytics rollups', () => {
     await expectRawFigures();
   });
 
+  it('stay exact when two transactions change orders of one customer at once', async () => {
+    const buyer = await customer(env);
+    const placedAt = (hours: number) => new Date(Math.floor(now / DAY_MS - 5) * DAY_MS + hours * 3_600_000).toISOString();
+    await record(env, { customer: { id: buyer.id }, channel: 'EMAIL', direction: 'INBOUND', occurredAt: placedAt(-30) });
+    const orders = [];
+    for (const [channel, hours] of [
+      ['WEB', 9],
+      ['STORE', 15],
+    ] as const) {
+      orders.push(
+        await order(env, {
+          channel,
+          locationId: channel === 'STORE' ? shop.storeId : shop.warehouseId,
+          customer: { id: buyer.id },
+          lines: [{ sku: shop.pln[2], quantity: 1 }],
+          placedAt: placedAt(hours),
+        }),
+      );
+    }
+    const [first, second] = [new Client({ connectionString: env.databaseUrl }), new Client({ connectionString: env.databaseUrl })];
+    await Promise.all([first.connect(), second.connect()]);
+    try {
+      await first.query('begin');
+      await first.query(`update "order" set status = 'CANCELLED' where id = $1`, [orders[0].id]);
+      await second.query('begin');
+      const [{ pid }] = (await second.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+      const cancelled = second.query(`update "order" set status = 'CANCELLED' where id = $1`, [orders[1].id]);
+      // The second cancellation's trigger waits for the first transaction (its customer's lock) ...
+      await waitForLock(pid);
+      await first.query('commit');
+      // ... and then recomputes the customer's cells with the first cancellation committed.
+      await cancelled;
+      await second.query('commit');
+    } finally {
+      await Promise.all([first.end(), second.end()]);
+    }
+    await expectRawFigures();
+    expect(await rollups()).toEqual(await rebuiltSnapshot(SNAPSHOT));
+  });
+
   it('hold what a rebuild from the base tables holds', async () => {
-    // Day rows summed over their shards (writers spread them, a rebuild writes shard 0).
-    const snapshot = `select
-       (select json_agg(t order by t.day, t.channel, t.currency) from (select day, channel, currency, sum(counted) as counted, sum(cents) as cents
-          from analytics_order_day group by 1, 2, 3 having sum(counted) <> 0 or sum(cents) <> 0) t) as orders,
-       (select json_agg(t order by t.day, t.channel) from (select day, channel, sum(count) as count
-          from analytics_interaction_day group by 1, 2 having sum(count) <> 0) t) as interactions,
-       (select json_agg(t order by t.day, t.channel) from (select day, channel, sum(conversations) as conversations, sum(seconds) as seconds
-          from analytics_response_day group by 1, 2 having sum(conversations) <> 0) t) as responses,
-       (select json_agg(t order by t.day) from (select day, sum(resolved) as resolved, sum(first_contact) as first_contact
-          from analytics_resolution_day group by 1 having sum(resolved) <> 0) t) as resolution_days,
-       (select json_agg(t order by t.conversation_id) from analytics_resolution t) as resolutions,
-       (select json_agg(t order by t.customer_id, t.level, t.bucket) from analytics_customer_cell t) as cells`;
-    const [kept] = await sql(env, snapshot);
-    expect(await rebuiltSnapshot(snapshot)).toEqual(kept);
+    expect(await rollups()).toEqual(await rebuiltSnapshot(SNAPSHOT));
   });
 });
+
+/** The rollups' content; day rows summed over their shards (writers spread them, a rebuild writes shard 0). */
+const SNAPSHOT = `select
+   (select json_agg(t order by t.day, t.channel, t.currency) from (select day, channel, currency, sum(counted) as counted, sum(cents) as cents
+      from analytics_order_day group by 1, 2, 3 having sum(counted) <> 0 or sum(cents) <> 0) t) as orders,
+   (select json_agg(t order by t.day, t.channel) from (select day, channel, sum(count) as count
+      from analytics_interaction_day group by 1, 2 having sum(count) <> 0) t) as interactions,
+   (select json_agg(t order by t.day, t.channel) from (select day, channel, sum(conversations) as conversations, sum(seconds) as seconds
+      from analytics_response_day group by 1, 2 having sum(conversations) <> 0) t) as responses,
+   (select json_agg(t order by t.day) from (select day, sum(resolved) as resolved, sum(first_contact) as first_contact
+      from analytics_resolution_day group by 1 having sum(resolved) <> 0) t) as resolution_days,
+   (select json_agg(t order by t.conversation_id) from analytics_resolution t) as resolutions,
+   (select json_agg(t order by t.customer_id, t.level, t.bucket) from analytics_customer_cell t) as cells`;
+
+async function rollups(): Promise<unknown> {
+  return (await sql(env, SNAPSHOT))[0];
+}
+
+/** Until the backend `pid` waits for a lock (the test's other transaction). */
+async function waitForLock(pid: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const [row] = await sql<{ waiting: boolean }>(env, `select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = $1`, [pid]);
+    if (row?.waiting) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`backend ${pid} never waited for a lock`);
+}
 
 /** The rollups as analytics_rebuild() recomputes them, inside a transaction that is rolled back. */
 async function rebuiltSnapshot(snapshot: string): Promise<unknown> {
