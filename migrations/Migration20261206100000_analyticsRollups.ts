@@ -43,18 +43,23 @@ export class Migration20261206100000_analyticsRollups extends Migration {
     this.addSql(`create function analytics_shard() returns smallint language sql stable parallel safe as $$ select (pg_backend_pid() % 8)::smallint $$;`);
     // Journey pairs are sorted arrays of touch * 11 + purchase; a cell's are the union of its children's.
     this.addSql(`create aggregate analytics_concat(smallint[]) (sfunc = array_cat, stype = smallint[]);`);
-    this.addSql(`create function analytics_pairs(pairs smallint[]) returns smallint[] language sql immutable parallel safe as $$
-      select array_agg(distinct p order by p) from unnest(pairs) as p $$;`);
+    // Functions that read tables are PL/pgSQL: PostgreSQL keeps their plans per connection, where it
+    // plans the statement of an SQL-language function at every call (a millisecond per write).
+    this.addSql(`create function analytics_pairs(pairs smallint[]) returns smallint[] language plpgsql immutable parallel safe as $$
+      begin return (select array_agg(distinct p order by p) from unnest(pairs) as p); end $$;`);
     // The (touch, purchase) pairs of one non-cancelled order: touch * 11 + purchase for each channel of
     // an interaction of the customer in the 30 days (DEFAULT_JOURNEY_DAYS) before it, other than the order's.
-    this.addSql(`create function analytics_order_pairs(customer text, placed timestamptz, purchase text) returns smallint[] language sql stable as $$
-      select analytics_pairs(array_agg((analytics_channel_index(i.channel) * 11 + analytics_channel_index(purchase))::smallint))
-        from interaction i
-       where i.customer_id = customer and i.occurred_at >= placed - make_interval(hours => 24 * 30) and i.occurred_at < placed
-         and i.channel <> purchase $$;`);
+    this.addSql(`create function analytics_order_pairs(customer text, placed timestamptz, purchase text) returns smallint[] language plpgsql stable as $$
+      begin
+        return (select analytics_pairs(array_agg((analytics_channel_index(i.channel) * 11 + analytics_channel_index(purchase))::smallint))
+                  from interaction i
+                 where i.customer_id = customer and i.occurred_at >= placed - make_interval(hours => 24 * 30) and i.occurred_at < placed
+                   and i.channel <> purchase);
+      end $$;`);
     // One customer's day cell from the raw rows: channels of orders (any status) and interactions, journeys.
-    this.addSql(`create function analytics_day_cell(customer text, day int, out channels int, out journeys smallint[]) language sql stable as $$
-      select coalesce(bit_or(a.bit), 0), analytics_pairs(analytics_concat(a.journeys))
+    this.addSql(`create function analytics_day_cell(customer text, day int, out channels int, out journeys smallint[]) language plpgsql stable as $$
+      begin
+      select coalesce(bit_or(a.bit), 0), analytics_pairs(analytics_concat(a.journeys)) into channels, journeys
         from (
           select 1 << analytics_channel_index(o.channel) as bit,
                  case when o.status <> 'CANCELLED' then analytics_order_pairs(o.customer_id, o.placed_at, o.channel) end as journeys
@@ -64,7 +69,8 @@ export class Migration20261206100000_analyticsRollups extends Migration {
           select 1 << analytics_channel_index(i.channel), null
             from interaction i
            where i.customer_id = customer and i.occurred_at >= to_timestamp(day * 86400.0) and i.occurred_at < to_timestamp((day + 1) * 86400.0)
-        ) a $$;`);
+        ) a;
+      end $$;`);
     this.addSql(`create function analytics_refresh_cells(customers text[], days int[]) returns void language plpgsql as $$
       declare
         lvl int;
@@ -89,46 +95,61 @@ export class Migration20261206100000_analyticsRollups extends Migration {
       end $$;`);
     // firstContactResolutionRate's verdict of one conversation: no INBOUND interaction of its customer in
     // the 7 days (REOPEN_WINDOW_DAYS) after its first resolution.
-    this.addSql(`create function analytics_first_contact(customer text, resolved timestamptz) returns boolean language sql stable as $$
-      select not exists (select 1 from interaction i
-                          where i.customer_id = customer and i.direction = 'INBOUND'
-                            and i.occurred_at > resolved and i.occurred_at <= resolved + make_interval(hours => 24 * 7)) $$;`);
-    this.addSql(`create function analytics_count_resolutions(days int[], signs int[], contacts boolean[]) returns void language sql as $$
+    this.addSql(`create function analytics_first_contact(customer text, resolved timestamptz) returns boolean language plpgsql stable as $$
+      begin
+        return not exists (select 1 from interaction i
+                            where i.customer_id = customer and i.direction = 'INBOUND'
+                              and i.occurred_at > resolved and i.occurred_at <= resolved + make_interval(hours => 24 * 7));
+      end $$;`);
+    this.addSql(`create function analytics_count_resolutions(days int[], signs int[], contacts boolean[]) returns void language plpgsql as $$
+      begin
       insert into analytics_resolution_day as t (day, shard, resolved, first_contact)
       select r.day, analytics_shard(), sum(r.sign), sum(r.sign * r.contact::int)
         from unnest(days, signs, contacts) as r(day, sign, contact)
        group by r.day
       having sum(r.sign) <> 0 or sum(r.sign * r.contact::int) <> 0
-      on conflict (day, shard) do update set resolved = t.resolved + excluded.resolved, first_contact = t.first_contact + excluded.first_contact $$;`);
+      on conflict (day, shard) do update set resolved = t.resolved + excluded.resolved, first_contact = t.first_contact + excluded.first_contact;
+      end $$;`);
     // The verdicts of these conversations again from the raw rows, and the day counts by the difference.
-    this.addSql(`create function analytics_refresh_resolutions(ids text[]) returns void language sql as $$
-      with gone as (delete from analytics_resolution r using (select distinct k.id from unnest(ids) as k(id)) k where r.conversation_id = k.id
-                    returning analytics_day(r.first_resolved_at) as day, r.first_contact)
-      select analytics_count_resolutions(array_agg(gone.day), array_agg(-1), array_agg(gone.first_contact)) from gone having count(*) > 0;
-      with added as (insert into analytics_resolution (conversation_id, first_resolved_at, first_contact)
-                     select c.id, c.first_resolved_at, analytics_first_contact(c.customer_id, c.first_resolved_at)
-                       from (select distinct k.id from unnest(ids) as k(id)) k join conversation c on c.id = k.id
-                      where c.first_resolved_at is not null
-                     returning analytics_day(first_resolved_at) as day, first_contact)
-      select analytics_count_resolutions(array_agg(added.day), array_agg(1), array_agg(added.first_contact)) from added having count(*) > 0 $$;`);
+    this.addSql(`create function analytics_refresh_resolutions(ids text[]) returns void language plpgsql as $$
+      declare
+        days int[];
+        contacts boolean[];
+      begin
+        with gone as (delete from analytics_resolution r using (select distinct k.id from unnest(ids) as k(id)) k where r.conversation_id = k.id
+                      returning analytics_day(r.first_resolved_at) as day, r.first_contact)
+        select array_agg(gone.day), array_agg(gone.first_contact) into days, contacts from gone;
+        if days is not null then perform analytics_count_resolutions(days, array_fill(-1, array[cardinality(days)]), contacts); end if;
+        with added as (insert into analytics_resolution (conversation_id, first_resolved_at, first_contact)
+                       select c.id, c.first_resolved_at, analytics_first_contact(c.customer_id, c.first_resolved_at)
+                         from (select distinct k.id from unnest(ids) as k(id)) k join conversation c on c.id = k.id
+                        where c.first_resolved_at is not null
+                       returning analytics_day(first_resolved_at) as day, first_contact)
+        select array_agg(added.day), array_agg(added.first_contact) into days, contacts from added;
+        if days is not null then perform analytics_count_resolutions(days, array_fill(1, array[cardinality(days)]), contacts); end if;
+      end $$;`);
 
     // Inserts only add: their channels and pairs are merged into the six cells of each (customer, day)
     // without reading anything else. (Updates and deletes may remove some: analytics_refresh_cells.)
-    this.addSql(`create function analytics_merge_cells(customers text[], days int[], bits int[], pairs smallint[]) returns void language sql as $$
+    this.addSql(`create function analytics_merge_cells(customers text[], days int[], bits int[], pairs smallint[]) returns void language plpgsql as $$
+      begin
       insert into analytics_customer_cell as t (customer_id, level, bucket, channels, journeys)
       select k.c, l.level, k.d >> (2 * l.level), bit_or(k.bit), analytics_pairs(array_agg(k.pair) filter (where k.pair is not null))
         from unnest(customers, days, bits, pairs) as k(c, d, bit, pair) cross join generate_series(0, 5) as l(level)
        where k.c is not null
        group by 1, 2, 3
-      on conflict (customer_id, level, bucket) do update set channels = t.channels | excluded.channels, journeys = analytics_pairs(t.journeys || excluded.journeys) $$;`);
+      on conflict (customer_id, level, bucket) do update set channels = t.channels | excluded.channels, journeys = analytics_pairs(t.journeys || excluded.journeys);
+      end $$;`);
 
     // Cells and verdicts are recomputed from what a statement sees: two transactions writing rows of the
     // same customer would each miss the other's uncommitted rows (and race on the same cell rows). Every
     // trigger first takes a per-customer lock held to commit, in a statement of its own, so its reads
     // come after any other writer of those customers has committed.
-    this.addSql(`create function analytics_lock_customers(customers text[]) returns void language sql as $$
-      select count(pg_advisory_xact_lock(hashtextextended(k.c, 360)))
-        from (select distinct u.c from unnest(customers) as u(c) where u.c is not null order by u.c) k $$;`);
+    this.addSql(`create function analytics_lock_customers(customers text[]) returns void language plpgsql as $$
+      begin
+        perform count(pg_advisory_xact_lock(hashtextextended(k.c, 360)))
+           from (select distinct u.c from unnest(customers) as u(c) where u.c is not null order by u.c) k;
+      end $$;`);
 
     // Orders: deltas of the day rollup, then the customers' cells of the touched days.
     this.addSql(`create function analytics_orders_changed(added "order"[], removed "order"[]) returns void language plpgsql as $$
