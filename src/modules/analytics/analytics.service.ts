@@ -3,14 +3,15 @@ import { money } from '../../common/money';
 import type { Context } from '../../context/context';
 import { readRoute, type ReadRoute } from '../../database/replica-lag';
 import { queryRead, queryReadOne, textArray } from '../../database/sql';
-import { REOPEN_WINDOW_DAYS } from '../interactions/interaction.service';
 import { AnalyticsLimits, journeyDaysOutOfRange, windowNotIncreasing, windowTooLong } from './analytics.errors';
+import { cellParams, inPartialDays, partialDayParams, rollupWindow } from './analytics.rollups';
 import type { AnalyticsWindow, ChannelCountType, ChannelOrdersType, JourneyStatType } from './analytics.type';
 
 /**
  * BI aggregates over a half-open window [from, to). Every figure is one set-based statement computed
  * in PostgreSQL (nothing iterates over rows in Node), run only when its field is asked for. Definitions:
- * docs/analytics.md.
+ * docs/analytics.md. The whole UTC days of a window come from the rollups that triggers keep current
+ * (migration analyticsRollups), the partial days at its ends from the raw rows (analytics.rollups.ts).
  */
 
 /** The Channel enum as a text[] literal: `array_position` over it sorts channels in enum order. */
@@ -39,31 +40,39 @@ export function analyticsFreshness(ctx: Context): Promise<ReadRoute> {
  * Channel enum order; channels whose orders were all cancelled are left out.
  */
 export async function revenueByChannel(ctx: Context, window: AnalyticsWindow): Promise<ChannelOrdersType[]> {
+  const days = rollupWindow(window);
   const rows = await queryRead<{ channel: Channel; currency: string; orderCount: number; cents: string }>(
     ctx.em,
-    `select o.channel, o.currency,
-            (count(*) filter (where o.status <> 'CANCELLED'))::int as "orderCount",
-            coalesce(sum(o.total_cents) filter (where o.status in ('PLACED', 'FULFILLED')), 0)::text as cents
-       from "order" o
-      where o.placed_at >= ? and o.placed_at < ?
-      group by o.channel, o.currency
-     having count(*) filter (where o.status <> 'CANCELLED') > 0
-      order by array_position(?::text[], o.channel), o.currency`,
-    [window.from, window.to, CHANNEL_ORDER],
+    `select x.channel, x.currency, sum(x.counted)::int as "orderCount", sum(x.cents)::text as cents
+       from (
+         select r.channel, r.currency, r.counted, r.cents from analytics_order_day r where r.day >= ? and r.day < ?
+         union all
+         select o.channel, o.currency, (o.status <> 'CANCELLED')::int, case when o.status in ('PLACED', 'FULFILLED') then o.total_cents else 0 end
+           from "order" o where ${inPartialDays('o.placed_at')}
+       ) x
+      group by x.channel, x.currency
+     having sum(x.counted) > 0
+      order by array_position(?::text[], x.channel), x.currency`,
+    [days.fromDay, days.toDay, ...partialDayParams(days), CHANNEL_ORDER],
   );
   return rows.map((row) => ({ channel: row.channel, orderCount: row.orderCount, revenue: money(row.cents, row.currency) }));
 }
 
 /** Interactions (inbound and outbound) that occurred in the window, per channel, in Channel enum order. */
 export async function interactionsByChannel(ctx: Context, window: AnalyticsWindow): Promise<ChannelCountType[]> {
+  const days = rollupWindow(window);
   return queryRead<ChannelCountType>(
     ctx.em,
-    `select i.channel, count(*)::int as count
-       from interaction i
-      where i.occurred_at >= ? and i.occurred_at < ?
-      group by i.channel
-      order by array_position(?::text[], i.channel)`,
-    [window.from, window.to, CHANNEL_ORDER],
+    `select x.channel, sum(x.count)::int as count
+       from (
+         select r.channel, r.count from analytics_interaction_day r where r.day >= ? and r.day < ?
+         union all
+         select i.channel, 1 from interaction i where ${inPartialDays('i.occurred_at')}
+       ) x
+      group by x.channel
+     having sum(x.count) > 0
+      order by array_position(?::text[], x.channel)`,
+    [days.fromDay, days.toDay, ...partialDayParams(days), CHANNEL_ORDER],
   );
 }
 
@@ -74,17 +83,19 @@ export async function interactionsByChannel(ctx: Context, window: AnalyticsWindo
  * and resolved again is measured once, and fails. Null when none was resolved.
  */
 export async function firstContactResolutionRate(ctx: Context, window: AnalyticsWindow): Promise<number | null> {
+  const days = rollupWindow(window);
   const row = await queryReadOne<{ resolved: number; firstContact: number }>(
     ctx.em,
-    `select count(*)::int as resolved,
-            (count(*) filter (where not exists (
-               select 1 from interaction i
-                where i.customer_id = c.customer_id and i.direction = 'INBOUND'
-                  and i.occurred_at > c.first_resolved_at
-                  and i.occurred_at <= c.first_resolved_at + make_interval(hours => 24 * ?))))::int as "firstContact"
-       from conversation c
-      where c.first_resolved_at >= ? and c.first_resolved_at < ?`,
-    [REOPEN_WINDOW_DAYS, window.from, window.to],
+    // analytics_resolution holds each resolved conversation's verdict (analytics_first_contact, over
+    // REOPEN_WINDOW_DAYS), recomputed by the triggers whenever an input of it changes; the day rollup
+    // counts them per day of first resolution.
+    `select sum(x.resolved)::int as resolved, sum(x.first_contact)::int as "firstContact"
+       from (
+         select r.resolved, r.first_contact from analytics_resolution_day r where r.day >= ? and r.day < ?
+         union all
+         select 1, r.first_contact::int from analytics_resolution r where ${inPartialDays('r.first_resolved_at')}
+       ) x`,
+    [days.fromDay, days.toDay, ...partialDayParams(days)],
   );
   return row && row.resolved > 0 ? row.firstContact / row.resolved : null;
 }
@@ -95,14 +106,22 @@ export async function firstContactResolutionRate(ctx: Context, window: Analytics
  * inbound interaction was in that channel. Null when no conversation qualifies.
  */
 export async function averageFirstResponseSeconds(ctx: Context, window: AnalyticsWindow, channel: Channel | null): Promise<number | null> {
+  const days = rollupWindow(window);
+  // sum / count of the same numeric seconds is what avg() computes, to the last digit.
   const row = await queryReadOne<{ seconds: number | null }>(
     ctx.em,
-    `select avg(extract(epoch from c.first_response_at - c.first_inbound_at))::float8 as seconds
-       from conversation c
-      where c.opened_at >= ? and c.opened_at < ?
-        and c.first_response_at is not null and c.first_inbound_at is not null
-        and (?::text is null or c.first_inbound_channel = ?::text)`,
-    [window.from, window.to, channel, channel],
+    `select (sum(x.seconds) / nullif(sum(x.conversations), 0))::float8 as seconds
+       from (
+         select r.seconds, r.conversations from analytics_response_day r
+          where r.day >= ? and r.day < ? and (?::text is null or r.channel = ?::text)
+         union all
+         select extract(epoch from c.first_response_at - c.first_inbound_at), 1
+           from conversation c
+          where ${inPartialDays('c.opened_at')}
+            and c.first_response_at is not null and c.first_inbound_at is not null
+            and (?::text is null or c.first_inbound_channel = ?::text)
+       ) x`,
+    [days.fromDay, days.toDay, channel, channel, ...partialDayParams(days), channel, channel],
   );
   return row?.seconds ?? null;
 }
@@ -115,6 +134,7 @@ export async function averageFirstResponseSeconds(ctx: Context, window: Analytic
  */
 export async function crossChannelJourneys(ctx: Context, window: AnalyticsWindow, windowDays: number): Promise<JourneyStatType[]> {
   if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > AnalyticsLimits.MAX_JOURNEY_DAYS) throw journeyDaysOutOfRange();
+  if (windowDays === DEFAULT_JOURNEY_DAYS) return rolledUpJourneys(ctx, window);
   // Distinct (touch, purchase, customer) first, in one hash: a frequent buyer's many orders and contacts
   // make many pairs. The contacts are bounded by the window too (what the join implies but the planner
   // cannot see), so it reads only [from - windowDays, to) of the occurred_at index.
@@ -137,27 +157,59 @@ export async function crossChannelJourneys(ctx: Context, window: AnalyticsWindow
 }
 
 /**
+ * crossChannelJourneys over 30 days from the customer cells: each cell holds the sorted
+ * (touch * 11 + purchase) pairs of its customer's non-cancelled orders; the partial days compute the
+ * same pairs from the raw orders (analytics_order_pairs). Distinct (customer, pair), then customers
+ * per pair.
+ */
+async function rolledUpJourneys(ctx: Context, window: AnalyticsWindow): Promise<JourneyStatType[]> {
+  const days = rollupWindow(window);
+  return queryRead<JourneyStatType>(
+    ctx.em,
+    `select (?::text[])[pairs.pair / 11 + 1] as "touchChannel", (?::text[])[pairs.pair % 11 + 1] as "purchaseChannel", count(*)::int as customers
+       from (
+         select c.customer_id, j.pair
+           from unnest(?::int[], ?::int[]) as p(level, bucket)
+           join analytics_customer_cell c on c.level = p.level and c.bucket = p.bucket and c.journeys is not null
+          cross join unnest(c.journeys) as j(pair)
+         union
+         select o.customer_id, j.pair
+           from "order" o cross join unnest(analytics_order_pairs(o.customer_id, o.placed_at, o.channel)) as j(pair)
+          where ${inPartialDays('o.placed_at')} and o.status <> 'CANCELLED' and o.customer_id is not null
+       ) pairs
+      group by pairs.pair
+      order by customers desc, pairs.pair / 11, pairs.pair % 11`,
+    [CHANNEL_ORDER, CHANNEL_ORDER, ...cellParams(days), ...partialDayParams(days)],
+  );
+}
+
+/**
  * Among active customers (an order of any status or an interaction in the window), the share who used
  * two or more distinct channels in the window, orders and interactions together. Null when no customer
  * was active.
  */
 export async function omnichannelCustomerShare(ctx: Context, window: AnalyticsWindow): Promise<number | null> {
+  const days = rollupWindow(window);
   const row = await queryReadOne<{ active: number; omnichannel: number }>(
     ctx.em,
-    // Two channels or more <=> the smallest and largest channel differ: one hash aggregate, no distinct.
-    `select count(*)::int as active, (count(*) filter (where per_customer.lo <> per_customer.hi))::int as omnichannel
+    // Two channels or more <=> the bit-or of the channels' bits (analytics_channel_index) has two bits.
+    `select count(*)::int as active, (count(*) filter (where per_customer.channels & (per_customer.channels - 1) <> 0))::int as omnichannel
        from (
-         select activity.customer_id, min(activity.channel) as lo, max(activity.channel) as hi
+         select activity.customer_id, bit_or(activity.channels) as channels
            from (
-             select o.customer_id, o.channel from "order" o
-              where o.placed_at >= ? and o.placed_at < ? and o.customer_id is not null
+             select c.customer_id, c.channels
+               from unnest(?::int[], ?::int[]) as p(level, bucket)
+               join analytics_customer_cell c on c.level = p.level and c.bucket = p.bucket
              union all
-             select i.customer_id, i.channel from interaction i
-              where i.occurred_at >= ? and i.occurred_at < ?
+             select o.customer_id, 1 << analytics_channel_index(o.channel) from "order" o
+              where ${inPartialDays('o.placed_at')} and o.customer_id is not null
+             union all
+             select i.customer_id, 1 << analytics_channel_index(i.channel) from interaction i
+              where ${inPartialDays('i.occurred_at')}
            ) activity
           group by activity.customer_id
        ) per_customer`,
-    [window.from, window.to, window.from, window.to],
+    [...cellParams(days), ...partialDayParams(days), ...partialDayParams(days)],
   );
   return row && row.active > 0 ? row.omnichannel / row.active : null;
 }

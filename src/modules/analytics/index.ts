@@ -2,15 +2,16 @@ import type { OmniModule } from '../module';
 import { StatsByCustomerLoader } from './analytics.loaders';
 import { AnalyticsFields, CustomerStatsFields } from './analytics.fields';
 import { AnalyticsResolver } from './analytics.resolver';
+import { ANALYTICS_ENTITIES } from './analytics.entities';
 import { statsFromJson, statsJsonSql } from './customer-stats.reads';
 
 /**
- * Aggregates: Customer.stats / Customer.segments and `analytics(from, to)`. Read-only: no entities, no
- * customer data of its own (it reads what orders, interactions and conversations hold).
+ * Aggregates: Customer.stats / Customer.segments and `analytics(from, to)`. Its entities are the
+ * rollups of `analytics`, written by database triggers only; no customer data of its own.
  */
 export const analyticsModule: OmniModule = {
   name: 'analytics',
-  entities: [],
+  entities: ANALYTICS_ENTITIES,
   resolvers: [AnalyticsResolver, AnalyticsFields, CustomerStatsFields],
   customerEmbeds: {
     // customer(id) asking for stats or segments reads them in the customer's own statement.
