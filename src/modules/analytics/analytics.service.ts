@@ -4,14 +4,14 @@ import type { Context } from '../../context/context';
 import { readRoute, type ReadRoute } from '../../database/replica-lag';
 import { queryRead, queryReadOne, textArray } from '../../database/sql';
 import { AnalyticsLimits, journeyDaysOutOfRange, windowNotIncreasing, windowTooLong } from './analytics.errors';
-import { cellParams, inPartialDays, partialDayParams, rollupWindow } from './analytics.rollups';
+import { cellParams, inPartialDays, partialDayParams, rollupWindow } from './rollup-window';
 import type { AnalyticsWindow, ChannelCountType, ChannelOrdersType, JourneyStatType } from './analytics.type';
 
 /**
  * BI aggregates over a half-open window [from, to). Every figure is one set-based statement computed
  * in PostgreSQL (nothing iterates over rows in Node), run only when its field is asked for. Definitions:
  * docs/analytics.md. The whole UTC days of a window come from the rollups that triggers keep current
- * (migration analyticsRollups), the partial days at its ends from the raw rows (analytics.rollups.ts).
+ * (migration analyticsRollups), the partial days at its ends from the raw rows (rollup-window.ts).
  */
 
 /** The Channel enum as a text[] literal: `array_position` over it sorts channels in enum order. */

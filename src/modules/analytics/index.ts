@@ -2,7 +2,7 @@ import type { OmniModule } from '../module';
 import { StatsByCustomerLoader } from './analytics.loaders';
 import { AnalyticsFields, CustomerStatsFields } from './analytics.fields';
 import { AnalyticsResolver } from './analytics.resolver';
-import { ANALYTICS_ENTITIES } from './analytics.entities';
+import { ANALYTICS_ENTITIES } from './analytics.entity';
 import { statsFromJson, statsJsonSql } from './customer-stats.reads';
 
 /**
