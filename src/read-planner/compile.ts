@@ -1,12 +1,10 @@
 import type { MetadataStorage } from '@mikro-orm/core';
-import { isObjectType, type GraphQLObjectType } from 'graphql';
+import { isObjectType, type FieldNode, type GraphQLObjectType } from 'graphql';
 import { decodeCursor, pageSize, type CursorValueType } from '../common/pagination';
 import type { Principal } from '../common/principal';
 import type { ReadType, Relation } from './declarations';
 import { tableShape, type RowColumn, type TableShape } from './metadata';
-import { descend, fieldsOn, type SelectedField } from './selection';
-
-type Walk = Parameters<typeof fieldsOn>[0];
+import { descend, fieldsOn, type SelectedField, type Walk } from './selection';
 
 /** What a plan needs besides the selection: the declarations and the entity metadata. */
 export interface PlanContext {
@@ -25,8 +23,6 @@ export interface PlanContext {
  * parameters in the order of its placeholders.
  */
 export interface CompiledPlan {
-  /** Shape key: equal for selections that compile to the same text. */
-  shape: string;
   /** JSON object of the planned relations of the row aliased `t`, or undefined when nothing is plannable. */
   relationsSql: string | undefined;
   params: unknown[];
@@ -47,28 +43,45 @@ interface Builder {
   visits: Visit[];
 }
 
-/** The planned relations of rows of `type` for the selection `nodes` (the nodes of the rows' field). */
-export function compileRelations(ctx: PlanContext, type: GraphQLObjectType, nodes: Parameters<typeof fieldsOn>[2]): CompiledPlan {
+/**
+ * The planned relations of rows of `type` for the selection `nodes` (the nodes of the rows' field), and
+ * under `$row` the computed keys the selection reads of the rows themselves (a customer's primary e-mail).
+ */
+export function compileRelations(ctx: PlanContext, type: GraphQLObjectType, nodes: readonly FieldNode[]): CompiledPlan {
   const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
-  const relations = relationsJson(builder, type, fieldsOn(ctx.walk, type, nodes), 't', []);
-  return { shape: relations ?? '', relationsSql: relations, params: builder.params, visits: builder.visits };
+  const fields = fieldsOn(ctx.walk, type, nodes);
+  const declaration = ctx.types.get(type.name);
+  const computed = declaration?.computed ?? {};
+  const own = declaration ? [...keysRead(declaration, fields)].filter((key) => key in computed).sort() : [];
+  const ownSql = own.length ? `'$row', json_build_object(${own.map((key) => `'${key}', ${computed[key]('t', null)}`).join(', ')})` : undefined;
+  const relations = relationsJson(builder, type, fields, 't', [], ownSql);
+  return { relationsSql: relations, params: builder.params, visits: builder.visits };
 }
 
 /** The one relation field `field` of rows of `type` (a field resolved on its own, below a row the planner did not read). */
 export function compileField(ctx: PlanContext, type: GraphQLObjectType, field: SelectedField): CompiledPlan {
   const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
   const relations = relationsJson(builder, type, new Map([[field.alias, field]]), 't', []);
-  return { shape: relations ?? '', relationsSql: relations, params: builder.params, visits: builder.visits };
+  return { relationsSql: relations, params: builder.params, visits: builder.visits };
 }
 
-/** json_build_object of the planned relations among `fields` of rows `alias` of `type`; undefined if none. */
-function relationsJson(builder: Builder, type: GraphQLObjectType, fields: Map<string, SelectedField>, alias: string, path: Visit['path']): string | undefined {
+/**
+ * json_build_object of the planned relations among `fields` of rows `alias` of `type` (after `own`, the
+ * pair of the rows' own computed keys, when given); undefined if there is nothing to read.
+ */
+function relationsJson(
+  builder: Builder,
+  type: GraphQLObjectType,
+  fields: Map<string, SelectedField>,
+  alias: string,
+  path: Visit['path'],
+  own?: string,
+): string | undefined {
   const declaration = builder.ctx.types.get(type.name);
-  if (!declaration?.relations) return undefined;
-  const pairs: string[] = [];
+  const pairs: string[] = own ? [own] : [];
   for (const field of fields.values()) {
-    const relation = declaration.relations[field.name];
-    if (!relation || !field.type) continue;
+    const relation = declaration?.relations?.[field.name];
+    if (!declaration || !relation || !field.type) continue;
     const sql = relationSql(builder, declaration, relation, field, alias, [...path, { alias: field.alias, kind: relation.kind }]);
     if (sql) pairs.push(`'${field.alias}', ${sql}`);
   }
@@ -187,7 +200,7 @@ function rowJson(
   builder: Builder,
   declaration: ReadType,
   type: GraphQLObjectType,
-  nodes: Parameters<typeof fieldsOn>[2],
+  nodes: readonly FieldNode[],
   alias: string,
   parentAlias: string,
   path: Visit['path'],
@@ -206,7 +219,7 @@ function rowJson(
   return `json_build_object(${pairs.join(', ')})`;
 }
 
-/** The row keys a selection reads: declared reads, same-named keys, relation keys; the whole row for anything else. */
+/** The row keys a selection reads: declared reads, same-named keys, relation keys, and the whole row for any other field. */
 function keysRead(declaration: ReadType, fields: Map<string, SelectedField>): Set<string> {
   const keys = new Set(declaration.always);
   for (const field of fields.values()) {
@@ -216,8 +229,8 @@ function keysRead(declaration: ReadType, fields: Map<string, SelectedField>): Se
       if (relation.kind === 'one') keys.add(`${relation.via}Id`);
       continue;
     }
-    const reads = declaration.reads?.[field.name] ?? (declaration.row.includes(field.name) ? [field.name] : undefined);
-    if (!reads) return new Set(declaration.row);
+    // A field the declaration does not know reads the whole row (its resolver may read any key).
+    const reads = declaration.reads?.[field.name] ?? (declaration.row.includes(field.name) ? [field.name] : declaration.row);
     for (const key of reads) keys.add(key);
   }
   return keys;
@@ -240,9 +253,7 @@ function column(table: TableShape, key: string): RowColumn {
  */
 function valueSql(alias: string, value: RowColumn): string {
   const column = `${alias}.${value.column}`;
-  if (value.columnType.startsWith('bigint')) return `${column}::text`;
-  if (value.columnType.startsWith('timestamp')) return `${column}::text`;
-  return column;
+  return value.columnType.startsWith('bigint') || value.columnType.startsWith('timestamp') ? `${column}::text` : column;
 }
 
 function cursorType(value: RowColumn): CursorValueType {

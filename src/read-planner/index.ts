@@ -13,8 +13,9 @@ import { descend, ownField, walkOf } from './selection';
  * row by id) and the resolver's `info`; the planner reads, in ONE statement for all of them, every
  * relation and nested connection the selection asks for that READ_TYPES declares (only the keys the
  * selection reads, page sizes and cursors as parameters of a prepared statement), and hangs the result
- * on copies of the rows. Field resolvers take their planned value first (`planned*` below) and fall back
- * to their loaders for what was not planned: the resolvers, their role checks and their masking run on
+ * on copies of the rows. Field resolvers take their planned value first (`plannedOne`, `relationPage`,
+ * `relationList`); a declared relation below a row the planner did not read is planned then, for every
+ * parent of that response path at once. The resolvers, their role checks and their masking run on
  * planned rows exactly as on loaded ones, so every path keeps the same rules.
  */
 
@@ -28,7 +29,7 @@ type Planned = { [PLANNED]?: Record<string, unknown> };
  * 'node'] for a connection) with their planned relations; the rows themselves when there is nothing to
  * plan, or planning is off.
  */
-export async function withPlannedRelations<R extends { id: string }>(
+async function withPlannedRelations<R extends { id: string }>(
   ctx: Context,
   info: GraphQLResolveInfo,
   rows: readonly R[],
@@ -48,7 +49,13 @@ export async function withPlannedRelations<R extends { id: string }>(
     plan,
     rows.map((row) => row.id),
   );
-  return rows.map((row, index) => ({ ...row, [PLANNED]: planned[index] }));
+  const prime = READ_TYPES.get(target.type.name)?.prime;
+  return rows.map((row, index) => {
+    const { $row: own, ...relations } = planned[index] ?? {};
+    const copy = { ...row, ...(own as object | undefined), [PLANNED]: relations };
+    if (own && prime) prime(ctx, copy);
+    return copy;
+  });
 }
 
 /**

@@ -40,6 +40,10 @@ const DELIVERY_KEYS = [
   'createdAt',
 ];
 
+/** A customer's primary identity of a type: the earliest added (what Customer.email and .phone answer). */
+const primaryOf = (type: 'EMAIL' | 'PHONE') => (customer: string) =>
+  `(select i.value from identity i where i.customer_id = ${customer}.id and i.type = '${type}' order by i.added_at, i.id limit 1)`;
+
 /** A customer merged away is read through its survivor's chain by the resolver, not planned. */
 const unmerged = (customer: string) => `${customer}.merged_into_id is null`;
 
@@ -56,12 +60,12 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
       row: ['id', 'firstName', 'lastName', 'locale', 'city', 'status', 'createdAt', 'createdBy'],
       always: ['id', 'createdBy'],
       reads: {
-        displayName: ['firstName', 'lastName', 'status', 'identities'],
-        email: ['identities'],
-        phone: ['identities'],
+        displayName: ['firstName', 'lastName', 'status', 'primaryEmail'],
+        email: ['primaryEmail'],
+        phone: ['primaryPhone'],
         identities: ['identities'],
       },
-      computed: { identities: identitiesOf },
+      computed: { identities: identitiesOf, primaryEmail: primaryOf('EMAIL'), primaryPhone: primaryOf('PHONE') },
       // displayName, email, phone and identities read the identities through their loader.
       prime: (ctx, row) => {
         if (Array.isArray(row.identities)) ctx.loaders.get(IdentitiesByCustomerLoader).prime(row.id as string, row.identities as IdentityType_[]);

@@ -24,7 +24,8 @@ export interface SelectedField {
   type: GraphQLObjectType | undefined;
 }
 
-interface Walk {
+/** What a walk over a document needs: the schema, the document's fragments, the operation's variables. */
+export interface Walk {
   schema: GraphQLSchema;
   fragments: GraphQLResolveInfo['fragments'];
   variables: GraphQLResolveInfo['variableValues'];

@@ -5,7 +5,9 @@ import { ConsentsByCustomerLoader, CustomerByIdLoader, IdentitiesByCustomerLoade
 import { CustomerStatus, IdentityType } from './customer.enums';
 import { ConsentType, CustomerMergeType, CustomerType, DuplicateCandidateType, IdentityType_, type CustomerRow } from './customer.type';
 
-function primary(identities: IdentityType_[], type: IdentityType): string | null {
+/** The customer's primary identity of `type` (the earliest added), through the identities' loader. */
+async function primaryIdentity(ctx: Context, customer: CustomerRow, type: IdentityType): Promise<string | null> {
+  const identities = await ctx.loaders.get(IdentitiesByCustomerLoader).load(customer.id);
   return identities.find((identity) => identity.type === type)?.value ?? null;
 }
 
@@ -24,24 +26,24 @@ function displayNameKind(customer: CustomerRow, value: string): PiiKind | null {
 export class CustomerFields {
   @Pii('name', displayNameKind)
   @FieldResolver(() => String, { description: 'Name, else primary e-mail, else the id. Masked for ANALYST and PARTNER.' })
-  async displayName(@Root() customer: CustomerRow, @Ctx() ctx: Context): Promise<string> {
+  displayName(@Root() customer: CustomerRow, @Ctx() ctx: Context): string | Promise<string> {
     if (customer.status === CustomerStatus.ERASED) return 'Erased customer';
     const name = [customer.firstName, customer.lastName].filter(Boolean).join(' ');
     if (name) return name;
-    const email = primary(await ctx.loaders.get(IdentitiesByCustomerLoader).load(customer.id), IdentityType.EMAIL);
-    return email ?? unnamed(customer);
+    if (customer.primaryEmail !== undefined) return customer.primaryEmail ?? unnamed(customer);
+    return primaryIdentity(ctx, customer, IdentityType.EMAIL).then((email) => email ?? unnamed(customer));
   }
 
   @Pii('email')
   @FieldResolver(() => String, { nullable: true, description: 'Primary e-mail identity (the earliest added). Masked for ANALYST and PARTNER.' })
-  async email(@Root() customer: CustomerRow, @Ctx() ctx: Context): Promise<string | null> {
-    return primary(await ctx.loaders.get(IdentitiesByCustomerLoader).load(customer.id), IdentityType.EMAIL);
+  email(@Root() customer: CustomerRow, @Ctx() ctx: Context): string | null | Promise<string | null> {
+    return customer.primaryEmail !== undefined ? customer.primaryEmail : primaryIdentity(ctx, customer, IdentityType.EMAIL);
   }
 
   @Pii('phone')
   @FieldResolver(() => String, { nullable: true, description: 'Primary phone identity, E.164. Masked for ANALYST and PARTNER.' })
-  async phone(@Root() customer: CustomerRow, @Ctx() ctx: Context): Promise<string | null> {
-    return primary(await ctx.loaders.get(IdentitiesByCustomerLoader).load(customer.id), IdentityType.PHONE);
+  phone(@Root() customer: CustomerRow, @Ctx() ctx: Context): string | null | Promise<string | null> {
+    return customer.primaryPhone !== undefined ? customer.primaryPhone : primaryIdentity(ctx, customer, IdentityType.PHONE);
   }
 
   @FieldResolver(() => [IdentityType_], { description: 'Every identity, oldest first.' })

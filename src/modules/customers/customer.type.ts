@@ -15,6 +15,9 @@ export interface CustomerRow {
   status: CustomerStatus;
   createdAt: Date;
   createdBy: string;
+  /** The primary e-mail and phone (the earliest added), when the read planner read them with the row. */
+  primaryEmail?: string | null;
+  primaryPhone?: string | null;
 }
 
 @ObjectType('Customer', { implements: Node, description: 'One person, recognised in every channel.' })
