@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { TcpProxy } from '../test/support/tcp-proxy';
 
 /**
  * A loopback TCP proxy in front of PostgreSQL that counts the SQL statements its clients send: every
@@ -8,47 +8,24 @@ import net from 'node:net';
  */
 export class StatementCounter {
   count = 0;
-  private readonly server: net.Server;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly proxy: TcpProxy;
 
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.targetHost);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      upstream.pipe(client);
+  constructor(targetHost: string, targetPort: number) {
+    this.proxy = new TcpProxy(targetHost, targetPort, () => {
       const parser = new FrontendParser((type) => {
         if (type === 0x51 || type === 0x45) this.count++;
       });
-      client.on('data', (chunk: Buffer) => {
-        parser.push(chunk);
-        if (!upstream.write(chunk)) {
-          client.pause();
-          upstream.once('drain', () => client.resume());
-        }
-      });
-      client.on('end', () => upstream.end());
+      return (chunk) => parser.push(chunk);
     });
   }
 
   /** Listens on a free loopback port; returns it. */
-  async start(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as net.AddressInfo).port;
+  start(): Promise<number> {
+    return this.proxy.start();
   }
 
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.proxy.stop();
   }
 }
 

@@ -3,6 +3,8 @@ import net from 'node:net';
 /**
  * A loopback TCP proxy in front of PostgreSQL: `cut()` drops every connection and refuses new ones
  * (the database "goes away" without stopping the shared server), `restore()` lets traffic through again.
+ * `watchClient`, when given, is made once per connection and sees every chunk the client sends (the
+ * bench's statement counter reads the protocol with it).
  */
 export class TcpProxy {
   private readonly server: net.Server;
@@ -10,7 +12,11 @@ export class TcpProxy {
   private open = true;
   port = 0;
 
-  constructor(private readonly targetHost: string, private readonly targetPort: number) {
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+    private readonly watchClient?: () => (chunk: Buffer) => void,
+  ) {
     this.server = net.createServer((client) => {
       if (!this.open) {
         client.destroy();
@@ -25,6 +31,7 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
+      if (this.watchClient) client.on('data', this.watchClient());
       client.pipe(upstream).pipe(client);
     });
   }
