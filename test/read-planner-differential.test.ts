@@ -244,6 +244,39 @@ describe('the read planner answers what the loaders answer', () => {
     expect(compared).toBeGreaterThanOrEqual(MIN_ANSWERED[role]);
   });
 
+  it("finds root rows by key as the services do: a merged id, unknown and malformed keys, another writer's row", async () => {
+    const selection = `id __typename`;
+    const cases: [string, keyof typeof TOKENS][] = [
+      // ids.customer[1] was merged into ids.customer[0]: its id answers the survivor.
+      [`customer(id: "${ids.customer[1]}") { ${selection} displayName email timeline(first: 2) { edges { node { id kind } } } }`, 'ADMIN'],
+      [`customer(id: "${ids.customer[0]}") { ${selection} orders(first: 1) { totalCount } }`, 'AGENT'],
+      [`customer(id: "cus_unknown") { ${selection} }`, 'ADMIN'],
+      [`customer(id: "${ids.order[0]}") { ${selection} }`, 'ADMIN'],
+      [`order(id: "ord_unknown") { ${selection} }`, 'ADMIN'],
+      [`order(id: "${ids.order[0]}") { ${selection} total { amount } lines { sku product { sku } } }`, 'ANALYST'],
+      [`product(sku: " ${ids.sku[0]} ") { ${selection} sku availability { onHand } }`, 'ADMIN'],
+      [`product(sku: "no-such-sku") { ${selection} }`, 'ADMIN'],
+      [`conversation(id: "${ids.conversation[0]}") { ${selection} customer { id } interactions(first: 2) { edges { node { id } } } }`, 'INGEST'],
+      [`interaction(id: "${ids.interaction[0]}") { ${selection} channel }`, 'INGEST'],
+      [`conversation(id: "${ingested.conversation[0]}") { ${selection} }`, 'INGEST'],
+      [`interaction(id: "cnv_wrong_prefix") { ${selection} }`, 'AGENT'],
+    ];
+    const answered: unknown[] = [];
+    for (const [root, role] of cases) {
+      const document = `query Lookup { found: ${root} }`;
+      const [withPlanner, withoutPlanner] = await Promise.all([planned.gql(document, {}, TOKENS[role]), unplanned.gql(document, {}, TOKENS[role])]);
+      expect({ document, answer: comparable(withPlanner) }).toEqual({ document, answer: comparable(withoutPlanner) });
+      answered.push((withPlanner.data as { found?: unknown } | null)?.found ?? withPlanner.errors?.[0]?.extensions?.code ?? null);
+    }
+    // The cases reach what they are about: the survivor, nothing for unknown keys, a refusal for INGEST.
+    expect((answered[0] as { id: string }).id).toBe(ids.customer[0]);
+    expect(answered.slice(2, 5)).toEqual([null, null, null]);
+    expect((answered[6] as { sku: string }).sku).toBe(ids.sku[0]);
+    expect(answered[7]).toBeNull();
+    expect(answered[8]).toBe('FORBIDDEN');
+    expect((answered[10] as { id: string }).id).toBe(ingested.conversation[0]);
+  });
+
   it('reads every root list and every connection below its nodes in as many statements for 50 items as for 2', async () => {
     const nullableArgs = (field: FieldInfo) => field.args.every((arg) => arg.type.kind !== 'NON_NULL');
     const isConnection = (field: FieldInfo) => Boolean(named(field.type).name?.endsWith('Connection')) && nullableArgs(field);

@@ -58,6 +58,18 @@ export function compileRelations(ctx: PlanContext, type: GraphQLObjectType, node
   return { relationsSql: relations, params: builder.params, visits: builder.visits };
 }
 
+/**
+ * A row of `type` aliased `t` (found by the caller's condition) as one JSON object: the keys the selection
+ * `nodes` reads, its planned relations under `$p`.
+ */
+export function compileRow(ctx: PlanContext, type: GraphQLObjectType, nodes: readonly FieldNode[]): { rowSql: string; params: unknown[]; visits: Visit[] } {
+  const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
+  const declaration = ctx.types.get(type.name);
+  if (!declaration) throw new Error(`read planner: ${type.name} is not a read type`);
+  const rowSql = rowJson(builder, declaration, type, nodes, 't', null, []);
+  return { rowSql, params: builder.params, visits: builder.visits };
+}
+
 /** The one relation field `field` of rows of `type` (a field resolved on its own, below a row the planner did not read). */
 export function compileField(ctx: PlanContext, type: GraphQLObjectType, field: SelectedField): CompiledPlan {
   const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
@@ -202,7 +214,7 @@ function rowJson(
   type: GraphQLObjectType,
   nodes: readonly FieldNode[],
   alias: string,
-  parentAlias: string,
+  parentAlias: string | null,
   path: Visit['path'],
   extraKeys: readonly string[] = [],
 ): string {

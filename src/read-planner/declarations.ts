@@ -23,6 +23,12 @@ export interface ReadType {
   /** Keys computed in SQL: `row` is the row's alias, `parent` the parent row's alias (or null at the root). */
   computed?: Readonly<Record<string, (row: string, parent: string | null) => string>>;
   relations?: Readonly<Record<string, Relation>>;
+  /**
+   * How a root field finds one row by a key (`customer(id)`, `product(sku)`): an SQL condition over the
+   * row's alias and the key's placeholder, so that the row and everything selected below it come in one
+   * statement (plannedFinder). What a lookup means (a merged customer's survivor) is declared here too.
+   */
+  lookups?: Readonly<Record<string, (row: string, key: string) => string>>;
   /** Feeds a loader from a planned row (what its undeclared fields read), once per planned row. */
   prime?: (ctx: Context, row: Record<string, unknown>) => void;
 }

@@ -1,9 +1,10 @@
 import DataLoader from 'dataloader';
 import { getNamedType, isObjectType, type FieldNode, type GraphQLResolveInfo } from 'graphql';
+import type { RowFinder } from '../common/finder';
 import { cutPage, type Connection, type KeysetPage } from '../common/pagination';
 import type { Context } from '../context/context';
 import { queryPrepared, textArray } from '../database/sql';
-import { compileField, compileRelations, type CompiledPlan, type Visit } from './compile';
+import { compileField, compileRelations, compileRow, type CompiledPlan, type Visit } from './compile';
 import { tableShape } from './metadata';
 import { READ_TYPES } from './read-types';
 import { descend, ownField, walkOf } from './selection';
@@ -35,7 +36,8 @@ async function withPlannedRelations<R extends { id: string }>(
   rows: readonly R[],
   path: readonly string[] = [],
 ): Promise<R[]> {
-  if (!ctx.config.readPlanner || rows.length === 0) return [...rows];
+  // Rows the planner read itself (plannedFinder) carry their relations already.
+  if (!ctx.config.readPlanner || rows.length === 0 || rows.every((row) => PLANNED in row)) return [...rows];
   const returned = getNamedType(info.returnType);
   if (!isObjectType(returned)) return [...rows];
   const walk = walkOf(info);
@@ -78,6 +80,38 @@ async function readPlanned(ctx: Context, typeName: string, plan: CompiledPlan, i
     plan.visits,
   );
   return planned;
+}
+
+/**
+ * A finder that reads the row the field of `info` returns through the type's declared lookup `lookup`
+ * (ReadType.lookups): the row's keys the selection reads and everything selected below it, in ONE
+ * statement. Undefined when the planner is off or the type declares no such lookup: the service then
+ * reads the row its own way (and withPlannedRow plans below it).
+ */
+export function plannedFinder<R extends { id: string }>(ctx: Context, info: GraphQLResolveInfo, lookup: string): RowFinder<R> | undefined {
+  if (!ctx.config.readPlanner) return undefined;
+  const returned = getNamedType(info.returnType);
+  const declaration = isObjectType(returned) ? READ_TYPES.get(returned.name) : undefined;
+  const condition = declaration?.lookups?.[lookup];
+  if (!isObjectType(returned) || !declaration?.entity || !condition) return undefined;
+  return async (key) => {
+    const plan = compileRow(
+      { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true, principal: ctx.principal },
+      returned,
+      info.fieldNodes,
+    );
+    const table = tableShape(ctx.em.getMetadata(), declaration.entity!).table;
+    const [found] = await queryPrepared<{ r: Record<string, unknown> & Planned }>(
+      ctx.em,
+      `select ${plan.rowSql} as r from "${table}" t where ${condition('t', '?')}`,
+      [...plan.params, key],
+    );
+    if (!found) return null;
+    const row = found.r;
+    row[PLANNED] ??= {};
+    primePlanned(ctx, [row], plan.visits);
+    return row as unknown as R;
+  };
 }
 
 type FieldLoader = DataLoader<string, unknown, string>;

@@ -44,6 +44,21 @@ const DELIVERY_KEYS = [
 const primaryOf = (type: 'EMAIL' | 'PHONE') => (customer: string) =>
   `(select i.value from identity i where i.customer_id = ${customer}.id and i.type = '${type}' order by i.added_at, i.id limit 1)`;
 
+/** A row by its id: the lookup of `order(id)`, `conversation(id)`, `interaction(id)`. */
+const byId = { id: (row: string, key: string) => `${row}.id = ${key}` };
+
+/**
+ * `customer(id)`: an id merged away finds its survivor, walking `merged_into_id` (at most 32 merges
+ * deep, as CustomerByIdLoader walks it).
+ */
+const customerById = (row: string, key: string) => `${row}.id = (
+  with recursive chain(id, merged_into, depth) as (
+    select c.id, c.merged_into_id, 0 from customer c where c.id = ${key}
+    union all
+    select c.id, c.merged_into_id, chain.depth + 1 from chain join customer c on c.id = chain.merged_into where chain.depth < 32
+  )
+  select chain.id from chain where chain.merged_into is null)`;
+
 /** A customer merged away is read through its survivor's chain by the resolver, not planned. */
 const unmerged = (customer: string) => `${customer}.merged_into_id is null`;
 
@@ -57,6 +72,7 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
     'Customer',
     {
       entity: 'CustomerEntity',
+      lookups: { id: customerById },
       row: ['id', 'firstName', 'lastName', 'locale', 'city', 'status', 'createdAt', 'createdBy'],
       always: ['id', 'createdBy'],
       reads: {
@@ -160,6 +176,7 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
     'Order',
     {
       entity: 'OrderEntity',
+      lookups: byId,
       row: [
         'id',
         'source',
@@ -202,6 +219,7 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
     'Product',
     {
       entity: 'ProductEntity',
+      lookups: { sku: (row: string, key: string) => `${row}.sku = ${key}` },
       row: ['id', 'sku', 'name', 'category', 'priceCents', 'currency', 'active', 'createdAt', 'updatedAt'],
       always: ['id'],
       reads: { price: ['priceCents', 'currency'] },
@@ -253,6 +271,7 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
     'Conversation',
     {
       entity: 'ConversationEntity',
+      lookups: byId,
       row: [
         'id',
         'customerId',
@@ -303,6 +322,7 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
     'Interaction',
     {
       entity: 'InteractionEntity',
+      lookups: byId,
       row: [
         'id',
         'source',

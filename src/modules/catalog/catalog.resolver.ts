@@ -4,7 +4,7 @@ import { Allow, Roles } from '../../common/auth';
 import { mutationPayload } from '../../common/errors';
 import type { Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
-import { withPlannedConnection, withPlannedRow } from '../../read-planner';
+import { plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
 import { ProductsArgs, UpsertLocationInput, UpsertProductInput } from './catalog.inputs';
 import { UpsertLocationPayload, UpsertProductPayload } from './catalog.payloads';
 import { getProductBySku, listLocations, listProducts, upsertLocation, upsertProduct } from './catalog.service';
@@ -19,7 +19,7 @@ export class CatalogResolver {
     @Arg('sku', () => String, { description: 'The exact sku.' }) sku: string,
     @Info() info: GraphQLResolveInfo,
   ): Promise<ProductRow | null> {
-    return withPlannedRow(ctx, info, await getProductBySku(ctx, sku));
+    return withPlannedRow(ctx, info, await getProductBySku(ctx, sku, plannedFinder(ctx, info, 'sku')));
   }
 
   @Allow(Roles.READ_INTERNAL)

@@ -1,3 +1,4 @@
+import type { RowFinder } from '../../common/finder';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
 import { InvalidArgumentError, CommonErrorCode, DomainError } from '../../common/errors';
@@ -52,9 +53,13 @@ export async function upsertProduct(ctx: Context, input: UpsertProductParams): P
 }
 
 /** `product(sku)`: inactive products too (they appear in order history). */
-export async function getProductBySku(ctx: Context, sku: string): Promise<ProductRow | null> {
+export async function getProductBySku(
+  ctx: Context,
+  sku: string,
+  find: RowFinder<ProductRow> = (key) => ctx.loaders.get(ProductBySkuLoader).load(key),
+): Promise<ProductRow | null> {
   if (!isStorableText(sku)) return null;
-  return ctx.loaders.get(ProductBySkuLoader).load(sku.trim());
+  return find(sku.trim());
 }
 
 export async function getProductById(ctx: Context, id: string): Promise<ProductRow | null> {

@@ -7,7 +7,7 @@ import { DomainError, InvalidArgumentError, mutationPayload } from '../../common
 import { PageArgs, type Connection } from '../../common/pagination';
 import { selectedFields } from '../../common/selection';
 import type { Context } from '../../context/context';
-import { withPlannedConnection, withPlannedRow } from '../../read-planner';
+import { plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
 import { exportCustomerData, eraseCustomer } from './customer-privacy.service';
 import {
   addIdentity, getCustomer, getCustomerByIdentity, identifyCustomer, listCustomers, mergeCustomers, recordConsent, undoMerge,
@@ -45,8 +45,9 @@ export class CustomerResolver {
   async customer(
     @Ctx() ctx: Context, @Arg('id', () => ID, { description: 'A customer id; one merged away resolves to its survivor.' }) id: string, @Info() info: GraphQLResolveInfo,
   ): Promise<CustomerRow | null> {
-    // Look-ahead: what other modules read for the customer (its stats) comes in the customer's statement.
-    return withPlannedRow(ctx, info, await getCustomer(ctx, id, customerEmbedsFor(selectedFields(info, []))));
+    // Look-ahead: what other modules read for the customer (its stats) comes in the customer's statement;
+    // without them, the planner reads the customer and everything selected below it in one statement.
+    return withPlannedRow(ctx, info, await getCustomer(ctx, id, customerEmbedsFor(selectedFields(info, [])), plannedFinder(ctx, info, 'id')));
   }
 
   @Allow(Roles.IDENTITY_LOOKUP)

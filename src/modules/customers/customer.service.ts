@@ -1,3 +1,4 @@
+import type { RowFinder } from '../../common/finder';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
 import { assertReadableByWriter, readsAsWriter } from '../../common/auth';
@@ -329,9 +330,11 @@ export async function addIdentity(
 }
 
 /** `customer(id)`: follows merges; null when unknown. */
-export async function getCustomer(ctx: Context, id: string, embeds = ''): Promise<CustomerRow | null> {
+export async function getCustomer(ctx: Context, id: string, embeds = '', find?: RowFinder<CustomerRow>): Promise<CustomerRow | null> {
   if (!isIdOf('Customer', id)) return null;
-  const customer = await (embeds ? ctx.loaders.get(CustomerByIdEmbeddingLoader).load({ id, embeds }) : ctx.loaders.get(CustomerByIdLoader).load(id));
+  const customer = await (embeds
+    ? ctx.loaders.get(CustomerByIdEmbeddingLoader).load({ id, embeds })
+    : (find ?? ((key: string) => ctx.loaders.get(CustomerByIdLoader).load(key)))(id));
   if (customer) assertReadableByWriter(ctx.principal, customer.createdBy);
   return customer;
 }

@@ -4,7 +4,7 @@ import { Allow, Roles } from '../../common/auth';
 import { mutationPayload } from '../../common/errors';
 import type { Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
-import { withPlannedConnection, withPlannedRow } from '../../read-planner';
+import { plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
 import {
   AssignConversationInput, ConversationsArgs, RecordInteractionInput, ResolveConversationInput, UpsertAgentInput,
 } from './interaction.inputs';
@@ -19,13 +19,13 @@ export class InteractionResolver {
   @Allow(Roles.READ_WITH_INGEST)
   @Query(() => InteractionType, { nullable: true, description: 'An interaction by id; INGEST reads back only what it recorded.' })
   async interaction(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global id (prefix int_).' }) id: string, @Info() info: GraphQLResolveInfo): Promise<InteractionRow | null> {
-    return withPlannedRow(ctx, info, await getInteraction(ctx, id));
+    return withPlannedRow(ctx, info, await getInteraction(ctx, id, plannedFinder(ctx, info, 'id')));
   }
 
   @Allow(Roles.READ_WITH_INGEST)
   @Query(() => ConversationType, { nullable: true, description: 'A conversation by id; INGEST reads back only conversations its contacts opened.' })
   async conversation(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global id (prefix cnv_).' }) id: string, @Info() info: GraphQLResolveInfo): Promise<ConversationRow | null> {
-    return withPlannedRow(ctx, info, await getConversation(ctx, id));
+    return withPlannedRow(ctx, info, await getConversation(ctx, id, plannedFinder(ctx, info, 'id')));
   }
 
   @Allow(Roles.READ)

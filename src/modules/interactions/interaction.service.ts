@@ -1,3 +1,4 @@
+import type { RowFinder } from '../../common/finder';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertReadableByWriter } from '../../common/auth';
 import type { Channel } from '../../common/channel';
@@ -420,17 +421,25 @@ export async function upsertAgent(ctx: Context, input: { email: string; name: st
 }
 
 /** `interaction(id)` and `node(id)`; INGEST reads back only what it recorded. */
-export async function getInteraction(ctx: Context, id: string): Promise<InteractionRow | null> {
+export async function getInteraction(
+  ctx: Context,
+  id: string,
+  find: RowFinder<InteractionRow> = (key) => ctx.loaders.get(InteractionByIdLoader).load(key),
+): Promise<InteractionRow | null> {
   if (!isIdOf('Interaction', id)) return null;
-  const row = await ctx.loaders.get(InteractionByIdLoader).load(id);
+  const row = await find(id);
   if (row) assertReadableByWriter(ctx.principal, row.createdBy);
   return row;
 }
 
 /** `conversation(id)` and `node(id)`; INGEST reads back only conversations its contacts opened. */
-export async function getConversation(ctx: Context, id: string): Promise<ConversationRow | null> {
+export async function getConversation(
+  ctx: Context,
+  id: string,
+  find: RowFinder<ConversationRow> = (key) => ctx.loaders.get(ConversationByIdLoader).load(key),
+): Promise<ConversationRow | null> {
   if (!isIdOf('Conversation', id)) return null;
-  const row = await ctx.loaders.get(ConversationByIdLoader).load(id);
+  const row = await find(id);
   if (row) assertReadableByWriter(ctx.principal, row.createdBy);
   return row;
 }

@@ -4,7 +4,7 @@ import { Allow, Roles } from '../../common/auth';
 import { mutationPayload } from '../../common/errors';
 import type { Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
-import { withPlannedConnection, withPlannedRow } from '../../read-planner';
+import { plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
 import { importOrders } from './order-import.service';
 import { ImportOrdersInput, OrdersArgs, PlaceOrderInput, UpdateOrderStatusInput } from './order.inputs';
 import { ImportOrdersPayload, PlaceOrderPayload, UpdateOrderStatusPayload } from './order.payloads';
@@ -16,7 +16,7 @@ export class OrderResolver {
   @Allow(Roles.READ_INTERNAL)
   @Query(() => OrderType, { nullable: true, description: 'An order by id; null when unknown.' })
   async order(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The order id.' }) id: string, @Info() info: GraphQLResolveInfo): Promise<OrderRow | null> {
-    return withPlannedRow(ctx, info, await getOrder(ctx, id));
+    return withPlannedRow(ctx, info, await getOrder(ctx, id, plannedFinder(ctx, info, 'id')));
   }
 
   @Allow(Roles.READ_INTERNAL)

@@ -1,3 +1,4 @@
+import type { RowFinder } from '../../common/finder';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
 import { Channel } from '../../common/channel';
@@ -425,8 +426,8 @@ export async function updateOrderStatus(ctx: Context, input: UpdateOrderStatusPa
 }
 
 /** `order(id)`: null when unknown. */
-export async function getOrder(ctx: Context, id: string): Promise<OrderRow | null> {
-  return isIdOf('Order', id) ? ctx.loaders.get(OrderByIdLoader).load(id) : null;
+export async function getOrder(ctx: Context, id: string, find: RowFinder<OrderRow> = (key) => ctx.loaders.get(OrderByIdLoader).load(key)): Promise<OrderRow | null> {
+  return isIdOf('Order', id) ? find(id) : null;
 }
 
 /** `orders(first, after, channel, customerId)`: newest first over every channel. */
