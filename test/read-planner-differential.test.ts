@@ -277,6 +277,59 @@ describe('the read planner answers what the loaders answer', () => {
     expect((answered[10] as { id: string }).id).toBe(ingested.conversation[0]);
   });
 
+  it('plans a repeated document again where its variables or the role change what it reads', async () => {
+    interface Answered {
+      orders?: { totalCount: number; edges: { cursor: string; node: { lines?: unknown[] } }[] };
+      timeline?: { edges: { node: { kind: string } }[] };
+      conversations?: { edges: { node: { status: string } }[] };
+    }
+    // The planner keeps a compiled plan per field of a parsed document: the same text with other
+    // variables below the root, or under another role, must not reuse a plan made for different ones.
+    const document = `query Again($id: ID!, $n: Int, $after: String, $withTimeline: Boolean!, $status: ConversationStatus) {
+      customer(id: $id) {
+        id
+        orders(first: $n, after: $after) { totalCount edges { cursor node { id lines @include(if: $withTimeline) { sku } } } }
+        timeline(first: $n) @include(if: $withTimeline) { edges { node { id kind } } }
+        conversations(first: 5, status: $status) { edges { node { id status } } }
+      }
+    }`;
+    const timeline = `query Timeline($id: ID!, $n: Int) { customer(id: $id) { id timeline(first: $n) { edges { node { id kind } } } } }`;
+    const answers = new Set<string>();
+    const runs: [string, Record<string, unknown>, keyof typeof TOKENS][] = [
+      [document, { id: ids.customer[0], n: 1, withTimeline: true }, 'ADMIN'],
+      [document, { id: ids.customer[0], n: 3, withTimeline: true }, 'ADMIN'],
+      [document, { id: ids.customer[0], n: 3, withTimeline: false }, 'ADMIN'],
+      [document, { id: ids.customer[0], n: 2, withTimeline: true, status: 'OPEN' }, 'AGENT'],
+      [document, { id: ids.customer[2], n: 2, withTimeline: true }, 'ADMIN'],
+      // The timeline's sources depend on the role: PARTNER's leaves orders out.
+      [timeline, { id: ids.customer[0], n: 20 }, 'ADMIN'],
+      [timeline, { id: ids.customer[0], n: 20 }, 'PARTNER'],
+    ];
+    for (const [text, variables, role] of runs) {
+      const [withPlanner, withoutPlanner] = await Promise.all([planned.gql(text, variables, TOKENS[role]), unplanned.gql(text, variables, TOKENS[role])]);
+      expect({ variables, role, answer: comparable(withPlanner) }).toEqual({ variables, role, answer: comparable(withoutPlanner) });
+      expect(withPlanner.errors).toBeUndefined();
+      // Both servers plan (the second field by field), so each answer is also checked against the variables.
+      const customer = (withPlanner.data as { customer: Answered }).customer;
+      const n = variables.n as number;
+      if (customer.orders) expect(customer.orders.edges).toHaveLength(Math.min(n, customer.orders.totalCount));
+      if (text === document) expect(Boolean(customer.timeline)).toBe(variables.withTimeline);
+      if (customer.timeline && text === document) expect(customer.timeline.edges).toHaveLength(n);
+      if (customer.orders?.edges[0]) expect(Boolean(customer.orders.edges[0].node.lines)).toBe(variables.withTimeline);
+      for (const edge of customer.conversations?.edges ?? []) if (variables.status) expect(edge.node.status).toBe(variables.status);
+      if (text === timeline) expect(customer.timeline!.edges.some((edge) => edge.node.kind === 'ORDER')).toBe(role === 'ADMIN');
+      answers.add(JSON.stringify(withPlanner));
+      // The next page through the cursor the first run gave: the same plan, other parameters.
+      const cursor = (withPlanner.data as { customer?: { orders?: { edges: { cursor: string }[] } } } | null)?.customer?.orders?.edges[0]?.cursor;
+      if (cursor) {
+        const next = { ...variables, after: cursor };
+        const [plannedNext, unplannedNext] = await Promise.all([planned.gql(text, next, TOKENS[role]), unplanned.gql(text, next, TOKENS[role])]);
+        expect({ next, answer: comparable(plannedNext) }).toEqual({ next, answer: comparable(unplannedNext) });
+      }
+    }
+    expect(answers.size).toBe(runs.length);
+  });
+
   it('reads every root list and every connection below its nodes in as many statements for 50 items as for 2', async () => {
     const nullableArgs = (field: FieldInfo) => field.args.every((arg) => arg.type.kind !== 'NON_NULL');
     const isConnection = (field: FieldInfo) => Boolean(named(field.type).name?.endsWith('Connection')) && nullableArgs(field);

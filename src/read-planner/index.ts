@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { getNamedType, isObjectType, type FieldNode, type GraphQLResolveInfo } from 'graphql';
+import { getNamedType, isObjectType, visit as visitAst, type ASTNode, type FieldNode, type GraphQLResolveInfo } from 'graphql';
 import type { RowFinder } from '../common/finder';
 import { cutPage, type Connection, type KeysetPage } from '../common/pagination';
 import type { Context } from '../context/context';
@@ -40,18 +40,25 @@ async function withPlannedRelations<R extends { id: string }>(
   if (!ctx.config.readPlanner || rows.length === 0 || rows.every((row) => PLANNED in row)) return [...rows];
   const returned = getNamedType(info.returnType);
   if (!isObjectType(returned)) return [...rows];
-  const walk = walkOf(info);
-  const target = descend(walk, returned, info.fieldNodes, path);
-  if (!target || !READ_TYPES.get(target.type.name)?.entity) return [...rows];
-  const plan = compileRelations({ walk, metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true, principal: ctx.principal }, target.type, target.nodes);
-  if (!plan.relationsSql) return [...rows];
+  const found = cachedPlan(ctx, info, `relations:${path.join('.')}`, false, () => {
+    const walk = walkOf(info);
+    const target = descend(walk, returned, info.fieldNodes, path);
+    if (!target || !READ_TYPES.get(target.type.name)?.entity) return undefined;
+    const plan = compileRelations(
+      { walk, metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true, principal: ctx.principal },
+      target.type,
+      target.nodes,
+    );
+    return plan.relationsSql ? { typeName: target.type.name, plan } : undefined;
+  });
+  if (!found) return [...rows];
   const planned = await readPlanned(
     ctx,
-    target.type.name,
-    plan,
+    found.typeName,
+    found.plan,
     rows.map((row) => row.id),
   );
-  const prime = READ_TYPES.get(target.type.name)?.prime;
+  const prime = READ_TYPES.get(found.typeName)?.prime;
   return rows.map((row, index) => {
     const { $row: own, ...relations } = planned[index] ?? {};
     const copy = { ...row, ...(own as object | undefined), [PLANNED]: relations };
@@ -95,23 +102,92 @@ export function plannedFinder<R extends { id: string }>(ctx: Context, info: Grap
   const condition = declaration?.lookups?.[lookup];
   if (!isObjectType(returned) || !declaration?.entity || !condition) return undefined;
   return async (key) => {
-    const plan = compileRow(
-      { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true, principal: ctx.principal },
-      returned,
-      info.fieldNodes,
-    );
-    const table = tableShape(ctx.em.getMetadata(), declaration.entity!).table;
-    const [found] = await queryPrepared<{ r: Record<string, unknown> & Planned }>(
-      ctx.em,
-      `select ${plan.rowSql} as r from "${table}" t where ${condition('t', '?')}`,
-      [...plan.params, key],
-    );
+    const plan = cachedPlan(ctx, info, `row:${lookup}`, false, () => {
+      const row = compileRow(
+        { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true, principal: ctx.principal },
+        returned,
+        info.fieldNodes,
+      );
+      const table = tableShape(ctx.em.getMetadata(), declaration.entity!).table;
+      return { sql: `select ${row.rowSql} as r from "${table}" t where ${condition('t', '?')}`, params: row.params, visits: row.visits };
+    });
+    const [found] = await queryPrepared<{ r: Record<string, unknown> & Planned }>(ctx.em, plan.sql, [...plan.params, key]);
     if (!found) return null;
     const row = found.r;
     row[PLANNED] ??= {};
     primePlanned(ctx, [row], plan.visits);
     return row as unknown as R;
   };
+}
+
+/**
+ * Compiled plans by the field's AST node. A document's text is parsed once and its nodes kept
+ * (operation-pipeline.ts), so a repeated operation finds its plan instead of walking its selection and
+ * building the SQL text again. What else a plan depends on is the key: the role (what a relation's
+ * source may read: the timeline's), whether nested relations are planned, and the values of the
+ * variables the planned selection uses (a root's own arguments, e.g. the id of customer(id), are not
+ * part of the plan; a planned field's own arguments are, with `withArguments`).
+ */
+const plans = new WeakMap<FieldNode, Map<string, unknown>>();
+const PLANS_PER_FIELD = 64;
+
+function cachedPlan<P>(ctx: Context, info: GraphQLResolveInfo, kind: string, withArguments: boolean, compile: () => P): P {
+  const node = info.fieldNodes[0];
+  let byKey = plans.get(node);
+  if (!byKey) {
+    byKey = new Map();
+    plans.set(node, byKey);
+  }
+  const used = variablesUsed(info, withArguments);
+  const values = used.length ? JSON.stringify(used.map((name) => info.variableValues[name] ?? null)) : '';
+  const key = `${kind}|${ctx.config.readPlanner}|${ctx.principal?.role ?? ''}|${values}`;
+  if (byKey.has(key)) return byKey.get(key) as P;
+  const plan = compile();
+  if (byKey.size >= PLANS_PER_FIELD) byKey.delete(byKey.keys().next().value!);
+  byKey.set(key, plan);
+  return plan;
+}
+
+const variableNames = new WeakMap<FieldNode, { below: string[]; all: string[] }>();
+
+/** The names of the variables the field's nodes use below them (and in their own arguments and directives, with `withArguments`). */
+function variablesUsed(info: GraphQLResolveInfo, withArguments: boolean): string[] {
+  const node = info.fieldNodes[0];
+  let names = variableNames.get(node);
+  if (!names) {
+    const below = variablesIn(
+      info,
+      info.fieldNodes.flatMap((field) => (field.selectionSet ? [field.selectionSet] : [])),
+    );
+    const own = variablesIn(
+      info,
+      info.fieldNodes.flatMap((field) => [...(field.arguments ?? []), ...(field.directives ?? [])]),
+    );
+    names = { below, all: [...new Set([...below, ...own])].sort() };
+    variableNames.set(node, names);
+  }
+  return withArguments ? names.all : names.below;
+}
+
+/** The variables `roots` use, through the fragments they spread, sorted. */
+function variablesIn(info: GraphQLResolveInfo, roots: readonly ASTNode[]): string[] {
+  const names = new Set<string>();
+  const spread = new Set<string>();
+  const walk = (root: ASTNode): void => {
+    visitAst(root, {
+      Variable: (variable) => {
+        names.add(variable.name.value);
+      },
+      FragmentSpread: (fragmentSpread) => {
+        const name = fragmentSpread.name.value;
+        if (spread.has(name) || !info.fragments[name]) return;
+        spread.add(name);
+        walk(info.fragments[name]);
+      },
+    });
+  };
+  for (const root of roots) walk(root);
+  return [...names].sort();
 }
 
 type FieldLoader = DataLoader<string, unknown, string>;
@@ -141,14 +217,17 @@ function planField(ctx: Context, info: GraphQLResolveInfo, parentId: string): Pr
   }
   let loader = byType.get(info.parentType.name);
   if (!loader) {
-    const field = ownField(info);
-    const plan = compileField(
-      { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: ctx.config.readPlanner, principal: ctx.principal },
-      info.parentType,
-      field,
-    );
     const typeName = info.parentType.name;
-    loader = new DataLoader<string, unknown, string>(async (ids) => (await readPlanned(ctx, typeName, plan, ids)).map((relations) => relations?.[field.alias]));
+    const { alias, plan } = cachedPlan(ctx, info, `field:${typeName}`, true, () => {
+      const field = ownField(info);
+      const compiled = compileField(
+        { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: ctx.config.readPlanner, principal: ctx.principal },
+        info.parentType,
+        field,
+      );
+      return { alias: field.alias, plan: compiled };
+    });
+    loader = new DataLoader<string, unknown, string>(async (ids) => (await readPlanned(ctx, typeName, plan, ids)).map((relations) => relations?.[alias]));
     byType.set(info.parentType.name, loader);
   }
   return loader.load(parentId);
