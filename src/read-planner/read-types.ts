@@ -76,12 +76,19 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
       row: ['id', 'firstName', 'lastName', 'locale', 'city', 'status', 'createdAt', 'createdBy'],
       always: ['id', 'createdBy'],
       reads: {
-        displayName: ['firstName', 'lastName', 'status', 'primaryEmail'],
+        displayName: ['firstName', 'lastName', 'status', 'unnamedEmail'],
         email: ['primaryEmail'],
         phone: ['primaryPhone'],
         identities: ['identities'],
       },
-      computed: { identities: identitiesOf, primaryEmail: primaryOf('EMAIL'), primaryPhone: primaryOf('PHONE') },
+      computed: {
+        identities: identitiesOf,
+        primaryEmail: primaryOf('EMAIL'),
+        primaryPhone: primaryOf('PHONE'),
+        // displayName needs the e-mail only for a customer without a name: not looked up for the others.
+        unnamedEmail: (customer) =>
+          `case when nullif(${customer}.first_name, '') is null and nullif(${customer}.last_name, '') is null then ${primaryOf('EMAIL')(customer)} end`,
+      },
       // displayName, email, phone and identities read the identities through their loader.
       prime: (ctx, row) => {
         if (Array.isArray(row.identities)) ctx.loaders.get(IdentitiesByCustomerLoader).prime(row.id as string, row.identities as IdentityType_[]);

@@ -31,6 +31,7 @@ export class CustomerFields {
     const name = [customer.firstName, customer.lastName].filter(Boolean).join(' ');
     if (name) return name;
     if (customer.primaryEmail !== undefined) return customer.primaryEmail ?? unnamed(customer);
+    if (customer.unnamedEmail !== undefined) return customer.unnamedEmail ?? unnamed(customer);
     return primaryIdentity(ctx, customer, IdentityType.EMAIL).then((email) => email ?? unnamed(customer));
   }
 

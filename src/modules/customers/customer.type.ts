@@ -18,6 +18,8 @@ export interface CustomerRow {
   /** The primary e-mail and phone (the earliest added), when the read planner read them with the row. */
   primaryEmail?: string | null;
   primaryPhone?: string | null;
+  /** The primary e-mail of a customer without a name (null for one with a name), when the read planner read it for displayName. */
+  unnamedEmail?: string | null;
 }
 
 @ObjectType('Customer', { implements: Node, description: 'One person, recognised in every channel.' })
