@@ -181,13 +181,18 @@ export function documentBreadth(document: DocumentNode): number {
     return width;
   };
   // The width of a set (fields of its inline fragments and spreads included); nested sets are
-  // measured on the way, each once, and the widest kept.
+  // measured on the way, each once, and the widest kept. (`widest` reads `breadth` only after the
+  // nested set was measured: `breadth = Math.max(breadth, widthOf(...))` would read it before, and
+  // lose a wider set nested inside a narrower one.)
+  const widest = (width: number) => {
+    breadth = Math.max(breadth, width);
+  };
   const widthOf = (selectionSet: SelectionSetNode): number => {
     let width = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         width += 1;
-        if (selection.selectionSet) breadth = Math.max(breadth, widthOf(selection.selectionSet));
+        if (selection.selectionSet) widest(widthOf(selection.selectionSet));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         width += widthOf(selection.selectionSet);
       } else {
@@ -197,8 +202,8 @@ export function documentBreadth(document: DocumentNode): number {
     return width;
   };
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION) breadth = Math.max(breadth, widthOf(definition.selectionSet));
-    else if (definition.kind === Kind.FRAGMENT_DEFINITION) breadth = Math.max(breadth, fragmentWidth(definition.name.value));
+    if (definition.kind === Kind.OPERATION_DEFINITION) widest(widthOf(definition.selectionSet));
+    else if (definition.kind === Kind.FRAGMENT_DEFINITION) widest(fragmentWidth(definition.name.value));
   }
   return breadth;
 }
