@@ -271,3 +271,44 @@ describe('every transport, before execution', () => {
     expect(new Set(viewerOperations).size).toBe(1);
   });
 });
+
+describe('over HTTP (both stacks), a request refused before execution', () => {
+  /** One request, POST (node:http) or GET (Express), with the Accept header given; status, content type and codes. */
+  async function refusal(stack: 'node:http' | 'express', query: string, accept: string | undefined, token = TOKENS.ADMIN) {
+    const requestHeaders: Record<string, string> = { authorization: `Bearer ${token}`, ...(accept && { accept }) };
+    const res =
+      stack === 'node:http'
+        ? await fetch(`http://${base}${GRAPHQL_PATH}`, {
+            method: 'POST',
+            headers: { ...requestHeaders, 'content-type': 'application/json' },
+            body: JSON.stringify({ query }),
+          })
+        : await fetch(`http://${base}${GRAPHQL_PATH}?${new URLSearchParams({ query })}`, { headers: requestHeaders });
+    const answer = (await res.json()) as Answer;
+    return { status: res.status, type: res.headers.get('content-type'), codes: answer.errors?.map((error) => error.extensions?.code), data: 'data' in answer };
+  }
+  const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+
+  it.each(['node:http', 'express'] as const)(
+    'answers 400 over %s (200 to a client that accepts only application/json), 403 for the role policy',
+    async (stack) => {
+      for (const [query, code] of [
+        ['query Broken { viewer { role }', 'GRAPHQL_PARSE_FAILED'],
+        ['query Unknown { viewer { rol } }', 'GRAPHQL_VALIDATION_FAILED'],
+        ['query Aliased { a: __typename b: __typename c: __typename d: __typename }', 'QUERY_TOO_COMPLEX'],
+      ]) {
+        expect(await refusal(stack, query, undefined)).toEqual({ status: 400, type: 'application/json; charset=utf-8', codes: [code], data: false });
+        expect(await refusal(stack, query, 'application/json')).toEqual({ status: 200, type: 'application/json; charset=utf-8', codes: [code], data: false });
+        expect(await refusal(stack, query, GRAPHQL_RESPONSE)).toEqual({ status: 400, type: `${GRAPHQL_RESPONSE}; charset=utf-8`, codes: [code], data: false });
+      }
+      // PARTNER may not search customers: refused before execution, whatever the client accepts.
+      for (const accept of [undefined, 'application/json', GRAPHQL_RESPONSE]) {
+        expect(await refusal(stack, '{ customers(first: 1, search: "x") { totalCount } }', accept, TOKENS.PARTNER)).toMatchObject({
+          status: 403,
+          codes: ['FORBIDDEN'],
+          data: false,
+        });
+      }
+    },
+  );
+});
