@@ -252,13 +252,22 @@ describe('every transport, before execution', () => {
       'production',
     ],
   };
-  it.each(Object.entries(cases))('answers %s with the same errors', async (_name, [query, send, code, where]) => {
+  it.each(Object.entries(cases))('answers %s with the same errors', async (name, [query, send, code, where]) => {
     const at = where === 'production' ? productionBase : base;
     const answers = await Promise.all(Object.values(TRANSPORTS).map((transport) => transport(query, { ...send, at })));
     expect(answers[0].errors?.map((error) => error.extensions?.code)).toEqual(expect.arrayContaining([code]));
     for (const answer of answers) expect(answer).toEqual({ errors: answers[0].errors });
     if (where === 'production') expect(JSON.stringify(answers[0].errors)).not.toMatch(/Did you mean/);
-    else if (_name.includes('suggestion')) expect(JSON.stringify(answers[0].errors)).toMatch(/Did you mean/);
+    if (name.startsWith('introspection')) {
+      // The message names the setting; Apollo's validationErrorCode stays for the clients that read it.
+      expect(answers[0].errors).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(/OMNI360_INTROSPECTION=false/),
+          extensions: { code, validationErrorCode: 'INTROSPECTION_DISABLED' },
+        }),
+      ]);
+    }
+    if (where !== 'production' && name.includes('suggestion')) expect(JSON.stringify(answers[0].errors)).toMatch(/Did you mean/);
   });
 
   it('parses a text once: the same DocumentNode runs on every transport (one compiled query)', async () => {

@@ -24,15 +24,20 @@ const MAX_WAITING = 10_000;
 class PreparedDocumentStore implements DocumentStore {
   private readonly waiting = new Map<string, { prepared: PreparedDocument; readers: number }>();
 
-  expect(queryHash: string, prepared: PreparedDocument): void {
+  /**
+   * Leaves `prepared` for Apollo's read of `queryHash`; returns what that read will give (a concurrent
+   * request of the same text may have left its outcome first: the same text, so the same verdict).
+   */
+  expect(queryHash: string, prepared: PreparedDocument): PreparedDocument {
     const entry = this.waiting.get(queryHash);
     if (entry) {
       entry.readers++;
-      return;
+      return entry.prepared;
     }
     // An entry not read back (another plugin's didResolveSource threw) would stay: never let them pile up.
     if (this.waiting.size >= MAX_WAITING) this.waiting.clear();
     this.waiting.set(queryHash, { prepared, readers: 1 });
+    return prepared;
   }
 
   async get(key: string): Promise<DocumentNode> {
@@ -86,8 +91,7 @@ export function apolloPreparation(
       let refused: readonly GraphQLError[] | undefined;
       return {
         async didResolveSource({ source, queryHash }) {
-          prepared = preparer.document(source);
-          documentStore.expect(queryHash, prepared);
+          prepared = documentStore.expect(queryHash, preparer.document(source));
         },
         async didResolveOperation({ document, operation, request, contextValue }) {
           if (prepared?.errors) {

@@ -18,13 +18,17 @@ export type PreparationConfig = Pick<Config, 'limits' | 'introspection' | 'field
 const KEPT_DOCUMENTS = 1_000;
 const KEPT_CHARS = 8 * 1024 * 1024;
 
-/** Like Apollo's rule: one error per `__schema` / `__type` field (`__typename` stays allowed). */
+/**
+ * Like Apollo's rule: one error per `__schema` / `__type` field (`__typename` stays allowed), with
+ * Apollo's `validationErrorCode`, which HTTP clients got from Apollo's own rule.
+ */
 const noIntrospection: ValidationRule = (context) => ({
   Field(node) {
     if (node.name.value === '__schema' || node.name.value === '__type') {
       context.reportError(
         new GraphQLError('GraphQL introspection is not allowed on this server (OMNI360_INTROSPECTION=false), but the query contained __schema or __type.', {
           nodes: [node],
+          extensions: { validationErrorCode: 'INTROSPECTION_DISABLED' },
         }),
       );
     }
@@ -130,7 +134,7 @@ export class OperationPreparer {
         (error) =>
           new GraphQLError(this.config.fieldSuggestions ? error.message : withoutSuggestions(error.message), {
             nodes: error.nodes,
-            extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+            extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
           }),
       ),
     };
