@@ -1,3 +1,5 @@
+import { parse } from 'graphql';
+import { documentBreadth } from '../src/server/limits';
 import { startTestServer, TOKENS, type TestServer } from './support/server';
 
 let env: TestServer;
@@ -64,5 +66,15 @@ describe('query limits', () => {
       client.subscribe({ query: '{ viewer { role } }' }, { next: (value) => resolve(value), error: reject, complete: () => undefined });
     });
     expect(ok).toEqual({ data: { viewer: { role: 'ADMIN' } } });
+  });
+});
+
+describe('documentBreadth', () => {
+  it('measures the widest selection set wherever it is nested (under a narrower set, in a fragment)', () => {
+    const roles = 'role '.repeat(21);
+    expect(documentBreadth(parse(`{ viewer { ${roles}} }`))).toBe(21);
+    expect(documentBreadth(parse(`{ a: viewer { role } b: viewer { ${roles}} }`))).toBe(21);
+    expect(documentBreadth(parse(`{ viewer { ...V } } fragment V on Viewer { ${roles}}`))).toBe(21);
+    expect(documentBreadth(parse(`{ ${'__typename '.repeat(30)}viewer { role } }`))).toBe(31);
   });
 });

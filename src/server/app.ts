@@ -6,8 +6,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from '@as-integrations/express5';
 import { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
-import {
-  getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionResult } from 'graphql';
 import { WebSocketServer, type ServerOptions as WsServerOptions } from 'ws';
 import type { Config } from '../config/config';
 import { ormConfig } from '../config/mikro-orm.config';
@@ -27,19 +26,19 @@ import { mountGraphiql } from './graphiql';
 import { connectionAuthorization, refuseConnection } from './ws-auth';
 import { legacyJsonStatusPlugin } from './legacy-json-status';
 import { RateLimiter, rateLimited } from './rate-limit';
-import { BreadthGate, enforceLimits, type QueryLimits } from './limits';
 import { RequestTimeouts } from './request-timeout';
 import { documentRequestOf, resolveTrustedDocument, resolveWsDocument, trustedDocumentsPlugin } from './trusted-documents';
 import { answerHttpError, BODY_TOO_LARGE, graphqlPostHandler, INTERNAL_ERROR, MALFORMED_BODY, MAX_BODY_BYTES, type GraphQLHttpRequest } from './graphql-http';
-import { formatError, OperationLog, prepareWsOperation, startOperation, withRequestId } from './operation-pipeline';
+import { formatError, operationNameOf, OperationLog, startOperation, withRequestId } from './operation-pipeline';
+import { preparerFor } from './operation-preparation';
+import { apolloPreparation } from './apollo-preparation';
 import { sharedSubscribe } from './shared-subscriptions';
 
-export { formatError, prepareWsOperation };
+export { formatError };
 import { overBudget, resetBudget, tooLargeResult, withheldResult } from './response-budget';
 import { admitSubscription, serveGraphqlWs, tooManySubscriptions, type WsExtra, type WsTransport } from './websocket';
 import type { Logger } from './logger';
 import { buildOmniSchema } from './schema';
-import { checkRolePolicy } from './role-policy';
 // --- operations: metrics, request ids, NATS relay (docs/observability.md, docs/scaling.md) ---
 import { requestIdMiddleware, requestIdOf } from '../observability/logging';
 import { logLagAt, ormPools, ServerMetrics } from '../observability/metrics';
@@ -66,11 +65,8 @@ export interface OmniServer {
 }
 
 
-/**
- * Depth, cost, alias and directive limits, checked once the operation and its variables are known, in
- * time linear in the document (the breadth limit, which bounds validation, is checked before: BreadthGate).
- */
-function limitsPlugin(limits: QueryLimits, schema: GraphQLSchema): ApolloServerPlugin<Context> {
+/** The response-size budget on HTTP (response-budget.ts); graphql-ws applies it in onNext. */
+function responseBudgetPlugin(): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
@@ -84,17 +80,6 @@ function limitsPlugin(limits: QueryLimits, schema: GraphQLSchema): ApolloServerP
             data: operation?.operation === 'mutation' ? answer.data : null,
             errors: errors!.map((error) => (error instanceof GraphQLError ? error.toJSON() : error)),
           };
-        },
-        async didResolveOperation({ document, operation, operationName, request, contextValue }) {
-          if (operation?.operation === 'subscription') {
-            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this same URL, not over HTTP.', {
-              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-            });
-          }
-          enforceLimits(limits, document, operationName, request.variables);
-          // The role policy, before any resolver runs (the same check as on WebSocket).
-          const refused = checkRolePolicy(schema, document, contextValue.principal, request.variables);
-          if (refused) throw refused;
         },
       };
     },
@@ -111,12 +96,13 @@ function loggingPlugin(operations: OperationLog): ApolloServerPlugin<Context> {
         async didEncounterErrors({ errors }) {
           for (const error of errors) operations.unexpected(error, contextValue.requestId);
         },
-        async willSendResponse({ response, operationName }) {
+        async willSendResponse({ response, operationName, request }) {
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           if (result?.errors) result.errors = result.errors.map((error) => withRequestId(error, contextValue.requestId));
           operations.finished({
             requestId: contextValue.requestId,
-            operation: operationName ?? null,
+            // As operationNameOf on WebSocket: the resolved operation's name, else the client's.
+            operation: operationName ?? request.operationName ?? null,
             role: contextValue.principal?.role ?? null,
             started,
             failed: Boolean(result?.errors?.length),
@@ -149,6 +135,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   if (config.tracing.enabled) traceResolvers(schema);
   const executor = compiledExecutor(schema, { trace: config.tracing.enabled });
   const operationLog = new OperationLog(log);
+  // Parse, breadth, validation, then the operation's limits and role policy: one preparation for HTTP
+  // (through Apollo), graphql-ws and webhooks (operation-preparation.ts).
+  const preparer = preparerFor(schema, config);
   const state: AppState = { config, orm, events, log, schema };
   // --- operations ---
   const metrics = config.metrics.enabled ? new ServerMetrics() : undefined;
@@ -226,13 +215,22 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
         } catch (error) {
           return [error as GraphQLError];
         }
-        const prepared = prepareWsOperation(schema, config, { ...payload, query }, createContext(state, extra.principal, record.requestId), record);
-        if (Array.isArray(prepared)) return prepared;
-        const operation = getOperationAST((prepared as ExecutionArgs).document, payload.operationName);
+        const { document, errors } = preparer.document(query);
+        if (errors) return errors;
+        record.operation = operationNameOf(document, payload.operationName);
+        const refused = preparer.operation(document, payload.operationName, payload.variables, extra.principal);
+        if (refused) return refused;
+        const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation === 'subscription' && !admitSubscription(extra, id, config.websocket.maxSubscriptions, ctx.subscriptions)) {
           return [tooManySubscriptions(config.websocket.maxSubscriptions)];
         }
-        return prepared;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: createContext(state, extra.principal, record.requestId),
+        };
       },
       onComplete: (ctx, id) => {
         ctx.extra.subscriptions.delete(id);
@@ -263,24 +261,26 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     { maxBufferedBytes: config.websocket.maxBufferedBytes, keepAliveMs: config.websocket.keepAliveMs, log },
   );
 
+  // Apollo neither parses nor validates: it takes the preparer's documents (apollo-preparation.ts), so
+  // the token limit, the introspection rule and hidden suggestions are the preparer's alone.
+  const preparation = apolloPreparation(preparer, operationLog, config.fieldSuggestions);
   const apollo = new ApolloServer<Context>({
     // The schema, executed through compiled queries (compiled-execution.ts).
     gateway: compiledExecutionGateway(schema, executor),
-    introspection: config.introspection,
+    documentStore: preparation.documentStore,
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT. Apollo's own handler (on outside NODE_ENV=test) would race it: the
     // second stop() waits on a barrier Apollo never resolves after a clean stop, hanging the shutdown,
     // and Apollo then re-sends the signal to the process.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
-    parseOptions: { maxTokens: config.limits.maxTokens },
     // A request carrying `Authorization` passes CSRF prevention like one with Apollo's own headers: a
     // browser cannot send that header cross-origin without a preflight, which CORS answers (cors.ts),
     // and omni360 takes no cookies. So a plain GET query with a token works (urql's default), while a
     // simple cross-site request still has no way in; mutations never run over GET (Apollo answers 405).
     csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
-    // No "Did you mean ...?" hints where the schema is not advertised (production, by default).
-    hideSchemaDetailsFromClientErrors: !config.fieldSuggestions,
+    // No "Did you mean ...?" hints where the schema is not advertised (production, by default): variable
+    // coercion names enum values and input fields (validation messages are the preparer's).
     formatError: (formatted, error) => formatError(formatted, error, undefined, config.fieldSuggestions),
     plugins: [
       // In-flight requests get OMNI360_SHUTDOWN_GRACE_MS to finish; then their connections are closed.
@@ -289,7 +289,8 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       // omni360 sets no cache hints; the default cache-control plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
       trustedDocumentsPlugin<Context>(config.trustedDocuments),
-      limitsPlugin(config.limits, schema),
+      preparation.plugin,
+      responseBudgetPlugin(),
       legacyJsonStatusPlugin<Context>(),
       requestTimeouts.plugin<Context>(),
       loggingPlugin(operationLog),
@@ -341,15 +342,12 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     }
   });
   if (config.graphiql) mountGraphiql(app, GRAPHQL_PATH);
-  const breadthGate = new BreadthGate(config.limits);
   const graphqlContext = async (request: GraphQLHttpRequest): Promise<Context> => {
     const principal = await authenticator.authenticate(request.headers.authorization);
     rateLimiter.enforce(writerOf(principal));
     const documentRequest = documentRequestOf(request.method, request.body, request.query);
     // Roles held to trusted documents are refused here; the plugin hands Apollo a manifest's text.
     resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequest);
-    // Before Apollo validates the document: validation's time grows with the square of a set's width.
-    breadthGate.check(documentRequest.query);
     const ctx = createContext(state, principal, request.requestId);
     ctx.onAnswered = [];
     requestTimeouts.track(request.response, ctx.em);

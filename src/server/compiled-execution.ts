@@ -15,8 +15,9 @@ import { operationResolutionError } from './operation-resolution';
  * HTTP (through Apollo's executor hook) and graphql-ws queries and mutations run the same executor;
  * WebSocket subscriptions keep graphql-js's subscribe (one event at a time, nothing to gain).
  *
- * Compiled queries are cached per parsed document (Apollo caches parsed documents per query text,
- * so the same text brings the same DocumentNode) and operation name.
+ * Compiled queries are cached per parsed document (the preparer, operation-preparation.ts, caches
+ * documents per query text for every transport, so the same text brings the same DocumentNode) and
+ * operation name.
  */
 /** One operation to run, whichever transport brought it. */
 export interface Operation {
@@ -88,8 +89,9 @@ type GatewayExecutor = NonNullable<Awaited<ReturnType<ApolloGateway['load']>>['e
 
 /**
  * The executor plugged into Apollo Server through its `gateway` option (public, typed by
- * @apollo/server-gateway-interface; meant for Apollo Gateway, used here with one fixed schema): parsing,
- * validation, plugins, error formatting and the HTTP protocol stay Apollo's. Apollo's `operationName`
+ * @apollo/server-gateway-interface; meant for Apollo Gateway, used here with one fixed schema): plugins,
+ * error formatting and the HTTP protocol stay Apollo's (parsing and validation are the preparer's:
+ * apollo-preparation.ts). Apollo's `operationName`
  * is the resolved operation's (null when none resolves), so the name the client sent is taken from the
  * request; `operation` is typed as always present but is undefined when no operation resolves.
  * test/compiled-execution.test.ts pins what this relies on (Apollo Server 5, the interface's major 2).

@@ -1,5 +1,5 @@
 import {
-  GraphQLError, Kind, parse, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode,
+  GraphQLError, Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode,
   type SelectionSetNode, type ValueNode,
 } from 'graphql';
 
@@ -181,13 +181,18 @@ export function documentBreadth(document: DocumentNode): number {
     return width;
   };
   // The width of a set (fields of its inline fragments and spreads included); nested sets are
-  // measured on the way, each once, and the widest kept.
+  // measured on the way, each once, and the widest kept. (`widest` reads `breadth` only after the
+  // nested set was measured: `breadth = Math.max(breadth, widthOf(...))` would read it before, and
+  // lose a wider set nested inside a narrower one.)
+  const widest = (width: number) => {
+    breadth = Math.max(breadth, width);
+  };
   const widthOf = (selectionSet: SelectionSetNode): number => {
     let width = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         width += 1;
-        if (selection.selectionSet) breadth = Math.max(breadth, widthOf(selection.selectionSet));
+        if (selection.selectionSet) widest(widthOf(selection.selectionSet));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         width += widthOf(selection.selectionSet);
       } else {
@@ -197,8 +202,8 @@ export function documentBreadth(document: DocumentNode): number {
     return width;
   };
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION) breadth = Math.max(breadth, widthOf(definition.selectionSet));
-    else if (definition.kind === Kind.FRAGMENT_DEFINITION) breadth = Math.max(breadth, fragmentWidth(definition.name.value));
+    if (definition.kind === Kind.OPERATION_DEFINITION) widest(widthOf(definition.selectionSet));
+    else if (definition.kind === Kind.FRAGMENT_DEFINITION) widest(fragmentWidth(definition.name.value));
   }
   return breadth;
 }
@@ -208,41 +213,6 @@ export function enforceBreadth(limits: QueryLimits, document: DocumentNode): voi
   const breadth = documentBreadth(document);
   if (breadth > limits.maxBreadth) {
     throw tooComplex(`A selection set of ${breadth} fields exceeds the limit of ${limits.maxBreadth}; select each field once.`);
-  }
-}
-
-/**
- * The breadth check of HTTP documents, made before Apollo parses and validates them: Apollo has no
- * hook between parsing and validation whose error it answers (a thrown one becomes a masked 500), so
- * the text is parsed here once and its verdict remembered. A client sends the same few documents over
- * and over: the common case is one lookup by text, not a second parse.
- */
-export class BreadthGate {
-  private readonly passed = new Set<string>();
-  private passedChars = 0;
-
-  constructor(
-    private readonly limits: QueryLimits,
-    /** Texts remembered, by total length: the set is emptied when it would hold more. */
-    private readonly maxRememberedChars = 4 * 1024 * 1024,
-  ) {}
-
-  /** Throws QUERY_TOO_COMPLEX for a text that parses and is too wide; anything else is left to Apollo. */
-  check(text: unknown): void {
-    if (typeof text !== 'string' || this.passed.has(text)) return;
-    let document: DocumentNode;
-    try {
-      document = parse(text, { maxTokens: this.limits.maxTokens, noLocation: true });
-    } catch {
-      return; // Apollo answers syntax and token-limit errors itself
-    }
-    enforceBreadth(this.limits, document);
-    if (this.passedChars + text.length > this.maxRememberedChars) {
-      this.passed.clear();
-      this.passedChars = 0;
-    }
-    this.passed.add(text);
-    this.passedChars += text.length;
   }
 }
 

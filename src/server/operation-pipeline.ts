@@ -1,29 +1,16 @@
-import {
-  getOperationAST,
-  GraphQLError,
-  parse,
-  specifiedRules,
-  validate,
-  type DocumentNode,
-  type ExecutionArgs,
-  type GraphQLFormattedError,
-  type ValidationRule,
-} from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { RefusedError } from '../common/errors';
-import type { Config } from '../config/config';
-import type { Context } from '../context/context';
 import { isDatabaseUnavailable, isStatementTimeout } from '../database/errors';
-import { enforceBreadth, enforceLimits, isTokenLimitError, tooComplex } from './limits';
-import { operationResolutionError } from './operation-resolution';
+import { isTokenLimitError } from './limits';
+import { withoutSuggestions } from './operation-preparation';
 import { RESPONSE_TOO_LARGE } from './response-budget';
-import { checkRolePolicy } from './role-policy';
 import type { Logger } from './logger';
 
-// The steps of the request pipeline that HTTP (both stacks), graphql-ws and webhooks share around
-// execution (compiled-execution.ts): the preparation of a document (parse, limits, validation, operation,
-// role policy), the error formatter, and the log (an unexpected error with its request id and stack, one
-// line per operation). Its own file so that modules (webhooks) can use it without importing app.ts.
+// The steps of the request pipeline that HTTP (both stacks), graphql-ws and webhooks share after the
+// preparation of a document (operation-preparation.ts) and around execution (compiled-execution.ts):
+// the error formatter and the log (an unexpected error with its request id and stack, one line per
+// operation). Its own file so that modules (webhooks) can use it without importing app.ts.
 
 export const KNOWN_CODES = new Set([
   'UNAUTHENTICATED',
@@ -99,83 +86,6 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, re
   };
 }
 
-/** Like Apollo's rule on HTTP: one error per `__schema` / `__type` field (`__typename` stays allowed). */
-const noIntrospection: ValidationRule = (context) => ({
-  Field(node) {
-    if (node.name.value === '__schema' || node.name.value === '__type') {
-      context.reportError(
-        new GraphQLError('GraphQL introspection is not allowed on this server (OMNI360_INTROSPECTION=false), but the query contained __schema or __type.', {
-          nodes: [node],
-        }),
-      );
-    }
-  },
-});
-
-/** Apollo's wording for hidden suggestions: the same message minus " Did you mean ...?". */
-function withoutSuggestions(message: string): string {
-  return message.replace(/ ?Did you mean(.+?)\?$/, '');
-}
-
-/**
- * graphql-ws gets the same treatment as HTTP: parse with the token limit, enforce limits, validate
- * (introspection and field suggestions as configured), and a fresh context per operation. Webhooks prepare
- * their stored subscription documents with it too (modules/webhooks/webhook-execution.ts).
- */
-export function prepareWsOperation(
-  schema: ExecutionArgs['schema'],
-  config: Pick<Config, 'limits' | 'introspection' | 'fieldSuggestions'>,
-  payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
-  contextValue: Context,
-  record?: OperationRecord,
-): ExecutionArgs | readonly GraphQLError[] {
-  const limits = config.limits;
-  let document = parsedDocuments.get(payload.query);
-  try {
-    document ??= remember(payload.query, parse(payload.query, { maxTokens: limits.maxTokens }));
-  } catch (error) {
-    if (isTokenLimitError(error)) return [tooComplex((error as GraphQLError).message.replace(/^Syntax Error: /, ''))];
-    return [error instanceof GraphQLError ? error : new GraphQLError('Malformed document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-  }
-  if (record) record.operation = operationNameOf(document, payload.operationName);
-  // Limits first: they take time linear in the document and bound what validation does.
-  try {
-    enforceBreadth(limits, document);
-    enforceLimits(limits, document, payload.operationName, payload.variables);
-  } catch (error) {
-    return [error as GraphQLError];
-  }
-  const errors = validate(schema, document, config.introspection ? specifiedRules : [...specifiedRules, noIntrospection]);
-  if (errors.length > 0) {
-    return errors.map(
-      (error) =>
-        new GraphQLError(config.fieldSuggestions ? error.message : withoutSuggestions(error.message), {
-          nodes: error.nodes,
-          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-        }),
-    );
-  }
-  // graphql-ws would answer only "Unable to identify operation"; HTTP's wording says which name failed.
-  const unresolved = operationResolutionError(document, payload.operationName);
-  if (unresolved) return [unresolved];
-  const refused = checkRolePolicy(schema, document, contextValue.principal, payload.variables);
-  if (refused) return [refused];
-  return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
-}
-
-/**
- * Parsed documents by text, as Apollo keeps them for HTTP: a client repeating an operation over
- * WebSocket is not parsed again, and the same DocumentNode finds its compiled query (compiled-execution.ts).
- */
-const parsedDocuments = new Map<string, DocumentNode>();
-const PARSED_DOCUMENTS_KEPT = 500;
-
-function remember(text: string, document: DocumentNode): DocumentNode {
-  if (parsedDocuments.size >= PARSED_DOCUMENTS_KEPT) parsedDocuments.delete(parsedDocuments.keys().next().value!);
-  parsedDocuments.set(text, document);
-  return document;
-}
-
 /** What the log says of one operation, whichever transport ran it. */
 export interface OperationRecord {
   requestId: string;
@@ -220,9 +130,14 @@ export class OperationLog {
   /** The format step with the log: each error formatted as HTTP does, a masked one logged and given the request id. */
   format(errors: readonly GraphQLError[], record: OperationRecord, suggestions: boolean): GraphQLFormattedError[] {
     record.failed = true;
+    return this.formatErrors(errors, record.requestId, suggestions);
+  }
+
+  /** `format` for a request whose log line is written elsewhere (HTTP: the logging plugin in app.ts). */
+  formatErrors(errors: readonly GraphQLError[], requestId: string, suggestions: boolean): GraphQLFormattedError[] {
     return errors.map((error) => {
-      this.unexpected(error, record.requestId);
-      return formatError(error.toJSON(), error, record.requestId, suggestions);
+      this.unexpected(error, requestId);
+      return formatError(error.toJSON(), error, requestId, suggestions);
     });
   }
 

@@ -3,8 +3,8 @@ import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
 /**
  * The error for a document whose operation cannot be picked: graphql-js's own wording (`Unknown
  * operation named "X".`, or the missing name among several), coded OPERATION_RESOLUTION_FAILURE as
- * Apollo codes it on HTTP, so every transport answers a mismatched `operationName` alike. Undefined
- * when the operation is found.
+ * Apollo codes it, answered by the preparation of every transport (OperationPreparer.operation).
+ * Undefined when the operation is found.
  */
 export function operationResolutionError(document: DocumentNode, operationName: string | null | undefined): GraphQLError | undefined {
   if (getOperationAST(document, operationName)) return undefined;

@@ -43,7 +43,7 @@ function typeAdmits(typeName: string, role: Role): boolean {
  * Everything in `document` that `role` may not read, per the role policy: fields of types it may not
  * read (inline fragments on them included), fields returning such types, fields and arguments refused
  * by name. Every operation and fragment of the document is walked; the answer is kept per document
- * (Apollo hands the same parsed document for the same text) and role.
+ * (the preparer hands the same parsed document for the same text) and role.
  */
 export function roleRefusals(schema: GraphQLSchema, document: DocumentNode, role: Role): Refusal[] {
   let byRole = refusalsByDocument.get(document);
@@ -98,7 +98,7 @@ export function roleRefusals(schema: GraphQLSchema, document: DocumentNode, role
 }
 
 /**
- * The role-policy check, run before execution on HTTP (an Apollo plugin) and WebSocket (onSubscribe):
+ * The role-policy check, run before execution on every transport (OperationPreparer.operation):
  * null when the document is within the caller's role, else ONE FORBIDDEN error naming every refused
  * coordinate (`extensions.refused`), so a client learns what to drop instead of a page wiped to null.
  */

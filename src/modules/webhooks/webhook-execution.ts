@@ -1,7 +1,8 @@
 import { createSourceEventStream, getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../../common/auth';
 import { createContext, type AppState } from '../../context/context';
-import { formatError, prepareWsOperation } from '../../server/operation-pipeline';
+import { formatError } from '../../server/operation-pipeline';
+import { preparerFor } from '../../server/operation-preparation';
 import { eventResult, executionKey } from '../../server/shared-subscriptions';
 import type { EventHub } from '../events/event-hub';
 import type { EventRow } from '../events/event-reader';
@@ -37,7 +38,7 @@ const NO_ROWS: AsyncIterableIterator<EventRow> = {
 
 /**
  * Prepares a webhook's document exactly as a WebSocket subscription is prepared and executed: the same
- * parse, validation and limits (prepareWsOperation), the same subscribe resolver (role policy, argument
+ * preparation (parse, limits, validation, role policy: the server's OperationPreparer), the same subscribe resolver (role policy, argument
  * checks, customer survivors: createSourceEventStream), and the same per-event execution graphql-ws runs
  * (the operation executed with the event as root value, shared between identical executions of one
  * event: eventResult in shared-subscriptions.ts), as the owner, so masking follows the owner's role. Only
@@ -59,10 +60,18 @@ export async function openWebhookPipeline(app: AppState, schema: GraphQLSchema, 
       return NO_ROWS;
     },
   };
-  const ctx = createContext({ ...app, events: recorder }, document.owner);
-  const prepared = prepareWsOperation(schema, app.config, { query: document.query, operationName: document.operationName, variables: document.variables }, ctx);
-  if (Array.isArray(prepared)) return prepared as readonly GraphQLError[];
-  const args = prepared as ExecutionArgs;
+  const preparer = preparerFor(schema, app.config);
+  const prepared = preparer.document(document.query);
+  if (prepared.errors) return prepared.errors;
+  const refused = preparer.operation(prepared.document, document.operationName, document.variables, document.owner);
+  if (refused) return refused;
+  const args: ExecutionArgs = {
+    schema,
+    document: prepared.document,
+    operationName: document.operationName,
+    variableValues: document.variables,
+    contextValue: createContext({ ...app, events: recorder }, document.owner),
+  };
   const operation = getOperationAST(args.document, args.operationName);
   if (operation?.operation !== 'subscription') {
     return [
