@@ -127,7 +127,8 @@ function relationSql(
   if (relation.kind === 'many') {
     const listOrder = relation.orderSql ? relation.orderSql(alias) : orderBy;
     const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
-    return `coalesce((select json_agg(${row} order by ${listOrder}) from ${rows.from(alias)} where ${rows.belongs(alias)}), '[]'::json)`;
+    const join = relation.orderJoin ? ` ${relation.orderJoin(alias)}` : '';
+    return `coalesce((select json_agg(${row} order by ${listOrder}) from ${rows.from(alias)}${join} where ${rows.belongs(alias)}), '[]'::json)`;
   }
   // A connection: the rows are under edges.node (the Connection type's shape). Arguments the resolver
   // would refuse (a bad cursor, a page size out of range) are left to it, so its error keeps its path.

@@ -44,8 +44,11 @@ export interface OrderKey {
 export type Relation =
   /** A to-one read through the parent's many-to-one property `via`. */
   | { kind: 'one'; target: string; via: string; onlyWhen?: (row: string) => string }
-  /** Every row of `target` whose many-to-one property `via` points at the parent, in `order` (or the SQL `orderSql` gives over its alias). */
-  | { kind: 'many'; target: string; via: string; order: readonly OrderKey[]; orderSql?: (row: string) => string }
+  /**
+   * Every row of `target` whose many-to-one property `via` points at the parent, in `order` (or the SQL
+   * `orderSql` gives over its alias, which may read what `orderJoin` joins to the row: e.g. its location).
+   */
+  | { kind: 'many'; target: string; via: string; order: readonly OrderKey[]; orderSql?: (row: string) => string; orderJoin?: (row: string) => string }
   /** A value computed over the parent's row itself (no table of its own): e.g. a product's stock totals. */
   | { kind: 'inline'; target: string }
   /**

@@ -253,8 +253,8 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
           target: 'StockLevel',
           via: 'product',
           order: [],
-          orderSql: (level) =>
-            `(select case l.type when 'WAREHOUSE' then 0 else 1 end from location l where l.id = ${level}.location_id), (select l.code from location l where l.id = ${level}.location_id)`,
+          orderJoin: (level) => `join location ${level}_l on ${level}_l.id = ${level}.location_id`,
+          orderSql: (level) => `case ${level}_l.type when 'WAREHOUSE' then 0 else 1 end, ${level}_l.code`,
         },
       },
     },
