@@ -10,8 +10,8 @@ import { Migration } from '@mikro-orm/migrations';
  *
  * A window's distinct customers with a feature are then the bit count of the OR of a dozen bitmaps per
  * chunk, not a hash of ~25,000 cell rows per customer id. A statement trigger on
- * analytics_customer_cell sets and clears the bits of the features each changed cell gained or lost,
- * so every path that keeps the cells exact (inserts, cancellations, merges and their undo, imports,
+ * analytics_customer_cell notes the features each changed cell gained or lost, and a deferred trigger
+ * flips those bits at commit, so every path that keeps the cells exact (inserts, cancellations, merges and their undo, imports,
  * analytics_rebuild()) keeps the bitmaps exact too.
  */
 export class Migration20261206110000_analyticsCellBitmaps extends Migration {
@@ -21,6 +21,7 @@ export class Migration20261206110000_analyticsCellBitmaps extends Migration {
     this.addSql(`create table "analytics_customer_number" ("customer_id" text not null, "number" int not null, constraint "analytics_customer_number_pkey" primary key ("customer_id"));`);
     this.addSql(`alter table "analytics_customer_number" add constraint "analytics_customer_number_number_unique" unique ("number");`);
     this.addSql(`create table "analytics_cell_bitmap" ("level" smallint not null, "bucket" int not null, "feature" smallint not null, "chunk" int not null, "bits" bit(16384) not null, constraint "analytics_cell_bitmap_pkey" primary key ("level", "bucket", "feature", "chunk"));`);
+    this.addSql(`create table "analytics_cell_pending" ("level" smallint not null, "bucket" int not null, "feature" smallint not null, "number" int not null, "sign" smallint not null, constraint "analytics_cell_pending_pkey" primary key ("level", "bucket", "feature", "number"));`);
     // Sparse bitmaps (a day's few hundred customers) compress to tens of bytes; MAIN keeps them in line.
     this.addSql(`alter table "analytics_cell_bitmap" set (toast_tuple_target = 128);`);
     this.addSql(`alter table "analytics_cell_bitmap" alter column "bits" set storage main;`);
@@ -45,44 +46,43 @@ export class Migration20261206110000_analyticsCellBitmaps extends Migration {
          where not exists (select 1 from analytics_customer_number n where n.customer_id = k.c)
         on conflict do nothing;
       end $$;`);
-    // Cells added and removed (an update is both): each (cell, feature, customer) whose presence changed
-    // sets or clears one bit. Cells of one customer are written under its lock (analytics_lock_customers);
-    // bitmaps shared by many customers are updated by OR / AND NOT, which commute.
+    // Cells added and removed (an update is both): each (cell, feature, customer number) whose presence
+    // changed is noted in analytics_cell_pending with +1 (gained) or -1 (lost), summed per key over the
+    // transaction. Cells of one customer are written under its lock (analytics_lock_customers) until commit.
     this.addSql(`create function analytics_cells_changed(added analytics_customer_cell[], removed analytics_customer_cell[]) returns void language plpgsql as $$
-      declare
-        levels smallint[];
-        buckets int[];
-        features smallint[];
-        numbers int[];
-        signs int[];
       begin
         -- analytics_rebuild() computes the bitmaps in bulk after the cells.
         if current_setting('analytics.rebuilding', true) = 'on' then return; end if;
         perform analytics_number_customers(array(select a.customer_id from unnest(added) a));
-        select array_agg(x.level), array_agg(x.bucket), array_agg(x.feature), array_agg(n.number), array_agg(x.sign)
-          into levels, buckets, features, numbers, signs
+        insert into analytics_cell_pending as t (level, bucket, feature, number, sign)
+        select x.level, x.bucket, x.feature, n.number, x.sign
           from (
-            select c.customer_id, c.level, c.bucket, f.feature, sum(c.sign)::int as sign
+            select c.customer_id, c.level, c.bucket, f.feature, sum(c.sign)::smallint as sign
               from (select 1 as sign, a.* from unnest(added) a union all select -1, r.* from unnest(removed) r) c
              cross join analytics_cell_features(c.channels, c.journeys) as f(feature)
              group by 1, 2, 3, 4
             having sum(c.sign) <> 0
           ) x
-          join analytics_customer_number n on n.customer_id = x.customer_id;
-        if levels is null then return; end if;
-        update analytics_cell_bitmap t set bits = t.bits & ~m.bits
-          from (select k.level, k.bucket, k.feature, analytics_chunk(k.number) as chunk, bit_or(analytics_bit(k.number)) as bits
-                  from unnest(levels, buckets, features, numbers, signs) as k(level, bucket, feature, number, sign)
-                 where k.sign < 0 group by 1, 2, 3, 4) m
-         where t.level = m.level and t.bucket = m.bucket and t.feature = m.feature and t.chunk = m.chunk;
+          join analytics_customer_number n on n.customer_id = x.customer_id
+        on conflict (level, bucket, feature, number) do update set sign = t.sign + excluded.sign;
+      end $$;`);
+    // At commit (a deferred trigger), the transaction's net changes flip their bits in ONE statement, in
+    // key order: the bitmaps of today are shared by every writer, and row locks taken by several
+    // statements in different orders deadlock. A net +1 finds the bit clear and a net -1 finds it set
+    // (the bits follow the cells exactly), so XOR applies both. The first firing applies everything.
+    this.addSql(`create function analytics_apply_pending() returns trigger language plpgsql as $$
+      begin
+        with done as (delete from analytics_cell_pending returning *)
         insert into analytics_cell_bitmap as t (level, bucket, feature, chunk, bits)
-        select k.level, k.bucket, k.feature, analytics_chunk(k.number), bit_or(analytics_bit(k.number))
-          from unnest(levels, buckets, features, numbers, signs) as k(level, bucket, feature, number, sign)
-         where k.sign > 0
+        select d.level, d.bucket, d.feature, analytics_chunk(d.number), bit_or(analytics_bit(d.number))
+          from done d
+         where d.sign <> 0
          group by 1, 2, 3, 4
          order by 1, 2, 3, 4
-        on conflict (level, bucket, feature, chunk) do update set bits = t.bits | excluded.bits;
+        on conflict (level, bucket, feature, chunk) do update set bits = t.bits # excluded.bits;
+        return null;
       end $$;`);
+    this.addSql(`create constraint trigger analytics_cell_pending_apply after insert on "analytics_cell_pending" deferrable initially deferred for each row execute function analytics_apply_pending();`);
     this.addSql(`create function analytics_cells_changed_insert() returns trigger language plpgsql as $$
       begin perform analytics_cells_changed(array(select n::analytics_customer_cell from new_rows n), '{}'); return null; end $$;`);
     this.addSql(`create function analytics_cells_changed_delete() returns trigger language plpgsql as $$
@@ -106,6 +106,8 @@ export class Migration20261206110000_analyticsCellBitmaps extends Migration {
     this.addSql(`create function analytics_rebuild_bitmaps() returns void language plpgsql as $$
       begin
         truncate analytics_cell_bitmap;
+        -- Not truncate: this transaction may have deferred trigger events on it.
+        delete from analytics_cell_pending;
         perform analytics_number_customers(array(select distinct c.customer_id from analytics_customer_cell c));
         insert into analytics_cell_bitmap (level, bucket, feature, chunk, bits)
         select c.level, c.bucket, f.feature, analytics_chunk(n.number), bit_or(analytics_bit(n.number))
@@ -131,6 +133,8 @@ export class Migration20261206110000_analyticsCellBitmaps extends Migration {
       this.addSql(`drop trigger analytics_customer_cell_${event} on "analytics_customer_cell";`);
       this.addSql(`drop function analytics_cells_changed_${event}();`);
     }
+    this.addSql(`drop trigger analytics_cell_pending_apply on "analytics_cell_pending";`);
+    this.addSql(`drop function analytics_apply_pending();`);
     this.addSql(`drop function analytics_rebuild();`);
     this.addSql(`alter function analytics_rebuild_rollups() rename to analytics_rebuild;`);
     this.addSql(`drop function analytics_rebuild_bitmaps();`);
@@ -141,6 +145,7 @@ export class Migration20261206110000_analyticsCellBitmaps extends Migration {
     this.addSql(`drop function analytics_chunk(int);`);
     this.addSql(`create index "analytics_customer_cell_bucket_idx" on "analytics_customer_cell" ("level", "bucket") include ("customer_id", "channels");`);
     this.addSql(`create index "analytics_customer_cell_journeys_idx" on "analytics_customer_cell" ("level", "bucket") include ("customer_id", "journeys") where "journeys" is not null;`);
+    this.addSql(`drop table "analytics_cell_pending";`);
     this.addSql(`drop table "analytics_cell_bitmap";`);
     this.addSql(`drop table "analytics_customer_number";`);
     this.addSql(`drop sequence "analytics_customer_number_seq";`);
