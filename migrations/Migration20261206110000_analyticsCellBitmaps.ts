@@ -54,8 +54,9 @@ export class Migration20261206110000_analyticsCellBitmaps extends Migration {
         -- analytics_rebuild() computes the bitmaps in bulk after the cells.
         if current_setting('analytics.rebuilding', true) = 'on' then return; end if;
         perform analytics_number_customers(array(select a.customer_id from unnest(added) a));
+        -- The number by a subquery per row: a handful of rows, where a join hashes the whole table.
         insert into analytics_cell_pending as t (level, bucket, feature, number, sign)
-        select x.level, x.bucket, x.feature, n.number, x.sign
+        select x.level, x.bucket, x.feature, (select n.number from analytics_customer_number n where n.customer_id = x.customer_id), x.sign
           from (
             select c.customer_id, c.level, c.bucket, f.feature, sum(c.sign)::smallint as sign
               from (select 1 as sign, a.* from unnest(added) a union all select -1, r.* from unnest(removed) r) c
@@ -63,7 +64,6 @@ export class Migration20261206110000_analyticsCellBitmaps extends Migration {
              group by 1, 2, 3, 4
             having sum(c.sign) <> 0
           ) x
-          join analytics_customer_number n on n.customer_id = x.customer_id
         on conflict (level, bucket, feature, number) do update set sign = t.sign + excluded.sign;
       end $$;`);
     // At commit (a deferred trigger), the transaction's net changes flip their bits in ONE statement, in
