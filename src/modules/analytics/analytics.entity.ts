@@ -102,15 +102,6 @@ export class AnalyticsResolutionEntity {
  * sorted) over the 4^level days from day bucket * 4^level.
  */
 @Entity({ tableName: 'analytics_customer_cell' })
-@Index({
-  name: 'analytics_customer_cell_bucket_idx',
-  expression: 'create index "analytics_customer_cell_bucket_idx" on "analytics_customer_cell" ("level", "bucket") include ("customer_id", "channels")',
-})
-@Index({
-  name: 'analytics_customer_cell_journeys_idx',
-  expression:
-    'create index "analytics_customer_cell_journeys_idx" on "analytics_customer_cell" ("level", "bucket") include ("customer_id", "journeys") where "journeys" is not null',
-})
 export class AnalyticsCustomerCellEntity {
   @PrimaryKey({ type: 'text' })
   customerId!: string;
@@ -128,6 +119,62 @@ export class AnalyticsCustomerCellEntity {
   journeys?: number[] | null;
 }
 
+/** The dense number of each customer with a cell: its bit in analytics_cell_bitmap (migration analyticsCellBitmaps). */
+@Entity({ tableName: 'analytics_customer_number' })
+export class AnalyticsCustomerNumberEntity {
+  @PrimaryKey({ type: 'text' })
+  customerId!: string;
+
+  @Property({ type: 'integer', unique: true })
+  number!: number;
+}
+
+/**
+ * For one customer cell (level, bucket) and one feature (a channel used, 0..10; a journey pair,
+ * 11 + touch * 11 + purchase): a bit per customer number of the chunk (16,384 numbers each), set when
+ * that customer's cell has the feature.
+ */
+@Entity({ tableName: 'analytics_cell_bitmap' })
+export class AnalyticsCellBitmapEntity {
+  @PrimaryKey({ type: 'smallint' })
+  level!: number;
+
+  @PrimaryKey({ type: 'integer' })
+  bucket!: number;
+
+  @PrimaryKey({ type: 'smallint' })
+  feature!: number;
+
+  @PrimaryKey({ type: 'integer' })
+  chunk!: number;
+
+  @Property({ type: 'text', columnType: 'bit(16384)' })
+  bits!: string;
+}
+
+/**
+ * A transaction's net changes of cell features not yet applied to analytics_cell_bitmap: +1 gained,
+ * -1 lost. A deferred trigger applies and deletes them at commit, so the table is empty between
+ * transactions.
+ */
+@Entity({ tableName: 'analytics_cell_pending' })
+export class AnalyticsCellPendingEntity {
+  @PrimaryKey({ type: 'smallint' })
+  level!: number;
+
+  @PrimaryKey({ type: 'integer' })
+  bucket!: number;
+
+  @PrimaryKey({ type: 'smallint' })
+  feature!: number;
+
+  @PrimaryKey({ type: 'integer' })
+  number!: number;
+
+  @Property({ type: 'smallint' })
+  sign!: number;
+}
+
 export const ANALYTICS_ENTITIES = [
   AnalyticsOrderDayEntity,
   AnalyticsInteractionDayEntity,
@@ -135,4 +182,7 @@ export const ANALYTICS_ENTITIES = [
   AnalyticsResolutionDayEntity,
   AnalyticsResolutionEntity,
   AnalyticsCustomerCellEntity,
+  AnalyticsCustomerNumberEntity,
+  AnalyticsCellBitmapEntity,
+  AnalyticsCellPendingEntity,
 ];

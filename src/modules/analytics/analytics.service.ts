@@ -157,28 +157,37 @@ export async function crossChannelJourneys(ctx: Context, window: AnalyticsWindow
 }
 
 /**
- * crossChannelJourneys over 30 days from the customer cells: each cell holds the sorted
- * (touch * 11 + purchase) pairs of its customer's non-cancelled orders; the partial days compute the
- * same pairs from the raw orders (analytics_order_pairs). Distinct (customer, pair), then customers
- * per pair.
+ * crossChannelJourneys over 30 days from the cell bitmaps (migration analyticsCellBitmaps): per journey
+ * pair and chunk of customer numbers, the OR of the bitmaps of the cells that tile the whole days and of
+ * the customers whose orders in the partial days make that pair (analytics_order_pairs, from the raw
+ * rows); its bit count is the pair's distinct customers.
  */
 async function rolledUpJourneys(ctx: Context, window: AnalyticsWindow): Promise<JourneyStatType[]> {
   const days = rollupWindow(window);
   return queryRead<JourneyStatType>(
     ctx.em,
-    `select (?::text[])[pairs.pair / 11 + 1] as "touchChannel", (?::text[])[pairs.pair % 11 + 1] as "purchaseChannel", count(*)::int as customers
+    `select (?::text[])[pairs.pair / 11 + 1] as "touchChannel", (?::text[])[pairs.pair % 11 + 1] as "purchaseChannel", pairs.customers
        from (
-         select c.customer_id, j.pair
-           from unnest(?::int[], ?::int[]) as p(level, bucket)
-           join analytics_customer_cell c on c.level = p.level and c.bucket = p.bucket and c.journeys is not null
-          cross join unnest(c.journeys) as j(pair)
-         union
-         select o.customer_id, j.pair
-           from "order" o cross join unnest(analytics_order_pairs(o.customer_id, o.placed_at, o.channel)) as j(pair)
-          where ${inPartialDays('o.placed_at')} and o.status <> 'CANCELLED' and o.customer_id is not null
+         select per_chunk.feature - 11 as pair, sum(bit_count(per_chunk.bits))::int as customers
+           from (
+             select b.feature, b.chunk, bit_or(b.bits) as bits
+               from (
+                 select m.feature, m.chunk, m.bits
+                   from unnest(?::int[], ?::int[]) as p(level, bucket)
+                   join analytics_cell_bitmap m on m.level = p.level and m.bucket = p.bucket and m.feature >= 11
+                 union all
+                 select 11 + j.pair, analytics_chunk(n.number), analytics_bit(n.number)
+                   from "order" o
+                   join analytics_customer_number n on n.customer_id = o.customer_id
+                  cross join unnest(analytics_order_pairs(o.customer_id, o.placed_at, o.channel)) as j(pair)
+                  where ${inPartialDays('o.placed_at')} and o.status <> 'CANCELLED'
+               ) b
+              group by b.feature, b.chunk
+           ) per_chunk
+          group by per_chunk.feature
+         having sum(bit_count(per_chunk.bits)) > 0
        ) pairs
-      group by pairs.pair
-      order by customers desc, pairs.pair / 11, pairs.pair % 11`,
+      order by pairs.customers desc, pairs.pair / 11, pairs.pair % 11`,
     [CHANNEL_ORDER, CHANNEL_ORDER, ...cellParams(days), ...partialDayParams(days)],
   );
 }
@@ -192,23 +201,31 @@ export async function omnichannelCustomerShare(ctx: Context, window: AnalyticsWi
   const days = rollupWindow(window);
   const row = await queryReadOne<{ active: number; omnichannel: number }>(
     ctx.em,
-    // Two channels or more <=> the bit-or of the channels' bits (analytics_channel_index) has two bits.
-    `select count(*)::int as active, (count(*) filter (where per_customer.channels & (per_customer.channels - 1) <> 0))::int as omnichannel
-       from (
-         select activity.customer_id, bit_or(activity.channels) as channels
-           from (
-             select c.customer_id, c.channels
-               from unnest(?::int[], ?::int[]) as p(level, bucket)
-               join analytics_customer_cell c on c.level = p.level and c.bucket = p.bucket
-             union all
-             select o.customer_id, 1 << analytics_channel_index(o.channel) from "order" o
-              where ${inPartialDays('o.placed_at')} and o.customer_id is not null
-             union all
-             select i.customer_id, 1 << analytics_channel_index(i.channel) from interaction i
-              where ${inPartialDays('i.occurred_at')}
-           ) activity
-          group by activity.customer_id
-       ) per_customer`,
+    // Per channel (features 0..10) and chunk of customer numbers: the OR of the cell bitmaps that tile the
+    // whole days and of the partial days' customers (raw rows; each has a number since its day cell
+    // exists). Active: the bits of the OR over channels; omnichannel: of the OR over pairs of channels
+    // of (a AND b), the customers seen in at least two of them.
+    `with per_channel as (
+       select b.feature, b.chunk, bit_or(b.bits) as bits
+         from (
+           select m.feature, m.chunk, m.bits
+             from unnest(?::int[], ?::int[]) as p(level, bucket)
+             join analytics_cell_bitmap m on m.level = p.level and m.bucket = p.bucket and m.feature < 11
+           union all
+           select analytics_channel_index(x.channel), analytics_chunk(n.number), analytics_bit(n.number)
+             from (
+               select o.customer_id, o.channel from "order" o where ${inPartialDays('o.placed_at')}
+               union all
+               select i.customer_id, i.channel from interaction i where ${inPartialDays('i.occurred_at')}
+             ) x
+             join analytics_customer_number n on n.customer_id = x.customer_id
+         ) b
+        group by b.feature, b.chunk
+     )
+     select (select coalesce(sum(bit_count(a.bits)), 0)::int from (select bit_or(c.bits) as bits from per_channel c group by c.chunk) a) as active,
+            (select coalesce(sum(bit_count(t.bits)), 0)::int
+               from (select bit_or(c.bits & d.bits) as bits from per_channel c join per_channel d on d.chunk = c.chunk and d.feature > c.feature group by c.chunk) t
+            ) as omnichannel`,
     [...cellParams(days), ...partialDayParams(days), ...partialDayParams(days)],
   );
   return row && row.active > 0 ? row.omnichannel / row.active : null;
