@@ -5,7 +5,7 @@ import { InvalidArgumentError, CommonErrorCode, DomainError } from '../../common
 import { isIdOf, newId } from '../../common/ids';
 import { parseMoney } from '../../common/money';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
-import { inTransaction, placeholders, query, queryOne } from '../../database/sql';
+import { inTransaction, placeholders, query, queryOne, queryPrepared } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { LOCATION_COLUMNS, LocationByIdLoader, PRODUCT_COLUMNS, ProductByIdLoader, ProductBySkuLoader } from './catalog.loaders';
 import type { LocationRow, ProductRow } from './catalog.type';
@@ -79,7 +79,8 @@ export async function listProducts(ctx: Context, args: { first?: number; after?:
   const filter = fragment ? `p.search_text like ? escape '\\'` : 'true';
   const filterParams = fragment ? [`%${escapeLike(fragment)}%`] : [];
   const keyset = keysetWhere(['p.sku'], 'asc', after);
-  const rows = await query<ProductRow>(
+  // Prepared without a search (a fragment's selectivity is what the plan of a search depends on, as for customers).
+  const rows = await (fragment ? query : queryPrepared)<ProductRow>(
     ctx.em,
     `select ${PRODUCT_COLUMNS} from product p where ${filter} and ${keyset.sql} order by p.sku limit ?`,
     [...filterParams, ...keyset.params, size + 1],

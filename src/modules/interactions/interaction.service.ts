@@ -9,7 +9,7 @@ import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connec
 import { type Context, writerOf } from '../../context/context';
 import { idempotencyKey, idempotentRequest, lockIdempotencyKeys, replayOf } from '../../common/idempotency';
 import { rejectNul } from '../../common/text';
-import { inTransaction, query, queryOne } from '../../database/sql';
+import { inTransaction, query, queryOne, queryPrepared } from '../../database/sql';
 import type { CustomerRefParams } from '../customers/customer.model';
 import { CustomerByIdLoader } from '../customers/customer.loaders';
 import { customerRefInput, refOnlyLocks, resolveCustomerRef } from '../customers/customer.service';
@@ -475,7 +475,8 @@ export async function listConversations(
   }
   const where = filters.length ? filters.join(' and ') : 'true';
   const keyset = keysetWhere(['t.id'], 'desc', after);
-  const rows = await query<ConversationRow>(
+  // Prepared: a handful of texts (which filters are set), each planned once per connection.
+  const rows = await queryPrepared<ConversationRow>(
     ctx.em,
     `select ${CONVERSATION_COLUMNS} from conversation t where ${where} and ${keyset.sql} order by t.id desc limit ?`,
     [...params, ...keyset.params, size + 1],

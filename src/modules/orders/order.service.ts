@@ -7,7 +7,7 @@ import { EARLIEST_RECORD_TIME } from '../../common/scalars';
 import { checkExactCents } from '../../common/money';
 import { isIdOf, newId } from '../../common/ids';
 import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connection } from '../../common/pagination';
-import { inTransaction, query, queryOne, textArray } from '../../database/sql';
+import { inTransaction, query, queryOne, queryPrepared, textArray } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { LocationType } from '../catalog/catalog.enums';
 import { CatalogErrorCode } from '../catalog/catalog.errors';
@@ -450,7 +450,8 @@ export async function listOrders(
   }
   const where = filters.length ? filters.join(' and ') : 'true';
   const keyset = keysetWhere(['o.placed_at', 'o.id'], 'desc', after);
-  const rows = await query<OrderRow>(
+  // Prepared: a handful of texts (which filters are set), each planned once per connection.
+  const rows = await queryPrepared<OrderRow>(
     ctx.em,
     `select ${ORDER_COLUMNS} from "order" o where ${where} and ${keyset.sql} order by o.placed_at desc, o.id desc limit ?`,
     [...params, ...keyset.params, size + 1],
