@@ -9,7 +9,7 @@ import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connec
 import { type Context, writerOf } from '../../context/context';
 import { idempotencyKey, idempotentRequest, lockIdempotencyKeys, replayOf } from '../../common/idempotency';
 import { rejectNul } from '../../common/text';
-import { inTransaction, query, queryOne, queryPrepared } from '../../database/sql';
+import { inTransaction, queryOne, queryPrepared } from '../../database/sql';
 import type { CustomerRefParams } from '../customers/customer.model';
 import { CustomerByIdLoader } from '../customers/customer.loaders';
 import { customerRefInput, refOnlyLocks, resolveCustomerRef } from '../customers/customer.service';
