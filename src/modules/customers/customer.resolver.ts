@@ -2,10 +2,8 @@ import { JSONResolver } from 'graphql-scalars';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { Allow, Roles } from '../../common/auth';
-import { customerEmbedsFor } from '../../common/customer-embeds';
 import { DomainError, InvalidArgumentError, mutationPayload } from '../../common/errors';
 import { PageArgs, type Connection } from '../../common/pagination';
-import { selectedFields } from '../../common/selection';
 import type { Context } from '../../context/context';
 import { withPlannedConnection, withPlannedRow } from '../../read-planner';
 import { exportCustomerData, eraseCustomer } from './customer-privacy.service';
@@ -45,8 +43,8 @@ export class CustomerResolver {
   async customer(
     @Ctx() ctx: Context, @Arg('id', () => ID, { description: 'A customer id; one merged away resolves to its survivor.' }) id: string, @Info() info: GraphQLResolveInfo,
   ): Promise<CustomerRow | null> {
-    // Look-ahead: what other modules read for the customer (its stats) comes in the customer's statement.
-    return withPlannedRow(ctx, info, await getCustomer(ctx, id, customerEmbedsFor(selectedFields(info, []))));
+    // What the modules add to a customer's read (its stats, its offer-decision inputs) comes in the planner's statement.
+    return withPlannedRow(ctx, info, await getCustomer(ctx, id));
   }
 
   @Allow(Roles.IDENTITY_LOOKUP)

@@ -10,7 +10,7 @@ import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connec
 import { inTransaction, placeholders, query, queryOne, queryPrepared, textArray } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { CustomerErrorCode } from './customer.errors';
-import { CUSTOMER_COLUMNS, CustomerByIdEmbeddingLoader, CustomerByIdLoader, MERGE_COLUMNS, MergeByIdLoader } from './customer.loaders';
+import { CUSTOMER_COLUMNS, CustomerByIdLoader, MERGE_COLUMNS, MergeByIdLoader } from './customer.loaders';
 import { CustomerStatus } from './customer.enums';
 import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_ } from './customer.type';
 import type { CustomerProfileParams, CustomerRefParams, IdentityParams } from './customer.model';
@@ -329,9 +329,9 @@ export async function addIdentity(
 }
 
 /** `customer(id)`: follows merges; null when unknown. */
-export async function getCustomer(ctx: Context, id: string, embeds = ''): Promise<CustomerRow | null> {
+export async function getCustomer(ctx: Context, id: string): Promise<CustomerRow | null> {
   if (!isIdOf('Customer', id)) return null;
-  const customer = await (embeds ? ctx.loaders.get(CustomerByIdEmbeddingLoader).load({ id, embeds }) : ctx.loaders.get(CustomerByIdLoader).load(id));
+  const customer = await ctx.loaders.get(CustomerByIdLoader).load(id);
   if (customer) assertReadableByWriter(ctx.principal, customer.createdBy);
   return customer;
 }

@@ -463,7 +463,7 @@ export async function listOrders(
 }
 
 /** Cursor of an order in every order list: (placedAt as PostgreSQL prints it, id). */
-export function orderCursor(row: OrderRow): (string | number)[] {
+export function orderCursor(row: Pick<OrderRow, 'placedAt' | 'id'>): (string | number)[] {
   return [String(row.placedAt instanceof Date ? row.placedAt.toISOString() : row.placedAt), row.id];
 }
 
