@@ -58,6 +58,22 @@ export function compileRelations(ctx: PlanContext, type: GraphQLObjectType, node
   return { relationsSql: relations, params: builder.params, visits: builder.visits };
 }
 
+/**
+ * A root row of `type` itself for the selection `nodes` (the nodes of the row's field): the keys the
+ * selection reads, computed ones included, and its planned relations under `$p`, as one JSON object of
+ * the row aliased `t`.
+ */
+export function compileRow(
+  ctx: PlanContext,
+  type: GraphQLObjectType,
+  declaration: ReadType,
+  nodes: readonly FieldNode[],
+): { rowSql: string; params: unknown[]; visits: Visit[] } {
+  const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
+  const rowSql = rowJson(builder, declaration, type, nodes, 't', 't', []);
+  return { rowSql, params: builder.params, visits: builder.visits };
+}
+
 /** The one relation field `field` of rows of `type` (a field resolved on its own, below a row the planner did not read). */
 export function compileField(ctx: PlanContext, type: GraphQLObjectType, field: SelectedField): CompiledPlan {
   const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };

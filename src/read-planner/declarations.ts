@@ -23,6 +23,12 @@ export interface ReadType {
   /** Keys computed in SQL: `row` is the row's alias, `parent` the parent row's alias (or null at the root). */
   computed?: Readonly<Record<string, (row: string, parent: string | null) => string>>;
   relations?: Readonly<Record<string, Relation>>;
+  /**
+   * The id of the row a requested id stands for, as SQL over the parameter placeholder `id` (a customer
+   * merged away stands for its survivor): `plannedRowById` then reads a root row and everything its
+   * selection asks below it in ONE statement. Without it a root row comes from its service.
+   */
+  byId?: (id: string) => string;
   /** Feeds a loader from a planned row (what its undeclared fields read), once per planned row. */
   prime?: (ctx: Context, row: PlannedValues) => void;
 }

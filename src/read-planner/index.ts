@@ -3,7 +3,7 @@ import { getNamedType, isObjectType, type FieldNode, type GraphQLResolveInfo } f
 import { cutPage, type Connection, type KeysetPage } from '../common/pagination';
 import type { Context } from '../context/context';
 import { queryPrepared, textArray } from '../database/sql';
-import { compileField, compileRelations, type CompiledPlan, type Visit } from './compile';
+import { compileField, compileRelations, compileRow, type CompiledPlan, type Visit } from './compile';
 import { tableShape } from './metadata';
 import { readTypes } from './read-types';
 import { descend, ownField, walkOf } from './selection';
@@ -235,6 +235,37 @@ export async function withPlannedConnection<R extends { id: string }>(
     ['edges', 'node'],
   );
   return { ...connection, edges: connection.edges.map((edge, index) => ({ cursor: edge.cursor, node: nodes[index] })) };
+}
+
+/**
+ * A root row by id, read with everything its selection asks below it in ONE statement when its read
+ * type declares `byId` (a customer, through the merge chain), with the prime hooks run; its own keys as
+ * far as the selection reads them. `load` reads it otherwise (planning off, a type without `byId`).
+ */
+export async function plannedRowById<R, K extends keyof R>(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  id: string,
+  load: () => Promise<R | null>,
+): Promise<Planned<R, K> | null> {
+  const returned = getNamedType(info.returnType);
+  const declaration = isObjectType(returned) ? readTypes().get(returned.name) : undefined;
+  if (!ctx.config.readPlanner || !isObjectType(returned) || !declaration?.entity || !declaration.byId) return load();
+  const plan = compileRow(
+    { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: readTypes(), nested: true, principal: ctx.principal },
+    returned,
+    declaration,
+    info.fieldNodes,
+  );
+  const table = tableShape(ctx.em.getMetadata(), declaration.entity).table;
+  const [found] = await queryPrepared<{ r: Planned<R, K> & CarriesPlanned }>(
+    ctx.em,
+    `select ${plan.rowSql} as r from "${table}" t where t.id = ${declaration.byId('?::text')}`,
+    [...plan.params, id],
+  );
+  if (!found) return null;
+  primePlanned(ctx, [found.r], plan.visits);
+  return found.r;
 }
 
 /** A root row (or null) with its relations planned. */

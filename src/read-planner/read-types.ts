@@ -67,6 +67,12 @@ const DECLARED: ReadonlyMap<string, ReadType> = new Map<string, ReadType>([
         identities: ['identities'],
       },
       computed: { identities: identitiesOf, primaryEmail: primaryOf('EMAIL'), primaryPhone: primaryOf('PHONE') },
+      // The survivor at the end of the merge chain (as CustomerByIdLoader follows it).
+      byId: (id) => `(with recursive chain(id, merged_into, depth) as (
+          select c.id, c.merged_into_id, 0 from customer c where c.id = ${id}
+          union all
+          select c.id, c.merged_into_id, chain.depth + 1 from chain join customer c on c.id = chain.merged_into where chain.depth < 32
+        ) select chain.id from chain where chain.merged_into is null)`,
       // displayName, email, phone and identities read the identities through their loader.
       prime: (ctx, row) => {
         if (typeof row.id === 'string' && Array.isArray(row.identities))

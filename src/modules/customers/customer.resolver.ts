@@ -5,10 +5,10 @@ import { Allow, Roles } from '../../common/auth';
 import { DomainError, InvalidArgumentError, mutationPayload } from '../../common/errors';
 import { PageArgs, type Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
-import { withPlannedConnection, withPlannedRow } from '../../read-planner';
+import { plannedRowById, withPlannedConnection } from '../../read-planner';
 import { exportCustomerData, eraseCustomer } from './customer-privacy.service';
 import {
-  addIdentity, getCustomer, getCustomerByIdentity, identifyCustomer, listCustomers, mergeCustomers, recordConsent, undoMerge,
+  addIdentity, getCustomer, getCustomerByIdentity, getPlannedCustomer, identifyCustomer, listCustomers, mergeCustomers, recordConsent, undoMerge,
 } from './customer.service';
 import {
   AddIdentityInput, EraseCustomerInput, IdentifyCustomerInput, IdentityInput, MergeCustomersInput, RecordConsentInput, UndoMergeInput,
@@ -16,7 +16,7 @@ import {
 import {
   AddIdentityPayload, EraseCustomerPayload, IdentifyCustomerPayload, MergeCustomersPayload, RecordConsentPayload, UndoMergePayload,
 } from './customer.payloads';
-import { CustomerConnection, CustomerType, DuplicateCandidateType, type CustomerRow } from './customer.type';
+import { CustomerConnection, CustomerType, DuplicateCandidateType, type CustomerRow, type PlannedCustomerRow } from './customer.type';
 import { duplicateCandidates } from './customer-duplicates.service';
 import { ArgsType, Field } from 'type-graphql';
 
@@ -42,9 +42,10 @@ export class CustomerResolver {
   @Query(() => CustomerType, { nullable: true, description: 'A customer by id; an id merged away resolves to the survivor.' })
   async customer(
     @Ctx() ctx: Context, @Arg('id', () => ID, { description: 'A customer id; one merged away resolves to its survivor.' }) id: string, @Info() info: GraphQLResolveInfo,
-  ): Promise<CustomerRow | null> {
-    // What the modules add to a customer's read (its stats, its offer-decision inputs) comes in the planner's statement.
-    return withPlannedRow(ctx, info, await getCustomer(ctx, id));
+  ): Promise<PlannedCustomerRow | null> {
+    // The customer (through the merge chain) and everything the selection asks below it, what the modules
+    // add to a customer's read included (its stats, its offer-decision inputs): the planner's one statement.
+    return getPlannedCustomer(ctx, id, (known) => plannedRowById<CustomerRow, 'id' | 'createdBy'>(ctx, info, known, () => getCustomer(ctx, known)));
   }
 
   @Allow(Roles.IDENTITY_LOOKUP)

@@ -12,7 +12,7 @@ import { appendEvents } from '../events/event-log';
 import { CustomerErrorCode } from './customer.errors';
 import { CUSTOMER_COLUMNS, CustomerByIdLoader, MERGE_COLUMNS, MergeByIdLoader } from './customer.loaders';
 import { CustomerStatus } from './customer.enums';
-import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_ } from './customer.type';
+import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_, PlannedCustomerRow } from './customer.type';
 import type { CustomerProfileParams, CustomerRefParams, IdentityParams } from './customer.model';
 import { identityKey, normalizeIdentity, type NormalizedIdentity } from './identity-normalization';
 
@@ -332,6 +332,21 @@ export async function addIdentity(
 export async function getCustomer(ctx: Context, id: string): Promise<CustomerRow | null> {
   if (!isIdOf('Customer', id)) return null;
   const customer = await ctx.loaders.get(CustomerByIdLoader).load(id);
+  if (customer) assertReadableByWriter(ctx.principal, customer.createdBy);
+  return customer;
+}
+
+/**
+ * `customer(id)` read by `read` (the read planner: the customer and what the selection asks below it in
+ * one statement), with getCustomer's rules: follows merges, null when unknown, a writer's own only.
+ */
+export async function getPlannedCustomer(
+  ctx: Context,
+  id: string,
+  read: (id: string) => Promise<PlannedCustomerRow | null>,
+): Promise<PlannedCustomerRow | null> {
+  if (!isIdOf('Customer', id)) return null;
+  const customer = await read(id);
   if (customer) assertReadableByWriter(ctx.principal, customer.createdBy);
   return customer;
 }
