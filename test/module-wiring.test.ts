@@ -3,19 +3,25 @@ import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { customerDataOwners, customerIdentifiedHookCount } from '../src/common/customer-data';
-import { customerEmbedsFor } from '../src/common/customer-embeds';
 import { servedNodeTypes } from '../src/common/node';
 import type { Principal } from '../src/common/principal';
 import { timelineSourcesFor } from '../src/common/timeline';
 import { modules } from '../src/modules';
 import type { OmniModule } from '../src/modules/module';
 import { wireModules } from '../src/modules/wiring';
+import { readTypes } from '../src/read-planner/read-types';
 // The whole server, as main.ts loads it: nothing it imports may register a module's contribution.
 import '../src/server/app';
 
 const MODULES_DIR = path.join(__dirname, '..', 'src', 'modules');
 const ADMIN: Principal = { role: 'ADMIN', name: 'wiring-test', via: 'api-key' };
-const EVERY_CUSTOMER_FIELD = new Set(modules.flatMap((module) => Object.values(module.customerEmbeds ?? {}).flatMap((embed) => [...embed.fields])));
+
+/** `Type.key` of every computed key of the read graph now. */
+function computedKeys(): string[] {
+  return [...readTypes()].flatMap(([name, type]) => Object.keys(type.computed ?? {}).map((key) => `${name}.${key}`)).sort();
+}
+/** The planner's own, before any module is wired. */
+const PLANNER_KEYS = new Set(computedKeys());
 
 /** What the registries hold now, as comparable lists. */
 function wired() {
@@ -24,7 +30,7 @@ function wired() {
     customerData: customerDataOwners().map((owner) => owner.name),
     identifiedHooks: customerIdentifiedHookCount(),
     timeline: timelineSourcesFor(ADMIN).map((source) => source.kind),
-    embeds: customerEmbedsFor(EVERY_CUSTOMER_FIELD),
+    reads: computedKeys().filter((key) => !PLANNER_KEYS.has(key)),
   };
 }
 
@@ -35,10 +41,7 @@ function declared(list: readonly OmniModule[]) {
     customerData: list.flatMap((module) => (module.customerData ?? []).map((owner) => owner.name)),
     identifiedHooks: list.flatMap((module) => module.customerIdentifiedHooks ?? []).length,
     timeline: list.flatMap((module) => (module.timelineSources ?? []).map((source) => source.kind)),
-    embeds: list
-      .flatMap((module) => Object.keys(module.customerEmbeds ?? {}))
-      .sort()
-      .join(','),
+    reads: list.flatMap((module) => (module.reads ?? []).flatMap((read) => Object.keys(read.computed).map((key) => `${read.type}.${key}`))).sort(),
   };
 }
 
@@ -50,7 +53,7 @@ function importTimeStatements(file: string): string[] {
 
 describe('module contributions: declared in each OmniModule, wired at start', () => {
   it('importing every module and the server registers nothing', () => {
-    expect(wired()).toEqual({ nodeTypes: [], customerData: [], identifiedHooks: 0, timeline: [], embeds: '' });
+    expect(wired()).toEqual({ nodeTypes: [], customerData: [], identifiedHooks: 0, timeline: [], reads: [] });
   });
 
   it('no module index file runs a statement when imported', () => {
@@ -92,6 +95,20 @@ describe('module contributions: declared in each OmniModule, wired at start', ()
     const before = wired();
     const copy: OmniModule = { name: 'copy', entities: [], resolvers: [], customerData: [{ name: 'orders', table: 'order', customerColumn: 'customer_id' }] };
     expect(() => wireModules([...modules, copy])).toThrow('customer data "orders" is declared by the modules orders and copy');
+    expect(wired()).toEqual(before);
+  });
+
+  it('refuses a key of the read graph declared twice, and keeps what was wired', () => {
+    wireModules(modules);
+    const before = wired();
+    expect(before.reads).toEqual(['Customer.offerInputs', 'Customer.statsParts']);
+    const copy: OmniModule = {
+      name: 'copy',
+      entities: [],
+      resolvers: [],
+      reads: [{ type: 'Customer', computed: { statsParts: () => 'null' }, reads: {}, prime: () => undefined }],
+    };
+    expect(() => wireModules([...modules, copy])).toThrow('read contribution to Customer: the key statsParts is declared twice');
     expect(wired()).toEqual(before);
   });
 });

@@ -129,7 +129,7 @@ describe('order lines embedded in Customer.orders', () => {
       const { count, statements } = await env.countStatements(() => env.ok(
         `query Embedded($id: ID!) { customer(id: $id) { orders(first: 10) { edges { node { lines { ${lines} } } } } } }`, { id: customerId },
       ));
-      // One statement (the read planner): the customer, its orders with their lines, products and stock totals.
+      // The read planner's one statement: the customer, its orders with their lines, products and stock totals.
       expect(statements.filter((statement) => statement.includes('order_line'))).toHaveLength(1);
       expect(count).toBe(1);
     }

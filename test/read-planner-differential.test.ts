@@ -96,7 +96,19 @@ function selection(random: Random, typeName: string, depth: number, cursors: Map
   return parts.join(' ');
 }
 
-const ROOTS: { root: (random: Random, pool: Record<string, string[]>) => string; type: string }[] = [
+/**
+ * What the modules add to a customer's planned read (analytics: the stats, read by stats and segments;
+ * offers: the decision inputs, read by offers with the stats), asked for whatever the generator draws:
+ * offers only for the roles that may read them (a role refused one field is refused the whole document;
+ * INGEST, refused lists and most fields, gets the roots without them);
+ * aliased, so no generated field of the same name conflicts with them.
+ */
+const moduleKeys = (role: string) =>
+  `keyStats: stats { orderCount lifetimeValue { amount currencyCode } ordersByChannel { channel orderCount revenue { amount } } interactionsByChannel { channel count }
+     channelsUsed preferredChannel firstOrderAt lastOrderAt lastInteractionAt openConversations } keySegments: segments
+   ${['ADMIN', 'AGENT', 'ANALYST'].includes(role) ? 'keyOffers: offers { offer { code } eligible reasons contactAllowed lastResponse lastResponseChannel } emailOffers: offers(channel: EMAIL) { contactAllowed }' : ''}`;
+
+const ROOTS: { root: (random: Random, pool: Record<string, string[]>) => string; type: string; with?: (role: string) => string }[] = [
   { root: (random) => `conversations(first: ${random.int(1, 15)}${random.chance(0.3) ? ', status: OPEN' : ''})`, type: 'ConversationConnection' },
   { root: (random) => `customers(first: ${random.int(1, 15)})`, type: 'CustomerConnection' },
   { root: (random) => `orders(first: ${random.int(1, 15)})`, type: 'OrderConnection' },
@@ -107,6 +119,13 @@ const ROOTS: { root: (random: Random, pool: Record<string, string[]>) => string;
   { root: (random) => `products(first: ${random.int(1, 15)})`, type: 'ProductConnection' },
   { root: (random, pool) => `timelineOf: customer(id: ${JSON.stringify(random.pick(pool.customer))})`, type: 'Customer' },
   { root: (random, pool) => `product(sku: ${JSON.stringify(random.pick(pool.sku))})`, type: 'Product' },
+  { root: (random, pool) => `moduleKeysOf: customer(id: ${JSON.stringify(random.pick(pool.customer))})`, type: 'Customer', with: moduleKeys },
+  { root: (random) => `customers(first: ${random.int(1, 15)})`, type: 'CustomerConnection', with: (role) => `edges { node { id ${moduleKeys(role)} } }` },
+  {
+    root: (random) => `orders(first: ${random.int(1, 15)})`,
+    type: 'OrderConnection',
+    with: (role) => `edges { node { customer { id ${moduleKeys(role)} } } }`,
+  },
 ];
 
 /** The cursors of an answer by connection type (every object of a generated answer carries its __typename). */
@@ -199,6 +218,20 @@ beforeAll(async () => {
       `mutation { assignConversation(input: { conversationId: "${conversationId}", agentId: "${random.pick(agents)}", note: "over to you" }) { userErrors { code } } }`,
     );
   }
+  // Offers for the decisions (one for every customer, one for a segment), a consent and a declined offer.
+  const offerIds: string[] = [];
+  for (const segment of ['null', '"omnichannel"']) {
+    const res = await planned.ok<{ upsertOffer: { offer: { id: string } } }, Record<string, never>>(
+      `mutation { upsertOffer(input: { code: "${unique('DIFF-')}", title: "Differential", discountPercent: 5, segment: ${segment} }) { offer { id } } }`,
+    );
+    offerIds.push(res.upsertOffer.offer.id);
+  }
+  await planned.ok(
+    `mutation { recordConsent(input: { customerId: "${ids.customer[2]}", purpose: MARKETING, channel: EMAIL, granted: true }) { userErrors { code } } }`,
+  );
+  await planned.ok(
+    `mutation { respondToOffer(input: { offerId: "${offerIds[0]}", customerId: "${ids.customer[2]}", channel: EMAIL, response: DECLINED }) { userErrors { code } } }`,
+  );
   // A customer merged away: what points at it resolves to the survivor (the planner leaves it to the resolver).
   await planned.ok(
     `mutation { mergeCustomers(input: { survivorId: "${ids.customer[0]}", mergedId: "${ids.customer[1]}", reason: "same person" }) { userErrors { code } } }`,
@@ -231,8 +264,9 @@ describe('the read planner answers what the loaders answer', () => {
     const cursors = new Map<string, string[]>();
     let compared = 0;
     for (let index = 0; index < 60; index++) {
-      const root = ROOTS[index % ROOTS.length];
-      const document = `query Generated { ${root.root(random, role === 'INGEST' ? ingested : ids)} { ${selection(random, root.type, role === 'INGEST' ? 1 : 3, cursors)} } }`;
+      const roots = role === 'INGEST' ? ROOTS.filter((candidate) => !candidate.with) : ROOTS;
+      const root = roots[index % roots.length];
+      const document = `query Generated { ${root.root(random, role === 'INGEST' ? ingested : ids)} { ${root.with?.(role) ?? ''} ${selection(random, root.type, role === 'INGEST' ? 1 : 3, cursors)} } }`;
       const [withPlanner, withoutPlanner] = await Promise.all([planned.gql(document, {}, TOKENS[role]), unplanned.gql(document, {}, TOKENS[role])]);
       expect({ document, answer: comparable(withPlanner) }).toEqual({ document, answer: comparable(withoutPlanner) });
       collectCursors(withPlanner.data, cursors);

@@ -1,9 +1,9 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { CustomerDataOwner, CustomerIdentifiedHook } from '../common/customer-data';
-import type { CustomerEmbed } from '../common/customer-embeds';
 import type { NodeTypeName } from '../common/ids';
 import type { NodeFetcher } from '../common/node';
 import type { TimelineSource } from '../common/timeline';
+import type { ReadContribution } from '../read-planner';
 
 /**
  * What a domain module contributes to the server, all of it in one place: each module folder exports
@@ -22,6 +22,9 @@ export interface OmniModule {
   customerIdentifiedHooks?: CustomerIdentifiedHook[];
   /** The module's kinds of `Customer.timeline` entries. */
   timelineSources?: TimelineSource[];
-  /** What `customer(id)` reads for the module in its own statement, by embed name. */
-  customerEmbeds?: Record<string, CustomerEmbed>;
+  /**
+   * Keys the module adds to the read graph's types (computed in SQL, with the fields that read them and
+   * a prime for its loaders): the read planner reads them in its statement when a selection asks for them.
+   */
+  reads?: ReadContribution[];
 }

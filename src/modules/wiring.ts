@@ -1,8 +1,8 @@
 import { installCustomerData, installCustomerIdentifiedHooks } from '../common/customer-data';
-import { installCustomerEmbeds } from '../common/customer-embeds';
 import type { NodeTypeName } from '../common/ids';
 import { installNodeTypes, type NodeFetcher } from '../common/node';
 import { installTimelineSources } from '../common/timeline';
+import { installReadGraph, readGraphWith } from '../read-planner';
 import type { OmniModule } from './module';
 
 /** One contribution with the key no other module may declare too, and the module that declared it. */
@@ -33,7 +33,7 @@ function nodeTypesOf(module: OmniModule): [NodeTypeName, NodeFetcher][] {
 
 /**
  * Installs what the modules declare (node types, customer data, identification hooks, timeline
- * sources, customer embeds) into the registries the shared code reads. Called at start by
+ * sources, the keys they add to the read graph) into the registries the shared code reads. Called at start by
  * createServer and the seed CLI, before any request. Idempotent: each call replaces the registries
  * with exactly what `modules` declare, so building a second server in one process changes nothing.
  */
@@ -47,14 +47,12 @@ export function wireModules(modules: readonly OmniModule[]): void {
     'timeline kind',
     keyed(modules, (module) => (module.timelineSources ?? []).map((source) => [source.kind, source])),
   );
-  const embeds = unique(
-    'customer embed',
-    keyed(modules, (module) => Object.entries(module.customerEmbeds ?? {})),
-  );
+  // Refuses a key or a field two modules (or a module and the planner) declare, before anything is replaced.
+  const readGraph = readGraphWith(modules.flatMap((module) => module.reads ?? []));
   // First: it refuses a kind the schema does not know, before anything else is replaced.
   installTimelineSources(timeline.map(({ value }) => value));
   installNodeTypes(new Map(nodeTypes.map(({ key, value }) => [key, value])));
   installCustomerData(customerData.map(({ value }) => value));
   installCustomerIdentifiedHooks(modules.flatMap((module) => module.customerIdentifiedHooks ?? []));
-  installCustomerEmbeds(new Map(embeds.map(({ key, value }) => [key, value])));
+  installReadGraph(readGraph);
 }

@@ -59,13 +59,17 @@ export function compileRelations(ctx: PlanContext, type: GraphQLObjectType, node
 }
 
 /**
- * A row of `type` aliased `t` (found by the caller's condition) as one JSON object: the keys the selection
- * `nodes` reads, its planned relations under `$p`.
+ * A root row of `type` itself for the selection `nodes` (the nodes of the row's field): the keys the
+ * selection reads, computed ones included, and its planned relations under `$p`, as one JSON object of
+ * the row aliased `t`.
  */
-export function compileRow(ctx: PlanContext, type: GraphQLObjectType, nodes: readonly FieldNode[]): { rowSql: string; params: unknown[]; visits: Visit[] } {
+export function compileRow(
+  ctx: PlanContext,
+  type: GraphQLObjectType,
+  declaration: ReadType,
+  nodes: readonly FieldNode[],
+): { rowSql: string; params: unknown[]; visits: Visit[] } {
   const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
-  const declaration = ctx.types.get(type.name);
-  if (!declaration) throw new Error(`read planner: ${type.name} is not a read type`);
   const rowSql = rowJson(builder, declaration, type, nodes, 't', null, []);
   return { rowSql, params: builder.params, visits: builder.visits };
 }

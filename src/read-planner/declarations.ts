@@ -30,7 +30,28 @@ export interface ReadType {
    */
   lookups?: Readonly<Record<string, (row: string, key: string) => string>>;
   /** Feeds a loader from a planned row (what its undeclared fields read), once per planned row. */
-  prime?: (ctx: Context, row: Record<string, unknown>) => void;
+  prime?: (ctx: Context, row: PlannedValues) => void;
+}
+
+/** A planned row as the prime hooks see it: the keys the selection read, of whatever type the SQL gave them. */
+export type PlannedValues = Readonly<Record<string, unknown>>;
+
+/**
+ * What a domain module adds to a type of the read graph (`OmniModule.reads`): keys computed in SQL over
+ * the type's row, the fields that read them, and a prime that hands them to the module's loaders. The
+ * planner adds the keys to its one statement wherever a selection asks for those fields (a root row, a
+ * page's rows, a row nested below others), so the module's business rules run on its loaders, fed by
+ * the planner, without a statement of their own: e.g. analytics declares a customer's stats.
+ */
+export interface ReadContribution {
+  /** The GraphQL object type it adds to, e.g. 'Customer'. */
+  type: string;
+  /** Keys computed in SQL: `row` is the row's alias, `parent` the parent row's alias (or null at the root). */
+  computed: Readonly<Record<string, (row: string, parent: string | null) => string>>;
+  /** The type's fields that read the keys (any key of the type, the contributed ones included). */
+  reads: Readonly<Record<string, readonly string[]>>;
+  /** Feeds the module's loaders from a planned row; runs on every planned row of the type, whatever it read. */
+  prime: (ctx: Context, row: PlannedValues) => void;
 }
 
 /** A key of the keyset order of a list: the row key and the direction. */

@@ -6,15 +6,21 @@ import type { Context } from '../context/context';
 import { queryPrepared, textArray } from '../database/sql';
 import { compileField, compileRelations, compileRow, type CompiledPlan, type Visit } from './compile';
 import { tableShape } from './metadata';
-import { READ_TYPES } from './read-types';
+import { readTypes } from './read-types';
 import { descend, ownField, walkOf } from './selection';
+
+import type { Planned } from './planned';
+
+export type { PlannedValues, ReadContribution } from './declarations';
+export { plannedKeys, type Planned } from './planned';
+export { installReadGraph, readGraphWith } from './read-types';
 
 /**
  * The read planner's one seam. A root resolver hands it the rows its service found (a search, a page, a
  * row by id) and the resolver's `info`; the planner reads, in ONE statement for all of them, every
- * relation and nested connection the selection asks for that READ_TYPES declares (only the keys the
- * selection reads, page sizes and cursors as parameters of a prepared statement), and hangs the result
- * on copies of the rows. Field resolvers take their planned value first (`plannedOne`, `relationPage`,
+ * relation and nested connection the selection asks for that the read graph declares (read-types.ts, with
+ * what the modules contribute: `readGraphWith`), only the keys the selection reads, page sizes and
+ * cursors as parameters of a prepared statement, and hangs the result on copies of the rows. Field resolvers take their planned value first (`plannedOne`, `relationPage`,
  * `relationList`); a declared relation below a row the planner did not read is planned then, for every
  * parent of that response path at once. The resolvers, their role checks and their masking run on
  * planned rows exactly as on loaded ones, so every path keeps the same rules.
@@ -23,7 +29,7 @@ import { descend, ownField, walkOf } from './selection';
 /** Where a planned row keeps the values of its planned relations, by response key. */
 const PLANNED = '$p';
 
-type Planned = { [PLANNED]?: Record<string, unknown> };
+type CarriesPlanned = { [PLANNED]?: Record<string, unknown> };
 
 /**
  * Copies of `rows` (rows of the type the field of `info` returns at `path` below it: e.g. ['edges',
@@ -37,15 +43,15 @@ async function withPlannedRelations<R extends { id: string }>(
   path: readonly string[] = [],
 ): Promise<R[]> {
   // Rows the planner read itself (plannedFinder) carry their relations already.
-  if (!ctx.config.readPlanner || rows.length === 0 || rows.every((row) => PLANNED in row)) return [...rows];
+  if (!ctx.config.readPlanner || rows.length === 0 || rows.every((row) => PLANNED in (row as object))) return [...rows];
   const returned = getNamedType(info.returnType);
   if (!isObjectType(returned)) return [...rows];
   const found = cachedPlan(ctx, info, `relations:${path.join('.')}`, false, () => {
     const walk = walkOf(info);
     const target = descend(walk, returned, info.fieldNodes, path);
-    if (!target || !READ_TYPES.get(target.type.name)?.entity) return undefined;
+    if (!target || !readTypes().get(target.type.name)?.entity) return undefined;
     const plan = compileRelations(
-      { walk, metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true, principal: ctx.principal },
+      { walk, metadata: ctx.em.getMetadata(), types: readTypes(), nested: true, principal: ctx.principal },
       target.type,
       target.nodes,
     );
@@ -58,7 +64,7 @@ async function withPlannedRelations<R extends { id: string }>(
     found.plan,
     rows.map((row) => row.id),
   );
-  const prime = READ_TYPES.get(found.typeName)?.prime;
+  const prime = readTypes().get(found.typeName)?.prime;
   return rows.map((row, index) => {
     const { $row: own, ...relations } = planned[index] ?? {};
     const copy = { ...row, ...(own as object | undefined), [PLANNED]: relations };
@@ -72,7 +78,7 @@ async function withPlannedRelations<R extends { id: string }>(
  * prime hooks of the rows it read have run.
  */
 async function readPlanned(ctx: Context, typeName: string, plan: CompiledPlan, ids: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
-  const table = tableShape(ctx.em.getMetadata(), READ_TYPES.get(typeName)!.entity!).table;
+  const table = tableShape(ctx.em.getMetadata(), readTypes().get(typeName)!.entity!).table;
   const rows = await queryPrepared<{ i: string; p: Record<string, unknown> }>(
     ctx.em,
     `select k.n as i, ${plan.relationsSql} as p
@@ -95,28 +101,30 @@ async function readPlanned(ctx: Context, typeName: string, plan: CompiledPlan, i
  * statement. Undefined when the planner is off or the type declares no such lookup: the service then
  * reads the row its own way (and withPlannedRow plans below it).
  */
-export function plannedFinder<R extends { id: string }>(ctx: Context, info: GraphQLResolveInfo, lookup: string): RowFinder<R> | undefined {
+export function plannedFinder<R, K extends keyof R>(ctx: Context, info: GraphQLResolveInfo, lookup: string): RowFinder<Planned<R, K>> | undefined {
   if (!ctx.config.readPlanner) return undefined;
   const returned = getNamedType(info.returnType);
-  const declaration = isObjectType(returned) ? READ_TYPES.get(returned.name) : undefined;
+  const declaration = isObjectType(returned) ? readTypes().get(returned.name) : undefined;
   const condition = declaration?.lookups?.[lookup];
   if (!isObjectType(returned) || !declaration?.entity || !condition) return undefined;
   return async (key) => {
     const plan = cachedPlan(ctx, info, `row:${lookup}`, false, () => {
       const row = compileRow(
-        { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: true, principal: ctx.principal },
+        { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: readTypes(), nested: true, principal: ctx.principal },
         returned,
+        declaration,
         info.fieldNodes,
       );
       const table = tableShape(ctx.em.getMetadata(), declaration.entity!).table;
       return { sql: `select ${row.rowSql} as r from "${table}" t where ${condition('t', '?')}`, params: row.params, visits: row.visits };
     });
-    const [found] = await queryPrepared<{ r: Record<string, unknown> & Planned }>(ctx.em, plan.sql, [...plan.params, key]);
+    const [found] = await queryPrepared<{ r: Planned<R, K> & CarriesPlanned }>(ctx.em, plan.sql, [...plan.params, key]);
     if (!found) return null;
     const row = found.r;
+    // Marks the row as planned even when nothing below it was (withPlannedRow then leaves it alone).
     row[PLANNED] ??= {};
     primePlanned(ctx, [row], plan.visits);
-    return row as unknown as R;
+    return row;
   };
 }
 
@@ -202,7 +210,7 @@ const fieldLoaders = new WeakMap<Context, Map<FieldNode, Map<string, FieldLoader
  * relation is not declared.
  */
 function planField(ctx: Context, info: GraphQLResolveInfo, parentId: string): Promise<unknown> | undefined {
-  const parentType = READ_TYPES.get(info.parentType.name);
+  const parentType = readTypes().get(info.parentType.name);
   if (!parentType?.entity || !parentType.relations?.[info.fieldName]) return undefined;
   let byNode = fieldLoaders.get(ctx);
   if (!byNode) {
@@ -221,7 +229,7 @@ function planField(ctx: Context, info: GraphQLResolveInfo, parentId: string): Pr
     const { alias, plan } = cachedPlan(ctx, info, `field:${typeName}`, true, () => {
       const field = ownField(info);
       const compiled = compileField(
-        { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: READ_TYPES, nested: ctx.config.readPlanner, principal: ctx.principal },
+        { walk: walkOf(info), metadata: ctx.em.getMetadata(), types: readTypes(), nested: ctx.config.readPlanner, principal: ctx.principal },
         info.parentType,
         field,
       );
@@ -237,26 +245,26 @@ function planField(ctx: Context, info: GraphQLResolveInfo, parentId: string): Pr
  * A declared page relation (a connection below a row), planned with the row or read now for every
  * parent at once: `first` rows and whether more follow, with the count when the selection asks for it.
  */
-export async function relationPage<T>(
+export async function relationPage<T, K extends keyof T = never>(
   ctx: Context,
   parent: { id: string },
   info: GraphQLResolveInfo,
   first: number,
-): Promise<{ page: KeysetPage<T>; total: number | undefined }> {
-  const planned = plannedPage<T>(parent, info, first);
+): Promise<{ page: KeysetPage<Planned<T, K>>; total: number | undefined }> {
+  const planned = plannedPage<Planned<T, K>>(parent, info, first);
   if (planned) return planned;
-  const value = (await planField(ctx, info, parent.id)) as PageValue<T> | undefined;
+  const value = (await planField(ctx, info, parent.id)) as PageValue<Planned<T, K>> | undefined;
   if (!value) throw new Error(`read planner: ${info.parentType.name}.${info.fieldName} is not a declared page relation`);
   return pageOf(value, first);
 }
 
 /** A declared to-many relation, planned with the row or read now for every parent at once. */
-export async function relationList<T>(ctx: Context, parent: { id: string }, info: GraphQLResolveInfo): Promise<T[]> {
-  const planned = plannedList<T>(parent, info);
+export async function relationList<T, K extends keyof T = never>(ctx: Context, parent: { id: string }, info: GraphQLResolveInfo): Promise<Planned<T, K>[]> {
+  const planned = plannedList<T, K>(parent, info);
   if (planned) return planned;
   const value = await planField(ctx, info, parent.id);
   if (!Array.isArray(value)) throw new Error(`read planner: ${info.parentType.name}.${info.fieldName} is not a declared list relation`);
-  return value as T[];
+  return value as Planned<T, K>[];
 }
 
 interface PageValue<T> {
@@ -270,7 +278,7 @@ function pageOf<T>(value: PageValue<T>, first: number): { page: KeysetPage<T>; t
 
 /** The planned value of the field being resolved on `parent`, or undefined when it was not planned. */
 function plannedValue(parent: unknown, info: GraphQLResolveInfo): unknown {
-  return (parent as Planned | null)?.[PLANNED]?.[String(info.path.key)];
+  return (parent as CarriesPlanned | null)?.[PLANNED]?.[String(info.path.key)];
 }
 
 /**
@@ -278,16 +286,20 @@ function plannedValue(parent: unknown, info: GraphQLResolveInfo): unknown {
  * planned, or when the key is set but nothing was planned for it (a customer merged away, whose
  * survivor the resolver's loader finds through the merge chain).
  */
-export function plannedOne<T>(parent: unknown, info: GraphQLResolveInfo, key: string | null | undefined): T | null | undefined {
+export function plannedOne<T, K extends keyof T = never>(
+  parent: unknown,
+  info: GraphQLResolveInfo,
+  key: string | null | undefined,
+): Planned<T, K> | null | undefined {
   const value = plannedValue(parent, info);
   if (value === undefined || (value === null && key)) return undefined;
-  return value as T | null;
+  return value as Planned<T, K> | null;
 }
 
 /** A planned list (every row of a to-many relation), or undefined. */
-export function plannedList<T>(parent: unknown, info: GraphQLResolveInfo): T[] | undefined {
+export function plannedList<T, K extends keyof T = never>(parent: unknown, info: GraphQLResolveInfo): Planned<T, K>[] | undefined {
   const value = plannedValue(parent, info);
-  return Array.isArray(value) ? (value as T[]) : undefined;
+  return Array.isArray(value) ? (value as Planned<T, K>[]) : undefined;
 }
 
 /** A planned page of `first` rows (read with one more, for hasNextPage) and its count when selected, or undefined. */
@@ -297,20 +309,20 @@ function plannedPage<T>(parent: unknown, info: GraphQLResolveInfo, first: number
 }
 
 /** Runs each planned type's `prime` hook on its planned rows (a customer's identities into their loader). */
-function primePlanned(ctx: Context, roots: Planned[], visits: readonly Visit[]): void {
+function primePlanned(ctx: Context, roots: CarriesPlanned[], visits: readonly Visit[]): void {
   for (const visit of visits) {
-    const prime = READ_TYPES.get(visit.type)?.prime;
+    const prime = readTypes().get(visit.type)?.prime;
     if (!prime) continue;
     for (const row of rowsAt(roots, visit.path)) prime(ctx, row);
   }
 }
 
-function rowsAt(rows: Planned[], path: Visit['path']): Record<string, unknown>[] {
+function rowsAt(rows: CarriesPlanned[], path: Visit['path']): Record<string, unknown>[] {
   let current: unknown[] = rows;
   for (const step of path) {
     const next: unknown[] = [];
     for (const row of current) {
-      const value = (row as Planned | null)?.[PLANNED]?.[step.alias];
+      const value = (row as CarriesPlanned | null)?.[PLANNED]?.[step.alias];
       if (value === null || value === undefined) continue;
       if (step.kind === 'one' || step.kind === 'inline') next.push(value);
       else if (step.kind === 'many') next.push(...(value as unknown[]));

@@ -2,7 +2,7 @@ import type { Principal } from '../common/principal';
 import { timelineSourcesFor } from '../common/timeline';
 import { IdentitiesByCustomerLoader } from '../modules/customers/customer.loaders';
 import type { IdentityType_ } from '../modules/customers/customer.type';
-import type { ReadType } from './declarations';
+import type { ReadContribution, ReadType } from './declarations';
 
 /** A customer's identities, oldest first, as JSON in IdentitiesByCustomerLoader's row shape. */
 const identitiesOf = (customer: string) => `coalesce((
@@ -63,11 +63,12 @@ const customerById = (row: string, key: string) => `${row}.id = (
 const unmerged = (customer: string) => `${customer}.merged_into_id is null`;
 
 /**
- * The read graph: every object type the planner serves, by GraphQL name. Fields not declared here (offer
- * decisions, stats, segments, availability, the timeline) stay with their resolvers and services, which
- * the planned rows feed like any other row.
+ * The read graph as the planner declares it: every object type the planner serves, by GraphQL name. The
+ * domain modules add their keys to it (`OmniModule.reads`: a customer's stats, its offer-decision
+ * inputs); fields declared nowhere stay with their resolvers and services, which the planned rows feed
+ * like any other row.
  */
-export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadType>([
+const DECLARED: ReadonlyMap<string, ReadType> = new Map<string, ReadType>([
   [
     'Customer',
     {
@@ -91,7 +92,8 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
       },
       // displayName, email, phone and identities read the identities through their loader.
       prime: (ctx, row) => {
-        if (Array.isArray(row.identities)) ctx.loaders.get(IdentitiesByCustomerLoader).prime(row.id as string, row.identities as IdentityType_[]);
+        if (typeof row.id === 'string' && Array.isArray(row.identities))
+          ctx.loaders.get(IdentitiesByCustomerLoader).prime(row.id, row.identities as IdentityType_[]);
       },
       relations: {
         orders: {
@@ -363,3 +365,52 @@ export const READ_TYPES: ReadonlyMap<string, ReadType> = new Map<string, ReadTyp
     },
   ],
 ]);
+
+let readGraph: ReadonlyMap<string, ReadType> = DECLARED;
+
+/** The read graph the planner plans over: DECLARED with what the modules contribute (installReadGraph). */
+export function readTypes(): ReadonlyMap<string, ReadType> {
+  return readGraph;
+}
+
+/**
+ * DECLARED with the modules' `contributions` added: their computed keys, the fields that read them, and
+ * their prime hooks after the type's own. Throws (changing nothing) when a contribution names a type the
+ * graph does not have, declares a key or a field the type already has, or a field reads a key that is
+ * neither a row key nor computed.
+ */
+export function readGraphWith(contributions: readonly ReadContribution[]): ReadonlyMap<string, ReadType> {
+  const types = new Map(DECLARED);
+  for (const contribution of contributions) {
+    const base = types.get(contribution.type);
+    if (!base) throw new Error(`read contribution to ${contribution.type}: the read graph has no such type`);
+    for (const key of Object.keys(contribution.computed)) {
+      if (base.row.includes(key) || base.computed?.[key]) throw new Error(`read contribution to ${contribution.type}: the key ${key} is declared twice`);
+    }
+    for (const field of Object.keys(contribution.reads)) {
+      if (base.reads?.[field] || base.relations?.[field]) throw new Error(`read contribution to ${contribution.type}: the field ${field} is declared twice`);
+    }
+    const ownPrime = base.prime;
+    types.set(contribution.type, {
+      ...base,
+      computed: { ...base.computed, ...contribution.computed },
+      reads: { ...base.reads, ...contribution.reads },
+      prime: (ctx, row) => {
+        ownPrime?.(ctx, row);
+        contribution.prime(ctx, row);
+      },
+    });
+  }
+  for (const [name, type] of types) {
+    for (const [field, keys] of Object.entries(type.reads ?? {})) {
+      const unknown = keys.find((key) => !type.row.includes(key) && !type.computed?.[key]);
+      if (unknown) throw new Error(`read graph: ${name}.${field} reads ${unknown}, which is neither a row key nor computed`);
+    }
+  }
+  return types;
+}
+
+/** Replaces the read graph with one readGraphWith made: called by wireModules (src/modules/wiring.ts) only. */
+export function installReadGraph(graph: ReadonlyMap<string, ReadType>): void {
+  readGraph = graph;
+}

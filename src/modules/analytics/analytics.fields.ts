@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Float, Int, Resolver, Root } from 'type-graphql';
 import { Channel } from '../../common/channel';
 import type { Context } from '../../context/context';
-import { CustomerType, type CustomerRow } from '../customers/customer.type';
+import { CustomerType, type PlannedCustomerRow } from '../customers/customer.type';
 import { figuresFromStats, segmentsOf } from './segments';
 import { StatsByCustomerLoader } from './analytics.loaders';
 import {
@@ -12,22 +12,23 @@ import {
 } from './analytics.type';
 
 /**
- * Stats and segments of customers: readable wherever a Customer is (they hold no personal data), and
- * batched: a page of customers costs one statement for both fields together.
+ * Stats and segments of customers: readable wherever a Customer is (they hold no personal data). The read
+ * planner reads the stats with the customers it reads (the module's read contribution, index.ts) and
+ * primes the loader; otherwise a page of customers costs one statement for both fields together.
  */
 @Resolver(() => CustomerType)
 export class CustomerStatsFields {
   @FieldResolver(() => CustomerStatsType, {
     description: 'Figures across every channel, including everything merged into this customer; see CustomerStats.',
   })
-  stats(@Root() customer: CustomerRow, @Ctx() ctx: Context): Promise<CustomerStatsRow> {
+  stats(@Root() customer: PlannedCustomerRow, @Ctx() ctx: Context): Promise<CustomerStatsRow> {
     return ctx.loaders.get(StatsByCustomerLoader).load(customer.id);
   }
 
   @FieldResolver(() => [String], {
     description: 'Segments the customer is in now (vip, lapsed, omnichannel, new), decided from the same stats as offer segments; see docs/offers.md.',
   })
-  async segments(@Root() customer: CustomerRow, @Ctx() ctx: Context): Promise<string[]> {
+  async segments(@Root() customer: PlannedCustomerRow, @Ctx() ctx: Context): Promise<string[]> {
     return segmentsOf(figuresFromStats(await ctx.loaders.get(StatsByCustomerLoader).load(customer.id)), new Date());
   }
 }

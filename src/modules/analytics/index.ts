@@ -13,12 +13,16 @@ export const analyticsModule: OmniModule = {
   name: 'analytics',
   entities: ANALYTICS_ENTITIES,
   resolvers: [AnalyticsResolver, AnalyticsFields, CustomerStatsFields],
-  customerEmbeds: {
-    // customer(id) asking for stats or segments reads them in the customer's own statement.
-    stats: {
-      fields: ['stats', 'segments'],
-      sql: statsJsonSql('c.id'),
-      prime: (ctx, customerId, value) => ctx.loaders.get(StatsByCustomerLoader).prime(customerId, statsFromJson(customerId, value)),
+  reads: [
+    {
+      // A customer's stats (what stats, segments and the offer decisions read) in the planner's statement.
+      type: 'Customer',
+      computed: { statsParts: (customer) => statsJsonSql(`${customer}.id`) },
+      reads: { stats: ['statsParts'], segments: ['statsParts'] },
+      prime: (ctx, row) => {
+        if (typeof row.id === 'string' && row.statsParts !== undefined)
+          ctx.loaders.get(StatsByCustomerLoader).prime(row.id, statsFromJson(row.id, row.statsParts));
+      },
     },
-  },
+  ],
 };

@@ -8,7 +8,7 @@ import { plannedFinder, withPlannedConnection, withPlannedRow } from '../../read
 import { ProductsArgs, UpsertLocationInput, UpsertProductInput } from './catalog.inputs';
 import { UpsertLocationPayload, UpsertProductPayload } from './catalog.payloads';
 import { getProductBySku, listLocations, listProducts, upsertLocation, upsertProduct } from './catalog.service';
-import { LocationObjectType, ProductConnection, ProductType, type LocationRow, type ProductRow } from './catalog.type';
+import { LocationObjectType, ProductConnection, ProductType, type LocationRow, type PlannedProductRow, type ProductRow } from './catalog.type';
 
 @Resolver()
 export class CatalogResolver {
@@ -18,8 +18,8 @@ export class CatalogResolver {
     @Ctx() ctx: Context,
     @Arg('sku', () => String, { description: 'The exact sku.' }) sku: string,
     @Info() info: GraphQLResolveInfo,
-  ): Promise<ProductRow | null> {
-    return withPlannedRow(ctx, info, await getProductBySku(ctx, sku, plannedFinder(ctx, info, 'sku')));
+  ): Promise<PlannedProductRow | null> {
+    return withPlannedRow(ctx, info, await getProductBySku(ctx, sku, plannedFinder<ProductRow, 'id'>(ctx, info, 'sku')));
   }
 
   @Allow(Roles.READ_INTERNAL)

@@ -53,13 +53,9 @@ export async function upsertProduct(ctx: Context, input: UpsertProductParams): P
 }
 
 /** `product(sku)`: inactive products too (they appear in order history). */
-export async function getProductBySku(
-  ctx: Context,
-  sku: string,
-  find: RowFinder<ProductRow> = (key) => ctx.loaders.get(ProductBySkuLoader).load(key),
-): Promise<ProductRow | null> {
+export async function getProductBySku<R = ProductRow>(ctx: Context, sku: string, find?: RowFinder<R>): Promise<R | ProductRow | null> {
   if (!isStorableText(sku)) return null;
-  return find(sku.trim());
+  return find ? find(sku.trim()) : ctx.loaders.get(ProductBySkuLoader).load(sku.trim());
 }
 
 export async function getProductById(ctx: Context, id: string): Promise<ProductRow | null> {

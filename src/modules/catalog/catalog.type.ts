@@ -2,6 +2,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { Node } from '../../common/node';
 import { ConnectionType } from '../../common/pagination';
 import { LocationType } from './catalog.enums';
+import type { Planned } from '../../read-planner/planned';
 
 /** A product row as read paths load it (plain SQL, no hydration); amounts in cents. */
 export interface ProductRow {
@@ -63,3 +64,8 @@ export class LocationObjectType {
 }
 
 export const ProductConnection = ConnectionType(ProductType, 'Product');
+
+/** A product row the read planner read for a selection. */
+export type PlannedProductRow = Planned<ProductRow, 'id'>;
+/** A location row the read planner read for a selection. */
+export type PlannedLocationRow = Planned<LocationRow, 'id'>;

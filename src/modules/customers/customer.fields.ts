@@ -1,34 +1,38 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { identityPiiKind, Pii, type PiiKind } from '../../common/auth';
 import type { Context } from '../../context/context';
+import { plannedKeys } from '../../read-planner';
 import { ConsentsByCustomerLoader, CustomerByIdLoader, IdentitiesByCustomerLoader, MergesBySurvivorLoader } from './customer.loaders';
 import { CustomerStatus, IdentityType } from './customer.enums';
-import { ConsentType, CustomerMergeType, CustomerType, DuplicateCandidateType, IdentityType_, type CustomerRow } from './customer.type';
+import { ConsentType, CustomerMergeType, CustomerType, DuplicateCandidateType, IdentityType_, type CustomerRow, type PlannedCustomerRow } from './customer.type';
 
 /** The customer's primary identity of `type` (the earliest added), through the identities' loader. */
-async function primaryIdentity(ctx: Context, customer: CustomerRow, type: IdentityType): Promise<string | null> {
+async function primaryIdentity(ctx: Context, customer: PlannedCustomerRow, type: IdentityType): Promise<string | null> {
   const identities = await ctx.loaders.get(IdentitiesByCustomerLoader).load(customer.id);
   return identities.find((identity) => identity.type === type)?.value ?? null;
 }
 
 /** displayName of a customer with neither a name nor an e-mail: not personal. */
-function unnamed(customer: CustomerRow): string {
+function unnamed(customer: PlannedCustomerRow): string {
   return `Customer ${customer.id}`;
 }
 
 /** What a displayName is: a name, else an e-mail (masked as one), else not personal (erased, unnamed). */
-function displayNameKind(customer: CustomerRow, value: string): PiiKind | null {
-  if (customer.status === CustomerStatus.ERASED || value === unnamed(customer)) return null;
-  return customer.firstName || customer.lastName ? 'name' : 'email';
+function displayNameKind(customer: PlannedCustomerRow, value: string): PiiKind | null {
+  const { status, firstName, lastName } = plannedKeys(customer, 'status', 'firstName', 'lastName');
+  if (status === CustomerStatus.ERASED || value === unnamed(customer)) return null;
+  return firstName || lastName ? 'name' : 'email';
 }
 
 @Resolver(() => CustomerType)
 export class CustomerFields {
   @Pii('name', displayNameKind)
   @FieldResolver(() => String, { description: 'Name, else primary e-mail, else the id. Masked for ANALYST and PARTNER.' })
-  displayName(@Root() customer: CustomerRow, @Ctx() ctx: Context): string | Promise<string> {
-    if (customer.status === CustomerStatus.ERASED) return 'Erased customer';
-    const name = [customer.firstName, customer.lastName].filter(Boolean).join(' ');
+  displayName(@Root() customer: PlannedCustomerRow, @Ctx() ctx: Context): string | Promise<string> {
+    // What Customer.displayName's `reads` make the planner read (its primary e-mail only when it planned the row).
+    const { status, firstName, lastName } = plannedKeys(customer, 'status', 'firstName', 'lastName');
+    if (status === CustomerStatus.ERASED) return 'Erased customer';
+    const name = [firstName, lastName].filter(Boolean).join(' ');
     if (name) return name;
     if (customer.primaryEmail !== undefined) return customer.primaryEmail ?? unnamed(customer);
     if (customer.unnamedEmail !== undefined) return customer.unnamedEmail ?? unnamed(customer);
@@ -37,30 +41,30 @@ export class CustomerFields {
 
   @Pii('email')
   @FieldResolver(() => String, { nullable: true, description: 'Primary e-mail identity (the earliest added). Masked for ANALYST and PARTNER.' })
-  email(@Root() customer: CustomerRow, @Ctx() ctx: Context): string | null | Promise<string | null> {
+  email(@Root() customer: PlannedCustomerRow, @Ctx() ctx: Context): string | null | Promise<string | null> {
     return customer.primaryEmail !== undefined ? customer.primaryEmail : primaryIdentity(ctx, customer, IdentityType.EMAIL);
   }
 
   @Pii('phone')
   @FieldResolver(() => String, { nullable: true, description: 'Primary phone identity, E.164. Masked for ANALYST and PARTNER.' })
-  phone(@Root() customer: CustomerRow, @Ctx() ctx: Context): string | null | Promise<string | null> {
+  phone(@Root() customer: PlannedCustomerRow, @Ctx() ctx: Context): string | null | Promise<string | null> {
     return customer.primaryPhone !== undefined ? customer.primaryPhone : primaryIdentity(ctx, customer, IdentityType.PHONE);
   }
 
   @FieldResolver(() => [IdentityType_], { description: 'Every identity, oldest first.' })
-  identities(@Root() customer: CustomerRow, @Ctx() ctx: Context): Promise<IdentityType_[]> {
+  identities(@Root() customer: PlannedCustomerRow, @Ctx() ctx: Context): Promise<IdentityType_[]> {
     return ctx.loaders.get(IdentitiesByCustomerLoader).load(customer.id);
   }
 
   @FieldResolver(() => [ConsentType], { description: 'Current state, one per purpose × channel that was ever recorded.' })
-  consents(@Root() customer: CustomerRow, @Ctx() ctx: Context): Promise<ConsentType[]> {
+  consents(@Root() customer: PlannedCustomerRow, @Ctx() ctx: Context): Promise<ConsentType[]> {
     return ctx.loaders.get(ConsentsByCustomerLoader).load(customer.id);
   }
 
   @FieldResolver(() => [CustomerMergeType], {
     description: 'Lineage of every merge into this customer, newest first, undone ones included; merges into customers that were merged into this one since are part of it.',
   })
-  mergedFrom(@Root() customer: CustomerRow, @Ctx() ctx: Context): Promise<CustomerMergeType[]> {
+  mergedFrom(@Root() customer: PlannedCustomerRow, @Ctx() ctx: Context): Promise<CustomerMergeType[]> {
     return ctx.loaders.get(MergesBySurvivorLoader).load(customer.id);
   }
 }

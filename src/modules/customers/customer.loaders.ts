@@ -1,6 +1,5 @@
-import { customerEmbed } from '../../common/customer-embeds';
 import type { Context } from '../../context/context';
-import { groupBy, indexBy, jsonKey, makeLoader } from '../../context/loaders';
+import { groupBy, indexBy, makeLoader } from '../../context/loaders';
 import { placeholders, query, queryPrepared, textArray } from '../../database/sql';
 import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_ } from './customer.type';
 
@@ -21,28 +20,11 @@ const EMBEDDED_IDENTITIES = `coalesce((
  * phone, identities), and a customer has a handful.
  */
 export function CustomerByIdLoader(ctx: Context) {
-  return makeLoader<string, CustomerRow | null>((ids) => customersById(ctx, ids, ''));
+  return makeLoader<string, CustomerRow | null>((ids) => customersById(ctx, ids));
 }
 
-/** CustomerByIdLoader, with the embeds a look-ahead asked for (it primes CustomerByIdLoader too). */
-export function CustomerByIdEmbeddingLoader(ctx: Context) {
-  return makeLoader<{ id: string; embeds: string }, CustomerRow | null>(async (keys) => {
-    const rows = new Map<string, CustomerRow | null>();
-    for (const embeds of new Set(keys.map((key) => key.embeds))) {
-      const ids = [...new Set(keys.filter((key) => key.embeds === embeds).map((key) => key.id))];
-      const found = await customersById(ctx, ids, embeds);
-      const byId = ctx.loaders.get(CustomerByIdLoader);
-      ids.forEach((id, index) => {
-        rows.set(jsonKey([id, embeds]), found[index]);
-        byId.prime(id, found[index]);
-      });
-    }
-    return keys.map((key) => rows.get(jsonKey([key.id, key.embeds])) ?? null);
-  });
-}
-
-async function customersById(ctx: Context, ids: readonly string[], embeds: string): Promise<(CustomerRow | null)[]> {
-  const rows = await queryPrepared<CustomerRow & { requested: string; identities: IdentityType_[] } & Record<string, unknown>>(
+async function customersById(ctx: Context, ids: readonly string[]): Promise<(CustomerRow | null)[]> {
+  const rows = await queryPrepared<CustomerRow & { requested: string; identities: IdentityType_[] }>(
     ctx.em,
     `with recursive chain(requested, id, merged_into, depth) as (
        select c.id, c.id, c.merged_into_id, 0 from customer c where c.id = any(?::text[])
@@ -50,30 +32,15 @@ async function customersById(ctx: Context, ids: readonly string[], embeds: strin
        select chain.requested, c.id, c.merged_into_id, chain.depth + 1
          from chain join customer c on c.id = chain.merged_into where chain.depth < 32
      )
-     select chain.requested, ${CUSTOMER_COLUMNS}, ${EMBEDDED_IDENTITIES} as identities${embedColumns(embeds)}
+     select chain.requested, ${CUSTOMER_COLUMNS}, ${EMBEDDED_IDENTITIES} as identities
        from chain join customer c on c.id = chain.id where chain.merged_into is null`,
     [textArray(ids)],
   );
   const identities = ctx.loaders.get(IdentitiesByCustomerLoader);
   return indexBy(ids, rows.map(({ identities: own, ...row }) => {
     identities.prime(row.id, own);
-    return takeEmbeds(ctx, row, embeds);
+    return row;
   }), (row) => row.requested);
-}
-
-/** The select-list columns of `embeds` (customerEmbedsFor) over the customer row `c`. */
-function embedColumns(embeds: string): string {
-  return embeds ? embeds.split(',').map((name) => `, ${customerEmbed(name).sql} as "embed:${name}"`).join('') : '';
-}
-
-/** Primes what the embedded columns of `row` carry and removes them from it. */
-function takeEmbeds<R extends { id: string }>(ctx: Context, row: R & Record<string, unknown>, embeds: string): R {
-  if (!embeds) return row;
-  for (const name of embeds.split(',')) {
-    customerEmbed(name).prime(ctx, row.id, row[`embed:${name}`]);
-    delete row[`embed:${name}`];
-  }
-  return row;
 }
 
 export function IdentitiesByCustomerLoader(ctx: Context) {

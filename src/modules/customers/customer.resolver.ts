@@ -2,10 +2,8 @@ import { JSONResolver } from 'graphql-scalars';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, ID, Info, Mutation, Query, Resolver } from 'type-graphql';
 import { Allow, Roles } from '../../common/auth';
-import { customerEmbedsFor } from '../../common/customer-embeds';
 import { DomainError, InvalidArgumentError, mutationPayload } from '../../common/errors';
 import { PageArgs, type Connection } from '../../common/pagination';
-import { selectedFields } from '../../common/selection';
 import type { Context } from '../../context/context';
 import { plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
 import { exportCustomerData, eraseCustomer } from './customer-privacy.service';
@@ -18,7 +16,7 @@ import {
 import {
   AddIdentityPayload, EraseCustomerPayload, IdentifyCustomerPayload, MergeCustomersPayload, RecordConsentPayload, UndoMergePayload,
 } from './customer.payloads';
-import { CustomerConnection, CustomerType, DuplicateCandidateType, type CustomerRow } from './customer.type';
+import { CustomerConnection, CustomerType, DuplicateCandidateType, type CustomerRow, type PlannedCustomerRow } from './customer.type';
 import { duplicateCandidates } from './customer-duplicates.service';
 import { ArgsType, Field } from 'type-graphql';
 
@@ -44,10 +42,10 @@ export class CustomerResolver {
   @Query(() => CustomerType, { nullable: true, description: 'A customer by id; an id merged away resolves to the survivor.' })
   async customer(
     @Ctx() ctx: Context, @Arg('id', () => ID, { description: 'A customer id; one merged away resolves to its survivor.' }) id: string, @Info() info: GraphQLResolveInfo,
-  ): Promise<CustomerRow | null> {
-    // Look-ahead: what other modules read for the customer (its stats) comes in the customer's statement;
-    // without them, the planner reads the customer and everything selected below it in one statement.
-    return withPlannedRow(ctx, info, await getCustomer(ctx, id, customerEmbedsFor(selectedFields(info, [])), plannedFinder(ctx, info, 'id')));
+  ): Promise<PlannedCustomerRow | null> {
+    // The customer (through the merge chain) and everything the selection asks below it, what the modules
+    // add to a customer's read included (its stats, its offer-decision inputs): the planner's one statement.
+    return withPlannedRow(ctx, info, await getCustomer(ctx, id, plannedFinder<CustomerRow, 'id' | 'createdBy'>(ctx, info, 'id')));
   }
 
   @Allow(Roles.IDENTITY_LOOKUP)

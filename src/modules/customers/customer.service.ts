@@ -11,7 +11,7 @@ import { cutPage, decodeCursor, keysetWhere, pageSize, toConnection, type Connec
 import { inTransaction, placeholders, query, queryOne, queryPrepared, textArray } from '../../database/sql';
 import { appendEvents } from '../events/event-log';
 import { CustomerErrorCode } from './customer.errors';
-import { CUSTOMER_COLUMNS, CustomerByIdEmbeddingLoader, CustomerByIdLoader, MERGE_COLUMNS, MergeByIdLoader } from './customer.loaders';
+import { CUSTOMER_COLUMNS, CustomerByIdLoader, MERGE_COLUMNS, MergeByIdLoader } from './customer.loaders';
 import { CustomerStatus } from './customer.enums';
 import type { ConsentType, CustomerMergeType, CustomerRow, IdentityType_ } from './customer.type';
 import type { CustomerProfileParams, CustomerRefParams, IdentityParams } from './customer.model';
@@ -329,12 +329,17 @@ export async function addIdentity(
   });
 }
 
-/** `customer(id)`: follows merges; null when unknown. */
-export async function getCustomer(ctx: Context, id: string, embeds = '', find?: RowFinder<CustomerRow>): Promise<CustomerRow | null> {
+/**
+ * `customer(id)`: follows merges; null when unknown; a writer reads back its own only. `find` reads the
+ * row (the read planner's, with what the selection asks below it); the merge-following loader otherwise.
+ */
+export async function getCustomer<R extends Pick<CustomerRow, 'createdBy'> = CustomerRow>(
+  ctx: Context,
+  id: string,
+  find?: RowFinder<R>,
+): Promise<R | CustomerRow | null> {
   if (!isIdOf('Customer', id)) return null;
-  const customer = await (embeds
-    ? ctx.loaders.get(CustomerByIdEmbeddingLoader).load({ id, embeds })
-    : (find ?? ((key: string) => ctx.loaders.get(CustomerByIdLoader).load(key)))(id));
+  const customer = await (find ? find(id) : ctx.loaders.get(CustomerByIdLoader).load(id));
   if (customer) assertReadableByWriter(ctx.principal, customer.createdBy);
   return customer;
 }

@@ -4,6 +4,7 @@ import { Pii } from '../../common/auth';
 import { Node } from '../../common/node';
 import { ConnectionType } from '../../common/pagination';
 import { ConsentPurpose, CustomerStatus, IdentityType } from './customer.enums';
+import type { Planned } from '../../read-planner/planned';
 
 /** A customer row as the read paths load it: no entity hydration on the hot path. */
 export interface CustomerRow {
@@ -137,3 +138,6 @@ export class ErasedRecordsType {
 }
 
 export const CustomerConnection = ConnectionType(CustomerType, 'Customer');
+
+/** A customer row the read planner read for a selection (Customer's `always`: id, createdBy). */
+export type PlannedCustomerRow = Planned<CustomerRow, 'id' | 'createdBy'>;

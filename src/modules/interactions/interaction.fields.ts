@@ -5,9 +5,9 @@ import { cursorValue, decodeCursor, PageArgs, pageSize, toConnection, type Conne
 import { pgTimestamp } from '../../common/scalars';
 import { TimelineConnection, TimelineEntryType, type TimelineEntryRow } from '../../common/timeline';
 import type { Context } from '../../context/context';
-import { plannedOne, relationList, relationPage } from '../../read-planner';
+import { plannedKeys, plannedOne, relationList, relationPage, type Planned } from '../../read-planner';
 import { CustomerByIdLoader } from '../customers/customer.loaders';
-import { CustomerType, type CustomerRow } from '../customers/customer.type';
+import { CustomerType, type CustomerRow, type PlannedCustomerRow } from '../customers/customer.type';
 import {
   CustomerConversationsArgs, CustomerInteractionsArgs,
 } from './interaction.inputs';
@@ -17,7 +17,8 @@ import {
 } from './interaction.loaders';
 import {
   AgentType, ConversationConnection, ConversationType, HandoverType, InteractionConnection, InteractionType,
-  type AgentRow, type ConversationRow, type HandoverRow, type InteractionRow,
+  type AgentRow, type ConversationRow, type HandoverRow, type InteractionRow, type PlannedAgentRow, type PlannedConversationRow,
+  type PlannedHandoverRow, type PlannedInteractionRow,
 } from './interaction.type';
 
 /** Seconds allowed until the first response, by the channel of the first inbound contact. */
@@ -26,7 +27,7 @@ export function slaTargetSeconds(targets: SlaTargets, channel: string | null): n
 }
 
 /** When the first response is due: first INBOUND + the target of its channel; null without an inbound contact. */
-export function slaDueAt(conversation: ConversationRow, targets: SlaTargets): Date | null {
+export function slaDueAt(conversation: Pick<ConversationRow, 'firstInboundAt' | 'firstInboundChannel'>, targets: SlaTargets): Date | null {
   if (!conversation.firstInboundAt) return null;
   return new Date(pgTimestamp(conversation.firstInboundAt).getTime() + slaTargetSeconds(targets, conversation.firstInboundChannel) * 1_000);
 }
@@ -34,70 +35,79 @@ export function slaDueAt(conversation: ConversationRow, targets: SlaTargets): Da
 @Resolver(() => InteractionType)
 export class InteractionFields {
   @FieldResolver(() => CustomerType, { description: 'The customer (after merges, the survivor).' })
-  async customer(@Root() interaction: InteractionRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<CustomerRow> {
-    return plannedOne<CustomerRow>(interaction, info, interaction.customerId) ?? (await ctx.loaders.get(CustomerByIdLoader).load(interaction.customerId))!;
+  async customer(@Root() interaction: PlannedInteractionRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedCustomerRow> {
+    const { customerId } = plannedKeys(interaction, 'customerId');
+    return plannedOne<CustomerRow, 'id' | 'createdBy'>(interaction, info, customerId) ?? (await ctx.loaders.get(CustomerByIdLoader).load(customerId))!;
   }
 
   @FieldResolver(() => ConversationType, { description: 'The conversation this contact belongs to.' })
-  async conversation(@Root() interaction: InteractionRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<ConversationRow> {
-    return plannedOne<ConversationRow>(interaction, info, interaction.conversationId) ?? (await ctx.loaders.get(ConversationByIdLoader).load(interaction.conversationId))!;
+  async conversation(@Root() interaction: PlannedInteractionRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedConversationRow> {
+    const { conversationId } = plannedKeys(interaction, 'conversationId');
+    return plannedOne<ConversationRow, 'id' | 'createdBy'>(interaction, info, conversationId) ?? (await ctx.loaders.get(ConversationByIdLoader).load(conversationId))!;
   }
 
   @FieldResolver(() => AgentType, { nullable: true, description: 'The agent who handled the contact, when known.' })
-  agent(@Root() interaction: InteractionRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | AgentRow | null {
-    const planned = plannedOne<AgentRow>(interaction, info, interaction.agentId);
+  agent(@Root() interaction: PlannedInteractionRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | PlannedAgentRow | null {
+    const { agentId } = plannedKeys(interaction, 'agentId');
+    const planned = plannedOne<AgentRow, 'id'>(interaction, info, agentId);
     if (planned !== undefined) return planned;
-    return interaction.agentId ? ctx.loaders.get(AgentByIdLoader).load(interaction.agentId) : null;
+    return agentId ? ctx.loaders.get(AgentByIdLoader).load(agentId) : null;
   }
 }
 
 @Resolver(() => ConversationType)
 export class ConversationFields {
   @FieldResolver(() => CustomerType, { description: 'The customer (after merges, the survivor).' })
-  customer(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<CustomerRow> | CustomerRow {
-    return plannedOne<CustomerRow>(conversation, info, conversation.customerId) ?? ctx.loaders.get(CustomerByIdLoader).load(conversation.customerId).then((row) => row!);
+  customer(@Root() conversation: PlannedConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<CustomerRow> | PlannedCustomerRow {
+    const { customerId } = plannedKeys(conversation, 'customerId');
+    return plannedOne<CustomerRow, 'id' | 'createdBy'>(conversation, info, customerId) ?? ctx.loaders.get(CustomerByIdLoader).load(customerId).then((row) => row!);
   }
 
   @FieldResolver(() => AgentType, { nullable: true, description: 'The agent the conversation is assigned to.' })
-  assignee(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | AgentRow | null {
-    const planned = plannedOne<AgentRow>(conversation, info, conversation.assigneeId);
+  assignee(@Root() conversation: PlannedConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | PlannedAgentRow | null {
+    const { assigneeId } = plannedKeys(conversation, 'assigneeId');
+    const planned = plannedOne<AgentRow, 'id'>(conversation, info, assigneeId);
     if (planned !== undefined) return planned;
-    return conversation.assigneeId ? ctx.loaders.get(AgentByIdLoader).load(conversation.assigneeId) : null;
+    return assigneeId ? ctx.loaders.get(AgentByIdLoader).load(assigneeId) : null;
   }
 
   @FieldResolver(() => InteractionConnection, { description: 'The history, oldest first, across every channel.' })
-  async interactions(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Args() args: PageArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<InteractionRow>> {
+  async interactions(
+    @Root() conversation: PlannedConversationRow, @Ctx() ctx: Context, @Args() args: PageArgs, @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<Planned<InteractionRow, 'id' | 'createdBy' | 'occurredAt'>>> {
     const first = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : null;
-    // Planned rows carry only what the selection reads: they never prime a by-id loader.
-    const { page, total } = await relationPage<InteractionRow>(ctx, conversation, info, first);
+    // Planned rows carry only what the selection reads (and the keys of the order): they never prime a by-id loader.
+    const { page, total } = await relationPage<InteractionRow, 'id' | 'createdBy' | 'occurredAt'>(ctx, conversation, info, first);
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.occurredAt), row.id], (row) => row, () =>
       total ?? ctx.loaders.get(InteractionCountByConversationLoader).load({ parentId: conversation.id, filter: null }));
   }
 
   @FieldResolver(() => [HandoverType], { description: 'Every assignment change, oldest first: who, to whom, the note.' })
-  handovers(@Root() conversation: ConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<HandoverRow[]> {
-    return relationList<HandoverRow>(ctx, conversation, info);
+  handovers(@Root() conversation: PlannedConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedHandoverRow[]> {
+    return relationList<HandoverRow, 'id'>(ctx, conversation, info);
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'Seconds from the first INBOUND to the first OUTBOUND after it; null until answered.' })
-  firstResponseSeconds(@Root() conversation: ConversationRow): number | null {
-    if (!conversation.firstInboundAt || !conversation.firstResponseAt) return null;
-    return Math.round((pgTimestamp(conversation.firstResponseAt).getTime() - pgTimestamp(conversation.firstInboundAt).getTime()) / 1_000);
+  firstResponseSeconds(@Root() conversation: PlannedConversationRow): number | null {
+    const { firstInboundAt, firstResponseAt } = plannedKeys(conversation, 'firstInboundAt', 'firstResponseAt');
+    if (!firstInboundAt || !firstResponseAt) return null;
+    return Math.round((pgTimestamp(firstResponseAt).getTime() - pgTimestamp(firstInboundAt).getTime()) / 1_000);
   }
 
   @FieldResolver(() => Date, { nullable: true, description: 'When the first response is (or was) due: the first INBOUND plus the SLA target of its channel.' })
-  slaDueAt(@Root() conversation: ConversationRow, @Ctx() ctx: Context): Date | null {
-    return slaDueAt(conversation, ctx.config.slaTargets);
+  slaDueAt(@Root() conversation: PlannedConversationRow, @Ctx() ctx: Context): Date | null {
+    return slaDueAt(plannedKeys(conversation, 'firstInboundAt', 'firstInboundChannel'), ctx.config.slaTargets);
   }
 
   @FieldResolver(() => Boolean, {
     description: 'True when the first response came (or, unanswered, is) later than the SLA target of the first inbound channel. The clock survives channel switches and handovers.',
   })
-  slaBreached(@Root() conversation: ConversationRow, @Ctx() ctx: Context): boolean {
-    const due = slaDueAt(conversation, ctx.config.slaTargets);
+  slaBreached(@Root() conversation: PlannedConversationRow, @Ctx() ctx: Context): boolean {
+    const read = plannedKeys(conversation, 'firstInboundAt', 'firstInboundChannel', 'firstResponseAt', 'resolvedAt');
+    const due = slaDueAt(read, ctx.config.slaTargets);
     if (!due) return false;
-    const answered = conversation.firstResponseAt ?? conversation.resolvedAt;
+    const answered = read.firstResponseAt ?? read.resolvedAt;
     const end = answered ? pgTimestamp(answered) : new Date();
     return end.getTime() > due.getTime();
   }
@@ -106,15 +116,17 @@ export class ConversationFields {
 @Resolver(() => HandoverType)
 export class HandoverFields {
   @FieldResolver(() => AgentType, { nullable: true, description: 'The previous assignee; null for the first assignment.' })
-  from(@Root() handover: HandoverRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | AgentRow | null {
-    const planned = plannedOne<AgentRow>(handover, info, handover.fromAgentId);
+  from(@Root() handover: PlannedHandoverRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | PlannedAgentRow | null {
+    const { fromAgentId } = plannedKeys(handover, 'fromAgentId');
+    const planned = plannedOne<AgentRow, 'id'>(handover, info, fromAgentId);
     if (planned !== undefined) return planned;
-    return handover.fromAgentId ? ctx.loaders.get(AgentByIdLoader).load(handover.fromAgentId) : null;
+    return fromAgentId ? ctx.loaders.get(AgentByIdLoader).load(fromAgentId) : null;
   }
 
   @FieldResolver(() => AgentType, { description: 'The new assignee.' })
-  async to(@Root() handover: HandoverRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow> {
-    return plannedOne<AgentRow>(handover, info, handover.toAgentId) ?? (await ctx.loaders.get(AgentByIdLoader).load(handover.toAgentId))!;
+  async to(@Root() handover: PlannedHandoverRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedAgentRow> {
+    const { toAgentId } = plannedKeys(handover, 'toAgentId');
+    return plannedOne<AgentRow, 'id'>(handover, info, toAgentId) ?? (await ctx.loaders.get(AgentByIdLoader).load(toAgentId))!;
   }
 }
 
@@ -123,22 +135,22 @@ export class HandoverFields {
 export class CustomerInteractionFields {
   @FieldResolver(() => InteractionConnection, { description: 'Every contact in every channel, newest first.' })
   async interactions(
-    @Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: CustomerInteractionsArgs, @Info() info: GraphQLResolveInfo,
-  ): Promise<Connection<InteractionRow>> {
+    @Root() customer: PlannedCustomerRow, @Ctx() ctx: Context, @Args() args: CustomerInteractionsArgs, @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<Planned<InteractionRow, 'id' | 'createdBy' | 'occurredAt'>>> {
     const first = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : null;
-    const { page, total } = await relationPage<InteractionRow>(ctx, customer, info, first);
+    const { page, total } = await relationPage<InteractionRow, 'id' | 'createdBy' | 'occurredAt'>(ctx, customer, info, first);
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.occurredAt), row.id], (row) => row, () =>
       total ?? ctx.loaders.get(InteractionCountByCustomerLoader).load({ parentId: customer.id, filter: args.channel ?? null }));
   }
 
   @FieldResolver(() => ConversationConnection, { description: 'The customer\'s conversations, newest first.' })
   async conversations(
-    @Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: CustomerConversationsArgs, @Info() info: GraphQLResolveInfo,
-  ): Promise<Connection<ConversationRow>> {
+    @Root() customer: PlannedCustomerRow, @Ctx() ctx: Context, @Args() args: CustomerConversationsArgs, @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<PlannedConversationRow>> {
     const first = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 1, ['string']) : null;
-    const { page, total } = await relationPage<ConversationRow>(ctx, customer, info, first);
+    const { page, total } = await relationPage<ConversationRow, 'id' | 'createdBy'>(ctx, customer, info, first);
     return toConnection(page, Boolean(after), (row) => [row.id], (row) => row, () =>
       total ?? ctx.loaders.get(ConversationCountByCustomerLoader).load({ parentId: customer.id, filter: args.status ?? null }));
   }
@@ -146,10 +158,12 @@ export class CustomerInteractionFields {
   @FieldResolver(() => TimelineConnection, {
     description: 'Orders, interactions, handovers, offer responses, consent changes and merges in one chronological history, newest first, whatever the channel.',
   })
-  async timeline(@Root() customer: CustomerRow, @Ctx() ctx: Context, @Args() args: PageArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<TimelineEntryRow>> {
+  async timeline(
+    @Root() customer: PlannedCustomerRow, @Ctx() ctx: Context, @Args() args: PageArgs, @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<Planned<TimelineEntryRow, 'kind' | 'id' | 'parentId' | 'at'>>> {
     const first = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 3, ['timestamp', 'string', 'string']) : null;
-    const { page, total } = await relationPage<TimelineEntryRow>(ctx, customer, info, first);
+    const { page, total } = await relationPage<TimelineEntryRow, 'kind' | 'id' | 'parentId' | 'at'>(ctx, customer, info, first);
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.at), row.kind, row.id], (row) => row, () =>
       total ?? ctx.loaders.get(TimelineCountByCustomerLoader).load({ parentId: customer.id, filter: null }));
   }

@@ -12,20 +12,22 @@ import { AssignConversationPayload, RecordInteractionPayload, ResolveConversatio
 import {
   assignConversation, getConversation, getInteraction, listConversations, recordInteraction, resolveConversation, upsertAgent,
 } from './interaction.service';
-import { ConversationConnection, ConversationType, InteractionType, type ConversationRow, type InteractionRow } from './interaction.type';
+import {
+  ConversationConnection, ConversationType, InteractionType, type ConversationRow, type InteractionRow, type PlannedConversationRow, type PlannedInteractionRow,
+} from './interaction.type';
 
 @Resolver()
 export class InteractionResolver {
   @Allow(Roles.READ_WITH_INGEST)
   @Query(() => InteractionType, { nullable: true, description: 'An interaction by id; INGEST reads back only what it recorded.' })
-  async interaction(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global id (prefix int_).' }) id: string, @Info() info: GraphQLResolveInfo): Promise<InteractionRow | null> {
-    return withPlannedRow(ctx, info, await getInteraction(ctx, id, plannedFinder(ctx, info, 'id')));
+  async interaction(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global id (prefix int_).' }) id: string, @Info() info: GraphQLResolveInfo): Promise<PlannedInteractionRow | null> {
+    return withPlannedRow(ctx, info, await getInteraction(ctx, id, plannedFinder<InteractionRow, 'id' | 'createdBy'>(ctx, info, 'id')));
   }
 
   @Allow(Roles.READ_WITH_INGEST)
   @Query(() => ConversationType, { nullable: true, description: 'A conversation by id; INGEST reads back only conversations its contacts opened.' })
-  async conversation(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global id (prefix cnv_).' }) id: string, @Info() info: GraphQLResolveInfo): Promise<ConversationRow | null> {
-    return withPlannedRow(ctx, info, await getConversation(ctx, id, plannedFinder(ctx, info, 'id')));
+  async conversation(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'Global id (prefix cnv_).' }) id: string, @Info() info: GraphQLResolveInfo): Promise<PlannedConversationRow | null> {
+    return withPlannedRow(ctx, info, await getConversation(ctx, id, plannedFinder<ConversationRow, 'id' | 'createdBy'>(ctx, info, 'id')));
   }
 
   @Allow(Roles.READ)

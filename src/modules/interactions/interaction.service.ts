@@ -421,25 +421,25 @@ export async function upsertAgent(ctx: Context, input: { email: string; name: st
 }
 
 /** `interaction(id)` and `node(id)`; INGEST reads back only what it recorded. */
-export async function getInteraction(
+export async function getInteraction<R extends Pick<InteractionRow, 'createdBy'> = InteractionRow>(
   ctx: Context,
   id: string,
-  find: RowFinder<InteractionRow> = (key) => ctx.loaders.get(InteractionByIdLoader).load(key),
-): Promise<InteractionRow | null> {
+  find?: RowFinder<R>,
+): Promise<R | InteractionRow | null> {
   if (!isIdOf('Interaction', id)) return null;
-  const row = await find(id);
+  const row = await (find ? find(id) : ctx.loaders.get(InteractionByIdLoader).load(id));
   if (row) assertReadableByWriter(ctx.principal, row.createdBy);
   return row;
 }
 
 /** `conversation(id)` and `node(id)`; INGEST reads back only conversations its contacts opened. */
-export async function getConversation(
+export async function getConversation<R extends Pick<ConversationRow, 'createdBy'> = ConversationRow>(
   ctx: Context,
   id: string,
-  find: RowFinder<ConversationRow> = (key) => ctx.loaders.get(ConversationByIdLoader).load(key),
-): Promise<ConversationRow | null> {
+  find?: RowFinder<R>,
+): Promise<R | ConversationRow | null> {
   if (!isIdOf('Conversation', id)) return null;
-  const row = await find(id);
+  const row = await (find ? find(id) : ctx.loaders.get(ConversationByIdLoader).load(id));
   if (row) assertReadableByWriter(ctx.principal, row.createdBy);
   return row;
 }

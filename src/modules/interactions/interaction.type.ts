@@ -4,6 +4,7 @@ import { Channel } from '../../common/channel';
 import { Node } from '../../common/node';
 import { ConnectionType } from '../../common/pagination';
 import { ConversationStatus, Direction } from './interaction.enums';
+import type { Planned } from '../../read-planner/planned';
 
 /** Rows as the read paths load them: plain SQL rows, timestamps as PostgreSQL returns them. */
 export interface AgentRow {
@@ -153,3 +154,12 @@ export class HandoverType {
 
 export const InteractionConnection = ConnectionType(InteractionType, 'Interaction');
 export const ConversationConnection = ConnectionType(ConversationType, 'Conversation');
+
+/** An agent row the read planner read for a selection. */
+export type PlannedAgentRow = Planned<AgentRow, 'id'>;
+/** An interaction row the read planner read for a selection (Interaction's `always`). */
+export type PlannedInteractionRow = Planned<InteractionRow, 'id' | 'createdBy'>;
+/** A conversation row the read planner read for a selection (Conversation's `always`). */
+export type PlannedConversationRow = Planned<ConversationRow, 'id' | 'createdBy'>;
+/** A handover row the read planner read for a selection. */
+export type PlannedHandoverRow = Planned<HandoverRow, 'id'>;

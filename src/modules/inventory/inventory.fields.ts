@@ -1,39 +1,49 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context/context';
-import { plannedList, plannedOne } from '../../read-planner';
+import { plannedKeys, plannedList, plannedOne } from '../../read-planner';
 import { LocationByIdLoader, ProductByIdLoader } from '../catalog/catalog.loaders';
-import { LocationObjectType, ProductType, type LocationRow, type ProductRow } from '../catalog/catalog.type';
+import { LocationObjectType, ProductType, type LocationRow, type PlannedLocationRow, type PlannedProductRow, type ProductRow } from '../catalog/catalog.type';
 import { StockLevelsByProductLoader } from './inventory.loaders';
-import { AvailabilityType, StockLevelType, toAvailability, type AvailabilityRow, type StockLevelRow } from './inventory.type';
+import {
+  AvailabilityType,
+  StockLevelType,
+  toAvailability,
+  type AvailabilityRow,
+  type PlannedAvailabilityRow,
+  type PlannedStockLevelRow,
+  type StockLevelRow,
+} from './inventory.type';
 
 @Resolver(() => ProductType)
 export class ProductAvailabilityFields {
   @FieldResolver(() => AvailabilityType, { description: 'Stock of this product: totals and per location.' })
-  async availability(@Root() product: ProductRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AvailabilityRow> {
+  async availability(@Root() product: PlannedProductRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedAvailabilityRow> {
     const planned = plannedOne<AvailabilityRow>(product, info, product.id);
     if (planned) return planned;
-    return toAvailability(product.sku, product.id, await ctx.loaders.get(StockLevelsByProductLoader).load(product.id));
+    // Not planned: a product a service or a loader read whole (a planned product has its availability planned with it).
+    return toAvailability(plannedKeys(product, 'sku').sku, product.id, await ctx.loaders.get(StockLevelsByProductLoader).load(product.id));
   }
 }
 
 @Resolver(() => AvailabilityType)
 export class AvailabilityFields {
   @FieldResolver(() => [StockLevelType], { description: 'One level per location that ever held the product: warehouses first, then by location code.' })
-  byLocation(@Root() availability: AvailabilityRow, @Info() info: GraphQLResolveInfo): StockLevelRow[] {
-    return plannedList<StockLevelRow>(availability, info) ?? availability.byLocation;
+  byLocation(@Root() availability: PlannedAvailabilityRow, @Info() info: GraphQLResolveInfo): PlannedStockLevelRow[] {
+    // Planned, or the levels toAvailability put on the totals it made.
+    return plannedList<StockLevelRow, 'productId' | 'locationId'>(availability, info) ?? plannedKeys(availability, 'byLocation').byLocation;
   }
 }
 
 @Resolver(() => StockLevelType)
 export class StockLevelFields {
   @FieldResolver(() => LocationObjectType, { description: 'Where the stock is.' })
-  async location(@Root() level: StockLevelRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<LocationRow> {
-    return plannedOne<LocationRow>(level, info, level.locationId) ?? (await ctx.loaders.get(LocationByIdLoader).load(level.locationId))!;
+  async location(@Root() level: PlannedStockLevelRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedLocationRow> {
+    return plannedOne<LocationRow, 'id'>(level, info, level.locationId) ?? (await ctx.loaders.get(LocationByIdLoader).load(level.locationId))!;
   }
 
   @FieldResolver(() => ProductType, { description: 'The product counted.' })
-  async product(@Root() level: StockLevelRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<ProductRow> {
-    return plannedOne<ProductRow>(level, info, level.productId) ?? (await ctx.loaders.get(ProductByIdLoader).load(level.productId))!;
+  async product(@Root() level: PlannedStockLevelRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedProductRow> {
+    return plannedOne<ProductRow, 'id'>(level, info, level.productId) ?? (await ctx.loaders.get(ProductByIdLoader).load(level.productId))!;
   }
 }

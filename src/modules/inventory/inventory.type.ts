@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
+import type { Planned } from '../../read-planner/planned';
 
 /** Stock of one product at one location, as read paths and stock.changed events carry it. */
 export interface StockLevelRow {
@@ -77,3 +78,8 @@ export function stockLevelFromEvent(payload: Record<string, unknown>): StockLeve
     available: Number(payload.available),
   };
 }
+
+/** A stock level the read planner read for a selection (StockLevel's `always`). */
+export type PlannedStockLevelRow = Planned<StockLevelRow, 'productId' | 'locationId'>;
+/** A product's stock totals the read planner computed for a selection. */
+export type PlannedAvailabilityRow = Planned<AvailabilityRow>;

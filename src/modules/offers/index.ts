@@ -12,8 +12,16 @@ export const offersModule: OmniModule = {
   entities: [OfferEntity, OfferResponseEntity],
   resolvers: [OfferResolver, OfferFields, CustomerOffersFields, TimelineOfferFields],
   nodeTypes: { Offer: getOfferById },
-  // customer(id) asking for offers reads what the decisions need in the customer's own statement.
-  customerEmbeds: { offers: { fields: ['offers'], sql: decisionInputsJsonSql('c.id'), prime: primeDecisionInputs } },
+  reads: [
+    {
+      // What a customer's offer decisions read, in the planner's statement: the decision inputs, and the
+      // customer's stats (the key analytics adds; the decisions read them through its loader).
+      type: 'Customer',
+      computed: { offerInputs: (customer) => decisionInputsJsonSql(`${customer}.id`) },
+      reads: { offers: ['statsParts', 'offerInputs'] },
+      prime: primeDecisionInputs,
+    },
+  ],
   customerData: [
     {
       name: 'offerResponses',

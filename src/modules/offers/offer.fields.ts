@@ -3,7 +3,7 @@ import { Allow, Roles } from '../../common/auth';
 import { Channel } from '../../common/channel';
 import { Money, money } from '../../common/money';
 import type { Context } from '../../context/context';
-import { CustomerType, type CustomerRow } from '../customers/customer.type';
+import { CustomerType, type PlannedCustomerRow } from '../customers/customer.type';
 import { OfferDecisionsByCustomerLoader } from './offer.loaders';
 import { OfferDecisionType, OfferType, type OfferDecisionRow } from './offer.type';
 import type { OfferRow } from './offer-decision';
@@ -28,7 +28,7 @@ export class CustomerOffersFields {
     description: 'Every current offer decided for this customer: the same decisions on every channel; the channel only sets contactAllowed.',
   })
   offers(
-    @Root() customer: CustomerRow,
+    @Root() customer: PlannedCustomerRow,
     @Ctx() ctx: Context,
     @Arg('channel', () => Channel, { nullable: true, description: 'Where the brand would reach out; decides contactAllowed only.' }) channel?: Channel | null,
   ): Promise<OfferDecisionRow[]> {

@@ -2,6 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Channel } from '../../common/channel';
 import type { Context } from '../../context/context';
+import type { PlannedValues } from '../../read-planner';
 import { groupBy, makeLoader } from '../../context/loaders';
 import { placeholders, query, queryPrepared, textArray } from '../../database/sql';
 import { StatsByCustomerLoader } from '../analytics/analytics.loaders';
@@ -83,7 +84,7 @@ const ACTIVE_OFFERS_JSON = `(select coalesce(json_agg(f order by f.code), '[]'::
 
 /**
  * The decision inputs of the customer `customer` (an SQL expression over a customer row, e.g. `c.id`)
- * as one JSON object: what customer(id) embeds in its own statement when the selection asks for offers.
+ * as one JSON object: what the read planner reads with a customer when the selection asks for offers.
  */
 export function decisionInputsJsonSql(customer: string): string {
   return `json_build_object('offers', ${ACTIVE_OFFERS_JSON},
@@ -91,9 +92,14 @@ export function decisionInputsJsonSql(customer: string): string {
     'consents', (select coalesce(json_agg(cs), '[]'::json) from (${CONSENT_SQL(customer)}) cs))`;
 }
 
-/** Decision inputs from decisionInputsJsonSql's value; primes ConsentsByCustomerLoader like the loader does. */
-export function primeDecisionInputs(ctx: Context, customerId: string, value: unknown): void {
-  const json = value as { offers: OfferRow[]; responses: SummaryRow[]; consents: ConsentType[] };
+/**
+ * Primes DecisionInputsByCustomerLoader (and ConsentsByCustomerLoader, like the loader does) from a
+ * planned customer row that carries decisionInputsJsonSql's value as `offerInputs`.
+ */
+export function primeDecisionInputs(ctx: Context, row: PlannedValues): void {
+  if (typeof row.id !== 'string' || row.offerInputs === undefined) return;
+  const customerId = row.id;
+  const json = row.offerInputs as { offers: OfferRow[]; responses: SummaryRow[]; consents: ConsentType[] };
   ctx.loaders.get(ConsentsByCustomerLoader).prime(customerId, json.consents);
   ctx.loaders.get(DecisionInputsByCustomerLoader).prime(customerId, {
     offers: json.offers,

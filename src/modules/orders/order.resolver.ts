@@ -9,14 +9,14 @@ import { importOrders } from './order-import.service';
 import { ImportOrdersInput, OrdersArgs, PlaceOrderInput, UpdateOrderStatusInput } from './order.inputs';
 import { ImportOrdersPayload, PlaceOrderPayload, UpdateOrderStatusPayload } from './order.payloads';
 import { getOrder, listOrders, placeOrder, updateOrderStatus } from './order.service';
-import { OrderConnection, OrderType, type OrderRow } from './order.type';
+import { OrderConnection, OrderType, type OrderRow, type PlannedOrderRow } from './order.type';
 
 @Resolver()
 export class OrderResolver {
   @Allow(Roles.READ_INTERNAL)
   @Query(() => OrderType, { nullable: true, description: 'An order by id; null when unknown.' })
-  async order(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The order id.' }) id: string, @Info() info: GraphQLResolveInfo): Promise<OrderRow | null> {
-    return withPlannedRow(ctx, info, await getOrder(ctx, id, plannedFinder(ctx, info, 'id')));
+  async order(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The order id.' }) id: string, @Info() info: GraphQLResolveInfo): Promise<PlannedOrderRow | null> {
+    return withPlannedRow(ctx, info, await getOrder(ctx, id, plannedFinder<OrderRow, 'id' | 'customerId' | 'placedAt' | 'createdBy'>(ctx, info, 'id')));
   }
 
   @Allow(Roles.READ_INTERNAL)

@@ -426,8 +426,9 @@ export async function updateOrderStatus(ctx: Context, input: UpdateOrderStatusPa
 }
 
 /** `order(id)`: null when unknown. */
-export async function getOrder(ctx: Context, id: string, find: RowFinder<OrderRow> = (key) => ctx.loaders.get(OrderByIdLoader).load(key)): Promise<OrderRow | null> {
-  return isIdOf('Order', id) ? find(id) : null;
+export async function getOrder<R = OrderRow>(ctx: Context, id: string, find?: RowFinder<R>): Promise<R | OrderRow | null> {
+  if (!isIdOf('Order', id)) return null;
+  return find ? find(id) : ctx.loaders.get(OrderByIdLoader).load(id);
 }
 
 /** `orders(first, after, channel, customerId)`: newest first over every channel. */
@@ -465,7 +466,7 @@ export async function listOrders(
 }
 
 /** Cursor of an order in every order list: (placedAt as PostgreSQL prints it, id). */
-export function orderCursor(row: OrderRow): (string | number)[] {
+export function orderCursor(row: Pick<OrderRow, 'placedAt' | 'id'>): (string | number)[] {
   return [String(row.placedAt instanceof Date ? row.placedAt.toISOString() : row.placedAt), row.id];
 }
 

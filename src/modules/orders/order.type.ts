@@ -6,6 +6,7 @@ import { ConnectionType } from '../../common/pagination';
 import { IdentityType } from '../customers/customer.enums';
 import { ImportOutcome, OrderStatus } from './order.enums';
 import type { GuestIdentity } from './order.entity';
+import type { Planned } from '../../read-planner/planned';
 
 /** An order row as read paths load it; amounts in cents (bigint as string). */
 export interface OrderRow {
@@ -114,3 +115,8 @@ export class ImportOrderResultType {
 }
 
 export const OrderConnection = ConnectionType(OrderType, 'Order');
+
+/** An order row the read planner read for a selection (Order's `always`). */
+export type PlannedOrderRow = Planned<OrderRow, 'id' | 'customerId' | 'placedAt' | 'createdBy'>;
+/** An order line the read planner read for a selection. */
+export type PlannedOrderLineRow = Planned<OrderLineRow, 'id'>;

@@ -18,7 +18,7 @@ export class WebhookFields {
   ): Promise<Connection<WebhookDeliveryType>> {
     const first = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : null;
-    const { page, total } = await relationPage<WebhookDeliveryRow>(ctx, webhook, info, first);
+    const { page, total } = await relationPage<WebhookDeliveryRow, keyof WebhookDeliveryRow>(ctx, webhook, info, first); // WebhookDelivery's `always` is every key
     return toConnection(
       page,
       Boolean(after),
