@@ -1,4 +1,5 @@
 import type { EntityClass } from '@mikro-orm/core';
+import type { AppState } from '../context/context';
 import type { CustomerDataOwner, CustomerIdentifiedHook } from '../common/customer-data';
 import type { CustomerEmbed } from '../common/customer-embeds';
 import type { NodeTypeName } from '../common/ids';
@@ -24,4 +25,16 @@ export interface OmniModule {
   timelineSources?: TimelineSource[];
   /** What `customer(id)` reads for the module in its own statement, by embed name. */
   customerEmbeds?: Record<string, CustomerEmbed>;
+  /** Periodic work of the module: started by each server once it is ready, stopped before its pool closes. */
+  backgroundTasks?: BackgroundTask[];
+}
+
+/** Periodic database work of a module (e.g. analytics' compaction of pending bitmap changes). */
+export interface BackgroundTask {
+  name: string;
+  /**
+   * Starts the task; `stop` ends it, resolving once a run under way has finished. `databaseUrl` is for
+   * connections of its own: the ORM's pool serves requests (and its statements are theirs, counted).
+   */
+  start(app: AppState, databaseUrl: string): { stop(): Promise<void> };
 }
