@@ -17,7 +17,9 @@ import { startTestServer, unique, type TestServer } from './support/server';
  * analytics(from, to) must equal, to the last digit, the same figure computed by the test from the base
  * tables with the set-based SQL the service ran before the rollups existed, after writes of every
  * kind the triggers must follow: placed, cancelled, fulfilled and returned orders, imported history,
- * guest orders, back-dated resolutions, merges and an undone merge, an erasure.
+ * guest orders, back-dated resolutions, merges and an undone merge, an erasure. The figures are read
+ * both from bitmaps with pending changes not compacted yet (migration analyticsPendingCompaction) and
+ * after compaction.
  */
 let env: TestServer;
 let shop: Catalogue;
@@ -278,7 +280,97 @@ describe('analytics rollups', () => {
     await expectWindow({ from: new Date(at(0, 10)), to: new Date(at(5, 3)), channel: 'SMS', windowDays: 30 });
   });
 
+  it('read committed changes not compacted yet, and the same figures once they are compacted', async () => {
+    const held = await holdCompaction();
+    try {
+      const pendingBefore = await pendingRows();
+      // A new customer: two channels and a journey pair in whole days (bits to set) ...
+      const buyer = await customer(env);
+      const day = Math.floor(now / DAY_MS) - 12;
+      const at = (days: number, hours: number) => new Date((day + days) * DAY_MS + hours * 3_600_000).toISOString();
+      await record(env, { customer: { id: buyer.id }, channel: 'CHAT', direction: 'INBOUND', occurredAt: at(0, 9) });
+      await order(env, {
+        channel: 'WEB',
+        locationId: shop.warehouseId,
+        customer: { id: buyer.id },
+        lines: [{ sku: shop.pln[0], quantity: 1 }],
+        placedAt: at(2, 11),
+      });
+      // ... and a cancelled order of a customer with a 30-day journey (bits to clear).
+      const [journey] = await sql<{ id: string }>(
+        env,
+        `select id from "order" where channel = 'MOBILE_APP' and status = 'PLACED' and customer_id is not null order by id limit 1`,
+      );
+      await setStatus(env, journey.id, 'CANCELLED');
+      // Read right after the writes: nothing of them is in the bitmaps yet.
+      expect(await pendingRows()).toBeGreaterThan(pendingBefore);
+      await expectRawFigures();
+      expect(await pendingRows()).toBeGreaterThan(pendingBefore);
+    } finally {
+      await held.release();
+    }
+    expect(await compact()).toBeGreaterThan(0);
+    expect(await pendingRows()).toBe(0);
+    await expectRawFigures();
+  });
+
+  it('combine the pending changes of concurrent transactions, and leave those of open ones to a later compaction', async () => {
+    const held = await holdCompaction();
+    const [first, second] = [new Client({ connectionString: env.databaseUrl }), new Client({ connectionString: env.databaseUrl })];
+    await Promise.all([first.connect(), second.connect()]);
+    let released = false;
+    try {
+      // Two customers with a journey pair (EMAIL -> WEB) in the same whole days: the same bitmaps.
+      const day = Math.floor(now / DAY_MS) - 20;
+      const orders = [];
+      for (let index = 0; index < 2; index++) {
+        const buyer = await customer(env);
+        await record(env, { customer: { id: buyer.id }, channel: 'EMAIL', direction: 'INBOUND', occurredAt: new Date(day * DAY_MS + 3_600_000).toISOString() });
+        orders.push(
+          await order(env, {
+            channel: 'WEB',
+            locationId: shop.warehouseId,
+            customer: { id: buyer.id },
+            lines: [{ sku: shop.pln[1], quantity: 1 }],
+            placedAt: new Date((day + 2) * DAY_MS + 3_600_000).toISOString(),
+          }),
+        );
+      }
+      const status = (client: Client, id: string, value: string) => client.query(`update "order" set status = $2 where id = $1`, [id, value]);
+      await first.query('begin');
+      await status(first, orders[0].id, 'CANCELLED');
+      await second.query('begin');
+      await status(second, orders[1].id, 'CANCELLED');
+      // Both open: their pending changes are not read.
+      await expectRawFigures();
+      await first.query('commit');
+      // One key changed by three committed transactions (+1 placed, -1, +1, -1): a sum of 0 flips nothing.
+      for (const value of ['PLACED', 'CANCELLED']) {
+        await first.query('begin');
+        await status(first, orders[0].id, value);
+        await first.query('commit');
+      }
+      await expectRawFigures();
+      await held.release();
+      released = true;
+      // The second transaction is still open: the compaction folds everything but its changes ...
+      expect(await compact()).toBeGreaterThan(0);
+      expect(await pendingRows()).toBe(0);
+      await expectRawFigures();
+      // ... which are read, pending, once it commits, and then compacted.
+      await second.query('commit');
+      await expectRawFigures();
+      await compact();
+      expect(await pendingRows()).toBe(0);
+      await expectRawFigures();
+    } finally {
+      if (!released) await held.release();
+      await Promise.all([first.end(), second.end()]);
+    }
+  });
+
   it("set a customer number's bit in a cell bitmap exactly where its cell has that channel or journey pair", async () => {
+    await compact();
     // Features recomputed here from the cells (channel bits 0..10, 11 + pair), against the bits set.
     const [row] = await sql<{ features: number; mismatches: number }>(
       env,
@@ -320,7 +412,36 @@ const SNAPSHOT = `select
       from analytics_cell_bitmap where bit_count(bits) > 0) t) as bitmaps`;
 
 async function rollups(): Promise<unknown> {
+  await compact();
   return (await sql(env, SNAPSHOT))[0];
+}
+
+/** The advisory lock analytics_compact_pending() takes: while a test holds it, no compaction runs. */
+const COMPACTION_LOCK = `hashtextextended('omni360.analytics_compact_pending', 0)`;
+
+/** Folds the pending bitmap changes now (after a run of the server's under way); the rows folded. */
+async function compact(): Promise<number> {
+  const [row] = await sql<{ folded: number }>(env, `select analytics_compact_pending(true) as folded`);
+  return row.folded;
+}
+
+/** Committed changes not compacted into the bitmaps yet. */
+async function pendingRows(): Promise<number> {
+  const [row] = await sql<{ rows: number }>(env, `select count(*)::int as rows from analytics_cell_pending`);
+  return row.rows;
+}
+
+/** Keeps the server's compaction (and compact()) from running until `release`. */
+async function holdCompaction(): Promise<{ release(): Promise<void> }> {
+  const client = new Client({ connectionString: env.databaseUrl });
+  await client.connect();
+  await client.query(`select pg_advisory_lock(${COMPACTION_LOCK})`);
+  return {
+    release: async () => {
+      await client.query(`select pg_advisory_unlock(${COMPACTION_LOCK})`);
+      await client.end();
+    },
+  };
 }
 
 /** Until the backend `pid` waits for a lock (the test's other transaction). */

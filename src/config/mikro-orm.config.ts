@@ -29,6 +29,9 @@ export function ormConfig(options: OrmOptions): Options {
     // Infrastructure tables that belong to no GraphQL module (the relay's position) join the modules' entities.
     entities: [...allEntities, RelayPositionEntity],
     extensions: [Migrator],
+    // Tables without a primary key, which no entity can describe: the append-only pending changes of the
+    // analytics cell bitmaps (migration analyticsPendingCompaction), written and read by SQL only.
+    schemaGenerator: { skipTables: ['analytics_cell_pending'] },
     // Entities declare their types explicitly, so no reflection at start-up.
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     forceUtcTimezone: true,

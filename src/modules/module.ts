@@ -1,4 +1,5 @@
 import type { EntityClass } from '@mikro-orm/core';
+import type { AppState } from '../context/context';
 import type { CustomerDataOwner, CustomerIdentifiedHook } from '../common/customer-data';
 import type { NodeTypeName } from '../common/ids';
 import type { NodeFetcher } from '../common/node';
@@ -27,4 +28,16 @@ export interface OmniModule {
    * a prime for its loaders): the read planner reads them in its statement when a selection asks for them.
    */
   reads?: ReadContribution[];
+  /** Periodic work of the module: started by each server once it is ready, stopped before its pool closes. */
+  backgroundTasks?: BackgroundTask[];
+}
+
+/** Periodic database work of a module (e.g. analytics' compaction of pending bitmap changes). */
+export interface BackgroundTask {
+  name: string;
+  /**
+   * Starts the task; `stop` ends it, resolving once a run under way has finished. `databaseUrl` is for
+   * connections of its own: the ORM's pool serves requests (and its statements are theirs, counted).
+   */
+  start(app: AppState, databaseUrl: string): { stop(): Promise<void> };
 }

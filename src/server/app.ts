@@ -305,6 +305,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   const webhooks = config.webhooks.worker ? new WebhookWorker({ app: state, schema, databaseUrl: sessionDatabaseUrl, metrics }) : undefined;
   state.webhooks = webhooks;
   webhooks?.start();
+  const backgroundTasks = modules.flatMap((module) => module.backgroundTasks ?? []).map((task) => task.start(state, databaseUrl));
   if (metrics) {
     const run = async <T>(sql: string, params: unknown[]) => (await orm.em.getConnection().execute(sql, params as never[])) as T[];
     metrics.attach({
@@ -400,6 +401,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
         await apollo.stop();
         await relay?.stop();
         await webhooks?.stop();
+        await Promise.all(backgroundTasks.map((task) => task.stop()));
         await state.events.stop();
         await replicaLag.close();
         await orm.close(true);

@@ -152,29 +152,6 @@ export class AnalyticsCellBitmapEntity {
   bits!: string;
 }
 
-/**
- * A transaction's net changes of cell features not yet applied to analytics_cell_bitmap: +1 gained,
- * -1 lost. A deferred trigger applies and deletes them at commit, so the table is empty between
- * transactions.
- */
-@Entity({ tableName: 'analytics_cell_pending' })
-export class AnalyticsCellPendingEntity {
-  @PrimaryKey({ type: 'smallint' })
-  level!: number;
-
-  @PrimaryKey({ type: 'integer' })
-  bucket!: number;
-
-  @PrimaryKey({ type: 'smallint' })
-  feature!: number;
-
-  @PrimaryKey({ type: 'integer' })
-  number!: number;
-
-  @Property({ type: 'smallint' })
-  sign!: number;
-}
-
 export const ANALYTICS_ENTITIES = [
   AnalyticsOrderDayEntity,
   AnalyticsInteractionDayEntity,
@@ -184,5 +161,4 @@ export const ANALYTICS_ENTITIES = [
   AnalyticsCustomerCellEntity,
   AnalyticsCustomerNumberEntity,
   AnalyticsCellBitmapEntity,
-  AnalyticsCellPendingEntity,
 ];

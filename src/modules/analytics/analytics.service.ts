@@ -157,8 +157,32 @@ export async function crossChannelJourneys(ctx: Context, window: AnalyticsWindow
 }
 
 /**
+ * The bitmaps of the window's cells (cellParams, twice) for the features `features` admits (a condition
+ * on `<alias>.feature`), as (feature, chunk, bits) rows: each stored bitmap XOR the committed changes not
+ * compacted into it yet (analytics_cell_pending, migration analyticsPendingCompaction). A key's changes
+ * sum to +1 or -1 exactly when its bit must flip (the bits follow the cells), to 0 when it must not; a
+ * flipped bit may be in a bitmap not stored yet (the full join). One statement, one snapshot: a
+ * compaction is seen either entirely or not at all.
+ */
+function windowBitmapsSql(features: (alias: string) => string): string {
+  return `select feature, chunk, coalesce(m.bits # f.bits, m.bits, f.bits) as bits
+       from (select m.level, m.bucket, m.feature, m.chunk, m.bits
+               from unnest(?::int[], ?::int[]) as p(level, bucket)
+               join analytics_cell_bitmap m on m.level = p.level and m.bucket = p.bucket and ${features('m')}) m
+       full join (
+         select k.level, k.bucket, k.feature, analytics_chunk(k.number) as chunk, bit_or(analytics_bit(k.number)) as bits
+           from (select d.level, d.bucket, d.feature, d.number
+                   from unnest(?::int[], ?::int[]) as p(level, bucket)
+                   join analytics_cell_pending d on d.level = p.level and d.bucket = p.bucket and ${features('d')}
+                  group by 1, 2, 3, 4
+                 having sum(d.sign) <> 0) k
+          group by 1, 2, 3, 4
+       ) f using (level, bucket, feature, chunk)`;
+}
+
+/**
  * crossChannelJourneys over 30 days from the cell bitmaps (migration analyticsCellBitmaps): per journey
- * pair and chunk of customer numbers, the OR of the bitmaps of the cells that tile the whole days and of
+ * pair and chunk of customer numbers, the OR of the bitmaps (with their pending changes) of the cells that tile the whole days and of
  * the customers whose orders in the partial days make that pair (analytics_order_pairs, from the raw
  * rows); its bit count is the pair's distinct customers.
  */
@@ -172,9 +196,7 @@ async function rolledUpJourneys(ctx: Context, window: AnalyticsWindow): Promise<
            from (
              select b.feature, b.chunk, bit_or(b.bits) as bits
                from (
-                 select m.feature, m.chunk, m.bits
-                   from unnest(?::int[], ?::int[]) as p(level, bucket)
-                   join analytics_cell_bitmap m on m.level = p.level and m.bucket = p.bucket and m.feature >= 11
+                 ${windowBitmapsSql((alias) => `${alias}.feature >= 11`)}
                  union all
                  select 11 + j.pair, analytics_chunk(n.number), analytics_bit(n.number)
                    from "order" o
@@ -188,7 +210,7 @@ async function rolledUpJourneys(ctx: Context, window: AnalyticsWindow): Promise<
          having sum(bit_count(per_chunk.bits)) > 0
        ) pairs
       order by pairs.customers desc, pairs.pair / 11, pairs.pair % 11`,
-    [CHANNEL_ORDER, CHANNEL_ORDER, ...cellParams(days), ...partialDayParams(days)],
+    [CHANNEL_ORDER, CHANNEL_ORDER, ...cellParams(days), ...cellParams(days), ...partialDayParams(days)],
   );
 }
 
@@ -208,9 +230,7 @@ export async function omnichannelCustomerShare(ctx: Context, window: AnalyticsWi
     `with per_channel as (
        select b.feature, b.chunk, bit_or(b.bits) as bits
          from (
-           select m.feature, m.chunk, m.bits
-             from unnest(?::int[], ?::int[]) as p(level, bucket)
-             join analytics_cell_bitmap m on m.level = p.level and m.bucket = p.bucket and m.feature < 11
+           ${windowBitmapsSql((alias) => `${alias}.feature < 11`)}
            union all
            select analytics_channel_index(x.channel), analytics_chunk(n.number), analytics_bit(n.number)
              from (
@@ -226,7 +246,7 @@ export async function omnichannelCustomerShare(ctx: Context, window: AnalyticsWi
             (select coalesce(sum(bit_count(t.bits)), 0)::int
                from (select bit_or(c.bits & d.bits) as bits from per_channel c join per_channel d on d.chunk = c.chunk and d.feature > c.feature group by c.chunk) t
             ) as omnichannel`,
-    [...cellParams(days), ...partialDayParams(days), ...partialDayParams(days)],
+    [...cellParams(days), ...cellParams(days), ...partialDayParams(days), ...partialDayParams(days)],
   );
   return row && row.active > 0 ? row.omnichannel / row.active : null;
 }

@@ -4,6 +4,7 @@ import { AnalyticsFields, CustomerStatsFields } from './analytics.fields';
 import { AnalyticsResolver } from './analytics.resolver';
 import { ANALYTICS_ENTITIES } from './analytics.entity';
 import { statsFromJson, statsJsonSql } from './customer-stats.reads';
+import { pendingCompaction } from './pending-compaction';
 
 /**
  * Aggregates: Customer.stats / Customer.segments and `analytics(from, to)`. Its entities are the
@@ -13,6 +14,8 @@ export const analyticsModule: OmniModule = {
   name: 'analytics',
   entities: ANALYTICS_ENTITIES,
   resolvers: [AnalyticsResolver, AnalyticsFields, CustomerStatsFields],
+  // Folds the changes writers append to analytics_cell_pending into the cell bitmaps.
+  backgroundTasks: [pendingCompaction],
   reads: [
     {
       // A customer's stats (what stats, segments and the offer decisions read) in the planner's statement.
