@@ -130,7 +130,7 @@ export function plannedFinder<R, K extends keyof R>(ctx: Context, info: GraphQLR
 
 /**
  * Compiled plans by the field's AST node. A document's text is parsed once and its nodes kept
- * (operation-pipeline.ts), so a repeated operation finds its plan instead of walking its selection and
+ * (the one preparer, operation-preparation.ts), so a repeated operation finds its plan instead of walking its selection and
  * building the SQL text again. What else a plan depends on is the key: the role (what a relation's
  * source may read: the timeline's), whether nested relations are planned, and the values of the
  * variables the planned selection uses (a root's own arguments, e.g. the id of customer(id), are not
