@@ -4,7 +4,8 @@ import net from 'node:net';
  * A loopback TCP proxy in front of PostgreSQL: `cut()` drops every connection and refuses new ones
  * (the database "goes away" without stopping the shared server), `restore()` lets traffic through again.
  * `watchClient`, when given, is made once per connection and sees every chunk the client sends (the
- * bench's statement counter reads the protocol with it).
+ * bench's statement counter reads the protocol with it). `clientDelayMs` holds what the client sends,
+ * its end included, that long before passing it on (a far database, as a shutdown race sees it).
  */
 export class TcpProxy {
   private readonly server: net.Server;
@@ -16,8 +17,10 @@ export class TcpProxy {
     private readonly targetHost: string,
     private readonly targetPort: number,
     private readonly watchClient?: () => (chunk: Buffer) => void,
+    private readonly clientDelayMs = 0,
   ) {
-    this.server = net.createServer((client) => {
+    // Half-open when delaying: the client's end reaches the database late, and the database's end the client.
+    this.server = net.createServer({ allowHalfOpen: clientDelayMs > 0 }, (client) => {
       if (!this.open) {
         client.destroy();
         return;
@@ -32,7 +35,13 @@ export class TcpProxy {
         });
       }
       if (this.watchClient) client.on('data', this.watchClient());
-      client.pipe(upstream).pipe(client);
+      if (this.clientDelayMs) {
+        client.on('data', (chunk) => setTimeout(() => upstream.write(chunk), this.clientDelayMs));
+        client.on('end', () => setTimeout(() => upstream.end(), this.clientDelayMs));
+        upstream.pipe(client);
+      } else {
+        client.pipe(upstream).pipe(client);
+      }
     });
   }
 

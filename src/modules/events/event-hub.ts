@@ -1,5 +1,6 @@
 import { Client, Pool, type PoolClient } from 'pg';
 import type { Config } from '../../config/config';
+import { endPool } from '../../database/pools';
 import { numbered } from '../../database/sql';
 import type { Logger } from '../../server/logger';
 import { comparePositions, LOG_START, maxPosition, positionOf, snapshotVisibility, type LogPosition } from './event-cursor';
@@ -116,7 +117,7 @@ export class PgEventHub implements EventHub, LogSource {
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
     await this.purging?.catch(() => undefined);
-    await this.pool.end().catch(() => undefined);
+    await endPool(this.pool).catch(() => undefined);
   }
 
   stats(): { active: number; opened: number; queued: number } {

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { Pool, type PoolClient } from 'pg';
 import type { Config, RoleName } from '../../config/config';
 import type { AppState } from '../../context/context';
+import { endPool } from '../../database/pools';
 import { numbered } from '../../database/sql';
 import type { ServerMetrics } from '../../observability/metrics';
 import { comparePositions, encodeEventCursor, maxPosition, positionOf, type LogPosition } from '../events/event-cursor';
@@ -131,7 +132,7 @@ export class WebhookWorker {
     await Promise.allSettled(this.loops);
     for (const { pipeline } of this.pipelines.values()) await pipeline.close().catch(() => undefined);
     this.pipelines.clear();
-    await this.pool.end().catch(() => undefined);
+    await endPool(this.pool).catch(() => undefined);
   }
 
   /** Wakes evaluation (new events, a resumed or replayed webhook) in this instance. */
