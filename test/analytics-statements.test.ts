@@ -102,6 +102,29 @@ describe('statement counts with aggregates', () => {
     expect(count).toBe(1);
   });
 
+  it('stats asked for order figures only read the order aggregates: the same figures, no interaction or conversation read', async () => {
+    const ORDER_FIGURES = `lifetimeValue { amount currencyCode } orderCount averageOrderValue { amount currencyCode }
+      ordersByChannel { channel orderCount revenue { amount currencyCode } } firstOrderAt lastOrderAt`;
+    type Page = { customers: { edges: { node: { id: string; stats: Record<string, unknown> } }[] } };
+    const narrow = await env.countStatements(async () => {
+      const page = await env.ok<Page, Record<string, never>>(`{ customers(first: 20) { edges { node { id stats { ${ORDER_FIGURES} } } } } }`);
+      const full = await env.ok<Page, Record<string, never>>(`{ customers(first: 20) { edges { node { id stats { ...StatsCore } } } } } ${STATS_FRAGMENT}`);
+      expect(page.customers.edges).toHaveLength(20);
+      page.customers.edges.forEach(({ node }, index) => {
+        const { stats } = full.customers.edges[index].node;
+        expect(node.stats).toEqual(Object.fromEntries(Object.keys(node.stats).map((key) => [key, stats[key]])));
+        expect(node.stats.orderCount).toBeGreaterThanOrEqual(1);
+      });
+    });
+    // Two pages of two statements each (the list, the planner's); the first planned statement reads
+    // the orders only, the second every part.
+    expect(narrow.count).toBe(4);
+    const planned = narrow.statements.filter((sql) => sql.includes('$row'));
+    expect(planned).toHaveLength(2);
+    expect(planned[0]).not.toMatch(/from interaction|from conversation/);
+    expect(planned[1]).toMatch(/from interaction/);
+  });
+
   it('customer(id) and a page of customers read stats and offer inputs in the planner\'s statement: the figures and decisions of the loaders', async () => {
     const VIEW = `id stats { ...StatsCore } segments offers { offer { code } eligible reasons contactAllowed lastResponse lastResponseChannel }
       consents { purpose channel granted }`;

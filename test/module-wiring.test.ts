@@ -101,7 +101,7 @@ describe('module contributions: declared in each OmniModule, wired at start', ()
   it('refuses a key of the read graph declared twice, and keeps what was wired', () => {
     wireModules(modules);
     const before = wired();
-    expect(before.reads).toEqual(['Customer.offerInputs', 'Customer.statsParts']);
+    expect(before.reads).toEqual(['Customer.offerInputs', 'Customer.orderStatsParts', 'Customer.statsParts']);
     const copy: OmniModule = {
       name: 'copy',
       entities: [],
@@ -109,6 +109,24 @@ describe('module contributions: declared in each OmniModule, wired at start', ()
       reads: [{ type: 'Customer', computed: { statsParts: () => 'null' }, reads: {}, prime: () => undefined }],
     };
     expect(() => wireModules([...modules, copy])).toThrow('read contribution to Customer: the key statsParts is declared twice');
+    expect(wired()).toEqual(before);
+  });
+
+  it('refuses narrowed reads of a field the contribution does not declare, or of a key nobody computes', () => {
+    wireModules(modules);
+    const before = wired();
+    const contribution = (narrowReads: Record<string, { only: string[]; keys: string[] }>, reads: Record<string, string[]> = {}): OmniModule => ({
+      name: 'narrow',
+      entities: [],
+      resolvers: [],
+      reads: [{ type: 'Customer', computed: { narrowKey: () => 'null' }, reads, narrowReads, prime: () => undefined }],
+    });
+    expect(() => wireModules([...modules, contribution({ badges: { only: ['gold'], keys: ['narrowKey'] } })])).toThrow(
+      'read contribution to Customer: badges narrows reads it does not declare',
+    );
+    expect(() => wireModules([...modules, contribution({ badges: { only: ['gold'], keys: ['nowhere'] } }, { badges: ['narrowKey'] })])).toThrow(
+      'read graph: Customer.badges reads nowhere, which is neither a row key nor computed',
+    );
     expect(wired()).toEqual(before);
   });
 });

@@ -108,6 +108,13 @@ const moduleKeys = (role: string) =>
      channelsUsed preferredChannel firstOrderAt lastOrderAt lastInteractionAt openConversations } keySegments: segments
    ${['ADMIN', 'AGENT', 'ANALYST'].includes(role) ? 'keyOffers: offers { offer { code } eligible reasons contactAllowed lastResponse lastResponseChannel } emailOffers: offers(channel: EMAIL) { contactAllowed }' : ''}`;
 
+/**
+ * Stats asked for order figures only read the order aggregates alone (the analytics contribution's
+ * narrowReads); beside a second selection of the same stats that asks for more, every part is read.
+ */
+const orderFigures = `orderFigures: stats { lifetimeValue { amount currencyCode } orderCount averageOrderValue { amount currencyCode }
+   ordersByChannel { channel orderCount revenue { amount currencyCode } } firstOrderAt lastOrderAt __typename }`;
+
 const ROOTS: { root: (random: Random, pool: Record<string, string[]>) => string; type: string; with?: (role: string) => string }[] = [
   { root: (random) => `conversations(first: ${random.int(1, 15)}${random.chance(0.3) ? ', status: OPEN' : ''})`, type: 'ConversationConnection' },
   { root: (random) => `customers(first: ${random.int(1, 15)})`, type: 'CustomerConnection' },
@@ -125,6 +132,12 @@ const ROOTS: { root: (random: Random, pool: Record<string, string[]>) => string;
     root: (random) => `orders(first: ${random.int(1, 15)})`,
     type: 'OrderConnection',
     with: (role) => `edges { node { customer { id ${moduleKeys(role)} } } }`,
+  },
+  { root: (random) => `customers(first: ${random.int(1, 15)})`, type: 'CustomerConnection', with: () => `edges { node { id ${orderFigures} } }` },
+  {
+    root: (random, pool) => `customer(id: ${JSON.stringify(random.pick(pool.customer))})`,
+    type: 'Customer',
+    with: () => `${orderFigures} more: stats { orderCount channelsUsed openConversations lastInteractionAt }`,
   },
 ];
 

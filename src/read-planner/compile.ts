@@ -52,7 +52,7 @@ export function compileRelations(ctx: PlanContext, type: GraphQLObjectType, node
   const fields = fieldsOn(ctx.walk, type, nodes);
   const declaration = ctx.types.get(type.name);
   const computed = declaration?.computed ?? {};
-  const own = declaration ? [...keysRead(declaration, fields)].filter((key) => key in computed).sort() : [];
+  const own = declaration ? [...keysRead(ctx.walk, declaration, fields)].filter((key) => key in computed).sort() : [];
   const ownSql = own.length ? `'$row', json_build_object(${own.map((key) => `'${key}', ${computed[key]('t', null)}`).join(', ')})` : undefined;
   const relations = relationsJson(builder, type, fields, 't', [], ownSql);
   return { relationsSql: relations, params: builder.params, visits: builder.visits };
@@ -227,7 +227,7 @@ function rowJson(
 ): string {
   builder.visits.push({ type: type.name, path });
   const fields = fieldsOn(builder.ctx.walk, type, nodes);
-  const keys = keysRead(declaration, fields);
+  const keys = keysRead(builder.ctx.walk, declaration, fields);
   for (const key of extraKeys) keys.add(key);
   const pairs = [...keys].sort().map((key) => {
     const computed = declaration.computed?.[key];
@@ -239,7 +239,7 @@ function rowJson(
 }
 
 /** The row keys a selection reads: declared reads, same-named keys, relation keys, and the whole row for any other field. */
-function keysRead(declaration: ReadType, fields: Map<string, SelectedField>): Set<string> {
+function keysRead(walk: Walk, declaration: ReadType, fields: Map<string, SelectedField>): Set<string> {
   const keys = new Set(declaration.always);
   for (const field of fields.values()) {
     if (field.name.startsWith('__')) continue;
@@ -248,11 +248,24 @@ function keysRead(declaration: ReadType, fields: Map<string, SelectedField>): Se
       if (relation.kind === 'one') keys.add(`${relation.via}Id`);
       continue;
     }
+    const narrow = declaration.narrowReads?.[field.name];
+    if (narrow && field.type && onlySelected(walk, field, narrow.only)) {
+      for (const key of narrow.keys) keys.add(key);
+      continue;
+    }
     // A field the declaration does not know reads the whole row (its resolver may read any key).
     const reads = declaration.reads?.[field.name] ?? (declaration.row.includes(field.name) ? [field.name] : declaration.row);
     for (const key of reads) keys.add(key);
   }
   return keys;
+}
+
+/** True when nothing but `only` (and __typename) is selected below the object field `field`. */
+function onlySelected(walk: Walk, field: SelectedField, only: readonly string[]): boolean {
+  for (const below of fieldsOn(walk, field.type!, field.nodes).values()) {
+    if (!below.name.startsWith('__') && !only.includes(below.name)) return false;
+  }
+  return true;
 }
 
 function shape(builder: Builder, declaration: ReadType): TableShape {

@@ -20,6 +20,8 @@ export interface ReadType {
    * columns). A selected field that is neither a row key, nor here, nor a relation reads the whole row.
    */
   reads?: Readonly<Record<string, readonly string[]>>;
+  /** Fields that read less when only some of their subfields are selected (see NarrowReads). */
+  narrowReads?: Readonly<Record<string, NarrowReads>>;
   /** Keys computed in SQL: `row` is the row's alias, `parent` the parent row's alias (or null at the root). */
   computed?: Readonly<Record<string, (row: string, parent: string | null) => string>>;
   relations?: Readonly<Record<string, Relation>>;
@@ -31,6 +33,16 @@ export interface ReadType {
   lookups?: Readonly<Record<string, (row: string, key: string) => string>>;
   /** Feeds a loader from a planned row (what its undeclared fields read), once per planned row. */
   prime?: (ctx: Context, row: PlannedValues) => void;
+}
+
+/**
+ * The keys an object field reads when nothing but `only` is selected below it, instead of its `reads`:
+ * e.g. a customer's stats asked for order figures only read the order aggregates, not the
+ * interactions' and conversations'.
+ */
+export interface NarrowReads {
+  only: readonly string[];
+  keys: readonly string[];
 }
 
 /** A planned row as the prime hooks see it: the keys the selection read, of whatever type the SQL gave them. */
@@ -50,6 +62,8 @@ export interface ReadContribution {
   computed: Readonly<Record<string, (row: string, parent: string | null) => string>>;
   /** The type's fields that read the keys (any key of the type, the contributed ones included). */
   reads: Readonly<Record<string, readonly string[]>>;
+  /** Of those fields, the ones that read less for some selections below them. */
+  narrowReads?: Readonly<Record<string, NarrowReads>>;
   /** Feeds the module's loaders from a planned row; runs on every planned row of the type, whatever it read. */
   prime: (ctx: Context, row: PlannedValues) => void;
 }

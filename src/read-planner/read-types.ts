@@ -390,11 +390,15 @@ export function readGraphWith(contributions: readonly ReadContribution[]): Reado
     for (const field of Object.keys(contribution.reads)) {
       if (base.reads?.[field] || base.relations?.[field]) throw new Error(`read contribution to ${contribution.type}: the field ${field} is declared twice`);
     }
+    for (const field of Object.keys(contribution.narrowReads ?? {})) {
+      if (!contribution.reads[field]) throw new Error(`read contribution to ${contribution.type}: ${field} narrows reads it does not declare`);
+    }
     const ownPrime = base.prime;
     types.set(contribution.type, {
       ...base,
       computed: { ...base.computed, ...contribution.computed },
       reads: { ...base.reads, ...contribution.reads },
+      narrowReads: { ...base.narrowReads, ...contribution.narrowReads },
       prime: (ctx, row) => {
         ownPrime?.(ctx, row);
         contribution.prime(ctx, row);
@@ -402,7 +406,8 @@ export function readGraphWith(contributions: readonly ReadContribution[]): Reado
     });
   }
   for (const [name, type] of types) {
-    for (const [field, keys] of Object.entries(type.reads ?? {})) {
+    const declared = [...Object.entries(type.reads ?? {}), ...Object.entries(type.narrowReads ?? {}).map(([field, narrow]) => [field, narrow.keys] as const)];
+    for (const [field, keys] of declared) {
       const unknown = keys.find((key) => !type.row.includes(key) && !type.computed?.[key]);
       if (unknown) throw new Error(`read graph: ${name}.${field} reads ${unknown}, which is neither a row key nor computed`);
     }

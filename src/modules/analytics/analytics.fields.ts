@@ -2,6 +2,8 @@ import { Arg, Ctx, FieldResolver, Float, Int, Resolver, Root } from 'type-graphq
 import { Channel } from '../../common/channel';
 import type { Context } from '../../context/context';
 import { CustomerType, type PlannedCustomerRow } from '../customers/customer.type';
+import type { PlannedValues } from '../../read-planner';
+import { statsFromJson } from './customer-stats.reads';
 import { figuresFromStats, segmentsOf } from './segments';
 import { StatsByCustomerLoader } from './analytics.loaders';
 import {
@@ -21,7 +23,10 @@ export class CustomerStatsFields {
   @FieldResolver(() => CustomerStatsType, {
     description: 'Figures across every channel, including everything merged into this customer; see CustomerStats.',
   })
-  stats(@Root() customer: PlannedCustomerRow, @Ctx() ctx: Context): Promise<CustomerStatsRow> {
+  stats(@Root() customer: PlannedCustomerRow & PlannedValues, @Ctx() ctx: Context): CustomerStatsRow | Promise<CustomerStatsRow> {
+    // Planned for order figures only (the contribution's narrowReads): the row carries the order parts.
+    // Where another selection of the row read every part, the loader it primed answers.
+    if (customer.orderStatsParts !== undefined && customer.statsParts === undefined) return statsFromJson(customer.id, customer.orderStatsParts);
     return ctx.loaders.get(StatsByCustomerLoader).load(customer.id);
   }
 

@@ -167,23 +167,28 @@ const CATALOGUE_CURRENCY = `(select p.currency from product p group by p.currenc
  * JSON array of arrays in StatsPart's order (kind, channel, currency, total, counted, cents, firstAt,
  * lastAt, recent, recentAt), the catalogue's currency ('p') included only when it has no order: what
  * the customer's own statement embeds when a page asks for its stats (statsFromJson reads it). The
- * same aggregates as customerStats.
+ * same aggregates as customerStats. With `of` 'orders', the order parts (and the catalogue's
+ * currency) only: enough for ORDER_FIGURES.
  */
-export function statsJsonSql(customer: string): string {
-  return `(select coalesce(json_agg(json_build_array(s.kind, s.channel, s.currency, s.total, s.counted, s.cents, s."firstAt", s."lastAt", s.recent, s."recentAt")), '[]'::json)
-   from (
-     select 'o' as kind, o.* from (${orderParts(customer)}) o
+export function statsJsonSql(customer: string, of: 'all' | 'orders' = 'all'): string {
+  const others = `
      union all
      select 'i', i.channel, null, i.total, i.total, '0', i."firstAt", i."lastAt", i.recent, i."recentAt" from (${interactionParts(customer)}) i
      union all
      select 'c', null, null, count(*)::int, count(*)::int, '0', null, null, 0, null
        from conversation x where x.customer_id = ${customer} and x.status in ('OPEN', 'PENDING')
-     having count(*) > 0
+     having count(*) > 0`;
+  return `(select coalesce(json_agg(json_build_array(s.kind, s.channel, s.currency, s.total, s.counted, s.cents, s."firstAt", s."lastAt", s.recent, s."recentAt")), '[]'::json)
+   from (
+     select 'o' as kind, o.* from (${orderParts(customer)}) o${of === 'all' ? others : ''}
      union all
      select 'p', null, ${CATALOGUE_CURRENCY}, 0, 0, '0', null, null, 0, null
       where not exists (select 1 from "order" o where o.customer_id = ${customer})
    ) s)`;
 }
+
+/** The CustomerStats fields the order parts alone answer (statsJsonSql(customer, 'orders')). */
+export const ORDER_FIGURES = ['lifetimeValue', 'orderCount', 'averageOrderValue', 'ordersByChannel', 'firstOrderAt', 'lastOrderAt'] as const;
 
 type StatsTuple = [StatsPart['kind'], Channel | null, string | null, number, number, string, string | null, string | null, number, string | null];
 

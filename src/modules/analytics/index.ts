@@ -3,7 +3,7 @@ import { StatsByCustomerLoader } from './analytics.loaders';
 import { AnalyticsFields, CustomerStatsFields } from './analytics.fields';
 import { AnalyticsResolver } from './analytics.resolver';
 import { ANALYTICS_ENTITIES } from './analytics.entity';
-import { statsFromJson, statsJsonSql } from './customer-stats.reads';
+import { ORDER_FIGURES, statsFromJson, statsJsonSql } from './customer-stats.reads';
 import { pendingCompaction } from './pending-compaction';
 
 /**
@@ -18,10 +18,15 @@ export const analyticsModule: OmniModule = {
   backgroundTasks: [pendingCompaction],
   reads: [
     {
-      // A customer's stats (what stats, segments and the offer decisions read) in the planner's statement.
+      // A customer's stats (what stats, segments and the offer decisions read) in the planner's statement;
+      // stats asked for order figures only read the order parts (CustomerStatsFields.stats answers from them).
       type: 'Customer',
-      computed: { statsParts: (customer) => statsJsonSql(`${customer}.id`) },
+      computed: {
+        statsParts: (customer) => statsJsonSql(`${customer}.id`),
+        orderStatsParts: (customer) => statsJsonSql(`${customer}.id`, 'orders'),
+      },
       reads: { stats: ['statsParts'], segments: ['statsParts'] },
+      narrowReads: { stats: { only: ORDER_FIGURES, keys: ['orderStatsParts'] } },
       prime: (ctx, row) => {
         if (typeof row.id === 'string' && row.statsParts !== undefined)
           ctx.loaders.get(StatsByCustomerLoader).prime(row.id, statsFromJson(row.id, row.statsParts));
