@@ -41,6 +41,8 @@ interface Builder {
   params: unknown[];
   aliases: number;
   visits: Visit[];
+  /** To-one relations joined to a list's rows (`joinOne`): the joined alias by `<row alias>.<relation>`. */
+  joined: Map<string, string>;
 }
 
 /**
@@ -48,7 +50,7 @@ interface Builder {
  * under `$row` the computed keys the selection reads of the rows themselves (a customer's primary e-mail).
  */
 export function compileRelations(ctx: PlanContext, type: GraphQLObjectType, nodes: readonly FieldNode[]): CompiledPlan {
-  const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
+  const builder: Builder = { ctx, params: [], aliases: 0, visits: [], joined: new Map() };
   const fields = fieldsOn(ctx.walk, type, nodes);
   const declaration = ctx.types.get(type.name);
   const computed = declaration?.computed ?? {};
@@ -69,14 +71,14 @@ export function compileRow(
   declaration: ReadType,
   nodes: readonly FieldNode[],
 ): { rowSql: string; params: unknown[]; visits: Visit[] } {
-  const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
+  const builder: Builder = { ctx, params: [], aliases: 0, visits: [], joined: new Map() };
   const rowSql = rowJson(builder, declaration, type, nodes, 't', null, []);
   return { rowSql, params: builder.params, visits: builder.visits };
 }
 
 /** The one relation field `field` of rows of `type` (a field resolved on its own, below a row the planner did not read). */
 export function compileField(ctx: PlanContext, type: GraphQLObjectType, field: SelectedField): CompiledPlan {
-  const builder: Builder = { ctx, params: [], aliases: 0, visits: [] };
+  const builder: Builder = { ctx, params: [], aliases: 0, visits: [], joined: new Map() };
   const relations = relationsJson(builder, type, new Map([[field.alias, field]]), 't', []);
   return { relationsSql: relations, params: builder.params, visits: builder.visits };
 }
@@ -117,6 +119,12 @@ function relationSql(
   if (relation.kind === 'inline') return rowJson(builder, target, field.type!, field.nodes, parentAlias, parentAlias, path);
   const alias = `r${++builder.aliases}`;
   if (relation.kind === 'one') {
+    const joined = builder.joined.get(`${parentAlias}.${field.name}`);
+    if (joined) {
+      // Joined to the parent's list already (its `joinOne`): the row from the join, no subquery.
+      const row = rowJson(builder, target, field.type!, field.nodes, joined, parentAlias, path);
+      return `case when ${joined}.id is not null${relation.onlyWhen ? ` and ${relation.onlyWhen(joined)}` : ''} then ${row} end`;
+    }
     const targetShape = shape(builder, target);
     const fk = shape(builder, parent).foreignKeys.get(relation.via);
     if (!fk) return undefined;
@@ -129,9 +137,9 @@ function relationSql(
   const order = relation.order.map((key) => ({ ...rows.orderKey(key.key), column: `${alias}.${rows.orderKey(key.key).column}`, direction: key.direction }));
   const orderBy = order.map((key) => `${key.column} ${key.direction}`).join(', ');
   if (relation.kind === 'many') {
+    const join = relation.joinOne ? joinOne(builder, target, relation.joinOne, alias) : '';
     const listOrder = relation.orderSql ? relation.orderSql(alias) : orderBy;
     const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
-    const join = relation.orderJoin ? ` ${relation.orderJoin(alias)}` : '';
     return `coalesce((select json_agg(${row} order by ${listOrder}) from ${rows.from(alias)}${join} where ${rows.belongs(alias)}), '[]'::json)`;
   }
   // A connection: the rows are under edges.node (the Connection type's shape). Arguments the resolver
@@ -175,6 +183,20 @@ function relationSql(
   if (!wantsCount) return `json_build_object('rows', ${pageRows})`;
   const countAlias = `r${++builder.aliases}`;
   return `json_build_object('rows', ${pageRows}, 'total', (select count(*) from ${rows.from(countAlias)} where ${matching(countAlias)}))`;
+}
+
+/**
+ * The join of the to-one relation `name` of `target` to its rows `alias`, aliased `<alias>_<name>`: what
+ * the list's `orderSql` reads, and the relation's row when selected (relationSql takes it from the join).
+ */
+function joinOne(builder: Builder, target: ReadType, name: string, alias: string): string {
+  const relation = target.relations?.[name];
+  const joinedType = relation?.kind === 'one' ? builder.ctx.types.get(relation.target) : undefined;
+  const fk = relation?.kind === 'one' ? shape(builder, target).foreignKeys.get(relation.via) : undefined;
+  if (!joinedType || !fk) throw new Error(`read planner: ${name} is not a to-one relation to join`);
+  const joined = `${alias}_${name}`;
+  builder.joined.set(`${alias}.${name}`, joined);
+  return ` left join "${shape(builder, joinedType).table}" ${joined} on ${joined}.id = ${alias}.${fk}`;
 }
 
 /** Where the rows of a to-many relation come from, how they belong to the parent, and their columns by row key. */

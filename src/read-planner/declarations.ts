@@ -81,9 +81,11 @@ export type Relation =
   | { kind: 'one'; target: string; via: string; onlyWhen?: (row: string) => string }
   /**
    * Every row of `target` whose many-to-one property `via` points at the parent, in `order` (or the SQL
-   * `orderSql` gives over its alias, which may read what `orderJoin` joins to the row: e.g. its location).
+   * `orderSql` gives over its alias). `joinOne` names a to-one relation of `target` joined to each row
+   * as `<alias>_<relation>`: `orderSql` may read it (a stock level's location), and the relation's row,
+   * when selected, comes from the join instead of a subquery per row.
    */
-  | { kind: 'many'; target: string; via: string; order: readonly OrderKey[]; orderSql?: (row: string) => string; orderJoin?: (row: string) => string }
+  | { kind: 'many'; target: string; via: string; order: readonly OrderKey[]; orderSql?: (row: string) => string; joinOne?: string }
   /** A value computed over the parent's row itself (no table of its own): e.g. a product's stock totals. */
   | { kind: 'inline'; target: string }
   /**
