@@ -116,8 +116,12 @@ function relationSql(
 ): string | undefined {
   const target = builder.ctx.types.get(relation.target);
   if (!target) return undefined;
-  if (relation.kind === 'inline') return rowJson(builder, target, field.type!, field.nodes, parentAlias, parentAlias, path);
+  if (relation.kind === 'inline' && !relation.source) return rowJson(builder, target, field.type!, field.nodes, parentAlias, parentAlias, path);
   const alias = `r${++builder.aliases}`;
+  if (relation.kind === 'inline') {
+    const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
+    return `(select ${row} from (${relation.source!(parentAlias)}) ${alias})`;
+  }
   if (relation.kind === 'one') {
     const joined = builder.joined.get(`${parentAlias}.${field.name}`);
     if (joined) {

@@ -86,8 +86,12 @@ export type Relation =
    * when selected, comes from the join instead of a subquery per row.
    */
   | { kind: 'many'; target: string; via: string; order: readonly OrderKey[]; orderSql?: (row: string) => string; joinOne?: string }
-  /** A value computed over the parent's row itself (no table of its own): e.g. a product's stock totals. */
-  | { kind: 'inline'; target: string }
+  /**
+   * A value computed over the parent's row itself (no table of its own): the target's computed keys read
+   * the parent's alias, or, with `source`, the one row that SQL gives over the parent's alias (computed
+   * once for all the keys: e.g. a product's three stock totals in one aggregate).
+   */
+  | { kind: 'inline'; target: string; source?: (parent: string) => string }
   /**
    * A connection: a keyset page of the same, with an optional equality filter from an argument. With a
    * `source` the rows are not a table's but that SQL's (columns named as the row keys, in snake case),

@@ -232,7 +232,16 @@ const DECLARED: ReadonlyMap<string, ReadType> = new Map<string, ReadType>([
       row: ['id', 'sku', 'name', 'category', 'priceCents', 'currency', 'active', 'createdAt', 'updatedAt'],
       always: ['id'],
       reads: { price: ['priceCents', 'currency'] },
-      relations: { availability: { kind: 'inline', target: 'Availability' } },
+      relations: {
+        // The three totals in one aggregate over the product's levels (three scalar subqueries read them three times).
+        availability: {
+          kind: 'inline',
+          target: 'Availability',
+          source: (product) => `select ${product}.id, ${product}.sku, coalesce(sum(s.on_hand), 0) as on_hand, coalesce(sum(s.reserved), 0) as reserved,
+                   coalesce(sum(s.on_hand - s.reserved), 0) as available
+              from stock_level s where s.product_id = ${product}.id`,
+        },
+      },
     },
   ],
   // Totals of a product's stock levels, summed in PostgreSQL: a list of 50 products reads 50 rows, not 1,000.
@@ -241,12 +250,13 @@ const DECLARED: ReadonlyMap<string, ReadType> = new Map<string, ReadType>([
     {
       row: ['sku', 'productId', 'onHand', 'reserved', 'available'],
       always: [],
+      // Over the row of Product.availability's source.
       computed: {
-        sku: (product) => `${product}.sku`,
-        productId: (product) => `${product}.id`,
-        onHand: (product) => `(select coalesce(sum(s.on_hand), 0) from stock_level s where s.product_id = ${product}.id)`,
-        reserved: (product) => `(select coalesce(sum(s.reserved), 0) from stock_level s where s.product_id = ${product}.id)`,
-        available: (product) => `(select coalesce(sum(s.on_hand - s.reserved), 0) from stock_level s where s.product_id = ${product}.id)`,
+        sku: (totals) => `${totals}.sku`,
+        productId: (totals) => `${totals}.id`,
+        onHand: (totals) => `${totals}.on_hand`,
+        reserved: (totals) => `${totals}.reserved`,
+        available: (totals) => `${totals}.available`,
       },
       relations: {
         // Warehouses first, then by location code: the order of fulfilment.
