@@ -158,6 +158,34 @@ export function keysetWhere(columns: string[], direction: 'asc' | 'desc', after:
 }
 
 /**
+ * An edge of a page whose cursor is encoded when read: a selection seldom asks for each edge's cursor
+ * (pageInfo's are the ones clients page with), and a page of 50 customers with their orders has 550.
+ */
+class PageEdge<R, T, K> implements Edge<T> {
+  private encoded: string | undefined = undefined;
+
+  constructor(
+    private readonly row: R,
+    readonly node: T,
+    private readonly cursorOf: (row: R) => K,
+    private readonly encode: (key: K) => string,
+  ) {}
+
+  get cursor(): string {
+    return (this.encoded ??= this.encode(this.cursorOf(this.row)));
+  }
+
+  withNode<U>(node: U): Edge<U> {
+    return new PageEdge(this.row, node, this.cursorOf, this.encode);
+  }
+}
+
+/** `edge` over another node (a copy of its row), its cursor still encoded only when read. */
+export function edgeWithNode<T, U>(edge: Edge<T>, node: U): Edge<U> {
+  return edge instanceof PageEdge ? edge.withNode(node) : { cursor: edge.cursor, node };
+}
+
+/**
  * Assembles a connection from a cut page; `cursorOf` gives each row's key, which `encode` turns into
  * the cursor (encodeCursor's key values, unless the list has a cursor format of its own: the event log's).
  */
@@ -169,7 +197,7 @@ export function toConnection<R, T, K = (string | number)[]>(
   totalCount: () => Promise<number> | number,
   encode: (key: K) => string = encodeCursor as unknown as (key: K) => string,
 ): Connection<T> {
-  const edges = page.rows.map((row) => ({ cursor: encode(cursorOf(row)), node: toNode(row) }));
+  const edges = page.rows.map((row) => new PageEdge(row, toNode(row), cursorOf, encode));
   return {
     edges,
     pageInfo: {

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { getNamedType, isObjectType, visit as visitAst, type ASTNode, type FieldNode, type GraphQLResolveInfo } from 'graphql';
 import type { RowFinder } from '../common/finder';
-import { cutPage, type Connection, type KeysetPage } from '../common/pagination';
+import { cutPage, edgeWithNode, type Connection, type KeysetPage } from '../common/pagination';
 import type { Context } from '../context/context';
 import { queryPrepared, textArray } from '../database/sql';
 import { compileField, compileRelations, compileRow, type CompiledPlan, type Visit } from './compile';
@@ -345,7 +345,7 @@ export async function withPlannedConnection<R extends { id: string }>(
     connection.edges.map((edge) => edge.node),
     ['edges', 'node'],
   );
-  return { ...connection, edges: connection.edges.map((edge, index) => ({ cursor: edge.cursor, node: nodes[index] })) };
+  return { ...connection, edges: connection.edges.map((edge, index) => edgeWithNode(edge, nodes[index])) };
 }
 
 /** A root row (or null) with its relations planned. */
