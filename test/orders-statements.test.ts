@@ -86,7 +86,7 @@ describe('statement counts', () => {
     });
     expect(fifty.count).toBe(five);
     // Each level's location comes from the one join that orders the levels, not from a subquery per level.
-    const planned = fifty.statements.find((sql) => sql.includes('byLocation'))!;
+    const planned = fifty.statements.find((sql) => sql.includes('stock_level'))!;
     expect(planned).toMatch(/left join "location"/);
     expect(planned).not.toMatch(/from "location"/);
     // The three totals in one aggregate over the levels, the levels by location in another: two reads of stock_level per product.

@@ -25,6 +25,8 @@ export interface PlanContext {
 export interface CompiledPlan {
   /** JSON object of the planned relations of the row aliased `t`, or undefined when nothing is plannable. */
   relationsSql: string | undefined;
+  /** What the resolvers read, from the value of `relationsSql`. */
+  decode: Decode;
   params: unknown[];
   /** The typed rows below, for the hooks that feed loaders (e.g. a customer's identities). */
   visits: Visit[];
@@ -34,6 +36,23 @@ export interface CompiledPlan {
 export interface Visit {
   type: string;
   path: { alias: string; kind: Relation['kind'] }[];
+}
+
+/**
+ * Turns the JSON of a planned expression into the rows the resolvers read. A row travels as a JSON array
+ * of its values in the order of its keys (then its planned relations), not as an object: PostgreSQL
+ * builds an array faster than an object with the same values, and JSON.parse reads no key per value;
+ * the keys are the plan's, put back here.
+ */
+export type Decode = (value: unknown) => unknown;
+
+/** Where a planned row keeps the values of its planned relations, by response key. */
+export const PLANNED = '$p';
+
+/** A planned SQL expression and how to read its value. */
+interface Planned {
+  sql: string;
+  decode: Decode;
 }
 
 interface Builder {
@@ -55,9 +74,9 @@ export function compileRelations(ctx: PlanContext, type: GraphQLObjectType, node
   const declaration = ctx.types.get(type.name);
   const computed = declaration?.computed ?? {};
   const own = declaration ? [...keysRead(ctx.walk, declaration, fields)].filter((key) => key in computed).sort() : [];
-  const ownSql = own.length ? `'$row', json_build_object(${own.map((key) => `'${key}', ${computed[key]('t', null)}`).join(', ')})` : undefined;
-  const relations = relationsJson(builder, type, fields, 't', [], ownSql);
-  return { relationsSql: relations, params: builder.params, visits: builder.visits };
+  const ownRow = own.length ? { sql: `json_build_array(${own.map((key) => computed[key]('t', null)).join(', ')})`, decode: rowDecoder(own, []) } : undefined;
+  const relations = relationsJson(builder, type, fields, 't', [], ownRow);
+  return { relationsSql: relations?.sql, decode: relations?.decode ?? ((value) => value), params: builder.params, visits: builder.visits };
 }
 
 /**
@@ -70,22 +89,22 @@ export function compileRow(
   type: GraphQLObjectType,
   declaration: ReadType,
   nodes: readonly FieldNode[],
-): { rowSql: string; params: unknown[]; visits: Visit[] } {
+): { rowSql: string; decode: Decode; params: unknown[]; visits: Visit[] } {
   const builder: Builder = { ctx, params: [], aliases: 0, visits: [], joined: new Map() };
-  const rowSql = rowJson(builder, declaration, type, nodes, 't', null, []);
-  return { rowSql, params: builder.params, visits: builder.visits };
+  const row = rowJson(builder, declaration, type, nodes, 't', null, []);
+  return { rowSql: row.sql, decode: row.decode, params: builder.params, visits: builder.visits };
 }
 
 /** The one relation field `field` of rows of `type` (a field resolved on its own, below a row the planner did not read). */
 export function compileField(ctx: PlanContext, type: GraphQLObjectType, field: SelectedField): CompiledPlan {
   const builder: Builder = { ctx, params: [], aliases: 0, visits: [], joined: new Map() };
   const relations = relationsJson(builder, type, new Map([[field.alias, field]]), 't', []);
-  return { relationsSql: relations, params: builder.params, visits: builder.visits };
+  return { relationsSql: relations?.sql, decode: relations?.decode ?? ((value) => value), params: builder.params, visits: builder.visits };
 }
 
 /**
- * json_build_object of the planned relations among `fields` of rows `alias` of `type` (after `own`, the
- * pair of the rows' own computed keys, when given); undefined if there is nothing to read.
+ * json_build_object of the planned relations among `fields` of rows `alias` of `type` by response key
+ * (with `$row`, the rows' own computed keys, when given); undefined if there is nothing to read.
  */
 function relationsJson(
   builder: Builder,
@@ -93,17 +112,79 @@ function relationsJson(
   fields: Map<string, SelectedField>,
   alias: string,
   path: Visit['path'],
-  own?: string,
-): string | undefined {
+  own?: Planned,
+): Planned | undefined {
+  const relations = plannedRelations(builder, type, fields, alias, path);
+  const entries = own ? [{ alias: '$row', ...own }, ...relations] : relations;
+  if (!entries.length) return undefined;
+  return {
+    sql: `json_build_object(${entries.map((entry) => `'${entry.alias}', ${entry.sql}`).join(', ')})`,
+    decode: objectDecoder(entries),
+  };
+}
+
+/** A decoder of a JSON object of planned values by `alias`. */
+function objectDecoder(entries: readonly (Planned & { alias: string })[]): Decode {
+  const literal = objectLiteral(entries.map((entry, index) => [entry.alias, `decoders[${index}](object[${JSON.stringify(entry.alias)}])`]));
+  const build = new Function('object', 'decoders', `return ${literal};`) as (object: unknown, decoders: readonly Decode[]) => unknown;
+  const decoders = entries.map((entry) => entry.decode);
+  return (value) => build(value, decoders);
+}
+
+/** The planned relations among `fields` of rows `alias` of `type`, by response key. */
+function plannedRelations(
+  builder: Builder,
+  type: GraphQLObjectType,
+  fields: Map<string, SelectedField>,
+  alias: string,
+  path: Visit['path'],
+): (Planned & { alias: string })[] {
   const declaration = builder.ctx.types.get(type.name);
-  const pairs: string[] = own ? [own] : [];
+  const planned: (Planned & { alias: string })[] = [];
   for (const field of fields.values()) {
     const relation = declaration?.relations?.[field.name];
     if (!declaration || !relation || !field.type) continue;
-    const sql = relationSql(builder, declaration, relation, field, alias, [...path, { alias: field.alias, kind: relation.kind }]);
-    if (sql) pairs.push(`'${field.alias}', ${sql}`);
+    const value = relationSql(builder, declaration, relation, field, alias, [...path, { alias: field.alias, kind: relation.kind }]);
+    if (value) planned.push({ alias: field.alias, ...value });
   }
-  return pairs.length ? `json_build_object(${pairs.join(', ')})` : undefined;
+  return planned;
+}
+
+/**
+ * A row's decoder: its `keys` from the first cells, then its planned `relations` under PLANNED. Built as
+ * one object literal per plan, so every row of a plan has the same shape from its creation: in V8 that
+ * reads 500 rows of 8 keys in half the time of JSON.parse reading them as objects, where a loop
+ * assigning the keys one by one saved a fifth.
+ */
+function rowDecoder(keys: readonly string[], relations: readonly (Planned & { alias: string })[]): Decode {
+  const entries = keys.map((key, index): [string, string] => [key, `cells[${index}]`]);
+  if (relations.length) {
+    const planned = objectLiteral(relations.map((relation, index) => [relation.alias, `decoders[${index}](cells[${keys.length + index}])`]));
+    entries.push([PLANNED, planned]);
+  }
+  const build = new Function('cells', 'decoders', `return ${objectLiteral(entries)};`) as (cells: unknown, decoders: readonly Decode[]) => unknown;
+  const decoders = relations.map((relation) => relation.decode);
+  return (value) => build(value, decoders);
+}
+
+/**
+ * The text of an object literal of `entries` (key, expression). The keys are the plan's row keys and
+ * response keys, quoted as JSON; nothing of a request's values is in the text. `__proto__` (a response
+ * key may be spelled so) is written as a computed key, which makes an own property like JSON.parse does,
+ * not the object's prototype.
+ */
+function objectLiteral(entries: readonly [string, string][]): string {
+  return `{ ${entries.map(([key, value]) => `${key === '__proto__' ? `[${JSON.stringify(key)}]` : JSON.stringify(key)}: ${value}`).join(', ')} }`;
+}
+
+/** A decoder that leaves null alone. */
+function orNull(decode: Decode): Decode {
+  return (value) => (value === null || value === undefined ? null : decode(value));
+}
+
+/** A decoder of a JSON array of rows. */
+function eachOf(decode: Decode): Decode {
+  return (value) => (value as unknown[]).map(decode);
 }
 
 function relationSql(
@@ -113,28 +194,31 @@ function relationSql(
   field: SelectedField,
   parentAlias: string,
   path: Visit['path'],
-): string | undefined {
+): Planned | undefined {
   const target = builder.ctx.types.get(relation.target);
   if (!target) return undefined;
   if (relation.kind === 'inline' && !relation.source) return rowJson(builder, target, field.type!, field.nodes, parentAlias, parentAlias, path);
   const alias = `r${++builder.aliases}`;
   if (relation.kind === 'inline') {
     const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
-    return `(select ${row} from (${relation.source!(parentAlias)}) ${alias})`;
+    return { sql: `(select ${row.sql} from (${relation.source!(parentAlias)}) ${alias})`, decode: orNull(row.decode) };
   }
   if (relation.kind === 'one') {
     const joined = builder.joined.get(`${parentAlias}.${field.name}`);
     if (joined) {
       // Joined to the parent's list already (its `joinOne`): the row from the join, no subquery.
       const row = rowJson(builder, target, field.type!, field.nodes, joined, parentAlias, path);
-      return `case when ${joined}.id is not null${relation.onlyWhen ? ` and ${relation.onlyWhen(joined)}` : ''} then ${row} end`;
+      return {
+        sql: `case when ${joined}.id is not null${relation.onlyWhen ? ` and ${relation.onlyWhen(joined)}` : ''} then ${row.sql} end`,
+        decode: orNull(row.decode),
+      };
     }
     const targetShape = shape(builder, target);
     const fk = shape(builder, parent).foreignKeys.get(relation.via);
     if (!fk) return undefined;
     const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
     const when = relation.onlyWhen ? ` and ${relation.onlyWhen(alias)}` : '';
-    return `(select ${row} from "${targetShape.table}" ${alias} where ${alias}.id = ${parentAlias}.${fk}${when})`;
+    return { sql: `(select ${row.sql} from "${targetShape.table}" ${alias} where ${alias}.id = ${parentAlias}.${fk}${when})`, decode: orNull(row.decode) };
   }
   const rows = rowsOf(builder, target, relation, parentAlias);
   if (!rows) return undefined;
@@ -144,7 +228,10 @@ function relationSql(
     const join = relation.joinOne ? joinOne(builder, target, relation.joinOne, alias) : '';
     const listOrder = relation.orderSql ? relation.orderSql(alias) : orderBy;
     const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
-    return `coalesce((select json_agg(${row} order by ${listOrder}) from ${rows.from(alias)}${join} where ${rows.belongs(alias)}), '[]'::json)`;
+    return {
+      sql: `coalesce((select json_agg(${row.sql} order by ${listOrder}) from ${rows.from(alias)}${join} where ${rows.belongs(alias)}), '[]'::json)`,
+      decode: eachOf(row.decode),
+    };
   }
   // A connection: the rows are under edges.node (the Connection type's shape). Arguments the resolver
   // would refuse (a bad cursor, a page size out of range) are left to it, so its error keeps its path.
@@ -181,12 +268,17 @@ function relationSql(
   // The page's order keys come out beside each row for json_agg to order by (a sort of at most
   // first + 1 rows; a row_number() window over the page cost more).
   const pageRows = `coalesce((select json_agg(x.r order by ${order.map((key, index) => `x.o${index} ${key.direction}`).join(', ')}) from (
-      select ${row} as r, ${order.map((key, index) => `${key.column} as o${index}`).join(', ')}
+      select ${row.sql} as r, ${order.map((key, index) => `${key.column} as o${index}`).join(', ')}
         from ${rows.from(alias)} where ${where} and ${keyset} order by ${orderBy} limit ?::int) x), '[]'::json)`;
   const wantsCount = [...fieldsOn(builder.ctx.walk, field.type!, field.nodes).values()].some((selected) => selected.name === 'totalCount');
-  if (!wantsCount) return `json_build_object('rows', ${pageRows})`;
+  const rowsOfPage = eachOf(row.decode);
+  const decode: Decode = (value) => {
+    const page = value as { rows: unknown[]; total?: unknown };
+    return wantsCount ? { rows: rowsOfPage(page.rows), total: page.total } : { rows: rowsOfPage(page.rows) };
+  };
+  if (!wantsCount) return { sql: `json_build_object('rows', ${pageRows})`, decode };
   const countAlias = `r${++builder.aliases}`;
-  return `json_build_object('rows', ${pageRows}, 'total', (select count(*) from ${rows.from(countAlias)} where ${matching(countAlias)}))`;
+  return { sql: `json_build_object('rows', ${pageRows}, 'total', (select count(*) from ${rows.from(countAlias)} where ${matching(countAlias)}))`, decode };
 }
 
 /**
@@ -240,7 +332,7 @@ function snakeCase(key: string): string {
   return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
-/** json_build_object of the keys the selection reads of a row `alias` of `type`, its planned relations under `$p`. */
+/** json_build_array of the keys the selection reads of a row `alias` of `type` (sorted), then its planned relations (under PLANNED once decoded). */
 function rowJson(
   builder: Builder,
   declaration: ReadType,
@@ -250,18 +342,18 @@ function rowJson(
   parentAlias: string | null,
   path: Visit['path'],
   extraKeys: readonly string[] = [],
-): string {
+): Planned {
   builder.visits.push({ type: type.name, path });
   const fields = fieldsOn(builder.ctx.walk, type, nodes);
   const keys = keysRead(builder.ctx.walk, declaration, fields);
   for (const key of extraKeys) keys.add(key);
-  const pairs = [...keys].sort().map((key) => {
+  const sorted = [...keys].sort();
+  const values = sorted.map((key) => {
     const computed = declaration.computed?.[key];
-    return `'${key}', ${computed ? computed(alias, parentAlias) : valueSql(alias, column(shape(builder, declaration), key))}`;
+    return computed ? computed(alias, parentAlias) : valueSql(alias, column(shape(builder, declaration), key));
   });
-  const relations = builder.ctx.nested ? relationsJson(builder, type, fields, alias, path) : undefined;
-  if (relations) pairs.push(`'$p', ${relations}`);
-  return `json_build_object(${pairs.join(', ')})`;
+  const relations = builder.ctx.nested ? plannedRelations(builder, type, fields, alias, path) : [];
+  return { sql: `json_build_array(${[...values, ...relations.map((relation) => relation.sql)].join(', ')})`, decode: rowDecoder(sorted, relations) };
 }
 
 /** The row keys a selection reads: declared reads, same-named keys, relation keys, and the whole row for any other field. */

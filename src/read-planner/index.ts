@@ -4,7 +4,7 @@ import type { RowFinder } from '../common/finder';
 import { cutPage, edgeWithNode, type Connection, type KeysetPage } from '../common/pagination';
 import type { Context } from '../context/context';
 import { queryPrepared, textArray } from '../database/sql';
-import { compileField, compileRelations, compileRow, type CompiledPlan, type Visit } from './compile';
+import { compileField, compileRelations, compileRow, PLANNED, type CompiledPlan, type Visit } from './compile';
 import { tableShape } from './metadata';
 import { readTypes } from './read-types';
 import { descend, ownField, walkOf } from './selection';
@@ -25,9 +25,6 @@ export { installReadGraph, readGraphWith } from './read-types';
  * parent of that response path at once. The resolvers, their role checks and their masking run on
  * planned rows exactly as on loaded ones, so every path keeps the same rules.
  */
-
-/** Where a planned row keeps the values of its planned relations, by response key. */
-const PLANNED = '$p';
 
 type CarriesPlanned = { [PLANNED]?: Record<string, unknown> };
 
@@ -85,7 +82,7 @@ async function readPlanned(ctx: Context, typeName: string, plan: CompiledPlan, i
        from unnest(?::text[]) with ordinality as k(id, n) join "${table}" t on t.id = k.id`,
     [...plan.params, textArray(ids)],
   );
-  const byIndex = new Map(rows.map((row) => [Number(row.i) - 1, row.p]));
+  const byIndex = new Map(rows.map((row) => [Number(row.i) - 1, plan.decode(row.p) as Record<string, unknown>]));
   const planned = ids.map((_, index) => byIndex.get(index));
   primePlanned(
     ctx,
@@ -116,11 +113,11 @@ export function plannedFinder<R, K extends keyof R>(ctx: Context, info: GraphQLR
         info.fieldNodes,
       );
       const table = tableShape(ctx.em.getMetadata(), declaration.entity!).table;
-      return { sql: `select ${row.rowSql} as r from "${table}" t where ${condition('t', '?')}`, params: row.params, visits: row.visits };
+      return { sql: `select ${row.rowSql} as r from "${table}" t where ${condition('t', '?')}`, decode: row.decode, params: row.params, visits: row.visits };
     });
-    const [found] = await queryPrepared<{ r: Planned<R, K> & CarriesPlanned }>(ctx.em, plan.sql, [...plan.params, key]);
+    const [found] = await queryPrepared<{ r: unknown }>(ctx.em, plan.sql, [...plan.params, key]);
     if (!found) return null;
-    const row = found.r;
+    const row = plan.decode(found.r) as Planned<R, K> & CarriesPlanned;
     // Marks the row as planned even when nothing below it was (withPlannedRow then leaves it alone).
     row[PLANNED] ??= {};
     primePlanned(ctx, [row], plan.visits);
