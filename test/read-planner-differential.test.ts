@@ -377,6 +377,29 @@ describe('the read planner answers what the loaders answer', () => {
     expect(answers.size).toBe(runs.length);
   });
 
+  it('answers aliases named like JavaScript object properties (__proto__, constructor, toString) as the loaders do', async () => {
+    // Planned rows are decoded by object literals built from the plan's keys and the document's aliases.
+    const text = `query Aliased($id: ID!) {
+      customer(id: $id) {
+        id
+        __proto__: orders(first: 2) { edges { node { id constructor: lines { sku } } } }
+        toString: conversations(first: 2) { edges { node { id } } }
+      }
+    }`;
+    const [withPlanner, withoutPlanner] = await Promise.all([
+      planned.gql(text, { id: ids.customer[2] }, TOKENS.ADMIN),
+      unplanned.gql(text, { id: ids.customer[2] }, TOKENS.ADMIN),
+    ]);
+    expect(withPlanner.errors).toBeUndefined();
+    expect(comparable(withPlanner)).toEqual(comparable(withoutPlanner));
+    const customer = (withPlanner.data as { customer: Record<string, { edges: { node: Record<string, unknown> }[] }> }).customer;
+    const unplannedCustomer = (withoutPlanner.data as { customer: object }).customer;
+    expect(Object.getOwnPropertyNames(customer)).toEqual(Object.getOwnPropertyNames(unplannedCustomer));
+    expect(Object.getOwnPropertyNames(customer).sort()).toEqual(['__proto__', 'id', 'toString']);
+    expect(customer['__proto__'].edges.length).toBeGreaterThan(0);
+    expect(Array.isArray(customer['__proto__'].edges[0].node['constructor'])).toBe(true);
+  });
+
   it('reads every root list and every connection below its nodes in as many statements for 50 items as for 2', async () => {
     const nullableArgs = (field: FieldInfo) => field.args.every((arg) => arg.type.kind !== 'NON_NULL');
     const isConnection = (field: FieldInfo) => Boolean(named(field.type).name?.endsWith('Connection')) && nullableArgs(field);
