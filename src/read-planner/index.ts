@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { getNamedType, isObjectType, visit as visitAst, type ASTNode, type FieldNode, type GraphQLResolveInfo } from 'graphql';
-import type { RowFinder } from '../common/finder';
+import type { ListColumn, RowFinder } from '../common/finder';
 import { cutPage, edgeWithNode, type Connection, type KeysetPage } from '../common/pagination';
 import type { Context } from '../context/context';
 import { queryPrepared, textArray } from '../database/sql';
@@ -28,22 +28,12 @@ export { installReadGraph, readGraphWith } from './read-types';
 
 type CarriesPlanned = { [PLANNED]?: Record<string, unknown> };
 
-/**
- * Copies of `rows` (rows of the type the field of `info` returns at `path` below it: e.g. ['edges',
- * 'node'] for a connection) with their planned relations; the rows themselves when there is nothing to
- * plan, or planning is off.
- */
-async function withPlannedRelations<R extends { id: string }>(
-  ctx: Context,
-  info: GraphQLResolveInfo,
-  rows: readonly R[],
-  path: readonly string[] = [],
-): Promise<R[]> {
-  // Rows the planner read itself (plannedFinder) carry their relations already.
-  if (!ctx.config.readPlanner || rows.length === 0 || rows.every((row) => PLANNED in (row as object))) return [...rows];
+/** The plan of the relations below the rows the field of `info` returns at `path`, or undefined when none is plannable. */
+function relationsPlan(ctx: Context, info: GraphQLResolveInfo, path: readonly string[]): { typeName: string; plan: CompiledPlan } | undefined {
+  if (!ctx.config.readPlanner) return undefined;
   const returned = getNamedType(info.returnType);
-  if (!isObjectType(returned)) return [...rows];
-  const found = cachedPlan(ctx, info, `relations:${path.join('.')}`, false, () => {
+  if (!isObjectType(returned)) return undefined;
+  return cachedPlan(ctx, info, `relations:${path.join('.')}`, false, () => {
     const walk = walkOf(info);
     const target = descend(walk, returned, info.fieldNodes, path);
     if (!target || !readTypes().get(target.type.name)?.entity) return undefined;
@@ -54,20 +44,73 @@ async function withPlannedRelations<R extends { id: string }>(
     );
     return plan.relationsSql ? { typeName: target.type.name, plan } : undefined;
   });
+}
+
+/** The column of a root list's statement that carries its rows' planned relations (plannedColumn). */
+const RELATIONS_COLUMN = '$relations';
+
+/**
+ * The planned relations below the nodes of the root connection of `info` as a column of the list's own
+ * statement (ListColumn): the list and everything the selection asks below its rows in ONE statement.
+ * The planner's SQL reads its row as `t`, so the column reads the list's row through `(select <alias>.*) t`
+ * (no table access; the list's alias is the service's, whatever its own subqueries call their tables).
+ * Undefined when nothing below the nodes is planned: the rows are then planned, if at all, by
+ * withPlannedConnection.
+ */
+export function plannedColumn(ctx: Context, info: GraphQLResolveInfo): ListColumn | undefined {
+  const found = relationsPlan(ctx, info, ['edges', 'node']);
+  if (!found) return undefined;
+  return (alias) => ({ select: `, (select ${found.plan.relationsSql} from (select ${alias}.*) t) as "${RELATIONS_COLUMN}"`, params: found.plan.params });
+}
+
+/**
+ * Copies of `rows` (rows of the type the field of `info` returns at `path` below it: e.g. ['edges',
+ * 'node'] for a connection) with their planned relations; the rows themselves when there is nothing to
+ * plan, or planning is off. Rows a list statement read with plannedColumn carry them already, to decode.
+ */
+async function withPlannedRelations<R extends { id: string }>(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  rows: readonly R[],
+  path: readonly string[] = [],
+): Promise<R[]> {
+  // Rows the planner read itself (plannedFinder) carry their relations already.
+  if (!ctx.config.readPlanner || rows.length === 0 || rows.every((row) => PLANNED in (row as object))) return [...rows];
+  const found = relationsPlan(ctx, info, path);
   if (!found) return [...rows];
-  const planned = await readPlanned(
-    ctx,
-    found.typeName,
-    found.plan,
-    rows.map((row) => row.id),
-  );
+  const carried = rows.every((row) => RELATIONS_COLUMN in row);
+  const planned = carried
+    ? carriedRelations(ctx, found.plan, rows as readonly (R & { [RELATIONS_COLUMN]: unknown })[])
+    : await readPlanned(
+        ctx,
+        found.typeName,
+        found.plan,
+        rows.map((row) => row.id),
+      );
   const prime = readTypes().get(found.typeName)?.prime;
   return rows.map((row, index) => {
     const { $row: own, ...relations } = planned[index] ?? {};
-    const copy = { ...row, ...(own as object | undefined), [PLANNED]: relations };
+    const copy = { ...(carried ? withoutRelationsColumn(row) : row), ...(own as object | undefined), [PLANNED]: relations };
     if (own && prime) prime(ctx, copy);
     return copy;
   });
+}
+
+function withoutRelationsColumn<R>(row: R): R {
+  const { [RELATIONS_COLUMN]: carried, ...rest } = row as R & { [RELATIONS_COLUMN]?: unknown };
+  void carried;
+  return rest as R;
+}
+
+/** The planned relations a list statement read beside its rows (plannedColumn); the prime hooks of the rows below have run. */
+function carriedRelations(ctx: Context, plan: CompiledPlan, rows: readonly { [RELATIONS_COLUMN]: unknown }[]): (Record<string, unknown> | undefined)[] {
+  const planned = rows.map((row) => plan.decode(row[RELATIONS_COLUMN]) as Record<string, unknown>);
+  primePlanned(
+    ctx,
+    planned.map((relations) => ({ [PLANNED]: relations })),
+    plan.visits,
+  );
+  return planned;
 }
 
 /**

@@ -4,7 +4,7 @@ import { Allow, Roles } from '../../common/auth';
 import { mutationPayload } from '../../common/errors';
 import type { Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
-import { plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
+import { plannedColumn, plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
 import { ProductsArgs, UpsertLocationInput, UpsertProductInput } from './catalog.inputs';
 import { UpsertLocationPayload, UpsertProductPayload } from './catalog.payloads';
 import { getProductBySku, listLocations, listProducts, upsertLocation, upsertProduct } from './catalog.service';
@@ -25,7 +25,7 @@ export class CatalogResolver {
   @Allow(Roles.READ_INTERNAL)
   @Query(() => ProductConnection, { description: 'Products ordered by sku; search matches sku and name fragments.' })
   async products(@Ctx() ctx: Context, @Args(() => ProductsArgs) args: ProductsArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<ProductRow>> {
-    return withPlannedConnection(ctx, info, await listProducts(ctx, args));
+    return withPlannedConnection(ctx, info, await listProducts(ctx, args, plannedColumn(ctx, info)));
   }
 
   @Allow(Roles.READ_INTERNAL)

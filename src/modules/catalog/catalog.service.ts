@@ -1,4 +1,4 @@
-import type { RowFinder } from '../../common/finder';
+import { listColumn, type ListColumn, type RowFinder } from '../../common/finder';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
 import { InvalidArgumentError, CommonErrorCode, DomainError } from '../../common/errors';
@@ -67,7 +67,11 @@ function escapeLike(value: string): string {
 }
 
 /** `products(first, after, search)`: by sku; search matches sku or name fragments. */
-export async function listProducts(ctx: Context, args: { first?: number; after?: string; search?: string | null }): Promise<Connection<ProductRow>> {
+export async function listProducts(
+  ctx: Context,
+  args: { first?: number; after?: string; search?: string | null },
+  column?: ListColumn,
+): Promise<Connection<ProductRow>> {
   const size = pageSize(args.first);
   const after = args.after ? decodeCursor(args.after, 1, ['string']) : undefined;
   const fragment = args.search?.trim().toLowerCase() ?? '';
@@ -75,11 +79,13 @@ export async function listProducts(ctx: Context, args: { first?: number; after?:
   const filter = fragment ? `p.search_text like ? escape '\\'` : 'true';
   const filterParams = fragment ? [`%${escapeLike(fragment)}%`] : [];
   const keyset = keysetWhere(['p.sku'], 'asc', after);
-  // Prepared without a search (a fragment's selectivity is what the plan of a search depends on, as for customers).
+  // Prepared without a search (a fragment's selectivity is what the plan of a search depends on, as for
+  // customers); a search leaves the caller's column out, as customers' does.
+  const extra = listColumn(fragment ? undefined : column, 'p');
   const rows = await (fragment ? query : queryPrepared)<ProductRow>(
     ctx.em,
-    `select ${PRODUCT_COLUMNS} from product p where ${filter} and ${keyset.sql} order by p.sku limit ?`,
-    [...filterParams, ...keyset.params, size + 1],
+    `select ${PRODUCT_COLUMNS}${extra.select} from product p where ${filter} and ${keyset.sql} order by p.sku limit ?`,
+    [...extra.params, ...filterParams, ...keyset.params, size + 1],
   );
   const loader = ctx.loaders.get(ProductByIdLoader);
   for (const row of rows) loader.prime(row.id, row);

@@ -5,7 +5,7 @@ import { Allow, Roles } from '../../common/auth';
 import { DomainError, InvalidArgumentError, mutationPayload } from '../../common/errors';
 import { PageArgs, type Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
-import { plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
+import { plannedColumn, plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
 import { exportCustomerData, eraseCustomer } from './customer-privacy.service';
 import {
   addIdentity, getCustomer, getCustomerByIdentity, identifyCustomer, listCustomers, mergeCustomers, recordConsent, undoMerge,
@@ -57,7 +57,7 @@ export class CustomerResolver {
   @Allow(Roles.READ)
   @Query(() => CustomerConnection, { description: 'Customers, newest first; search matches name, e-mail and phone fragments.' })
   async customers(@Ctx() ctx: Context, @Args() args: CustomersArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<CustomerRow>> {
-    return withPlannedConnection(ctx, info, await listCustomers(ctx, args));
+    return withPlannedConnection(ctx, info, await listCustomers(ctx, args, plannedColumn(ctx, info)));
   }
 
   @Allow(Roles.READ_INTERNAL)

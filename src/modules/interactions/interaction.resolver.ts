@@ -4,7 +4,7 @@ import { Allow, Roles } from '../../common/auth';
 import { mutationPayload } from '../../common/errors';
 import type { Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
-import { plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
+import { plannedColumn, plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
 import {
   AssignConversationInput, ConversationsArgs, RecordInteractionInput, ResolveConversationInput, UpsertAgentInput,
 } from './interaction.inputs';
@@ -33,7 +33,7 @@ export class InteractionResolver {
   @Allow(Roles.READ)
   @Query(() => ConversationConnection, { description: 'Conversations, newest first, optionally by status and assignee (an agent\'s inbox).' })
   async conversations(@Ctx() ctx: Context, @Args() args: ConversationsArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<ConversationRow>> {
-    return withPlannedConnection(ctx, info, await listConversations(ctx, args));
+    return withPlannedConnection(ctx, info, await listConversations(ctx, args, plannedColumn(ctx, info)));
   }
 
   @Allow(Roles.WRITE_CUSTOMER)

@@ -1,4 +1,4 @@
-import type { RowFinder } from '../../common/finder';
+import { listColumn, type ListColumn, type RowFinder } from '../../common/finder';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertReadableByWriter } from '../../common/auth';
 import type { Channel } from '../../common/channel';
@@ -459,6 +459,7 @@ export async function getAgent(ctx: Context, id: string): Promise<AgentRow | nul
 export async function listConversations(
   ctx: Context,
   args: { first?: number; after?: string; status?: ConversationStatus | null; assigneeId?: string | null },
+  column?: ListColumn,
 ): Promise<Connection<ConversationRow>> {
   const size = pageSize(args.first);
   const after = args.after ? decodeCursor(args.after, 1, ['string']) : undefined;
@@ -476,10 +477,11 @@ export async function listConversations(
   const where = filters.length ? filters.join(' and ') : 'true';
   const keyset = keysetWhere(['t.id'], 'desc', after);
   // Prepared: a handful of texts (which filters are set), each planned once per connection.
+  const extra = listColumn(column, 't');
   const rows = await queryPrepared<ConversationRow>(
     ctx.em,
-    `select ${CONVERSATION_COLUMNS} from conversation t where ${where} and ${keyset.sql} order by t.id desc limit ?`,
-    [...params, ...keyset.params, size + 1],
+    `select ${CONVERSATION_COLUMNS}${extra.select} from conversation t where ${where} and ${keyset.sql} order by t.id desc limit ?`,
+    [...extra.params, ...params, ...keyset.params, size + 1],
   );
   const loader = ctx.loaders.get(ConversationByIdLoader);
   for (const row of rows) loader.prime(row.id, row);

@@ -4,7 +4,7 @@ import { Allow, Roles } from '../../common/auth';
 import { mutationPayload } from '../../common/errors';
 import type { Connection } from '../../common/pagination';
 import type { Context } from '../../context/context';
-import { plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
+import { plannedColumn, plannedFinder, withPlannedConnection, withPlannedRow } from '../../read-planner';
 import { importOrders } from './order-import.service';
 import { ImportOrdersInput, OrdersArgs, PlaceOrderInput, UpdateOrderStatusInput } from './order.inputs';
 import { ImportOrdersPayload, PlaceOrderPayload, UpdateOrderStatusPayload } from './order.payloads';
@@ -22,7 +22,7 @@ export class OrderResolver {
   @Allow(Roles.READ_INTERNAL)
   @Query(() => OrderConnection, { description: 'Orders from every channel, newest first; filter by channel and/or customer.' })
   async orders(@Ctx() ctx: Context, @Args(() => OrdersArgs) args: OrdersArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<OrderRow>> {
-    return withPlannedConnection(ctx, info, await listOrders(ctx, args));
+    return withPlannedConnection(ctx, info, await listOrders(ctx, args, plannedColumn(ctx, info)));
   }
 
   @Allow(Roles.WRITE_CUSTOMER)

@@ -1,4 +1,4 @@
-import type { RowFinder } from '../../common/finder';
+import { listColumn, type ListColumn, type RowFinder } from '../../common/finder';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Context, writerOf } from '../../context/context';
 import { Channel } from '../../common/channel';
@@ -435,6 +435,7 @@ export async function getOrder<R = OrderRow>(ctx: Context, id: string, find?: Ro
 export async function listOrders(
   ctx: Context,
   args: { first?: number; after?: string; channel?: Channel | null; customerId?: string | null },
+  column?: ListColumn,
 ): Promise<Connection<OrderRow>> {
   const size = pageSize(args.first);
   const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : undefined;
@@ -452,10 +453,11 @@ export async function listOrders(
   const where = filters.length ? filters.join(' and ') : 'true';
   const keyset = keysetWhere(['o.placed_at', 'o.id'], 'desc', after);
   // Prepared: a handful of texts (which filters are set), each planned once per connection.
+  const extra = listColumn(column, 'o');
   const rows = await queryPrepared<OrderRow>(
     ctx.em,
-    `select ${ORDER_COLUMNS} from "order" o where ${where} and ${keyset.sql} order by o.placed_at desc, o.id desc limit ?`,
-    [...params, ...keyset.params, size + 1],
+    `select ${ORDER_COLUMNS}${extra.select} from "order" o where ${where} and ${keyset.sql} order by o.placed_at desc, o.id desc limit ?`,
+    [...extra.params, ...params, ...keyset.params, size + 1],
   );
   const loader = ctx.loaders.get(OrderByIdLoader);
   for (const row of rows) loader.prime(row.id, row);
