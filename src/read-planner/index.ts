@@ -28,8 +28,12 @@ export { installReadGraph, readGraphWith } from './read-types';
 
 type CarriesPlanned = { [PLANNED]?: Record<string, unknown> };
 
-/** The plan of the relations below the rows the field of `info` returns at `path`, or undefined when none is plannable. */
-function relationsPlan(ctx: Context, info: GraphQLResolveInfo, path: readonly string[]): { typeName: string; plan: CompiledPlan } | undefined {
+/**
+ * The plan of the relations below the rows the field of `info` returns at `path`, or undefined when none
+ * is plannable; `column` names the column a list statement carries them in (plannedColumn), one name per
+ * plan, so that a row read for one plan (and primed into a loader) is never decoded with another.
+ */
+function relationsPlan(ctx: Context, info: GraphQLResolveInfo, path: readonly string[]): RelationsPlan | undefined {
   if (!ctx.config.readPlanner) return undefined;
   const returned = getNamedType(info.returnType);
   if (!isObjectType(returned)) return undefined;
@@ -42,12 +46,17 @@ function relationsPlan(ctx: Context, info: GraphQLResolveInfo, path: readonly st
       target.type,
       target.nodes,
     );
-    return plan.relationsSql ? { typeName: target.type.name, plan } : undefined;
+    return plan.relationsSql ? { typeName: target.type.name, plan, column: `$relations${++relationsColumns}` } : undefined;
   });
 }
 
-/** The column of a root list's statement that carries its rows' planned relations (plannedColumn). */
-const RELATIONS_COLUMN = '$relations';
+interface RelationsPlan {
+  typeName: string;
+  plan: CompiledPlan;
+  column: string;
+}
+
+let relationsColumns = 0;
 
 /**
  * The planned relations below the nodes of the root connection of `info` as a column of the list's own
@@ -60,7 +69,7 @@ const RELATIONS_COLUMN = '$relations';
 export function plannedColumn(ctx: Context, info: GraphQLResolveInfo): ListColumn | undefined {
   const found = relationsPlan(ctx, info, ['edges', 'node']);
   if (!found) return undefined;
-  return (alias) => ({ select: `, (select ${found.plan.relationsSql} from (select ${alias}.*) t) as "${RELATIONS_COLUMN}"`, params: found.plan.params });
+  return (alias) => ({ select: `, (select ${found.plan.relationsSql} from (select ${alias}.*) t) as "${found.column}"`, params: found.plan.params });
 }
 
 /**
@@ -78,9 +87,9 @@ async function withPlannedRelations<R extends { id: string }>(
   if (!ctx.config.readPlanner || rows.length === 0 || rows.every((row) => PLANNED in (row as object))) return [...rows];
   const found = relationsPlan(ctx, info, path);
   if (!found) return [...rows];
-  const carried = rows.every((row) => RELATIONS_COLUMN in row);
+  const carried = rows.every((row) => found.column in row);
   const planned = carried
-    ? carriedRelations(ctx, found.plan, rows as readonly (R & { [RELATIONS_COLUMN]: unknown })[])
+    ? carriedRelations(ctx, found, rows)
     : await readPlanned(
         ctx,
         found.typeName,
@@ -90,21 +99,22 @@ async function withPlannedRelations<R extends { id: string }>(
   const prime = readTypes().get(found.typeName)?.prime;
   return rows.map((row, index) => {
     const { $row: own, ...relations } = planned[index] ?? {};
-    const copy = { ...(carried ? withoutRelationsColumn(row) : row), ...(own as object | undefined), [PLANNED]: relations };
+    const copy = { ...(carried ? without(row, found.column) : row), ...(own as object | undefined), [PLANNED]: relations };
     if (own && prime) prime(ctx, copy);
     return copy;
   });
 }
 
-function withoutRelationsColumn<R>(row: R): R {
-  const { [RELATIONS_COLUMN]: carried, ...rest } = row as R & { [RELATIONS_COLUMN]?: unknown };
-  void carried;
+/** A copy of `row` without its key `key`. */
+function without<R>(row: R, key: string): R {
+  const { [key]: left, ...rest } = row as R & Record<string, unknown>;
+  void left;
   return rest as R;
 }
 
 /** The planned relations a list statement read beside its rows (plannedColumn); the prime hooks of the rows below have run. */
-function carriedRelations(ctx: Context, plan: CompiledPlan, rows: readonly { [RELATIONS_COLUMN]: unknown }[]): (Record<string, unknown> | undefined)[] {
-  const planned = rows.map((row) => plan.decode(row[RELATIONS_COLUMN]) as Record<string, unknown>);
+function carriedRelations(ctx: Context, { plan, column }: RelationsPlan, rows: readonly object[]): (Record<string, unknown> | undefined)[] {
+  const planned = rows.map((row) => plan.decode((row as Record<string, unknown>)[column]) as Record<string, unknown>);
   primePlanned(
     ctx,
     planned.map((relations) => ({ [PLANNED]: relations })),
