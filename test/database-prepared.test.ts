@@ -21,4 +21,16 @@ describe('prepared statements', () => {
       await env.stop();
     }
   });
+
+  it('pooled connections run without JIT (a generic plan of a page over a large table would be compiled on every execution)', async () => {
+    const env = await startTestServer({ env: { OMNI360_DB_POOL_MAX: '1' } });
+    try {
+      const rows = await env.server.app.orm.em.getConnection().execute<{ jit: string; mode: string }[]>(
+        `select current_setting('jit') as jit, current_setting('plan_cache_mode') as mode`,
+      );
+      expect(rows).toEqual([{ jit: 'off', mode: 'force_generic_plan' }]);
+    } finally {
+      await env.stop();
+    }
+  });
 });
