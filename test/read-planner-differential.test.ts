@@ -377,6 +377,34 @@ describe('the read planner answers what the loaders answer', () => {
     expect(answers.size).toBe(runs.length);
   });
 
+  it("walks a customer's timeline page by page through its cursors as the loaders do (each source cut to the page before the union)", async () => {
+    type Timeline = {
+      customer: {
+        timeline: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { cursor: string; node: { id: string; kind: string; at: string } }[] };
+      };
+    };
+    const text = `query Walk($id: ID!, $n: Int, $after: String) {
+      customer(id: $id) { timeline(first: $n, after: $after) { pageInfo { hasNextPage endCursor } edges { cursor node { id kind at channel summary } } } }
+    }`;
+    for (const id of ids.customer.slice(0, 3)) {
+      const whole = (await planned.ok<Timeline, { id: string; n: number }>(text, { id, n: 100 })).customer.timeline.edges.map((edge) => edge.node.id);
+      expect(new Set(whole.map((entry) => entry)).size).toBe(whole.length);
+      const walked: string[] = [];
+      let after: string | null = null;
+      do {
+        const variables: { id: string; n: number; after: string | null } = { id, n: 2, after };
+        const [withPlanner, withoutPlanner] = await Promise.all([planned.gql(text, variables, TOKENS.ADMIN), unplanned.gql(text, variables, TOKENS.ADMIN)]);
+        expect(withPlanner.errors).toBeUndefined();
+        expect({ variables, answer: comparable(withPlanner) }).toEqual({ variables, answer: comparable(withoutPlanner) });
+        const page = (withPlanner.data as Timeline).customer.timeline;
+        walked.push(...page.edges.map((edge) => edge.node.id));
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      } while (after);
+      expect(walked).toEqual(whole);
+      expect(whole.length).toBeGreaterThan(2);
+    }
+  });
+
   it('answers aliases named like JavaScript object properties (__proto__, constructor, toString) as the loaders do', async () => {
     // Planned rows are decoded by object literals built from the plan's keys and the document's aliases.
     const text = `query Aliased($id: ID!) {

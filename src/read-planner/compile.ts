@@ -261,15 +261,31 @@ function relationSql(
   const nodeType = node?.type ?? builder.ctx.walk.schema.getType(relation.target);
   if (!isObjectType(nodeType)) return undefined;
   const row = rowJson(builder, target, nodeType, node?.nodes ?? [], alias, parentAlias, path, orderKeys);
+  /** The keyset condition over the order's columns of `of`; pushes its parameters, then the page's limit. */
+  const keysetOf = (of: string): string => {
+    const columns = relation.order.map((key) => `${of}.${rows.orderKey(key.key).column}`);
+    builder.params.push(after ? String(after[0]) : null, ...order.map((_, index) => (after ? String(after[index]) : null)));
+    return `(?::text is null or (${columns.join(', ')}) ${relation.order[0].direction === 'desc' ? '<' : '>'} (${casts.join(', ')}))`;
+  };
+  // A source of several SELECTs: each cut to the page before the union (without a filter, which the cut would have to apply too).
+  const branches = rows.branches && !relation.filter ? rows.branches : undefined;
+  const from = branches
+    ? `(${branches
+        .map((branch) => {
+          const cut = `(select * from (${branch}) b where ${keysetOf('b')} order by ${relation.order.map((key) => `b.${rows.orderKey(key.key).column} ${key.direction}`).join(', ')} limit ?::int)`;
+          builder.params.push(first + 1);
+          return cut;
+        })
+        .join('\n union all\n')}) ${alias}`
+    : rows.from(alias);
   const where = matching(alias);
-  const keyset = `(?::text is null or (${order.map((key) => key.column).join(', ')}) ${relation.order[0].direction === 'desc' ? '<' : '>'} (${casts.join(', ')}))`;
-  builder.params.push(after ? String(after[0]) : null, ...order.map((_, index) => (after ? String(after[index]) : null)));
+  const keyset = keysetOf(alias);
   builder.params.push(first + 1);
   // The page's order keys come out beside each row for json_agg to order by (a sort of at most
   // first + 1 rows; a row_number() window over the page cost more).
   const pageRows = `coalesce((select json_agg(x.r order by ${order.map((key, index) => `x.o${index} ${key.direction}`).join(', ')}) from (
       select ${row.sql} as r, ${order.map((key, index) => `${key.column} as o${index}`).join(', ')}
-        from ${rows.from(alias)} where ${where} and ${keyset} order by ${orderBy} limit ?::int) x), '[]'::json)`;
+        from ${from} where ${where} and ${keyset} order by ${orderBy} limit ?::int) x), '[]'::json)`;
   const wantsCount = [...fieldsOn(builder.ctx.walk, field.type!, field.nodes).values()].some((selected) => selected.name === 'totalCount');
   const rowsOfPage = eachOf(row.decode);
   const decode: Decode = (value) => {
@@ -298,16 +314,21 @@ function joinOne(builder: Builder, target: ReadType, name: string, alias: string
 /** Where the rows of a to-many relation come from, how they belong to the parent, and their columns by row key. */
 interface RelationRows {
   from(alias: string): string;
+  /** The SELECTs whose union the rows are, when the source gave several. */
+  branches?: readonly string[];
   belongs(alias: string): string;
   orderKey(key: string): { column: string; cursor: CursorValueType; sqlType: string };
 }
 
 function rowsOf(builder: Builder, target: ReadType, relation: Extract<Relation, { kind: 'many' | 'page' }>, parentAlias: string): RelationRows | undefined {
   if (relation.kind === 'page' && relation.source) {
-    const source = relation.source(parentAlias, builder.ctx.principal);
+    const produced = relation.source(parentAlias, builder.ctx.principal);
+    const branches = typeof produced === 'string' ? [produced] : produced;
+    const source = branches.join('\n union all\n');
     const types = new Map(relation.order.map((key) => [key.key, key.type ?? 'text']));
     return {
       from: (alias) => `(${source}) ${alias}`,
+      branches: branches.length > 1 ? branches : undefined,
       belongs: () => 'true',
       orderKey: (key) => {
         const type = types.get(key) ?? 'text';

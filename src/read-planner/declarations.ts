@@ -95,7 +95,9 @@ export type Relation =
   /**
    * A connection: a keyset page of the same, with an optional equality filter from an argument. With a
    * `source` the rows are not a table's but that SQL's (columns named as the row keys, in snake case),
-   * every one of them the parent's: e.g. the timeline's union of every module's entries.
+   * every one of them the parent's: e.g. the timeline's entries of every module. A source given as
+   * several SELECTs is their union, and the page cuts each to the page (keyset, order, first + 1) before
+   * the union, so a branch with an index in the page's order reads a page of rows, not all of them.
    */
   | {
       kind: 'page';
@@ -103,5 +105,5 @@ export type Relation =
       via: string;
       order: readonly OrderKey[];
       filter?: { arg: string; key: string };
-      source?: (parent: string, principal: Principal | undefined) => string;
+      source?: (parent: string, principal: Principal | undefined) => string | readonly string[];
     };

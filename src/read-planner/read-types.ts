@@ -13,16 +13,15 @@ const identitiesOf = (customer: string) => `coalesce((
     from identity i where i.customer_id = ${customer}.id), '[]'::json)`;
 
 /**
- * A customer's history: every module's timeline source the principal may read, as one union (the
- * entries' typed fields, e.g. the interaction of an INTERACTION entry, are read by their loaders).
+ * A customer's history: every module's timeline source the principal may read, one SELECT each (the
+ * page is their union; the entries' typed fields, e.g. the interaction of an INTERACTION entry, are
+ * read by their loaders).
  */
 const timelineOf = (customerId: string, principal: Principal | undefined) =>
-  timelineSourcesFor(principal)
-    .map(
-      (source) =>
-        `select '${source.kind}'::text as kind, s.id, s.at, s.channel, s.summary, s.parent_id from (${source.select(customerId)}) s(id, at, channel, summary, parent_id)`,
-    )
-    .join('\n union all\n');
+  timelineSourcesFor(principal).map(
+    (source) =>
+      `select '${source.kind}'::text as kind, s.id, s.at, s.channel, s.summary, s.parent_id from (${source.select(customerId)}) s(id, at, channel, summary, parent_id)`,
+  );
 
 const DELIVERY_KEYS = [
   'id',
