@@ -261,7 +261,7 @@ function relationSql(
   const nodeType = node?.type ?? builder.ctx.walk.schema.getType(relation.target);
   if (!isObjectType(nodeType)) return undefined;
   const row = rowJson(builder, target, nodeType, node?.nodes ?? [], alias, parentAlias, path, orderKeys);
-  /** The keyset condition over the order's columns of `of`; pushes its parameters, then the page's limit. */
+  /** The keyset condition over the order's columns of `of`; pushes its parameters (the caller pushes the limit after). */
   const keysetOf = (of: string): string => {
     const columns = relation.order.map((key) => `${of}.${rows.orderKey(key.key).column}`);
     builder.params.push(after ? String(after[0]) : null, ...order.map((_, index) => (after ? String(after[index]) : null)));
