@@ -1,4 +1,4 @@
-import { CustomersDocument, CustomersWideDocument, RecordConsentDocument } from './generated/graphql';
+import { CustomerSearchPageDocument, CustomersDocument, CustomersWideDocument, RecordConsentDocument } from './generated/graphql';
 import { createPerson, identify, person, type Person } from './support/customers';
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
 
@@ -145,5 +145,20 @@ describe('customers statement count', () => {
     const five = await env.countStatements(() => env.ok(CustomersWideDocument, { first: 5, search: 'quist' }));
     const fifty = await env.countStatements(() => env.ok(CustomersWideDocument, { first: 50, search: 'quist' }));
     expect(fifty.count).toBe(five.count);
+  });
+
+  it('reads a search page with its customers\' contacts and orders in one statement, page after page', async () => {
+    const seen: string[] = [];
+    let after: string | null | undefined;
+    for (const first of [5, 50]) {
+      const page = await env.countStatements(async () => {
+        const res = await env.ok(CustomerSearchPageDocument, { search: tag, first, after });
+        seen.push(...res.customers.edges.map((edge) => edge.node.id));
+        expect(res.customers.edges.every((edge) => edge.node.email?.endsWith('@example.com'))).toBe(true);
+        after = res.customers.pageInfo.endCursor;
+      });
+      expect(page.count).toBe(1);
+    }
+    expect(seen).toEqual([...taggedIds].reverse());
   });
 });

@@ -13,9 +13,19 @@ export type RowFinder<R> = (key: string) => Promise<R | null>;
  * and the parameters of that expression, which come before the statement's own (the select list
  * precedes its where clause). The service keeps what the list means (filters, order, page).
  */
-export type ListColumn = (alias: string) => { select: string; params: readonly unknown[] };
+export interface ListColumn {
+  (alias: string): { select: string; params: readonly unknown[] };
+  /**
+   * Whether the selection reads pageInfo.hasNextPage, the one answer that needs a row past the page.
+   * When it does not, the list reads its page and nothing past it (the column costs the most per row).
+   */
+  readonly nextPage: boolean;
+}
 
-/** The select-list text and parameters of `column` over `alias`; nothing when there is no column. */
-export function listColumn(column: ListColumn | undefined, alias: string): { select: string; params: readonly unknown[] } {
-  return column ? column(alias) : { select: '', params: [] };
+/**
+ * The select-list text and parameters of `column` over `alias` (nothing when there is no column), and
+ * how many rows past the page the list reads: 1 to tell hasNextPage, 0 when the selection never asks.
+ */
+export function listColumn(column: ListColumn | undefined, alias: string): { select: string; params: readonly unknown[]; lookahead: 0 | 1 } {
+  return column ? { ...column(alias), lookahead: column.nextPage ? 1 : 0 } : { select: '', params: [], lookahead: 1 };
 }

@@ -4,7 +4,7 @@ import { decodeCursor, pageSize, type CursorValueType } from '../common/paginati
 import type { Principal } from '../common/principal';
 import type { ReadType, Relation } from './declarations';
 import { tableShape, type RowColumn, type TableShape } from './metadata';
-import { descend, fieldsOn, type SelectedField, type Walk } from './selection';
+import { asksNextPage, descend, fieldsOn, type SelectedField, type Walk } from './selection';
 
 /** What a plan needs besides the selection: the declarations and the entity metadata. */
 export interface PlanContext {
@@ -229,7 +229,7 @@ function relationSql(
     const listOrder = relation.orderSql ? relation.orderSql(alias) : orderBy;
     const row = rowJson(builder, target, field.type!, field.nodes, alias, parentAlias, path);
     return {
-      sql: `coalesce((select json_agg(${row.sql} order by ${listOrder}) from ${rows.from(alias)}${join} where ${rows.belongs(alias)}), '[]'::json)`,
+      sql: `array_to_json(array(select ${row.sql} from ${rows.from(alias)}${join} where ${rows.belongs(alias)} order by ${listOrder}))`,
       decode: eachOf(row.decode),
     };
   }
@@ -245,13 +245,18 @@ function relationSql(
     return undefined;
   }
   const node = descend(builder.ctx.walk, field.type!, field.nodes, ['edges', 'node']);
+  // A row past the page only when the selection asks whether there is one.
+  const lookahead = asksNextPage(builder.ctx.walk, field.type!, field.nodes) ? 1 : 0;
   const filterValue = relation.filter ? (field.args[relation.filter.arg] ?? null) : null;
+  // A filter and a cursor are conditions only when given. Written as `(? is null or ...)` for one text
+  // whatever is given, they made the generic plan read all of a parent's rows and sort them, where the
+  // index gives them in order up to the limit (0.4 of 1.4 ms for 20 customers' first 5 orders).
   /** The rows of this parent that pass the filter, over the alias `of`; pushes its parameters. */
   const matching = (of: string): string => {
     const conditions = [rows.belongs(of)];
-    if (relation.filter) {
-      conditions.push(`(?::text is null or ${of}.${rows.orderKey(relation.filter.key).column} = ?)`);
-      builder.params.push(filterValue, filterValue);
+    if (relation.filter && filterValue !== null) {
+      conditions.push(`${of}.${rows.orderKey(relation.filter.key).column} = ?`);
+      builder.params.push(filterValue);
     }
     return conditions.join(' and ');
   };
@@ -263,9 +268,10 @@ function relationSql(
   const row = rowJson(builder, target, nodeType, node?.nodes ?? [], alias, parentAlias, path, orderKeys);
   /** The keyset condition over the order's columns of `of`; pushes its parameters (the caller pushes the limit after). */
   const keysetOf = (of: string): string => {
+    if (!after) return 'true';
     const columns = relation.order.map((key) => `${of}.${rows.orderKey(key.key).column}`);
-    builder.params.push(after ? String(after[0]) : null, ...order.map((_, index) => (after ? String(after[index]) : null)));
-    return `(?::text is null or (${columns.join(', ')}) ${relation.order[0].direction === 'desc' ? '<' : '>'} (${casts.join(', ')}))`;
+    builder.params.push(...after.map(String));
+    return `(${columns.join(', ')}) ${relation.order[0].direction === 'desc' ? '<' : '>'} (${casts.join(', ')})`;
   };
   // A source of several SELECTs: each cut to the page before the union (without a filter, which the cut would have to apply too).
   const branches = rows.branches && !relation.filter ? rows.branches : undefined;
@@ -273,19 +279,17 @@ function relationSql(
     ? `(${branches
         .map((branch) => {
           const cut = `(select * from (${branch}) b where ${keysetOf('b')} order by ${relation.order.map((key) => `b.${rows.orderKey(key.key).column} ${key.direction}`).join(', ')} limit ?::int)`;
-          builder.params.push(first + 1);
+          builder.params.push(first + lookahead);
           return cut;
         })
         .join('\n union all\n')}) ${alias}`
     : rows.from(alias);
   const where = matching(alias);
   const keyset = keysetOf(alias);
-  builder.params.push(first + 1);
-  // The page's order keys come out beside each row for json_agg to order by (a sort of at most
-  // first + 1 rows; a row_number() window over the page cost more).
-  const pageRows = `coalesce((select json_agg(x.r order by ${order.map((key, index) => `x.o${index} ${key.direction}`).join(', ')}) from (
-      select ${row.sql} as r, ${order.map((key, index) => `${key.column} as o${index}`).join(', ')}
-        from ${from} where ${where} and ${keyset} order by ${orderBy} limit ?::int) x), '[]'::json)`;
+  builder.params.push(first + lookahead);
+  // The page as an array in the order its rows come out of the limit (ARRAY keeps its subquery's order),
+  // so no aggregate sorts them again: json_agg(... order by ...) sorted each parent's page once more.
+  const pageRows = `array_to_json(array(select ${row.sql} from ${from} where ${where} and ${keyset} order by ${orderBy} limit ?::int))`;
   const wantsCount = [...fieldsOn(builder.ctx.walk, field.type!, field.nodes).values()].some((selected) => selected.name === 'totalCount');
   const rowsOfPage = eachOf(row.decode);
   const decode: Decode = (value) => {

@@ -7,7 +7,7 @@ import { queryPrepared, textArray } from '../database/sql';
 import { compileField, compileRelations, compileRow, PLANNED, type CompiledPlan, type Visit } from './compile';
 import { tableShape } from './metadata';
 import { readTypes } from './read-types';
-import { descend, ownField, walkOf } from './selection';
+import { asksNextPage, descend, ownField, walkOf } from './selection';
 
 import type { Planned } from './planned';
 
@@ -46,7 +46,8 @@ function relationsPlan(ctx: Context, info: GraphQLResolveInfo, path: readonly st
       target.type,
       target.nodes,
     );
-    return plan.relationsSql ? { typeName: target.type.name, plan, column: `$relations${++relationsColumns}` } : undefined;
+    if (!plan.relationsSql) return undefined;
+    return { typeName: target.type.name, plan, column: `$relations${++relationsColumns}`, nextPage: asksNextPage(walk, returned, info.fieldNodes) };
   });
 }
 
@@ -54,6 +55,8 @@ interface RelationsPlan {
   typeName: string;
   plan: CompiledPlan;
   column: string;
+  /** Whether the field of `info` (a connection, for plannedColumn) reads pageInfo.hasNextPage. */
+  nextPage: boolean;
 }
 
 let relationsColumns = 0;
@@ -69,7 +72,11 @@ let relationsColumns = 0;
 export function plannedColumn(ctx: Context, info: GraphQLResolveInfo): ListColumn | undefined {
   const found = relationsPlan(ctx, info, ['edges', 'node']);
   if (!found) return undefined;
-  return (alias) => ({ select: `, (select ${found.plan.relationsSql} from (select ${alias}.*) t) as "${found.column}"`, params: found.plan.params });
+  const column = (alias: string) => ({
+    select: `, (select ${found.plan.relationsSql} from (select ${alias}.*) t) as "${found.column}"`,
+    params: found.plan.params,
+  });
+  return Object.assign(column, { nextPage: found.nextPage });
 }
 
 /**

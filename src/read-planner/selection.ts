@@ -103,6 +103,15 @@ function conditionApplies(schema: GraphQLSchema, type: GraphQLObjectType, condit
   return Boolean(conditionType && isAbstractType(conditionType) && schema.isSubType(conditionType, type));
 }
 
+/**
+ * Whether a connection's selection reads pageInfo.hasNextPage: the one answer that needs a row past the
+ * page, so a page nobody asks it of reads `first` rows, not `first + 1`.
+ */
+export function asksNextPage(walk: Walk, connection: GraphQLObjectType, nodes: readonly FieldNode[]): boolean {
+  const pageInfo = descend(walk, connection, nodes, ['pageInfo']);
+  return pageInfo !== undefined && [...fieldsOn(walk, pageInfo.type, pageInfo.nodes).values()].some((field) => field.name === 'hasNextPage');
+}
+
 /** The field a resolver resolves, as a selected field of its parent type. */
 export function ownField(info: GraphQLResolveInfo): SelectedField {
   const definition = info.parentType.getFields()[info.fieldName];

@@ -78,15 +78,20 @@ export async function listProducts(
   if (!isStorableText(fragment)) throw new InvalidArgumentError('search must not contain NUL characters', 'search');
   const filter = fragment ? `p.search_text like ? escape '\\'` : 'true';
   const filterParams = fragment ? [`%${escapeLike(fragment)}%`] : [];
-  const keyset = keysetWhere(['p.sku'], 'asc', after);
-  // Prepared without a search (a fragment's selectivity is what the plan of a search depends on, as for
-  // customers); a search leaves the caller's column out, as customers' does.
-  const extra = listColumn(fragment ? undefined : column, 'p');
-  const rows = await (fragment ? query : queryPrepared)<ProductRow>(
-    ctx.em,
-    `select ${PRODUCT_COLUMNS}${extra.select} from product p where ${filter} and ${keyset.sql} order by p.sku limit ?`,
-    [...extra.params, ...filterParams, ...keyset.params, size + 1],
-  );
+  const extra = listColumn(column, 'p');
+  // A search's page comes from product_search_page(), which plans the pattern on each call, as
+  // customers(search) does; the statement around it stays prepared.
+  const rows = fragment
+    ? await queryPrepared<ProductRow>(
+        ctx.em,
+        `select ${PRODUCT_COLUMNS}${extra.select} from product_search_page(?, ?, ?) s(id) join product p on p.id = s.id order by p.sku`,
+        [...extra.params, ...filterParams, after?.[0] ?? null, size + extra.lookahead],
+      )
+    : await queryPrepared<ProductRow>(
+        ctx.em,
+        `select ${PRODUCT_COLUMNS}${extra.select} from product p where ${keysetWhere(['p.sku'], 'asc', after).sql} order by p.sku limit ?`,
+        [...extra.params, ...(after ?? []), size + extra.lookahead],
+      );
   const loader = ctx.loaders.get(ProductByIdLoader);
   for (const row of rows) loader.prime(row.id, row);
   return toConnection(cutPage(rows, size), Boolean(after), (row) => [row.sku], (row) => row, async () => {

@@ -395,17 +395,23 @@ export async function listCustomers(
   if (!isStorableText(fragment)) throw new InvalidArgumentError('search must not contain NUL characters', 'search');
   const filter = fragment ? `c.search_text like ? escape '\\'` : 'true';
   const filterParams = fragment ? [`%${escapeLike(fragment)}%`] : [];
-  const keyset = keysetWhere(['c.id'], 'desc', after);
-  // A search runs unprepared: a generic plan cannot see the pattern the trigram index needs. So it
-  // leaves the caller's column out (planned with it, the whole statement would be planned per request).
-  const extra = listColumn(fragment ? undefined : column, 'c');
-  const rows = await (fragment ? query : queryPrepared)<CustomerRow>(
-    ctx.em,
-    `select ${CUSTOMER_COLUMNS}${extra.select} from customer c
-      where c.merged_into_id is null and ${filter} and ${keyset.sql}
-      order by c.id desc limit ?`,
-    [...extra.params, ...filterParams, ...keyset.params, size + 1],
-  );
+  const extra = listColumn(column, 'c');
+  // A search's page comes from customer_search_page(), which plans the pattern on each call (the trigram
+  // index for a rare name, the key order for a common fragment); the statement around it stays prepared.
+  const rows = fragment
+    ? await queryPrepared<CustomerRow>(
+        ctx.em,
+        `select ${CUSTOMER_COLUMNS}${extra.select} from customer_search_page(?, ?, ?) s(id) join customer c on c.id = s.id
+          order by c.id desc`,
+        [...extra.params, ...filterParams, after?.[0] ?? null, size + extra.lookahead],
+      )
+    : await queryPrepared<CustomerRow>(
+        ctx.em,
+        `select ${CUSTOMER_COLUMNS}${extra.select} from customer c
+          where c.merged_into_id is null and ${keysetWhere(['c.id'], 'desc', after).sql}
+          order by c.id desc limit ?`,
+        [...extra.params, ...(after ?? []), size + extra.lookahead],
+      );
   const loader = ctx.loaders.get(CustomerByIdLoader);
   for (const row of rows) loader.prime(row.id, row);
   return toConnection(cutPage(rows, size), Boolean(after), (row) => [row.id], (row) => row, async () => {

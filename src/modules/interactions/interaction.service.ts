@@ -481,7 +481,7 @@ export async function listConversations(
   const rows = await queryPrepared<ConversationRow>(
     ctx.em,
     `select ${CONVERSATION_COLUMNS}${extra.select} from conversation t where ${where} and ${keyset.sql} order by t.id desc limit ?`,
-    [...extra.params, ...params, ...keyset.params, size + 1],
+    [...extra.params, ...params, ...keyset.params, size + extra.lookahead],
   );
   const loader = ctx.loaders.get(ConversationByIdLoader);
   for (const row of rows) loader.prime(row.id, row);

@@ -457,7 +457,7 @@ export async function listOrders(
   const rows = await queryPrepared<OrderRow>(
     ctx.em,
     `select ${ORDER_COLUMNS}${extra.select} from "order" o where ${where} and ${keyset.sql} order by o.placed_at desc, o.id desc limit ?`,
-    [...extra.params, ...params, ...keyset.params, size + 1],
+    [...extra.params, ...params, ...keyset.params, size + extra.lookahead],
   );
   const loader = ctx.loaders.get(OrderByIdLoader);
   for (const row of rows) loader.prime(row.id, row);
