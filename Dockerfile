@@ -24,4 +24,4 @@ EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/readyz').then(r => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))"
 # V8 flags on the command line (not set at run time): SERVER_NODE_FLAGS in bench/bench-config.ts says why.
-CMD ["node", "--no-allocation-site-pretenuring", "dist/src/main.js"]
+CMD ["node", "--no-allocation-site-pretenuring", "--max-semi-space-size=32", "dist/src/main.js"]

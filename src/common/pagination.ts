@@ -200,11 +200,17 @@ export function toConnection<R, T, K = (string | number)[]>(
   const edges = page.rows.map((row) => new PageEdge(row, toNode(row), cursorOf, encode));
   return {
     edges,
+    // The cursors of pageInfo too are encoded when read (a page of 20 customers with their orders
+    // has 21 pageInfos; selections that page ask for one or two of their cursors).
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: hadCursor,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
     totalCount,
   };
