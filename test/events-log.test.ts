@@ -252,6 +252,34 @@ describe('retention', () => {
     }
   });
 
+  it('runs the partition maintenance again when PostgreSQL rolls it back to break a deadlock', async () => {
+    const own = await startTestServer({ env: { OMNI360_EVENT_PARTITION_SIZE: '1000' } });
+    const db = await rawClient(own);
+    const blocker = await rawClient(own);
+    try {
+      await own.server.app.events.maintainPartitions();
+      // The sequence near the last partition's end: the maintenance has one to create.
+      const top = await rangeTop(db);
+      await db.query(`select setval('event_id_seq', $1)`, [String(top - 500n)]);
+      // A reader of the log holds the table; the maintenance reads the default partition, then waits for the table.
+      await blocker.query(`set deadlock_timeout = '10s'`);
+      await blocker.query('begin');
+      await blocker.query('lock table event in access share mode');
+      const maintained = own.server.app.events.maintainPartitions();
+      await waitUntil(async () => (await db.query(`select 1 from pg_locks where relation = 'event'::regclass and not granted`)).rowCount === 1);
+      // The reader now wants the default partition whole: a cycle, which the maintenance's backend
+      // (deadlock_timeout 1 s, the reader's 10 s) finds first and breaks by rolling itself back.
+      await blocker.query('lock table event_default in access exclusive mode');
+      await blocker.query('commit');
+      expect(await maintained).toBeGreaterThan(0);
+      expect((await db.query(`select count(*)::int as n from pg_class where relname = $1`, [`event_p${top}`])).rows[0].n).toBe(1);
+    } finally {
+      await blocker.end();
+      await db.end();
+      await own.stop();
+    }
+  });
+
   it('creates the partitions the sequence needs next and moves events that landed in the default partition into them', async () => {
     const own = await startTestServer({ env: { OMNI360_EVENT_PARTITION_SIZE: '1000' } });
     const db = await rawClient(own);

@@ -10,6 +10,10 @@ import { EVENT_NOTIFY_CHANNEL } from './event-log';
 import { createNextPartition, purgeStep } from './event-retention';
 import { LogSubscription, type LogSource, type LogSubscriptionSpec } from './log-subscription';
 
+/** PostgreSQL's deadlock_detected: the transaction it rolled back to break a deadlock, which did nothing. */
+const DEADLOCK_DETECTED = '40P01';
+const DEADLOCK_RETRIES = 3;
+
 /** Where a subscription starts: after a client's cursor, or at "now". */
 export type SubscriptionStart = { after: LogPosition } | { now: true };
 
@@ -311,10 +315,13 @@ export class PgEventHub implements EventHub, LogSource {
 
   /**
    * Runs `step` in a transaction of its own, again and again while it says there is more to do, each on
-   * a pooled connection; returns the sum of its counts.
+   * a pooled connection; returns the sum of its counts. A step PostgreSQL rolled back to break a deadlock
+   * did nothing and runs again (a few times): its DDL takes the event table's strongest lock while
+   * readers and writers of the log hold theirs.
    */
   private async inTransactions(step: (run: SqlRunner) => Promise<{ count: number; more: boolean }>, what: string): Promise<number> {
     let total = 0;
+    let deadlocks = 0;
     for (;;) {
       if (this.stopped) return total;
       let client: PoolClient | undefined;
@@ -333,8 +340,12 @@ export class PgEventHub implements EventHub, LogSource {
         total += result.count;
         if (!result.more) break;
       } catch (error) {
-        broken = error;
         await client?.query('rollback').catch(() => undefined);
+        if ((error as { code?: string }).code === DEADLOCK_DETECTED && ++deadlocks <= DEADLOCK_RETRIES) {
+          this.options.log.info({ err: error, attempt: deadlocks }, `event hub: ${what} chosen to break a deadlock, again`);
+          continue;
+        }
+        broken = error;
         this.options.log.warn({ err: error }, `event hub: ${what} failed`);
         throw error;
       } finally {
