@@ -18,15 +18,21 @@ const now = Date.now();
 beforeAll(async () => {
   env = await startTestServer();
   shop = await catalogue(env);
-  await generateDataset(env, shop, { seed: 5_150, customers: 34, historyDays: 360 });
+  const { customerIds } = await generateDataset(env, shop, { seed: 5_150, customers: 34, historyDays: 360 });
   // A guest order: revenue counts it, customer figures cannot.
   await order(env, { channel: 'MARKETPLACE', lines: [{ sku: shop.pln[3], quantity: 1 }], placedAt: new Date(now - 100 * DAY_MS).toISOString() });
 
   // Resolutions happened "now"; move each first resolution back to a seeded time after the conversation opened.
   const random = prng(99);
-  const resolved = await sql<{ id: string; customer_id: string; opened_at: Date; status: string }>(
-    env, `select id, customer_id, opened_at, status from conversation where first_resolved_at is not null order by id`,
-  );
+  // In the order the seed made them (by customer, then opening), not by id: ids follow the clock, and
+  // the dataset is built in parallel, so the order of ids (and what the seed below gives each
+  // conversation) changed from run to run.
+  const generated = new Map(customerIds.map((id, index) => [id, index]));
+  const resolved = (
+    await sql<{ id: string; customer_id: string; opened_at: Date; status: string }>(
+      env, `select id, customer_id, opened_at, status from conversation where first_resolved_at is not null`,
+    )
+  ).sort((a, b) => generated.get(a.customer_id)! - generated.get(b.customer_id)! || a.opened_at.getTime() - b.opened_at.getTime());
   expect(resolved.length).toBeGreaterThan(6);
   for (const conversation of resolved) {
     const at = new Date(conversation.opened_at.getTime() + random.next() * (now - 10 * DAY_MS - conversation.opened_at.getTime()));
