@@ -96,8 +96,9 @@ export type Relation =
    * A connection: a keyset page of the same, with an optional equality filter from an argument. With a
    * `source` the rows are not a table's but that SQL's (columns named as the row keys, in snake case),
    * every one of them the parent's: e.g. the timeline's entries of every module. A source given as
-   * several SELECTs is their union, and the page cuts each to the page (keyset, order, first + 1) before
-   * the union, so a branch with an index in the page's order reads a page of rows, not all of them.
+   * several SELECTs is their union, and the page cuts each to the page (keyset, order, the page size,
+   * and the row past it when hasNextPage is asked) before the union, so a branch with an index in the
+   * page's order reads a page of rows, not all of them.
    */
   | {
       kind: 'page';
