@@ -27,5 +27,7 @@ export interface ListColumn {
  * how many rows past the page the list reads: 1 to tell hasNextPage, 0 when the selection never asks.
  */
 export function listColumn(column: ListColumn | undefined, alias: string): { select: string; params: readonly unknown[]; lookahead: 0 | 1 } {
-  return column ? { ...column(alias), lookahead: column.nextPage ? 1 : 0 } : { select: '', params: [], lookahead: 1 };
+  if (!column) return { select: '', params: [], lookahead: 1 };
+  const { select, params } = column(alias);
+  return { select, params, lookahead: column.nextPage ? 1 : 0 };
 }

@@ -26,7 +26,7 @@ export interface AppState {
 export interface Context {
   requestId: string;
   principal?: Principal;
-  /** A forked EntityManager: its identity map dies with the request. */
+  /** The request's EntityManager (requestEntityManager): the ORM's connections, the request's identity. */
   em: EntityManager;
   config: Config;
   app: AppState;
@@ -39,12 +39,26 @@ export function createContext(app: AppState, principal: Principal | undefined, r
   const ctx = {
     requestId,
     principal,
-    em: app.orm.em.fork({ clear: true, useContext: false }) as EntityManager,
+    em: requestEntityManager(app.orm.em as EntityManager),
     config: app.config,
     app,
   } as Context;
   ctx.loaders = new LoaderRegistry<Context>(ctx);
   return ctx;
+}
+
+/**
+ * The EntityManager of one request or event: a view of the ORM's own (its prototype), sharing its
+ * driver, connections and metadata, with an identity of its own, which is what a request needs of it:
+ * the key of its statements' owner (request-timeout.ts) and of its read route (replica-lag.ts).
+ * Not a fork: omni360 reads and writes with SQL (database/sql.ts), never through entities, and a fork
+ * built an identity map, a unit of work, an entity loader and factory and three DataLoaders for every
+ * request (half of what a young collection promoted on the timeline page). `useContext` off: the view
+ * is its own context, never the ORM's global one. A transaction (inTransaction) runs in the fork
+ * MikroORM makes for it, as before; being global, the view takes nothing back from it.
+ */
+export function requestEntityManager(root: EntityManager): EntityManager {
+  return Object.assign(Object.create(root) as EntityManager, { useContext: false, transactionContext: undefined });
 }
 
 /**

@@ -17,8 +17,8 @@ export interface LogStreamOptions {
 }
 
 /**
- * Opens a subscription on the durable log. Each event is resolved with a FRESH context (new
- * EntityManager fork, new loaders) carrying the subscriber's principal: data never leaks from one event
+ * Opens a subscription on the durable log. Each event is resolved with a FRESH context (its own
+ * EntityManager view, new loaders) carrying the subscriber's principal: data never leaks from one event
  * to the next, and personal data is masked per the subscriber's role as on HTTP. Live subscribers of
  * one instance with the same principal share that context per event (eventContext).
  */
