@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { newId } from '../src/common/ids';
 import { createContext } from '../src/context/context';
+import { LocationEntity } from '../src/modules/catalog/location.entity';
 import { inTransaction, query, queryOne } from '../src/database/sql';
 import { startTestServer, type TestServer } from './support/server';
 
@@ -50,6 +52,21 @@ describe('the request EntityManager view', () => {
     expect(root.isInTransaction()).toBe(false);
     // Outside the transaction each statement is its own.
     expect(await txid(em)).not.toBe(seen[0]);
+  });
+
+  it('takes back no entity a transaction loaded: the unit of work it shares with the ORM stays empty', async () => {
+    const id = newId('Location');
+    await query(root, `insert into location (id, code, name, type, created_at, updated_at) values (?, ?, 'Probe', 'STORE', now(), now())`, [id, `PROBE-${id}`]);
+    const em = contextEm();
+    const loaded = await inTransaction(em, async (tx) => {
+      const location = await tx.findOneOrFail(LocationEntity, { id });
+      expect(tx.getUnitOfWork(false).getIdentityMap().keys()).toHaveLength(1);
+      return location;
+    });
+    expect(loaded.id).toBe(id);
+    // MikroORM merges a transaction's entities back into a parent that is not global: the view is global.
+    expect(em.getUnitOfWork(false).getIdentityMap().keys()).toEqual([]);
+    expect(root.getUnitOfWork(false).getIdentityMap().keys()).toEqual([]);
   });
 
   it("keeps two requests' transactions apart, each committing or rolling back its own writes", async () => {

@@ -55,7 +55,9 @@ export function createContext(app: AppState, principal: Principal | undefined, r
  * built an identity map, a unit of work, an entity loader and factory and three DataLoaders for every
  * request (half of what a young collection promoted on the timeline page). `useContext` off: the view
  * is its own context, never the ORM's global one. A transaction (inTransaction) runs in the fork
- * MikroORM makes for it, as before; being global, the view takes nothing back from it.
+ * MikroORM makes for it, as before; MikroORM merges a transaction's entities back only into an
+ * EntityManager that is not global, and the view inherits the ORM's `global`, so nothing is ever merged
+ * into the unit of work it shares with the ORM (test/request-entity-manager.test.ts).
  */
 export function requestEntityManager(root: EntityManager): EntityManager {
   return Object.assign(Object.create(root) as EntityManager, { useContext: false, transactionContext: undefined });
