@@ -180,6 +180,40 @@ class Bench {
   }
 }
 
+/** A read scenario of one implementation, prepared and waiting for its measurement. */
+interface QueuedRead {
+  server: Server;
+  implementation: Implementation;
+  plan: ReadPlan;
+}
+
+/**
+ * Measures the queued reads scenario by scenario (in the order they were first queued) and, within a
+ * scenario, connection count by connection count with every implementation back to back: omni360,
+ * PostGraphile, floor for the first measurement, the reverse for the next, and so on. The figures a
+ * ratio divides are then minutes apart, not a whole pass, and the implementation that meets a page's
+ * data first (cold caches, a cloned database) is not always the same one.
+ */
+async function measureInterleaved(bench: Bench, reads: QueuedRead[]): Promise<void> {
+  const scenarios = [...new Set(reads.map((read) => read.plan.scenario))];
+  let turn = 0;
+  for (const scenario of scenarios) {
+    const ofScenario = reads.filter((read) => read.plan.scenario === scenario);
+    for (const connections of bench.config.connections) {
+      const order = turn++ % 2 === 0 ? ofScenario : [...ofScenario].reverse();
+      for (const read of order) {
+        try {
+          await bench.measureRead(read.server, read.implementation, read.plan, connections);
+        } catch (error) {
+          const note = (error as Error).message.slice(0, 300);
+          bench.rows.push({ scenario, implementation: read.implementation.name, connections, status: 'failed', note });
+          log(`${scenario} ${read.implementation.name} ×${connections}: FAILED ${note}`);
+        }
+      }
+    }
+  }
+}
+
 /** What the measurements at one scale leave for the report. */
 interface ScaleRun {
   config: BenchConfig;
@@ -286,6 +320,18 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
     const startOmni = (databaseUrl = db.url) => startServer('omni360', process.execPath, [...SERVER_NODE_FLAGS, mainJs], { ...omniEnv, DATABASE_URL: databaseUrl }, config.repoDir, omniUrl,
       async () => (await fetch(`http://127.0.0.1:${omniPort}/readyz`)).status === 200);
 
+    // Every read is prepared first (servers started, cursors walked, answers sampled) and measured after,
+    // scenario by scenario: for each connection count the implementations back to back, in an order that
+    // turns round from one measurement to the next (measureInterleaved). A machine whose speed drifts
+    // during a run then moves every implementation's figure of a scenario alike, and none always meets a
+    // page's data first in cold caches.
+    const reads: QueuedRead[] = [];
+    const servers: Server[] = [];
+    const queueRead = (server: Server, implementation: Implementation, plan: ReadPlan) => reads.push({ server, implementation, plan });
+    const queued = (implementation: string, scenario: string) =>
+      reads.some((read) => read.implementation.name === implementation && read.plan.scenario === scenario) ||
+      bench.rows.some((row) => row.implementation === implementation && row.scenario === scenario);
+
     // ---- omni360: (a), (b), (c) ------------------------------------------------------------------
     let without = { a: [] as string[], b: [] as string[] };
     let partial = { a: false, b: false };
@@ -296,13 +342,13 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
     const onlyReferences = !config.implementations.has('omni360');
     try {
       omniServer = await startOmni();
+      servers.push(omniServer);
       schema = await fetchSchema(omniUrl, token);
     } catch (error) {
       log(`omni360 did not start: ${(error as Error).message}`);
       for (const scenario of ['(a) customer-360', '(b) list 50', '(c) analytics 1 year', '(d) recordInteraction + subscribers', ...pages.map((page) => page.label)]) {
         bench.notAvailable(scenario, 'omni360', `server failed to start: ${(error as Error).message.split('\n')[0]}`);
       }
-      await omniServer?.stop();
       omniServer = undefined;
     }
     const fitted = schema && {
@@ -347,8 +393,7 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
             log(`(b) omni360: ${cursors.length} pages to rotate over`);
             bodies = cursors.map((after) => JSON.stringify({ query: fit.document, variables: { after } }));
           }
-          const plan: ReadPlan = { scenario: label(id), bodies, check: checker(id === 'a' ? /^\{"data":\{"customer":\{/ : /^\{"data":\{"customers":\{/) };
-          for (const connections of config.connections) await bench.measureRead(omniServer, omni, plan, connections);
+          queueRead(omniServer, omni, { scenario: label(id), bodies, check: checker(id === 'a' ? /^\{"data":\{"customer":\{/ : /^\{"data":\{"customers":\{/) });
           // Answers to compare with the floor's later: the same content, not just the same speed.
           if (id === 'a') {
             for (const customerId of rotated.slice(0, 3)) {
@@ -366,8 +411,7 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
             bench.notAvailable('(c) analytics 1 year', 'omni360', fit.missing.length ? missingNote(fit.missing) : fit.errors.join('; '));
           } else {
             const body = JSON.stringify({ query: fit.document, variables: { from: new Date(ANCHOR_MS - 365 * 86_400_000).toISOString(), to: new Date(ANCHOR_MS).toISOString() } });
-            const plan: ReadPlan = { scenario: '(c) analytics 1 year', bodies: [body], check: checker(/^\{"data":\{"analytics":\{/) };
-            for (const connections of config.connections) await bench.measureRead(omniServer, omni, plan, connections);
+            queueRead(omniServer, omni, { scenario: '(c) analytics 1 year', bodies: [body], check: checker(/^\{"data":\{"analytics":\{/) });
           }
         }
         // The pages users open (issue 16): a page whose fields omni360 lacks is n/a everywhere.
@@ -381,8 +425,7 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
             ? (await walkCursors(omniUrl, omni.headers, PRODUCT_PAGES, (data) => (data as { products: PageData }).products.pageInfo)).map((after) => ({ after }))
             : pageVariables(page.id, pageInputs);
           const bodies = variables.map((values) => JSON.stringify({ query: fit.document, variables: values }));
-          const plan: ReadPlan = { scenario: page.label, bodies, check: checker(rootPattern(page.omniRoot)) };
-          for (const connections of config.connections) await bench.measureRead(omniServer, omni, plan, connections);
+          queueRead(omniServer, omni, { scenario: page.label, bodies, check: checker(rootPattern(page.omniRoot)) });
           omniPages.add(page.id);
           countPlan(bench, 'omni360', startOmni, omniUrl, omni.headers).pages.push({ scenario: page.label, bodies });
           if (FLOOR_PAGES[page.id]) {
@@ -392,8 +435,12 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
             }
           }
         }
-      } finally {
-        await omniServer.stop();
+      } catch (error) {
+        // A preparation that failed (a cursor walk, a sample): what was queued is still measured.
+        log(`omni360 preparation failed: ${(error as Error).message.slice(0, 500)}`);
+        for (const scenario of ['(a) customer-360', '(b) list 50', '(c) analytics 1 year', ...pages.map((page) => page.label)]) {
+          if (!queued('omni360', scenario)) bench.notAvailable(scenario, 'omni360', `failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}`);
+        }
       }
     }
 
@@ -416,6 +463,7 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
           config.benchDir, url, answersPost(url, JSON.stringify({ query: '{ __typename }' })));
         try {
           server = await startGraphile();
+          servers.push(server);
           for (const id of readIds) {
             let bodies: string[];
             if (id === 'a') {
@@ -426,28 +474,22 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
               const document = postgraphileCustomerList(without.b);
               bodies = cursors.map((after) => JSON.stringify({ query: document, variables: { after } }));
             }
-            const plan: ReadPlan = { scenario: label(id), bodies, check: checker(id === 'a' ? /^\{"data":\{"customerByRowId":\{/ : /^\{"data":\{"allCustomers":\{/) };
-            for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+            queueRead(server, implementation, { scenario: label(id), bodies, check: checker(id === 'a' ? /^\{"data":\{"customerByRowId":\{/ : /^\{"data":\{"allCustomers":\{/) });
           }
           for (const page of graphilePages) {
             const variables = page.id === 'j'
               ? (await walkCursors(url, {}, POSTGRAPHILE_PRODUCT_PAGES, (data) => (data as { allProducts: PageData }).allProducts.pageInfo)).map((after) => ({ after }))
               : pageVariables(page.id, pageInputs);
             const bodies = variables.map((values) => JSON.stringify({ query: page.graphile, variables: values }));
-            const plan: ReadPlan = { scenario: page.label, bodies, check: checker(rootPattern(page.graphileRoot)) };
-            for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+            queueRead(server, implementation, { scenario: page.label, bodies, check: checker(rootPattern(page.graphileRoot)) });
             countPlan(bench, 'PostGraphile', startGraphile, url, {}).pages.push({ scenario: page.label, bodies });
           }
         } catch (error) {
           const reason = (error as Error).message;
           log(`PostGraphile failed: ${reason.slice(0, 500)}`);
           for (const scenario of [...readIds.map(label), ...graphilePages.map((page) => page.label)]) {
-            if (!bench.rows.some((row) => row.implementation === 'PostGraphile' && row.scenario === scenario && row.status !== 'n/a')) {
-              bench.notAvailable(scenario, 'PostGraphile', `failed: ${reason.split('\n')[0].slice(0, 200)}`);
-            }
+            if (!queued('PostGraphile', scenario)) bench.notAvailable(scenario, 'PostGraphile', `failed: ${reason.split('\n')[0].slice(0, 200)}`);
           }
-        } finally {
-          await server?.stop();
         }
       }
     }
@@ -464,12 +506,12 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
         config.repoDir, url, answersPost(url, JSON.stringify({ operationName: 'CustomerList', variables: { after: null } })));
       try {
         server = await startFloor();
+        servers.push(server);
         for (const id of readIds) {
           const bodies = id === 'a'
             ? rotated.map((customerId) => JSON.stringify({ operationName: 'Customer360', variables: { id: customerId }, without: without.a }))
             : floorCursors.map((after) => JSON.stringify({ operationName: 'CustomerList', variables: { after }, without: without.b }));
-          const plan: ReadPlan = { scenario: label(id), bodies, check: checker(id === 'a' ? /^\{"data"\s*:\s*\{"customer"\s*:\s*\{/ : /^\{"data"\s*:\s*\{"customers"\s*:\s*\{/) };
-          for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+          queueRead(server, implementation, { scenario: label(id), bodies, check: checker(id === 'a' ? /^\{"data"\s*:\s*\{"customer"\s*:\s*\{/ : /^\{"data"\s*:\s*\{"customers"\s*:\s*\{/) });
           for (const [key, expected] of bench.omniSamples) {
             if (!key.startsWith(id)) continue;
             const body = id === 'a'
@@ -484,8 +526,7 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
         for (const page of floorPages) {
           const operation = FLOOR_PAGES[page.id]!;
           const bodies = pageVariables(page.id, pageInputs).map((values) => JSON.stringify({ operationName: operation, variables: values }));
-          const plan: ReadPlan = { scenario: page.label, bodies, check: checker(new RegExp(`^\\{"data"\\s*:\\s*\\{"${page.omniRoot}"\\s*:\\s*\\{`)) };
-          for (const connections of config.connections) await bench.measureRead(server, implementation, plan, connections);
+          queueRead(server, implementation, { scenario: page.label, bodies, check: checker(new RegExp(`^\\{"data"\\s*:\\s*\\{"${page.omniRoot}"\\s*:\\s*\\{`)) });
           countPlan(bench, 'floor', startFloor, url, {}).pages.push({ scenario: page.label, bodies });
           for (const [key, expected] of bench.omniSamples) {
             if (!key.startsWith(`page:${page.id}:`)) continue;
@@ -499,13 +540,16 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
       } catch (error) {
         log(`floor failed: ${(error as Error).message.slice(0, 500)}`);
         for (const scenario of [...readIds.map(label), ...floorPages.map((page) => page.label)]) {
-          if (!bench.rows.some((row) => row.implementation === 'floor' && row.scenario === scenario && row.status !== 'n/a')) {
-            bench.notAvailable(scenario, 'floor', `failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}`);
-          }
+          if (!queued('floor', scenario)) bench.notAvailable(scenario, 'floor', `failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}`);
         }
-      } finally {
-        await server?.stop();
       }
+    }
+
+    // ---- the reads, measured: every server is up, one load at a time -------------------------------
+    try {
+      await measureInterleaved(bench, reads);
+    } finally {
+      for (const server of servers) await server.stop();
     }
 
     // ---- omni360: (w) unpaced writes, before the counting pass, which counts them too ---------------
@@ -555,6 +599,13 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
         }
       }
     }
+
+    // The results table groups each scenario's rows (they were measured interleaved): omni360, then the references.
+    const scenarioRank = new Map<string, number>();
+    for (const row of bench.rows) if (!scenarioRank.has(row.scenario)) scenarioRank.set(row.scenario, scenarioRank.size);
+    const implementationRank = (name: string) => ['omni360', 'PostGraphile', 'floor'].indexOf(name);
+    bench.rows.sort((x, y) => scenarioRank.get(x.scenario)! - scenarioRank.get(y.scenario)! ||
+      implementationRank(x.implementation) - implementationRank(y.implementation) || (x.connections ?? 0) - (y.connections ?? 0));
 
     machine.loadAfter = os.loadavg().map((value) => value.toFixed(2)).join(', ');
     const postgraphileVersion = 'version' in graphile ? graphile.version : `unavailable: ${graphile.error.split('\n')[0]}`;
