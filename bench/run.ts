@@ -250,6 +250,8 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
   log(`scale ${config.scale}, ${config.durationSeconds} s per run after ${config.warmupSeconds} s warm-up, connections ${config.connections.join(' and ')}`);
   const bench = new Bench(config, db);
   const wantGraphile = config.implementations.has('postgraphile');
+  /** The servers the reads are measured on, up together until the last read (stopped on failure too). */
+  const servers: Server[] = [];
 
   try {
     // Independent preparations side by side: the build, the dataset, the PostGraphile toolchain.
@@ -330,7 +332,6 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
     // during a run then moves every implementation's figure of a scenario alike, and none always meets a
     // page's data first in cold caches.
     const reads: QueuedRead[] = [];
-    const servers: Server[] = [];
     const queueRead = (server: Server, implementation: Implementation, plan: ReadPlan) => reads.push({ server, implementation, plan });
     const queued = (implementation: string, scenario: string) =>
       reads.some((read) => read.implementation.name === implementation && read.plan.scenario === scenario) ||
@@ -615,6 +616,7 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
     const postgraphileVersion = 'version' in graphile ? graphile.version : `unavailable: ${graphile.error.split('\n')[0]}`;
     return { config, dataset, machine, bench, postgraphileVersion };
   } catch (error) {
+    for (const server of servers) await server.stop();
     // With several scales, say which one failed.
     throw config.scales.length > 1 ? new Error(`scale ${config.scale}: ${(error as Error).message}`, { cause: error }) : error;
   }
