@@ -29,6 +29,12 @@ export interface BenchConfig {
    * finished tiering up on 2 cores (bench/README.md, "Fourth round").
    */
   warmupSeconds: number;
+  /**
+   * Rounds of every read measurement (BENCH_ROUNDS, default 1): each implementation is measured this many
+   * times per scenario and connection count, interleaved with the others, and the report gives the median
+   * of each figure. Rounds after the first warm up for at most 2 s (the server is warm by then).
+   */
+  rounds: number;
   /** Connection counts every read scenario runs at. */
   connections: number[];
   /** Explicit BENCH_DATABASE_URL, else undefined (local PostgreSQL or embedded, see database.ts). */
@@ -80,6 +86,7 @@ export function loadBenchConfig(): BenchConfig {
     scales,
     durationSeconds: positive('BENCH_DURATION', 10),
     warmupSeconds: positive('BENCH_WARMUP', 5),
+    rounds: Math.floor(positive('BENCH_ROUNDS', 1)),
     connections: list(process.env.BENCH_CONNECTIONS, ['1', '32']).map(Number),
     databaseUrl: process.env.BENCH_DATABASE_URL?.trim() || undefined,
     embedded: ['1', 'true', 'yes'].includes((process.env.BENCH_EMBEDDED ?? '').toLowerCase()),

@@ -122,8 +122,12 @@ class Bench {
 
   constructor(readonly config: BenchConfig, readonly db: BenchDatabase) {}
 
-  /** `from`: where in `plan.bodies` the load starts (the rotation wraps round). */
-  async measureRead(server: Server, implementation: Implementation, plan: ReadPlan, connections: number, from = 0): Promise<void> {
+  /**
+   * `from`: where in `plan.bodies` the load starts (the rotation wraps round); returns where it stopped,
+   * for the next round to go on from. `warmupSeconds`: the unmeasured seconds before the measurement.
+   */
+  async measureRead(server: Server, implementation: Implementation, plan: ReadPlan, connections: number, from = 0,
+    warmupSeconds = this.config.warmupSeconds): Promise<number> {
     const base: ResultRow = { scenario: plan.scenario, implementation: implementation.name, connections, status: 'ok' };
     // One request first: a scenario that fails is reported with the reason, not loaded for 10 s.
     const probe = await postJson(server.url, implementation.headers, plan.bodies[0]);
@@ -131,7 +135,7 @@ class Bench {
     if (problem) {
       this.rows.push({ ...base, status: 'failed', note: problem });
       log(`${plan.scenario} ${implementation.name} ×${connections}: FAILED ${problem.slice(0, 200)}`);
-      return;
+      return from;
     }
     let next = from;
     const sampler = new UsageSampler(server.pid, this.postmaster, databaseName(this.db.url));
@@ -142,7 +146,7 @@ class Bench {
       url: server.url,
       headers: implementation.headers,
       connections,
-      warmupSeconds: this.config.warmupSeconds,
+      warmupSeconds,
       seconds: this.config.durationSeconds,
       nextBody: plan.nextBody ?? (() => plan.bodies[next++ % plan.bodies.length]),
       check: plan.check,
@@ -152,6 +156,7 @@ class Bench {
     this.rows.push(this.row(base, result, usage));
     const settled = await waitForQuiet(server.pid);
     if (settled > 1_000) log(`  (${implementation.name} needed ${(settled / 1000).toFixed(1)} s to finish the requests the load generator abandoned)`);
+    return next % plan.bodies.length;
   }
 
   row(base: ResultRow, result: LoadResult, usage: { serverCpuMs: number; pgCpuMs: number; peakRssMb: number }, note?: string): ResultRow {
@@ -197,25 +202,69 @@ interface QueuedRead {
  * from a third or a half of the way in, ...): with one rotation for all, whoever ran second read the
  * rows the first had just brought into PostgreSQL's shared buffers (at scale 10, 3.8 GiB against 128 MB,
  * that was 0.2 ms of PostgreSQL per request on the timeline at one connection).
+ *
+ * With BENCH_ROUNDS above 1, each connection count repeats that back-to-back measurement, the order
+ * turning round every round and every implementation going on in its part of the rotation where its
+ * last round stopped; each implementation's rounds become one row of medians (medianRow).
  */
 async function measureInterleaved(bench: Bench, reads: QueuedRead[]): Promise<void> {
+  const { rounds, warmupSeconds } = bench.config;
   const scenarios = [...new Set(reads.map((read) => read.plan.scenario))];
   for (const [index, scenario] of scenarios.entries()) {
     const ofScenario = reads.filter((read) => read.plan.scenario === scenario);
     for (const [turn, connections] of bench.config.connections.entries()) {
-      const order = (index + turn) % 2 === 0 ? ofScenario : [...ofScenario].reverse();
-      for (const read of order) {
-        const from = Math.floor((ofScenario.indexOf(read) / ofScenario.length) * read.plan.bodies.length);
-        try {
-          await bench.measureRead(read.server, read.implementation, read.plan, connections, from);
-        } catch (error) {
-          const note = (error as Error).message.slice(0, 300);
-          bench.rows.push({ scenario, implementation: read.implementation.name, connections, status: 'failed', note });
-          log(`${scenario} ${read.implementation.name} ×${connections}: FAILED ${note}`);
+      const measured = new Map<QueuedRead, ResultRow[]>(ofScenario.map((read) => [read, []]));
+      const position = new Map<QueuedRead, number>(ofScenario.map((read) => [
+        read, Math.floor((ofScenario.indexOf(read) / ofScenario.length) * read.plan.bodies.length),
+      ]));
+      for (let round = 0; round < rounds; round++) {
+        const order = (index + turn + round) % 2 === 0 ? ofScenario : [...ofScenario].reverse();
+        for (const read of order) {
+          const before = bench.rows.length;
+          try {
+            const warmup = round === 0 ? warmupSeconds : Math.min(warmupSeconds, 2);
+            position.set(read, await bench.measureRead(read.server, read.implementation, read.plan, connections, position.get(read), warmup));
+          } catch (error) {
+            const note = (error as Error).message.slice(0, 300);
+            bench.rows.push({ scenario, implementation: read.implementation.name, connections, status: 'failed', note });
+            log(`${scenario} ${read.implementation.name} ×${connections}: FAILED ${note}`);
+          }
+          measured.get(read)!.push(...bench.rows.splice(before));
         }
       }
+      for (const read of ofScenario) bench.rows.push(medianRow(measured.get(read)!));
     }
   }
+}
+
+/**
+ * One row for the rounds of one measurement: the median of each figure (throughput, latencies, CPU per
+ * request) over the rounds, the highest peak RSS, the requests and errors of all rounds. A round that
+ * failed makes the row failed, with that round's note.
+ */
+function medianRow(rounds: ResultRow[]): ResultRow {
+  if (rounds.length === 1) return rounds[0];
+  const failed = rounds.findIndex((row) => row.status !== 'ok');
+  if (failed >= 0) return { ...rounds[failed], note: `round ${failed + 1} of ${rounds.length}: ${rounds[failed].note ?? rounds[failed].status}` };
+  const median = (pick: (row: ResultRow) => number | undefined): number | undefined => {
+    const values = rounds.map(pick).filter((value): value is number => value !== undefined && Number.isFinite(value)).sort((a, b) => a - b);
+    if (values.length === 0) return undefined;
+    const middle = Math.floor(values.length / 2);
+    return values.length % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+  };
+  const sum = (pick: (row: ResultRow) => number | undefined) => rounds.reduce((total, row) => total + (pick(row) ?? 0), 0);
+  return {
+    ...rounds[0],
+    rps: median((row) => row.rps),
+    p50: median((row) => row.p50),
+    p99: median((row) => row.p99),
+    nodeCpuMsPerRequest: median((row) => row.nodeCpuMsPerRequest),
+    pgCpuMsPerRequest: median((row) => row.pgCpuMsPerRequest),
+    peakRssMb: Math.max(...rounds.map((row) => row.peakRssMb ?? Number.NaN).filter(Number.isFinite)),
+    requests: sum((row) => row.requests),
+    errors: sum((row) => row.errors),
+    note: [rounds[0].note, `median of ${rounds.length} rounds; req/s ${rounds.map((row) => row.rps!.toFixed(0)).join(', ')}`].filter(Boolean).join('; '),
+  };
 }
 
 /** What the measurements at one scale leave for the report. */
@@ -247,7 +296,7 @@ async function main(): Promise<void> {
 
 async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<ScaleRun> {
   const loadBefore = os.loadavg().map((value) => value.toFixed(2)).join(', ');
-  log(`scale ${config.scale}, ${config.durationSeconds} s per run after ${config.warmupSeconds} s warm-up, connections ${config.connections.join(' and ')}`);
+  log(`scale ${config.scale}, ${config.durationSeconds} s per run after ${config.warmupSeconds} s warm-up, ${config.rounds} round(s) of the reads, connections ${config.connections.join(' and ')}`);
   const bench = new Bench(config, db);
   const wantGraphile = config.implementations.has('postgraphile');
   /** The servers the reads are measured on, up together until the last read (stopped on failure too). */
@@ -885,6 +934,9 @@ function renderReport({ config, dataset, machine, bench, postgraphileVersion }: 
       `the template database is ${(dataset.bytes / 2 ** 30).toFixed(2)} GiB and took ${dataset.loadSeconds.toFixed(0)} s to generate.`,
     '',
     `Each run: ${config.warmupSeconds} s warm-up, then ${config.durationSeconds} s measured with autocannon; (d) paces writes at ${config.writeRate}/s. ` +
+      (config.rounds > 1
+        ? `Reads: ${config.rounds} rounds of every measurement, interleaved (later rounds warm up for ${Math.min(config.warmupSeconds, 2)} s); each figure is the median of its rounds. `
+        : '') +
       `Database pool ${config.poolSize} for every implementation. PostGraphile ${postgraphileVersion}.`,
     '',
     '## Machine',
