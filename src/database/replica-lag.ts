@@ -1,5 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
+import { Slot } from '../common/memo';
 
 /** Where a heavy read (queryRead) of one request runs, and how fresh its data is. */
 export interface ReadRoute {
@@ -108,7 +109,8 @@ export class ReplicaLagMonitor {
 }
 
 const monitors = new WeakMap<object, ReplicaLagMonitor>();
-const routes = new WeakMap<EntityManager, Promise<ReadRoute>>();
+/** A slot of each request's EntityManager (common/memo.ts). */
+const routes = new Slot<EntityManager, Promise<ReadRoute>>('omni360.readRoute');
 
 /** Registers the lag monitor of an ORM (server start-up); without one, heavy reads use the replicas unconditionally. */
 export function monitorReplicaLag(orm: MikroORM, replicaUrls: readonly string[], maxLagMs: number): ReplicaLagMonitor {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { knexClientOf, transactionIdOf, type KnexClient } from './knex-adapter';
 import { readRoute } from './replica-lag';
+import { Slot } from '../common/memo';
 
 /**
  * Runs one parameterised statement (`?` placeholders) inside whatever transaction `em` is in.
@@ -13,15 +14,16 @@ import { readRoute } from './replica-lag';
  * execute() would inline them client-side, and read a quoted `?` as a placeholder).
  */
 export async function query<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
-  return runOn<T>(knexClientOf(em), { text: numbered(sql) }, sql, params, statementOwners.get(em));
+  return runOn<T>(knexClientOf(em), { text: numbered(sql) }, sql, params, statementOwnerOf(em));
 }
 
 /**
  * Who runs the statements of an EntityManager: a request's deadline (request-timeout.ts), so that it
  * can cancel them. Statements outside a transaction carry it in their query event (`owner`);
- * statements of a transaction are found by the knex transaction id (transactionOwner).
+ * statements of a transaction are found by the knex transaction id (transactionOwner). A slot of the
+ * EntityManager (common/memo.ts).
  */
-const statementOwners = new WeakMap<EntityManager, object>();
+const statementOwners = new Slot<EntityManager, object>('omni360.statementOwner');
 const transactionOwners = new Map<string, object>();
 
 export function ownStatements(em: EntityManager, owner: object | undefined): void {
@@ -101,7 +103,7 @@ export function numbered(sql: string): string {
  */
 export async function queryPrepared<T = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   if (em.isInTransaction()) return query<T>(em, sql, params);
-  return runOn<T>(knexClientOf(em), prepared(sql), sql, params, statementOwners.get(em));
+  return runOn<T>(knexClientOf(em), prepared(sql), sql, params, statementOwnerOf(em));
 }
 
 /**
@@ -145,7 +147,7 @@ export async function queryRead<T = Record<string, unknown>>(em: EntityManager, 
   if (em.isInTransaction()) return query<T>(em, sql, params);
   // On the primary instead while the replicas lag more than OMNI360_READ_REPLICA_MAX_LAG_MS (replica-lag.ts).
   const client = knexClientOf(em, (await readRoute(em)).replica ? 'read' : 'write');
-  return heavyReadGate(client).run(() => runOn<T>(client, { text: numbered(sql) }, sql, params, statementOwners.get(em)));
+  return heavyReadGate(client).run(() => runOn<T>(client, { text: numbered(sql) }, sql, params, statementOwnerOf(em)));
 }
 
 /** How long a heavy read may wait for its turn before it fails like a pool timeout (DATABASE_UNAVAILABLE, retry). */
@@ -220,10 +222,10 @@ export async function queryOne<T = Record<string, unknown>>(em: EntityManager, s
 /** Runs `work` in a transaction, or inside the one `em` is already in. */
 export async function inTransaction<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
   if (em.isInTransaction()) return work(em);
-  const owner = statementOwners.get(em);
+  const owner = statementOwnerOf(em);
   if (!owner) return em.transactional((tx) => work(tx as EntityManager));
   return em.transactional(async (tx) => {
-    statementOwners.set(tx as EntityManager, owner);
+    ownStatements(tx as EntityManager, owner);
     // The transaction's connection carries knex's transaction id, which its statements' events carry too.
     const transactionId = await transactionIdOf(tx as EntityManager);
     if (transactionId) transactionOwners.set(transactionId, owner);

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { getNamedType, isObjectType, visit as visitAst, type ASTNode, type FieldNode, type GraphQLResolveInfo } from 'graphql';
 import type { ListColumn, RowFinder } from '../common/finder';
 import { cutPage, edgeWithNode, type Connection, type KeysetPage } from '../common/pagination';
+import { Slot } from '../common/memo';
 import type { Context } from '../context/context';
 import { queryPrepared, textArray } from '../database/sql';
 import { compileField, compileRelations, compileRow, PLANNED, type CompiledPlan, type Visit } from './compile';
@@ -266,8 +267,8 @@ function variablesIn(info: GraphQLResolveInfo, roots: readonly ASTNode[]): strin
 
 type FieldLoader = DataLoader<string, unknown, string>;
 
-/** Per request: a loader per relation field of the document (its AST node) and parent type. */
-const fieldLoaders = new WeakMap<Context, Map<FieldNode, Map<string, FieldLoader>>>();
+/** Per request: a loader per relation field of the document (its AST node) and parent type (a slot of the context: common/memo.ts). */
+const fieldLoaders = new Slot<Context, Map<FieldNode, Map<string, FieldLoader>>>('omni360.fieldLoaders');
 
 /**
  * The value of a declared relation resolved below a row the planner did not read (a customer reached

@@ -2,12 +2,16 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { Slot } from '../common/memo';
 import { cancelStatementsOn, onStatements, type StatementEvent } from '../database/knex-adapter';
 import { ownStatements, statementOwnerOf, transactionOwner } from '../database/sql';
 import type { Logger } from './logger';
 
 /** How often the statements of an expired request are cancelled again (new ones may have started). */
 const RECANCEL_MS = 200;
+
+/** The clock of each HTTP response in flight (a slot of the response: common/memo.ts). */
+const deadlines = new Slot<ServerResponse, Deadline>('omni360.deadline');
 
 /** One HTTP request's clock and the statements it has running on the pool. */
 class Deadline {
@@ -26,8 +30,6 @@ class Deadline {
  * every request of a read-only instance about a tenth of its throughput.)
  */
 export class RequestTimeouts {
-  /** The clock of each HTTP response in flight. */
-  private readonly deadlines = new WeakMap<ServerResponse, Deadline>();
   /** knex query uid -> the request running it, until the statement answers. */
   private readonly owners = new Map<string, Deadline>();
 
@@ -77,14 +79,14 @@ export class RequestTimeouts {
       };
       res.once('finish', stop);
       res.once('close', stop);
-      this.deadlines.set(res, deadline);
+      deadlines.set(res, deadline);
       next();
     };
   }
 
   /** Makes the request's clock own the statements of its context's EntityManager. */
   track(res: ServerResponse, em: EntityManager): void {
-    ownStatements(em, this.deadlines.get(res));
+    ownStatements(em, deadlines.get(res));
   }
 
   /** Replaces the answer of a request that ran out of time (and had its statements cancelled) with TIMEOUT. */

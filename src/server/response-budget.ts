@@ -9,6 +9,7 @@ import {
   type GraphQLFieldResolver,
   type GraphQLSchema,
 } from 'graphql';
+import { Slot } from '../common/memo';
 import type { Context } from '../context/context';
 
 /**
@@ -26,7 +27,8 @@ interface Budget {
   exceeded: boolean;
 }
 
-const budgets = new WeakMap<Context, Budget>();
+/** A slot of the execution's context (common/memo.ts). */
+const budgets = new Slot<Context, Budget>('omni360.responseBudget');
 
 function budgetOf(context: Context): Budget {
   let budget = budgets.get(context);
@@ -91,7 +93,7 @@ export function overBudget(context: Context | undefined): boolean {
 
 /** A fresh budget for the next execution under `context` (each event of a subscription is one answer). */
 export function resetBudget(context: Context | undefined): void {
-  if (context) budgets.delete(context);
+  if (context) budgets.clear(context);
 }
 
 /** The answer of a query that ran out of budget: no partial data, one coded error. */
