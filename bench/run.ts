@@ -260,7 +260,7 @@ function medianRow(rounds: ResultRow[]): ResultRow {
     p99: median((row) => row.p99),
     nodeCpuMsPerRequest: median((row) => row.nodeCpuMsPerRequest),
     pgCpuMsPerRequest: median((row) => row.pgCpuMsPerRequest),
-    peakRssMb: Math.max(...rounds.map((row) => row.peakRssMb ?? Number.NaN).filter(Number.isFinite)),
+    peakRssMb: rounds.reduce<number | undefined>((peak, row) => (Number.isFinite(row.peakRssMb) ? Math.max(peak ?? 0, row.peakRssMb!) : peak), undefined),
     requests: sum((row) => row.requests),
     errors: sum((row) => row.errors),
     note: [rounds[0].note, `median of ${rounds.length} rounds; req/s ${rounds.map((row) => row.rps!.toFixed(0)).join(', ')}`].filter(Boolean).join('; '),
