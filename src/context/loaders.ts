@@ -23,14 +23,6 @@ export class LoaderRegistry<C = unknown> {
     return loader as DataLoader<K, V, string>;
   }
 
-  /**
-   * Drops every loader and what it cached, once the request's answer is written (releaseRequest).
-   * A loader asked for after this starts empty.
-   */
-  release(): void {
-    this.loaders.clear();
-  }
-
   /** Drops cached values after a write so that payload fields read fresh data. */
   clearAll(): void {
     for (const loader of this.loaders.values()) loader.clearAll();

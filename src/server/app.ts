@@ -13,12 +13,12 @@ import { ormConfig } from '../config/mikro-orm.config';
 import { checkDurableSettings } from '../database/durability';
 import { useNamedStatements } from '../database/sql';
 import { unauthenticated, writerOf, type Principal } from '../common/auth';
-import { createContext, releaseRequest, type AppState, type Context } from '../context/context';
+import { createContext, type AppState, type Context } from '../context/context';
 import { modules } from '../modules';
 import { PgEventHub } from '../modules/events/event-hub';
 import { wireModules } from '../modules/wiring';
 import { WebhookWorker } from '../modules/webhooks/webhook-worker';
-import { compiledExecutionGateway, compiledExecutor } from './compiled-execution';
+import { compiledExecutionPlugin, compiledExecutor } from './compiled-execution';
 import { traceResolvers } from '../observability/graphql-spans';
 import { Authenticator, closeAtExpiry, hasExpired } from './authenticate';
 import { handleCors, upgradeOriginAllowed } from './cors';
@@ -265,8 +265,9 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
   // the token limit, the introspection rule and hidden suggestions are the preparer's alone.
   const preparation = apolloPreparation(preparer, operationLog, config.fieldSuggestions);
   const apollo = new ApolloServer<Context>({
-    // The schema, executed through compiled queries (compiled-execution.ts).
-    gateway: compiledExecutionGateway(schema, executor),
+    // The schema, executed through compiled queries by a plugin (compiledExecutionPlugin): Apollo's own
+    // executor never runs.
+    schema,
     documentStore: preparation.documentStore,
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT. Apollo's own handler (on outside NODE_ENV=test) would race it: the
@@ -290,6 +291,8 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
       ApolloServerPluginCacheControlDisabled(),
       trustedDocumentsPlugin<Context>(config.trustedDocuments),
       preparation.plugin,
+      // After the preparation's: its responseForOperation answers refusals, this one everything else.
+      compiledExecutionPlugin(executor, operationLog, config.fieldSuggestions),
       responseBudgetPlugin(),
       legacyJsonStatusPlugin<Context>(),
       requestTimeouts.plugin<Context>(),
@@ -350,9 +353,7 @@ export async function createServer(config: Config, databaseUrl: string, log: Log
     // Roles held to trusted documents are refused here; the plugin hands Apollo a manifest's text.
     resolveTrustedDocument(config.trustedDocuments, principal.role, documentRequest);
     const ctx = createContext(state, principal, request.requestId);
-    ctx.onAnswered = [];
     requestTimeouts.track(request.response, ctx.em);
-    request.response.once('finish', () => releaseRequest(ctx));
     return ctx;
   };
   const timeoutClock = requestTimeouts.middleware();

@@ -1,9 +1,10 @@
-import type { ApolloServerOptionsWithGateway } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener, type GraphQLResponse, type HTTPGraphQLHead } from '@apollo/server';
 import { execute, getVariableValues, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Context } from '../context/context';
 import { inExecuteSpan } from '../observability/graphql-spans';
 import { operationResolutionError } from './operation-resolution';
+import type { OperationLog } from './operation-pipeline';
 
 /**
  * Executes HTTP operations with graphql-jit: each document is compiled once into a JavaScript
@@ -12,7 +13,7 @@ import { operationResolutionError } from './operation-resolution';
  * last 20 orders is ~30,000 field completions; graphql-js allocated a resolve-info object and an
  * arguments object for each, which was a large share of the server's CPU and garbage.
  *
- * HTTP (through Apollo's executor hook) and graphql-ws queries and mutations run the same executor;
+ * HTTP (through Apollo's `responseForOperation` plugin hook, below) and graphql-ws queries and mutations run the same executor;
  * WebSocket subscriptions keep graphql-js's subscribe (one event at a time, nothing to gain).
  *
  * Compiled queries are cached per parsed document (the preparer, operation-preparation.ts, caches
@@ -33,7 +34,7 @@ export interface Operation {
 export type Executor = (operation: Operation) => Promise<ExecutionResult>;
 
 /**
- * The execute step of the request pipeline, for HTTP (through Apollo's executor hook, below) and
+ * The execute step of the request pipeline, for HTTP (compiledExecutionPlugin, below) and
  * graphql-ws queries and mutations alike. With `trace`, each run is a `graphql.execute` span
  * (observability/graphql-spans.ts).
  */
@@ -68,53 +69,59 @@ export function compiledExecutor(schema: GraphQLSchema, options: { trace?: boole
       byName.set(key, query);
     }
     const executed = await query.query(undefined, request.context, variables);
-    const result: ExecutionResult = executed.errors ? { ...executed, errors: executed.errors.map(asGraphQLError) } : (executed as ExecutionResult);
-    // Apollo keeps the answer's tree reachable after it is written (releaseRequest in context.ts); its
-    // copy of the result shares this `data` object, so the tree is let go here.
-    const data = executed.data as Record<string, unknown> | null | undefined;
-    if (data) {
-      request.context.onAnswered?.push(() => {
-        for (const key of Object.keys(data)) data[key] = undefined;
-      });
-    }
-    return result;
+    return executed.errors ? { ...executed, errors: executed.errors.map(asGraphQLError) } : (executed as ExecutionResult);
   };
 
   return options.trace ? (request) => inExecuteSpan(request.operation, request.operationName, () => run(request)) : run;
 }
 
-/** Apollo Server's gateway interface, as its public constructor options type it (`gateway`). */
-export type ApolloGateway = ApolloServerOptionsWithGateway<Context>['gateway'];
-type GatewayExecutor = NonNullable<Awaited<ReturnType<ApolloGateway['load']>>['executor']>;
-
 /**
- * The executor plugged into Apollo Server through its `gateway` option (public, typed by
- * @apollo/server-gateway-interface; meant for Apollo Gateway, used here with one fixed schema): plugins,
- * error formatting and the HTTP protocol stay Apollo's (parsing and validation are the preparer's:
- * apollo-preparation.ts). Apollo's `operationName`
- * is the resolved operation's (null when none resolves), so the name the client sent is taken from the
- * request; `operation` is typed as always present but is undefined when no operation resolves.
- * test/compiled-execution.test.ts pins what this relies on (Apollo Server 5, the interface's major 2).
+ * The execute step of HTTP, plugged into Apollo Server through its public plugin hook
+ * `responseForOperation`: once Apollo has resolved the operation and the plugins have passed it
+ * (`didResolveOperation`: the preparer's limits and role policy), the first plugin whose hook answers
+ * gives the response and Apollo executes nothing itself. This plugin comes after the preparation's
+ * (whose hook answers refusals) and answers every other operation with the compiled executor; the
+ * plugins' `willSendResponse` (budget, timeouts, log, metrics) then run as for any response.
+ *
+ * Apollo does not run its own post-execution steps for a plugin's response, so they are here: the
+ * errors go through the one log and formatter (`OperationLog.formatErrors`, as on graphql-ws: an
+ * unexpected error logged with its stack, masked with the request id), the status comes from the
+ * errors' `extensions.http` (401 for an expired token, ...), and an answer without data (variables that
+ * do not coerce) is a 400, as Apollo Server 5 answers it. A failure of the executor itself is a 500.
+ *
+ * Why not Apollo's `gateway` option (how this ran before): for every request Apollo built a gateway
+ * request context whose `response.http` has `status` getter and setter closures, and objects built
+ * with fresh accessor closures keep what those capture (the request's whole state) alive through V8's
+ * young collections: every request of a page was copied and promoted (bench/README, "Young
+ * collections"). test/compiled-execution.test.ts pins the hook's contract.
  */
-export function compiledExecutionGateway(schema: GraphQLSchema, executor: Executor): ApolloGateway {
-  const gatewayExecutor: GatewayExecutor = (request) =>
-    executor({
-      document: request.document,
-      operation: request.operation as OperationDefinitionNode | undefined,
-      operationName: request.request.operationName,
-      variables: request.request.variables,
-      context: request.context as Context,
-    });
-  return {
-    onSchemaLoadOrUpdate(callback) {
-      callback({ apiSchema: schema, coreSupergraphSdl: '' });
-      return () => undefined;
+export function compiledExecutionPlugin(executor: Executor, operations: OperationLog, suggestions: boolean): ApolloServerPlugin<Context> {
+  const listener: GraphQLRequestListener<Context> = {
+    async responseForOperation({ document, operation, request, contextValue }) {
+      let result: ExecutionResult;
+      try {
+        result = await executor({ document, operation, operationName: request.operationName, variables: request.variables, context: contextValue });
+      } catch (error) {
+        const failure = error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error as Error });
+        return answer({ errors: [failure] }, operations, contextValue.requestId, suggestions, 500);
+      }
+      return answer(result, operations, contextValue.requestId, suggestions);
     },
-    async load() {
-      return { executor: gatewayExecutor };
-    },
-    async stop() {},
   };
+  return { requestDidStart: async () => listener };
+}
+
+/** Apollo's response for an execution result: formatted errors, the status and headers they carry. */
+function answer(result: ExecutionResult, operations: OperationLog, requestId: string, suggestions: boolean, fallbackStatus?: number): GraphQLResponse {
+  const http: HTTPGraphQLHead = { status: undefined, headers: new HeaderMap() };
+  if (!result.errors?.length) return { http, body: { kind: 'single', singleResult: result } };
+  for (const error of result.errors) {
+    const head = error.extensions?.http as { status?: unknown; headers?: unknown } | undefined;
+    if (typeof head?.status === 'number') http.status = head.status;
+    if (head?.headers instanceof Map) for (const [name, value] of head.headers) http.headers.set(String(name), String(value));
+  }
+  http.status ??= fallbackStatus ?? (result.data === undefined ? 400 : undefined);
+  return { http, body: { kind: 'single', singleResult: { ...result, errors: operations.formatErrors(result.errors, requestId, suggestions) } } };
 }
 
 /**
