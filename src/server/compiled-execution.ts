@@ -13,8 +13,9 @@ import type { OperationLog } from './operation-pipeline';
  * last 20 orders is ~30,000 field completions; graphql-js allocated a resolve-info object and an
  * arguments object for each, which was a large share of the server's CPU and garbage.
  *
- * HTTP (through Apollo's `responseForOperation` plugin hook, below) and graphql-ws queries and mutations run the same executor;
- * WebSocket subscriptions keep graphql-js's subscribe (one event at a time, nothing to gain).
+ * HTTP (through Apollo's `responseForOperation` plugin hook, below) and graphql-ws queries and
+ * mutations run the same executor; WebSocket subscriptions keep graphql-js's subscribe (one event at a
+ * time, nothing to gain).
  *
  * Compiled queries are cached per parsed document (the preparer, operation-preparation.ts, caches
  * documents per query text for every transport, so the same text brings the same DocumentNode) and
