@@ -79,6 +79,18 @@ const single = (response: GraphQLResponse) => {
 
 const context = { contextValue: { salutation: 'Hi', requestId: 'req-1' } };
 
+/** Starts a plugged server, runs one operation through Apollo's pipeline, stops it. */
+async function run(request: { query: string; operationName?: string; variables?: Record<string, unknown> }, options?: Parameters<typeof pluggedServer>[0]) {
+  const server = pluggedServer(options);
+  await server.apollo.start();
+  try {
+    const response = await server.apollo.executeOperation(request, context);
+    return { ...server, response, result: single(response) };
+  } finally {
+    await server.apollo.stop();
+  }
+}
+
 describe('Apollo plugin contract (responseForOperation)', () => {
   it('runs on the majors it was written for (Apollo Server 5, graphql-js 16, graphql-jit 0.8)', () => {
     expect({ apollo: major('@apollo/server'), graphql: major('graphql') }).toEqual({ apollo: 5, graphql: 16 });
@@ -86,106 +98,62 @@ describe('Apollo plugin contract (responseForOperation)', () => {
   });
 
   it('Apollo hands every operation to the plugin with its document, resolved operation, variables and context, and executes nothing itself', async () => {
-    const { apollo, seen, resolvedCount } = pluggedServer();
-    await apollo.start();
-    try {
-      const response = await apollo.executeOperation(
-        { query: 'query Hello($name: String!) { greeting(name: $name) }', operationName: 'Hello', variables: { name: 'Ada' } },
-        context,
-      );
-      expect(response.http.status).toBeUndefined();
-      expect(single(response)).toEqual({ data: { greeting: 'Hi, Ada' } });
-      expect(seen).toHaveLength(1);
-      expect(seen[0].operation?.name?.value).toBe('Hello');
-      expect(seen[0].operationName).toBe('Hello');
-      expect(seen[0].variables).toEqual({ name: 'Ada' });
-      expect(seen[0].context).toEqual(context.contextValue);
-      // The resolver ran once: the compiled query's call, none of Apollo's own executor.
-      expect(resolvedCount()).toBe(1);
-    } finally {
-      await apollo.stop();
-    }
+    const { response, result, seen, resolvedCount } = await run({
+      query: 'query Hello($name: String!) { greeting(name: $name) }', operationName: 'Hello', variables: { name: 'Ada' },
+    });
+    expect(response.http.status).toBeUndefined();
+    expect(result).toEqual({ data: { greeting: 'Hi, Ada' } });
+    expect(seen).toHaveLength(1);
+    expect(seen[0].operation?.name?.value).toBe('Hello');
+    expect(seen[0].operationName).toBe('Hello');
+    expect(seen[0].variables).toEqual({ name: 'Ada' });
+    expect(seen[0].context).toEqual(context.contextValue);
+    // The resolver ran once: the compiled query's call, none of Apollo's own executor.
+    expect(resolvedCount()).toBe(1);
   });
 
   it('variables that do not coerce: 400, BAD_USER_INPUT, no data, nothing run', async () => {
-    const { apollo, resolvedCount } = pluggedServer();
-    await apollo.start();
-    try {
-      const response = await apollo.executeOperation({ query: 'query Hello($name: String!) { greeting(name: $name) }', variables: { name: 7 } }, context);
-      expect(response.http.status).toBe(400);
-      const result = single(response);
-      expect('data' in result).toBe(false);
-      expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
-      expect(resolvedCount()).toBe(0);
-    } finally {
-      await apollo.stop();
-    }
+    const { response, result, resolvedCount } = await run({ query: 'query Hello($name: String!) { greeting(name: $name) }', variables: { name: 7 } });
+    expect(response.http.status).toBe(400);
+    expect('data' in result).toBe(false);
+    expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(resolvedCount()).toBe(0);
   });
 
   it('a field error keeps its data and takes the status and headers its extensions carry, which the client never sees', async () => {
-    const { apollo } = pluggedServer();
-    await apollo.start();
-    try {
-      const response = await apollo.executeOperation({ query: '{ greeting(name: "Ada") refused }' }, context);
-      expect(response.http.status).toBe(401);
-      expect(response.http.headers.get('www-authenticate')).toBe('Bearer');
-      const result = single(response);
-      expect(result.data).toEqual({ greeting: 'Hi, Ada', refused: null });
-      expect(result.errors).toEqual([{ message: 'The token expired.', path: ['refused'], locations: [{ line: 1, column: 25 }], extensions: { code: 'UNAUTHENTICATED' } }]);
-    } finally {
-      await apollo.stop();
-    }
+    const { response, result } = await run({ query: '{ greeting(name: "Ada") refused }' });
+    expect(response.http.status).toBe(401);
+    expect(response.http.headers.get('www-authenticate')).toBe('Bearer');
+    expect(result.data).toEqual({ greeting: 'Hi, Ada', refused: null });
+    expect(result.errors).toEqual([{ message: 'The token expired.', path: ['refused'], locations: [{ line: 1, column: 25 }], extensions: { code: 'UNAUTHENTICATED' } }]);
   });
 
   it('an unexpected error is masked with the request id, logged with it, and the answer stays 200 with its data', async () => {
-    const { apollo, lines } = pluggedServer();
-    await apollo.start();
-    try {
-      const response = await apollo.executeOperation({ query: '{ greeting(name: "Ada") broken }' }, context);
-      expect(response.http.status).toBeUndefined();
-      const result = single(response);
-      expect(result.data).toEqual({ greeting: 'Hi, Ada', broken: null });
-      expect(result.errors).toEqual([
-        { message: 'Internal server error', path: ['broken'], locations: [{ line: 1, column: 25 }], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-1' } },
-      ]);
-      expect(JSON.stringify(result)).not.toContain('secret');
-      expect(lines.filter((line) => line.msg === 'unexpected error').map((line) => line.requestId)).toEqual(['req-1']);
-    } finally {
-      await apollo.stop();
-    }
+    const { response, result, lines } = await run({ query: '{ greeting(name: "Ada") broken }' });
+    expect(response.http.status).toBeUndefined();
+    expect(result.data).toEqual({ greeting: 'Hi, Ada', broken: null });
+    expect(result.errors).toEqual([
+      { message: 'Internal server error', path: ['broken'], locations: [{ line: 1, column: 25 }], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-1' } },
+    ]);
+    expect(JSON.stringify(result)).not.toContain('secret');
+    expect(lines.filter((line) => line.msg === 'unexpected error').map((line) => line.requestId)).toEqual(['req-1']);
   });
 
   it('an executor that fails answers 500 with a masked error', async () => {
-    const { apollo, lines } = pluggedServer({
-      executor: () => async () => {
-        throw new Error('compiler exploded');
-      },
-    });
-    await apollo.start();
-    try {
-      const response = await apollo.executeOperation({ query: '{ count }' }, context);
-      expect(response.http.status).toBe(500);
-      expect(single(response).errors?.map((error) => [error.message, error.extensions?.code])).toEqual([['Internal server error', 'INTERNAL_SERVER_ERROR']]);
-      expect(lines.some((line) => line.msg === 'unexpected error')).toBe(true);
-    } finally {
-      await apollo.stop();
-    }
+    const failing = () => async (): Promise<never> => {
+      throw new Error('compiler exploded');
+    };
+    const { response, result, lines } = await run({ query: '{ count }' }, { executor: failing });
+    expect(response.http.status).toBe(500);
+    expect(result.errors?.map((error) => [error.message, error.extensions?.code])).toEqual([['Internal server error', 'INTERNAL_SERVER_ERROR']]);
+    expect(lines.some((line) => line.msg === 'unexpected error')).toBe(true);
   });
 
   it('an operation name that resolves to no operation reaches the executor without an operation, runs nothing, and answers 400', async () => {
-    const { apollo, seen, resolvedCount } = pluggedServer();
-    await apollo.start();
-    try {
-      const response = await apollo.executeOperation(
-        { query: 'query A { greeting(name: "a") } query B { greeting(name: "b") }', operationName: 'C' },
-        context,
-      );
-      expect(response.http.status).toBe(400);
-      expect(single(response).errors?.map((error) => error.extensions?.code)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
-      expect(seen.map((operation) => [operation.operation, operation.operationName])).toEqual([[undefined, 'C']]);
-      expect(resolvedCount()).toBe(0);
-    } finally {
-      await apollo.stop();
-    }
+    const { response, result, seen, resolvedCount } = await run({ query: 'query A { greeting(name: "a") } query B { greeting(name: "b") }', operationName: 'C' });
+    expect(response.http.status).toBe(400);
+    expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+    expect(seen.map((operation) => [operation.operation, operation.operationName])).toEqual([[undefined, 'C']]);
+    expect(resolvedCount()).toBe(0);
   });
 });
