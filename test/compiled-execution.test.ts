@@ -99,7 +99,9 @@ describe('Apollo plugin contract (responseForOperation)', () => {
 
   it('Apollo hands every operation to the plugin with its document, resolved operation, variables and context, and executes nothing itself', async () => {
     const { response, result, seen, resolvedCount } = await run({
-      query: 'query Hello($name: String!) { greeting(name: $name) }', operationName: 'Hello', variables: { name: 'Ada' },
+      query: 'query Hello($name: String!) { greeting(name: $name) }',
+      operationName: 'Hello',
+      variables: { name: 'Ada' },
     });
     expect(response.http.status).toBeUndefined();
     expect(result).toEqual({ data: { greeting: 'Hi, Ada' } });
@@ -125,7 +127,9 @@ describe('Apollo plugin contract (responseForOperation)', () => {
     expect(response.http.status).toBe(401);
     expect(response.http.headers.get('www-authenticate')).toBe('Bearer');
     expect(result.data).toEqual({ greeting: 'Hi, Ada', refused: null });
-    expect(result.errors).toEqual([{ message: 'The token expired.', path: ['refused'], locations: [{ line: 1, column: 25 }], extensions: { code: 'UNAUTHENTICATED' } }]);
+    expect(result.errors).toEqual([
+      { message: 'The token expired.', path: ['refused'], locations: [{ line: 1, column: 25 }], extensions: { code: 'UNAUTHENTICATED' } },
+    ]);
   });
 
   it('an unexpected error is masked with the request id, logged with it, and the answer stays 200 with its data', async () => {
@@ -133,7 +137,12 @@ describe('Apollo plugin contract (responseForOperation)', () => {
     expect(response.http.status).toBeUndefined();
     expect(result.data).toEqual({ greeting: 'Hi, Ada', broken: null });
     expect(result.errors).toEqual([
-      { message: 'Internal server error', path: ['broken'], locations: [{ line: 1, column: 25 }], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-1' } },
+      {
+        message: 'Internal server error',
+        path: ['broken'],
+        locations: [{ line: 1, column: 25 }],
+        extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-1' },
+      },
     ]);
     expect(JSON.stringify(result)).not.toContain('secret');
     expect(lines.filter((line) => line.msg === 'unexpected error').map((line) => line.requestId)).toEqual(['req-1']);
@@ -150,7 +159,10 @@ describe('Apollo plugin contract (responseForOperation)', () => {
   });
 
   it('an operation name that resolves to no operation reaches the executor without an operation, runs nothing, and answers 400', async () => {
-    const { response, result, seen, resolvedCount } = await run({ query: 'query A { greeting(name: "a") } query B { greeting(name: "b") }', operationName: 'C' });
+    const { response, result, seen, resolvedCount } = await run({
+      query: 'query A { greeting(name: "a") } query B { greeting(name: "b") }',
+      operationName: 'C',
+    });
     expect(response.http.status).toBe(400);
     expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
     expect(seen.map((operation) => [operation.operation, operation.operationName])).toEqual([[undefined, 'C']]);
