@@ -202,7 +202,7 @@ export function toConnection<R, T, K = (string | number)[]>(
     edges,
     // Encoded here, not in getters: accessor closures over `edges` kept each page's rows alive through
     // young collections (the search page's Node CPU 1.38 -> 1.63 ms per request, measured and reverted;
-    // compiledExecutionPlugin in server/compiled-execution.ts has the same effect of Apollo's gateway).
+    // Apollo's gateway request context did the same to whole requests: see compiledExecutionPlugin).
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: hadCursor,
