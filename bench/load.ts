@@ -11,6 +11,8 @@ export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
+  /** The measured window's latencies in ms, sorted (reads): rounds pool them for their percentiles. */
+  latencies?: number[];
   /** Responses with an HTTP status other than 2xx. */
   non2xx: number;
   /** Connection errors, timeouts, and 2xx responses that carry GraphQL errors or the wrong data. */
@@ -90,6 +92,7 @@ export function runReadLoad(load: ReadLoad): Promise<LoadResult> {
           rps: latencies.length / seconds,
           p50: percentile(latencies, 50),
           p99: percentile(latencies, 99),
+          latencies,
           non2xx,
           errors: result.errors + result.timeouts + badBodies,
           firstError,
