@@ -25,6 +25,12 @@ export interface BenchConfig {
   /** Measured seconds per scenario and connection count. */
   durationSeconds: number;
   /**
+   * Answers a read's window holds at least: a slower page's window stays open past `durationSeconds`
+   * until it has them, up to `maxDurationSeconds`, so its p99 is not the second-slowest of ~100 answers.
+   */
+  minRequests: number;
+  maxDurationSeconds: number;
+  /**
    * Unmeasured seconds before each measurement (JIT, caches, pools). 5: after 2 s neither server had
    * finished tiering up on 2 cores (bench/README.md, "Fourth round").
    */
@@ -85,6 +91,8 @@ export function loadBenchConfig(): BenchConfig {
     scale: scales[0],
     scales,
     durationSeconds: positive('BENCH_DURATION', 10),
+    minRequests: positive('BENCH_MIN_REQUESTS', 400),
+    maxDurationSeconds: positive('BENCH_MAX_DURATION', 30),
     warmupSeconds: positive('BENCH_WARMUP', 5),
     rounds: Math.floor(positive('BENCH_ROUNDS', 1)),
     connections: list(process.env.BENCH_CONNECTIONS, ['1', '32']).map(Number),

@@ -26,7 +26,10 @@ export interface ReadLoad {
   connections: number;
   /** Load before the measured window: the server reaches steady state (JIT, caches, a full pipeline). */
   warmupSeconds: number;
+  /** The window's length, when it holds `minRequests` answers by then; else it stays open until it does or reaches `maxSeconds`. */
   seconds: number;
+  minRequests?: number;
+  maxSeconds?: number;
   /** The body of the next request (rotating ids or cursors). */
   nextBody: () => string;
   /** Undefined when the response body is right, else what is wrong with it. */
@@ -42,6 +45,10 @@ export interface ReadLoad {
  * latency, so the window sees a server in steady state with `connections` requests always in flight
  * (two separate runs would leave the warm-up's abandoned requests running into the measurement).
  * Errors count over the whole run: a scenario with any is reported as failed.
+ *
+ * A page answered at a few dozen per second would leave a window of `seconds` with too few answers for
+ * a p99 (and the second-slowest one for it): the window then stays open until it holds `minRequests`,
+ * up to `maxSeconds`.
  */
 export function runReadLoad(load: ReadLoad): Promise<LoadResult> {
   let badBodies = 0;
@@ -51,12 +58,15 @@ export function runReadLoad(load: ReadLoad): Promise<LoadResult> {
   let windowOpen = false;
   let windowStarted = 0;
   let windowEnded = 0;
+  const minRequests = load.minRequests ?? 0;
+  const longest = Math.max(load.seconds, load.maxSeconds ?? load.seconds);
+  let extending: NodeJS.Timeout | undefined;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url: load.url,
         connections: load.connections,
-        duration: load.warmupSeconds + load.seconds,
+        duration: load.warmupSeconds + longest,
         timeout: 60,
         headers: { 'content-type': 'application/json', ...load.headers },
         method: 'POST',
@@ -81,6 +91,7 @@ export function runReadLoad(load: ReadLoad): Promise<LoadResult> {
       (error, result) => {
         clearTimeout(opening);
         clearTimeout(closing);
+        clearInterval(extending);
         if (error) return reject(error);
         if (windowOpen) close();
         if (result.errors > 0 || result.timeouts > 0) firstError ??= `${result.errors} connection errors, ${result.timeouts} timeouts`;
@@ -113,7 +124,19 @@ export function runReadLoad(load: ReadLoad): Promise<LoadResult> {
       windowStarted = performance.now();
       load.onWindowStart?.();
     }, load.warmupSeconds * 1000);
-    const closing = setTimeout(close, (load.warmupSeconds + load.seconds) * 1000);
+    const finish = () => {
+      close();
+      instance.stop();
+    };
+    const closing = setTimeout(() => {
+      if (latencies.length >= minRequests || longest <= load.seconds) return finish();
+      extending = setInterval(() => {
+        if (latencies.length >= minRequests || performance.now() - windowStarted >= longest * 1000) {
+          clearInterval(extending);
+          finish();
+        }
+      }, 50);
+    }, (load.warmupSeconds + load.seconds) * 1000);
   });
 }
 

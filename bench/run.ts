@@ -150,6 +150,8 @@ class Bench {
       connections,
       warmupSeconds,
       seconds: this.config.durationSeconds,
+      minRequests: this.config.minRequests,
+      maxSeconds: this.config.maxDurationSeconds,
       nextBody: plan.nextBody ?? (() => plan.bodies[next++ % plan.bodies.length]),
       check: plan.check,
       onWindowStart: () => sampler.start(),
@@ -944,7 +946,7 @@ function renderReport({ config, dataset, machine, bench, postgraphileVersion }: 
       `${n(size.offers)} offers (${n(size.offerResponses)} responses). Dataset ${dataset.generated ? 'generated' : 'reused'} (${dataset.seconds.toFixed(0)} s incl. clone); ` +
       `the template database is ${(dataset.bytes / 2 ** 30).toFixed(2)} GiB and took ${dataset.loadSeconds.toFixed(0)} s to generate.`,
     '',
-    `Each run: ${config.warmupSeconds} s warm-up, then ${config.durationSeconds} s measured with autocannon; (d) paces writes at ${config.writeRate}/s. ` +
+    `Each run: ${config.warmupSeconds} s warm-up, then ${config.durationSeconds} s measured with autocannon (a read's window stays open until it holds ${config.minRequests} answers, up to ${config.maxDurationSeconds} s); (d) paces writes at ${config.writeRate}/s. ` +
       (config.rounds > 1
         ? `Reads: ${config.rounds} rounds of every measurement, interleaved (later rounds warm up for ${Math.min(config.warmupSeconds, 2)} s); each figure is the median of its rounds, p50 and p99 are over the requests of all rounds together. `
         : '') +
