@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import {
   AssignConversationDocument, ConversationsInboxDocument, CustomersWithContactsDocument, EventsDocument, GetInteractionDocument, RecordInteractionDocument,
   ResolveConversationDocument, UpsertAgentDocument, type RecordInteractionInput, type RecordInteractionMutation,
@@ -125,3 +126,46 @@ describe('statement counts of recordInteraction', () => {
   });
 });
 
+
+describe('what a timeline page reads of interactions', () => {
+  interface PlanNode { 'Node Type': string; 'Relation Name'?: string; Plans?: PlanNode[] }
+
+  /** The node types of the scans of `table` in the plan of the statement that reads the page of `document` (its first). */
+  async function scansOf(document: string, variables: Record<string, unknown>, table: string): Promise<string[]> {
+    const knex = env.server.app.orm.em.getConnection().getKnex();
+    const seen: { sql: string; bindings: readonly Knex.Value[] }[] = [];
+    const listener = (q: { sql: string; bindings?: readonly Knex.Value[] }) => seen.push({ sql: q.sql, bindings: q.bindings ?? [] });
+    knex.on('query', listener);
+    try {
+      await env.ok(document, variables);
+    } finally {
+      knex.off('query', listener);
+    }
+    expect(seen[0].sql).toContain('from interaction i where i.customer_id');
+    // The tables of a test are small enough for sequential and bitmap scans: only the index paths are compared.
+    const plan = await knex.transaction(async (trx) => {
+      await trx.raw('set local enable_seqscan = off');
+      await trx.raw('set local enable_bitmapscan = off');
+      const { rows } = await trx.raw<{ rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[] }>(`explain (format json) ${seen[0].sql}`, [...seen[0].bindings]);
+      return rows[0]['QUERY PLAN'][0].Plan;
+    });
+    const scans: string[] = [];
+    const visit = (node: PlanNode) => {
+      if (node['Relation Name'] === table) scans.push(node['Node Type']);
+      for (const below of node.Plans ?? []) visit(below);
+    };
+    visit(plan);
+    return scans;
+  }
+
+  it('reads them from interaction_customer_idx alone unless the page asks for their conversation', async () => {
+    const knex = env.server.app.orm.em.getConnection().getKnex();
+    // The index-only path needs the visibility map of the rows the test wrote.
+    await knex.raw('vacuum (analyze) interaction');
+    const first = await env.ok<{ customers: { edges: { node: { id: string } }[] } }, unknown>(`{ customers(first: 1) { edges { node { id } } } }`);
+    const id = first.customers.edges[0].node.id;
+    const page = (entry: string) => `query($id: ID!) { customer(id: $id) { id timeline(first: 20) { edges { node { ${entry} } } } } }`;
+    expect(await scansOf(page('id kind at channel summary'), { id }, 'interaction')).toEqual(['Index Only Scan']);
+    expect(await scansOf(page('id kind at conversation { id }'), { id }, 'interaction')).toEqual(['Index Scan']);
+  });
+});

@@ -160,10 +160,10 @@ export class CustomerInteractionFields {
   })
   async timeline(
     @Root() customer: PlannedCustomerRow, @Ctx() ctx: Context, @Args() args: PageArgs, @Info() info: GraphQLResolveInfo,
-  ): Promise<Connection<Planned<TimelineEntryRow, 'kind' | 'id' | 'parentId' | 'at'>>> {
+  ): Promise<Connection<Planned<TimelineEntryRow, 'kind' | 'id' | 'at'>>> {
     const first = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 3, ['timestamp', 'string', 'string']) : null;
-    const { page, total } = await relationPage<TimelineEntryRow, 'kind' | 'id' | 'parentId' | 'at'>(ctx, customer, info, first);
+    const { page, total } = await relationPage<TimelineEntryRow, 'kind' | 'id' | 'at'>(ctx, customer, info, first);
     return toConnection(page, Boolean(after), (row) => [cursorValue(row.at), row.kind, row.id], (row) => row, () =>
       total ?? ctx.loaders.get(TimelineCountByCustomerLoader).load({ parentId: customer.id, filter: null }));
   }
@@ -174,17 +174,18 @@ export class CustomerInteractionFields {
 @Resolver(() => TimelineEntryType)
 export class TimelineEntryFields {
   @FieldResolver(() => InteractionType, { nullable: true, description: 'The interaction, for INTERACTION entries.' })
-  interaction(@Root() entry: TimelineEntryRow, @Ctx() ctx: Context): Promise<InteractionRow | null> | null {
+  interaction(@Root() entry: Planned<TimelineEntryRow, 'kind' | 'id'>, @Ctx() ctx: Context): Promise<InteractionRow | null> | null {
     return entry.kind === 'INTERACTION' ? ctx.loaders.get(InteractionByIdLoader).load(entry.id) : null;
   }
 
   @FieldResolver(() => ConversationType, { nullable: true, description: 'The conversation, for INTERACTION and HANDOVER entries.' })
-  conversation(@Root() entry: TimelineEntryRow, @Ctx() ctx: Context): Promise<ConversationRow | null> | null {
-    return (entry.kind === 'INTERACTION' || entry.kind === 'HANDOVER') && entry.parentId ? ctx.loaders.get(ConversationByIdLoader).load(entry.parentId) : null;
+  conversation(@Root() entry: Planned<TimelineEntryRow, 'kind' | 'id'>, @Ctx() ctx: Context): Promise<ConversationRow | null> | null {
+    const { kind, parentId } = plannedKeys(entry, 'kind', 'parentId');
+    return (kind === 'INTERACTION' || kind === 'HANDOVER') && parentId ? ctx.loaders.get(ConversationByIdLoader).load(parentId) : null;
   }
 
   @FieldResolver(() => HandoverType, { nullable: true, description: 'The handover, for HANDOVER entries.' })
-  handover(@Root() entry: TimelineEntryRow, @Ctx() ctx: Context): Promise<HandoverRow | null> | null {
+  handover(@Root() entry: Planned<TimelineEntryRow, 'kind' | 'id'>, @Ctx() ctx: Context): Promise<HandoverRow | null> | null {
     return entry.kind === 'HANDOVER' ? ctx.loaders.get(HandoverByIdLoader).load(entry.id) : null;
   }
 }

@@ -1,6 +1,7 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { TimelineEntryType, type TimelineEntryRow, type TimelineSource } from '../../common/timeline';
 import type { Context } from '../../context/context';
+import { plannedKeys, type Planned } from '../../read-planner';
 import { OfferByIdLoader } from './offer.loaders';
 import { OfferType } from './offer.type';
 import type { OfferRow } from './offer-decision';
@@ -17,7 +18,8 @@ export const OFFER_RESPONSE_TIMELINE: TimelineSource = {
 @Resolver(() => TimelineEntryType)
 export class TimelineOfferFields {
   @FieldResolver(() => OfferType, { nullable: true, description: 'The offer responded to, for OFFER_RESPONSE entries; null for other kinds.' })
-  async offer(@Root() entry: TimelineEntryRow, @Ctx() ctx: Context): Promise<OfferRow | null> {
-    return entry.kind === OFFER_RESPONSE_TIMELINE.kind && entry.parentId ? ctx.loaders.get(OfferByIdLoader).load(entry.parentId) : null;
+  async offer(@Root() entry: Planned<TimelineEntryRow, 'kind' | 'id'>, @Ctx() ctx: Context): Promise<OfferRow | null> {
+    const { kind, parentId } = plannedKeys(entry, 'kind', 'parentId');
+    return kind === OFFER_RESPONSE_TIMELINE.kind && parentId ? ctx.loaders.get(OfferByIdLoader).load(parentId) : null;
   }
 }

@@ -1,6 +1,7 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { TimelineEntryType, type TimelineEntryRow, type TimelineSource } from '../../common/timeline';
 import type { Context } from '../../context/context';
+import type { Planned } from '../../read-planner/planned';
 import { OrderByIdLoader } from './order.loaders';
 import { OrderType, type OrderRow } from './order.type';
 
@@ -21,7 +22,7 @@ export const ORDER_TIMELINE: TimelineSource = {
 @Resolver(() => TimelineEntryType)
 export class TimelineOrderFields {
   @FieldResolver(() => OrderType, { nullable: true, description: 'The order, for ORDER entries; null for other kinds.' })
-  async order(@Root() entry: TimelineEntryRow, @Ctx() ctx: Context): Promise<OrderRow | null> {
+  async order(@Root() entry: Planned<TimelineEntryRow, 'kind' | 'id'>, @Ctx() ctx: Context): Promise<OrderRow | null> {
     return entry.kind === ORDER_TIMELINE.kind ? ctx.loaders.get(OrderByIdLoader).load(entry.id) : null;
   }
 }
