@@ -175,7 +175,8 @@ const DECLARED: ReadonlyMap<string, ReadType> = new Map<string, ReadType>([
       always: ['kind', 'id'],
       // The record an entry belongs to is read only for the fields that load it: a page that does not ask
       // for them reads an interaction's entry from interaction_customer_idx alone (its conversation_id is
-      // the one column the index does not hold), 20 heap pages fewer for a customer's page at scale 10.
+      // the one column the index does not hold), not from the heap (bench (g) at scale 10: PostgreSQL's
+      // 0.37 ms per page against PostGraphile's 0.31 before, 0.37 against 0.37 after).
       reads: { conversation: ['parentId'], offer: ['parentId'], interaction: [], handover: [] },
       computed: {
         customerId: (_entry, customer) => `${customer}.id`,
