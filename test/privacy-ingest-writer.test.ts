@@ -53,6 +53,29 @@ describe('INGEST reads only what it wrote, in payloads and nested fields', () =>
     expect(idOnly.identifyCustomer).toEqual({ created: false, customer: { id: theirsId } });
   });
 
+  it('the same document run by a reader first, then by INGEST, then by the reader again: each gets its own answer', async () => {
+    // The compiled executor keeps a reader's compiled query (without writer guards) apart from INGEST's.
+    const doc = `mutation SameText($e: String!) { identifyCustomer(input: { identities: [{ type: EMAIL, value: $e }] }) {
+      customer { id firstName lastName city interactions(first: 10) { edges { node { body } } } } } }`;
+    type Answer = {
+      identifyCustomer: {
+        customer: { id: string; firstName: string | null; lastName: string | null; interactions: { edges: { node: { body: string } }[] } | null };
+      };
+    };
+    const asReader = async () => {
+      const res = await env.gql<Answer, { e: string }>(doc, { e: someone.email }, TOKENS.AGENT);
+      expect(res.errors).toBeUndefined();
+      const customer = res.data!.identifyCustomer.customer;
+      expect([customer.id, customer.firstName, customer.lastName]).toEqual([theirsId, someone.firstName, someone.lastName]);
+      expect(customer.interactions!.edges.map((edge) => edge.node.body)).toContain(theirBody);
+    };
+    await asReader();
+    const res = await env.gql<Answer, { e: string }>(doc, { e: someone.email }, TOKENS.INGEST);
+    expect(leaks(res)).toEqual([]);
+    expect(new Set(notWriterErrors(res))).toEqual(new Set(['FORBIDDEN/NOT_WRITER']));
+    await asReader();
+  });
+
   it('views mixing writers (handovers, merges, timeline, stats) are refused to INGEST before execution', async () => {
     const res = await env.gql(
       `mutation($e: String!) { identifyCustomer(input: { identities: [{ type: EMAIL, value: $e }] }) { customer { id mergedFrom { reason } stats { channelsUsed } timeline { totalCount }

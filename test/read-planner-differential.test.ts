@@ -1,6 +1,7 @@
 import { Random } from '../src/common/prng';
 import { createLocation, createProduct, customer, order, receive } from './support/commerce';
 import { newCustomerRef, record } from './support/interactions';
+import { sizeOf } from '../src/server/response-budget';
 import { startTestServer, TOKENS, unique, type TestServer } from './support/server';
 
 /**
@@ -18,6 +19,16 @@ import { startTestServer, TOKENS, unique, type TestServer } from './support/serv
  */
 let planned: TestServer;
 let unplanned: TestServer;
+/**
+ * A third server on the same database with a small response budget (src/server/response-budget.ts)
+ * that reports what it counted (OMNI360_REPORT_TEXT_BYTES). Each generated answer's text, summed here
+ * from the answer and the introspected schema, must be refused past the budget and, within it, be
+ * exactly what the server counted. Text is counted by the nearest field above it that runs code,
+ * through the plain fields below it; these documents reach every field of every type the planner
+ * serves, so a text field no field counts, or one counted twice, fails here by its document.
+ */
+let budgeted: TestServer;
+const BUDGET = 3_000;
 
 interface TypeRef {
   kind: string;
@@ -157,8 +168,71 @@ function collectCursors(value: unknown, into: Map<string, string[]>): void {
   for (const child of Object.values(object)) collectCursors(child, into);
 }
 
+/** Fields a document of ROOTS names under an alias of its own (the generator's aliases are `<field>_<digit>`). */
+const ALIASED: Record<string, string> = {
+  keyStats: 'stats',
+  keySegments: 'segments',
+  keyOffers: 'offers',
+  emailOffers: 'offers',
+  orderFigures: 'stats',
+  more: 'stats',
+};
+
+/**
+ * The bytes of text an answer carries, as the budget counts them: every String and JSON value at its
+ * JSON-encoded UTF-8 size, a list of text as one value. Read from the answer and the introspected
+ * schema alone, not from the server's own accounting.
+ */
+function textOf(value: unknown, typeName: string): number {
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + textOf(item, typeName), 0);
+  if (!value || typeof value !== 'object') return 0;
+  let bytes = 0;
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const fields = types.get(typeName) ?? [];
+    const field =
+      fields.find((candidate) => candidate.name === key) ?? fields.find((candidate) => candidate.name === (ALIASED[key] ?? key.replace(/_\d$/, '')));
+    if (!field) continue; // __typename
+    const type = named(field.type);
+    if (type.kind === 'SCALAR') bytes += type.name === 'String' || type.name === 'JSON' ? sizeOf(child) : 0;
+    else if (type.kind === 'OBJECT') bytes += textOf(child, type.name!);
+  }
+  return bytes;
+}
+
+/**
+ * What the budgeted server must answer for a document whose unlimited answer is `answer`: refused past
+ * the budget; within it, the same answer, with the text it counted (`extensions.textBytes`) equal to the
+ * text of the answer, or, where a field failed, at least that (it may have been counted before it failed).
+ */
+function expectWithinBudget(document: string, answer: Answer, small: Answer): 'over' | 'within' | 'failed' {
+  const text = Object.values(answer.data ?? {}).reduce(
+    (sum: number, root) => sum + textOf(root, String((root as { __typename?: string } | null)?.__typename ?? '')),
+    0,
+  );
+  if (text > BUDGET) {
+    expect({ document, text, answer: small }).toEqual({
+      document,
+      text,
+      answer: expect.objectContaining({ data: null, errors: [expect.objectContaining({ extensions: { code: 'RESPONSE_TOO_LARGE', limit: BUDGET } })] }),
+    });
+    return 'over';
+  }
+  const { extensions, ...rest } = small;
+  expect({ document, answer: comparable(rest) }).toEqual({ document, answer: comparable(answer) });
+  const counted = extensions?.textBytes;
+  if (answer.errors) {
+    expect({ document, counted }).toEqual({ document, counted: expect.any(Number) });
+    expect(counted).toBeGreaterThanOrEqual(text);
+    return 'failed';
+  }
+  expect({ document, counted }).toEqual({ document, counted: text });
+  return 'within';
+}
+
+type Answer = Awaited<ReturnType<TestServer['gql']>>;
+
 /** An answer with its errors in a fixed order: sibling fields fail in whatever order their promises settle. */
-function comparable(answer: Awaited<ReturnType<TestServer['gql']>>): unknown {
+function comparable(answer: Answer): unknown {
   return { ...answer, errors: answer.errors && [...answer.errors].sort((a, b) => JSON.stringify(a.path).localeCompare(JSON.stringify(b.path))) };
 }
 
@@ -167,6 +241,10 @@ const MIN_ANSWERED = { ADMIN: 20, AGENT: 20, ANALYST: 20, PARTNER: 6, INGEST: 5 
 beforeAll(async () => {
   planned = await startTestServer();
   unplanned = await startTestServer({ databaseUrl: planned.databaseUrl, env: { OMNI360_READ_PLANNER: 'false' } });
+  budgeted = await startTestServer({
+    databaseUrl: planned.databaseUrl,
+    env: { OMNI360_MAX_RESPONSE_BYTES: String(BUDGET), OMNI360_REPORT_TEXT_BYTES: 'true' },
+  });
   await introspect();
   const warehouse = await createLocation(planned, 'WAREHOUSE');
   const stores = [await createLocation(planned, 'STORE', 'B-STORE'), await createLocation(planned, 'STORE', 'A-STORE')];
@@ -262,6 +340,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await budgeted?.stop();
   await unplanned?.stop();
   await planned?.stop();
 });
@@ -276,15 +355,25 @@ describe('the read planner answers what the loaders answer', () => {
     const random = new Random(`read-planner-${role}`);
     const cursors = new Map<string, string[]>();
     let compared = 0;
+    const budget = { over: 0, within: 0, failed: 0 };
     for (let index = 0; index < 60; index++) {
       const roots = role === 'INGEST' ? ROOTS.filter((candidate) => !candidate.with) : ROOTS;
       const root = roots[index % roots.length];
       const document = `query Generated { ${root.root(random, role === 'INGEST' ? ingested : ids)} { ${root.with?.(role) ?? ''} ${selection(random, root.type, role === 'INGEST' ? 1 : 3, cursors)} } }`;
-      const [withPlanner, withoutPlanner] = await Promise.all([planned.gql(document, {}, TOKENS[role]), unplanned.gql(document, {}, TOKENS[role])]);
+      const [withPlanner, withoutPlanner, small] = await Promise.all([
+        planned.gql(document, {}, TOKENS[role]),
+        unplanned.gql(document, {}, TOKENS[role]),
+        budgeted.gql(document, {}, TOKENS[role]),
+      ]);
       expect({ document, answer: comparable(withPlanner) }).toEqual({ document, answer: comparable(withoutPlanner) });
+      budget[expectWithinBudget(document, withPlanner, small)]++;
       collectCursors(withPlanner.data, cursors);
       if (withPlanner.data) compared++;
     }
+    // Both sides of the budget are reached: answers over it (roles that read lists with text), and
+    // answers within it whose counted text equals theirs exactly.
+    expect(budget.within).toBeGreaterThanOrEqual(5);
+    if (role === 'ADMIN' || role === 'AGENT' || role === 'ANALYST') expect(budget.over).toBeGreaterThanOrEqual(3);
     // The role policy refuses a whole document that names a field the role may not read (PARTNER: any
     // order or product field; INGEST: lists and most relations, so its documents stay one level deep),
     // so those roles get fewer answers with data.

@@ -323,6 +323,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxTokens: int(env, 'OMNI360_MAX_TOKENS', DEFAULT_LIMITS.maxTokens, 100, 1_000_000),
       maxBreadth: int(env, 'OMNI360_MAX_BREADTH', DEFAULT_LIMITS.maxBreadth, 10, 100_000),
       maxResponseBytes: int(env, 'OMNI360_MAX_RESPONSE_BYTES', DEFAULT_LIMITS.maxResponseBytes, 1024, 1024 * 1024 * 1024),
+      reportTextBytes: bool(env, 'OMNI360_REPORT_TEXT_BYTES', DEFAULT_LIMITS.reportTextBytes),
     },
     // --- operations (observability, relay, replicas) ---
     metrics: { enabled: bool(env, 'OMNI360_METRICS', true), token: metricsToken(env) },

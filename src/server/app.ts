@@ -35,7 +35,7 @@ import { apolloPreparation } from './apollo-preparation';
 import { sharedSubscribe } from './shared-subscriptions';
 
 export { formatError };
-import { overBudget, resetBudget, tooLargeResult, withheldResult } from './response-budget';
+import { overBudget, resetBudget, textBytes, tooLargeResult, withheldResult } from './response-budget';
 import { admitSubscription, serveGraphqlWs, tooManySubscriptions, type WsExtra, type WsTransport } from './websocket';
 import type { Logger } from './logger';
 import { buildOmniSchema } from './schema';
@@ -71,6 +71,10 @@ function responseBudgetPlugin(): ApolloServerPlugin<Context> {
     async requestDidStart() {
       return {
         async willSendResponse({ response, contextValue, operation }) {
+          if (response.body.kind === 'single' && contextValue.config?.limits.reportTextBytes) {
+            const answer = response.body.singleResult;
+            answer.extensions = { ...answer.extensions, textBytes: textBytes(contextValue) };
+          }
           // A query that ran out of its text budget: one coded error, no partial data. A mutation keeps
           // what it did (ids, userErrors), with the error saying that text was withheld.
           if (!overBudget(contextValue) || response.body.kind !== 'single') return;

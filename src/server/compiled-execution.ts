@@ -5,6 +5,7 @@ import type { Context } from '../context/context';
 import { inExecuteSpan } from '../observability/graphql-spans';
 import { operationResolutionError } from './operation-resolution';
 import type { OperationLog } from './operation-pipeline';
+import { heldToOwnWrites, withoutWriterGuards } from './role-policy';
 
 /**
  * Executes HTTP operations with graphql-jit: each document is compiled once into a JavaScript
@@ -18,8 +19,9 @@ import type { OperationLog } from './operation-pipeline';
  * time, nothing to gain).
  *
  * Compiled queries are cached per parsed document (the preparer, operation-preparation.ts, caches
- * documents per query text for every transport, so the same text brings the same DocumentNode) and
- * operation name.
+ * documents per query text for every transport, so the same text brings the same DocumentNode),
+ * operation name, and whether the reader is held to its own writes (INGEST: compiled with the writer
+ * guards; everyone else: without them, role-policy.ts).
  */
 /** One operation to run, whichever transport brought it. */
 export interface Operation {
@@ -56,7 +58,10 @@ export function compiledExecutor(schema: GraphQLSchema, options: { trace?: boole
     const checked = getVariableValues(schema, request.operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
     if (checked.errors) return { errors: checked.errors };
     const name = request.operation.name?.value;
-    const key = name ?? '';
+    // Compiled apart for INGEST, whose reads the writer guards check, and for every other reader, whose
+    // compiled query reads those fields without them (role-policy.ts).
+    const writer = heldToOwnWrites(request.context.principal);
+    const key = `${writer ? 'writer' : 'reader'}:${name ?? ''}`;
     let byName = compiled.get(request.document);
     if (!byName) {
       byName = new Map();
@@ -64,7 +69,8 @@ export function compiledExecutor(schema: GraphQLSchema, options: { trace?: boole
     }
     let query = byName.get(key);
     if (!query) {
-      const result = compileQuery(schema, request.document, name);
+      const compile = () => compileQuery(schema, request.document, name);
+      const result = writer ? compile() : withoutWriterGuards(schema, compile);
       if (!isCompiledQuery(result)) return result as ExecutionResult;
       query = result;
       byName.set(key, query);

@@ -21,6 +21,8 @@ export interface QueryLimits {
   maxBreadth: number;
   /** Bytes of free text and JSON values in one answer (response-budget.ts): RESPONSE_TOO_LARGE past it. */
   maxResponseBytes: number;
+  /** Each HTTP answer says what it counted against maxResponseBytes (`extensions.textBytes`): to size the limit. */
+  reportTextBytes: boolean;
 }
 
 export const DEFAULT_LIMITS: QueryLimits = {
@@ -31,6 +33,7 @@ export const DEFAULT_LIMITS: QueryLimits = {
   maxTokens: 5_000,
   maxBreadth: 200,
   maxResponseBytes: 8 * 1024 * 1024,
+  reportTextBytes: false,
 };
 
 /** Lists without a `first` argument (order lines, identities, consents) are assumed this long. */

@@ -1,13 +1,23 @@
 import {
-  defaultFieldResolver,
   GraphQLError,
   getNamedType,
   isAbstractType,
   isLeafType,
+  isListType,
+  isNonNullType,
   isObjectType,
+  Kind,
   type ExecutionResult,
-  type GraphQLFieldResolver,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLAbstractType,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
+  type SelectionNode,
 } from 'graphql';
 import { Slot } from '../common/memo';
 import type { Context } from '../context/context';
@@ -25,15 +35,18 @@ export const RESPONSE_TOO_LARGE = 'RESPONSE_TOO_LARGE';
 interface Budget {
   bytes: number;
   exceeded: boolean;
+  limit: number;
 }
 
 /** A slot of the execution's context (common/memo.ts). */
 const budgets = new Slot<Context, Budget>('omni360.responseBudget');
 
-function budgetOf(context: Context): Budget {
+/** The budget of the execution under `context`; undefined for a context without configuration (nothing to count against). */
+function budgetOf(context: Context | undefined): Budget | undefined {
+  if (!context?.config) return undefined;
   let budget = budgets.get(context);
   if (!budget) {
-    budget = { bytes: 0, exceeded: false };
+    budget = { bytes: 0, exceeded: false, limit: context.config.limits.maxResponseBytes };
     budgets.set(context, budget);
   }
   return budget;
@@ -62,18 +75,16 @@ export function sizeOf(value: unknown): number {
 const PLAIN = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /**
- * Counts `value` against the execution's budget. Once it is spent, values resolve to an empty value of
+ * Counts a text or JSON `value` against `budget`. Once it is spent, values resolve to an empty value of
  * their kind ("" for text, [] for lists, {} for JSON) rather than to an error each: thousands of field
  * errors cost more than the text they replace (19 s against 6 s for 30 aliases of 72 bodies). The
  * answer is then replaced by one RESPONSE_TOO_LARGE error (withheld), so nothing empty is ever shown
  * as if it were data.
  */
-export function chargeResponse<T>(context: Context | undefined, value: T): T {
-  if (!context?.config) return value;
-  const budget = budgetOf(context);
+function chargeText(budget: Budget, value: unknown): unknown {
   if (!budget.exceeded) {
     budget.bytes += sizeOf(value);
-    if (budget.bytes <= context.config.limits.maxResponseBytes) return value;
+    if (budget.bytes <= budget.limit) return value;
     budget.exceeded = true;
   }
   return emptyLike(value);
@@ -89,6 +100,11 @@ function emptyLike<T>(value: T): T {
 /** True when the execution under `context` ran out of budget: its answer is replaced by the error. */
 export function overBudget(context: Context | undefined): boolean {
   return context !== undefined && budgets.get(context)?.exceeded === true;
+}
+
+/** The bytes of text counted so far for the execution under `context`. */
+export function textBytes(context: Context): number {
+  return budgets.get(context)?.bytes ?? 0;
 }
 
 /** A fresh budget for the next execution under `context` (each event of a subscription is one answer). */
@@ -115,65 +131,185 @@ const UNBOUNDED_SCALARS: ReadonlySet<string> = new Set(['String', 'JSON']);
 /**
  * Counts the value of every text and JSON field against the budget, whatever the field: personal text
  * (bodies, notes), and text that is not (webhook documents, product names, event payloads, exports),
- * lists of text included, on every transport and executor. Runs last over the bound resolvers (after
- * the fast resolvers and the writer guards), so it counts what is actually returned, once, as masked.
+ * lists of text included, on every transport and executor. Runs after the fast resolvers and before
+ * the writer guards (schema.ts), so it counts what is actually returned, once, as masked.
  *
- * A resolver on a field costs the compiled executor a deferred call per value (graphql-jit inlines only
- * fields without one): small value types (leafTypes: Money, PageInfo) are therefore counted whole where
- * they are returned, every text field of the object whether selected or not (a few bytes too many, never
- * too few), and their own fields stay resolver-free.
+ * Each value is counted by the nearest field at or above it that runs code (has a resolver): that field
+ * counts its own value and, for the selection below it, the text reached through plain fields (a
+ * property of the value, no resolver), down to the next field that runs code. Every value of an answer
+ * hangs below a root field, which runs code, so each is counted once. Plain text fields keep no
+ * resolver of their own: graphql-jit reads them inline, where a resolver costs it a deferred call with
+ * a resolve-info object per value (two per line of a list page, for the product's sku and name).
  */
 export function chargeTextFields(schema: GraphQLSchema): void {
-  const small = leafTypes(schema);
+  const holdsText = textReach(schema);
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__') || small.has(type.name)) continue;
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
-      const returned = getNamedType(field.type).name;
-      const textFields = small.get(returned);
-      if (!UNBOUNDED_SCALARS.has(returned) && !textFields) continue;
-      const resolve: GraphQLFieldResolver<unknown, Context> = field.resolve ?? defaultFieldResolver;
-      const charge = textFields ? (context: Context, value: unknown) => chargeObjects(context, value, textFields) : chargeResponse;
-      field.resolve = (root, args, context, info) => {
+      const resolve = field.resolve;
+      if (!resolve || !holdsText(getNamedType(field.type))) continue;
+      const returned = field.type;
+      countsItself.add(field);
+      field.resolve = (root, args, context: Context, info) => {
         const value = resolve(root, args, context, info);
-        return value instanceof Promise ? value.then((resolved) => charge(context, resolved)) : charge(context, value);
+        const charge = chargerAt(info, returned);
+        const budget = charge && budgetOf(context);
+        if (!budget) return value;
+        return value instanceof Promise ? value.then((resolved) => charge(budget, resolved)) : charge(budget, value);
       };
     }
   }
 }
 
 /**
- * Object types made of leaf fields only, each resolved as a plain property, with at least one text
- * field, and never returned through an interface or a union: their text fields by type name. They are
- * counted where they are returned (chargeTextFields).
+ * The fields that count their own value (chargeTextFields). Every other field is plain here: its value
+ * is a property of its parent's, counted by the field above that runs code, whatever is bound around it
+ * later (the writer guards, which the compiled executor takes off for readers: role-policy.ts).
  */
-export function leafTypes(schema: GraphQLSchema): Map<string, string[]> {
-  // A type that an interface or a union may stand for (node(id)) is returned where no field names it.
-  const abstractMembers = new Set(
-    Object.values(schema.getTypeMap())
-      .filter(isAbstractType)
-      .flatMap((type) => schema.getPossibleTypes(type).map((possible) => possible.name)),
-  );
-  const small = new Map<string, string[]>();
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__') || abstractMembers.has(type.name)) continue;
-    const fields = Object.values(type.getFields());
-    if (!fields.every((field) => isLeafType(getNamedType(field.type)) && !field.resolve && field.args.length === 0)) continue;
-    const text = fields.filter((field) => UNBOUNDED_SCALARS.has(getNamedType(field.type).name)).map((field) => field.name);
-    if (text.length > 0) small.set(type.name, text);
+const countsItself = new WeakSet<GraphQLField<unknown, Context>>();
+
+/**
+ * Counts `value` (a field's value for `selection`) and returns it, or, once the budget is spent, a copy
+ * with the text still to come emptied (what a mutation's answer keeps: withheldResult).
+ */
+type Charger = (budget: Budget, value: unknown) => unknown;
+
+/** Chargers by the field nodes of a field in a document: graphql-jit and graphql-js pass the same array for every value of one field. */
+const chargers = new WeakMap<readonly FieldNode[], Charger | null>();
+
+function chargerAt(info: GraphQLResolveInfo, type: GraphQLOutputType): Charger | null {
+  let charger = chargers.get(info.fieldNodes);
+  if (charger === undefined) {
+    charger = chargerOf(info.schema, type, info.fieldNodes, info.fragments);
+    chargers.set(info.fieldNodes, charger);
   }
-  return small;
+  return charger;
 }
 
-/** Counts the text fields of a small object (or a list of them); they are small, so kept whole. */
-function chargeObjects<T>(context: Context | undefined, value: T, textFields: readonly string[]): T {
-  if (!context?.config || value === null || value === undefined) return value;
-  const budget = budgetOf(context);
-  if (budget.exceeded) return value;
-  const objects = Array.isArray(value) ? value : [value];
-  for (const object of objects) {
-    if (object === null || typeof object !== 'object') continue;
-    for (const name of textFields) budget.bytes += sizeOf((object as Record<string, unknown>)[name]) + name.length + 4;
+/** What counts a value of `type` selected by `nodes`: null when the selection reaches no text through plain fields. */
+function chargerOf(
+  schema: GraphQLSchema,
+  type: GraphQLOutputType,
+  nodes: readonly FieldNode[],
+  fragments: Record<string, FragmentDefinitionNode>,
+): Charger | null {
+  if (isNonNullType(type)) return chargerOf(schema, type.ofType, nodes, fragments);
+  if (isListType(type)) {
+    // A list of text is one value, counted whole (its brackets and commas too).
+    const named = getNamedType(type);
+    if (isLeafType(named)) return UNBOUNDED_SCALARS.has(named.name) ? chargeText : null;
+    const item = chargerOf(schema, type.ofType, nodes, fragments);
+    if (!item) return null;
+    return (budget, value) => {
+      if (!Array.isArray(value)) return value;
+      let copy: unknown[] | undefined;
+      for (let index = 0; index < value.length; index++) {
+        const charged = item(budget, value[index]);
+        if (charged !== value[index]) (copy ??= value.slice())[index] = charged;
+      }
+      return copy ?? value;
+    };
   }
-  if (budget.bytes > context.config.limits.maxResponseBytes) budget.exceeded = true;
-  return value;
+  if (isLeafType(type)) return UNBOUNDED_SCALARS.has(type.name) ? chargeText : null;
+  if (isAbstractType(type)) {
+    const byType = new Map<string, Charger>();
+    for (const possible of schema.getPossibleTypes(type)) {
+      const charger = chargerOf(schema, possible, nodes, fragments);
+      if (charger) byType.set(possible.name, charger);
+    }
+    if (!byType.size) return null;
+    return (budget, value) => {
+      if (value === null || typeof value !== 'object') return value;
+      const charger = byType.get(concreteType(schema, type, value) ?? '');
+      return charger ? charger(budget, value) : value;
+    };
+  }
+  const plain: { name: string; charge: Charger }[] = [];
+  for (const [name, fieldNodes] of selectedFields(schema, type, nodes, fragments)) {
+    const field = type.getFields()[name];
+    if (!field || countsItself.has(field)) continue;
+    const charge = chargerOf(schema, field.type, fieldNodes, fragments);
+    if (charge) plain.push({ name, charge });
+  }
+  if (!plain.length) return null;
+  return (budget, value) => {
+    if (value === null || typeof value !== 'object') return value;
+    let copy: Record<string, unknown> | undefined;
+    for (const { name, charge } of plain) {
+      const own = (value as Record<string, unknown>)[name];
+      const charged = charge(budget, own);
+      if (charged !== own) (copy ??= { ...(value as Record<string, unknown>) })[name] = charged;
+    }
+    return copy ?? value;
+  };
+}
+
+/**
+ * The fields of `type` that `nodes` select, by field name, one entry per response key (an alias is
+ * answered, and counted, once more), fragments included where they apply to `type`. @skip and
+ * @include are not evaluated: a field they leave out is counted all the same (too much, never too little).
+ */
+function selectedFields(
+  schema: GraphQLSchema,
+  type: GraphQLObjectType,
+  nodes: readonly FieldNode[],
+  fragments: Record<string, FragmentDefinitionNode>,
+): [string, FieldNode[]][] {
+  const byKey = new Map<string, { name: string; nodes: FieldNode[] }>();
+  const visited = new Set<string>();
+  const collect = (selections: readonly SelectionNode[]) => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        const entry = byKey.get(key);
+        if (entry) entry.nodes.push(selection);
+        else byKey.set(key, { name: selection.name.value, nodes: [selection] });
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        if (applies(schema, type, selection.typeCondition?.name.value)) collect(selection.selectionSet.selections);
+      } else {
+        const fragment = fragments[selection.name.value];
+        if (!fragment || visited.has(fragment.name.value)) continue;
+        visited.add(fragment.name.value);
+        if (applies(schema, type, fragment.typeCondition.name.value)) collect(fragment.selectionSet.selections);
+      }
+    }
+  };
+  for (const node of nodes) if (node.selectionSet) collect(node.selectionSet.selections);
+  return [...byKey.values()].map((entry) => [entry.name, entry.nodes]);
+}
+
+/** True when a fragment on `condition` (none: the enclosing type) applies to objects of `type`. */
+function applies(schema: GraphQLSchema, type: GraphQLObjectType, condition: string | undefined): boolean {
+  if (!condition || condition === type.name) return true;
+  const conditionType = schema.getType(condition);
+  return isAbstractType(conditionType) && schema.isSubType(conditionType, type);
+}
+
+/** The object type of `value` returned where `type` (an interface or union) is expected. */
+function concreteType(schema: GraphQLSchema, type: GraphQLAbstractType, value: object): string | undefined {
+  const resolved = type.resolveType?.(value, undefined, undefined as never, type);
+  if (typeof resolved === 'string') return resolved;
+  // An asynchronous or missing resolveType: the first possible type that claims the value.
+  return schema.getPossibleTypes(type).find((possible) => possible.isTypeOf?.(value, undefined, undefined as never) === true)?.name;
+}
+
+/**
+ * The named types whose values may hold text through plain fields: a text scalar, or an object (or
+ * any type of an interface or union) with a plain field to one. A field that runs code and returns
+ * none of them has nothing to count.
+ */
+function textReach(schema: GraphQLSchema): (type: GraphQLNamedType) => boolean {
+  const known = new Map<string, boolean>();
+  const reaches = (type: GraphQLNamedType): boolean => {
+    const seen = known.get(type.name);
+    if (seen !== undefined) return seen;
+    known.set(type.name, false); // a cycle adds nothing
+    let result = false;
+    if (isLeafType(type)) result = UNBOUNDED_SCALARS.has(type.name);
+    else if (isAbstractType(type)) result = schema.getPossibleTypes(type).some(reaches);
+    else if (isObjectType(type)) result = Object.values(type.getFields()).some((field) => !field.resolve && reaches(getNamedType(field.type)));
+    known.set(type.name, result);
+    return result;
+  };
+  return reaches;
 }

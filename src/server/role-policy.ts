@@ -9,6 +9,7 @@ import {
   visitWithTypeInfo,
   type ASTNode,
   type DocumentNode,
+  type GraphQLField,
   type GraphQLFieldResolver,
   type GraphQLSchema,
 } from 'graphql';
@@ -130,21 +131,63 @@ export function notWriter(typeName: string): GraphQLError {
   return new GraphQLError(`INGEST tokens read only the id of a ${typeName} another writer made.`, { extensions: { code: 'FORBIDDEN', reason: 'NOT_WRITER' } });
 }
 
+/** True when the writer check can refuse `principal` anything: only INGEST tokens are held to their own writes. */
+export function heldToOwnWrites(principal: Principal | undefined): boolean {
+  return principal?.role === 'INGEST';
+}
+
+interface WriterGuard {
+  field: GraphQLField<unknown, Context>;
+  guarded: GraphQLFieldResolver<unknown, Context>;
+  /** What the field ran before the guard (undefined: the default resolver, which graphql-jit inlines). */
+  open: GraphQLFieldResolver<unknown, Context> | undefined;
+}
+
+const writerGuards = new WeakMap<GraphQLSchema, WriterGuard[]>();
+
 /**
- * Wraps every field but `id` of the writer-owned types with the writer check. Runs after the resolvers
- * are bound (fast-resolvers.ts), so it wraps what will actually run, on every transport and executor.
+ * Wraps every field but `id` of the writer-owned types with the writer check. Runs after every other
+ * binding (fast resolvers, the response budget), so it wraps what will actually run, on every transport
+ * and executor.
  */
 export function bindWriterGuards(schema: GraphQLSchema): void {
+  const guards: WriterGuard[] = [];
   for (const typeName of WRITER_OWNED_TYPES) {
     const type = schema.getType(typeName);
     if (!isObjectType(type)) throw new Error(`writer-owned type ${typeName} is not in the schema`);
     for (const field of Object.values(type.getFields())) {
       if (field.name === 'id') continue;
-      const resolve: GraphQLFieldResolver<unknown, Context> = field.resolve ?? defaultFieldResolver;
-      field.resolve = (root, args, context, info) => {
-        if (context.principal?.role === 'INGEST' && !readsAsWriter(context.principal, (root as { createdBy?: string }).createdBy)) throw notWriter(typeName);
+      const open = field.resolve;
+      const resolve: GraphQLFieldResolver<unknown, Context> = open ?? defaultFieldResolver;
+      const guarded: GraphQLFieldResolver<unknown, Context> = (root, args, context, info) => {
+        if (heldToOwnWrites(context.principal) && !readsAsWriter(context.principal, (root as { createdBy?: string }).createdBy)) throw notWriter(typeName);
         return resolve(root, args, context, info);
       };
+      field.resolve = guarded;
+      guards.push({ field, guarded, open });
     }
+  }
+  writerGuards.set(schema, guards);
+}
+
+/**
+ * Runs `compile` with the writer-owned fields as they were before their guards, then puts the guards
+ * back. For every reader but INGEST the check never refuses (heldToOwnWrites), yet it made each field
+ * a resolver call that graphql-jit would otherwise read inline: an order's channel, status and
+ * placedAt on every order of a list page. graphql-jit reads each field's resolver once, while it
+ * compiles, and compiling is synchronous, so nothing else runs in between; what it compiles serves
+ * such readers only (compiled-execution.ts keeps it apart).
+ */
+export function withoutWriterGuards<T>(schema: GraphQLSchema, compile: () => T): T {
+  const guards = writerGuards.get(schema) ?? [];
+  for (const guard of guards) {
+    // A wrapper bound after the guard would be dropped with it: the guards must stay the outermost.
+    if (guard.field.resolve !== guard.guarded) throw new Error(`role policy: ${guard.field.name} was wrapped after its writer guard`);
+  }
+  for (const guard of guards) guard.field.resolve = guard.open;
+  try {
+    return compile();
+  } finally {
+    for (const guard of guards) guard.field.resolve = guard.guarded;
   }
 }

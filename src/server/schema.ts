@@ -39,9 +39,10 @@ export function buildOmniSchema(): GraphQLSchema {
     pubSub: logOnlyPubSub,
   });
   bindFastResolvers(built);
-  // After the binding: the writer check wraps the resolvers that will run (role-policy.ts).
-  bindWriterGuards(built);
   chargeTextFields(built);
+  // Last: the writer check wraps the resolvers that will run, and stays the outermost wrapper, which
+  // the compiled executor takes off for readers it cannot refuse (role-policy.ts).
+  bindWriterGuards(built);
   // type-graphql wraps resolveType in an async function; the compiled executor (compiled-execution.ts),
   // like the spec, expects the type name synchronously, and the prefix of a node's id gives it.
   (built.getType('Node') as GraphQLInterfaceType).resolveType = resolveNodeType;

@@ -46,6 +46,8 @@ export interface GraphQLResponse<T> {
   status: number;
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  /** The answer's own extensions, when it has any (e.g. `textBytes` with OMNI360_REPORT_TEXT_BYTES). */
+  extensions?: Record<string, unknown>;
 }
 
 /** A GraphQL result as the client sees it, whatever the transport. */
@@ -106,7 +108,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     let req = request(server.httpServer).post(GRAPHQL_PATH).set('content-type', 'application/json');
     if (token !== null) req = req.set('authorization', `Bearer ${token}`);
     const res = await req.send({ query, variables });
-    return { status: res.status, data: res.body.data, errors: res.body.errors };
+    const answer = { status: res.status, data: res.body.data, errors: res.body.errors };
+    return res.body.extensions === undefined ? answer : { ...answer, extensions: res.body.extensions };
   };
 
   const ws: TestServer['ws'] = (token = TOKENS.ADMIN, extra = {}) => {
