@@ -152,6 +152,7 @@ export function chargeTextFields(schema: GraphQLSchema): void {
       countsItself.add(field);
       field.resolve = (root, args, context: Context, info) => {
         const value = resolve(root, args, context, info);
+        if (!context?.config) return value; // nothing to count against (a resolver called on its own)
         const charge = chargerAt(info, returned);
         const budget = charge && budgetOf(context);
         if (!budget) return value;
