@@ -1,4 +1,5 @@
 import {
+  defaultFieldResolver,
   GraphQLError,
   getNamedType,
   isAbstractType,
@@ -143,10 +144,13 @@ const UNBOUNDED_SCALARS: ReadonlySet<string> = new Set(['String', 'JSON']);
  */
 export function chargeTextFields(schema: GraphQLSchema): void {
   const holdsText = textReach(schema);
+  // A root field runs code even without a resolver of its own (a subscription's field answers its event):
+  // everything below it is counted from there.
+  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]);
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
-      const resolve = field.resolve;
+      const resolve = field.resolve ?? (roots.has(type) ? defaultFieldResolver : undefined);
       if (!resolve || !holdsText(getNamedType(field.type))) continue;
       const returned = field.type;
       countsItself.add(field);
