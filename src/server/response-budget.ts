@@ -167,9 +167,10 @@ export function chargeTextFields(schema: GraphQLSchema): void {
 }
 
 /**
- * The fields that count their own value (chargeTextFields). Every other field is plain here: its value
- * is a property of its parent's, counted by the field above that runs code, whatever is bound around it
- * later (the writer guards, which the compiled executor takes off for readers: role-policy.ts).
+ * The fields that count their own value (chargeTextFields), fixed when the budget is bound, whatever is
+ * bound around them later (the writer guards, which the compiled executor takes off for readers:
+ * role-policy.ts). Every other field is plain (its value a property of its parent's, counted by the
+ * field above that runs code) or runs code that reaches no text through plain fields (nothing to count).
  */
 const countsItself = new WeakSet<GraphQLField<unknown, Context>>();
 
