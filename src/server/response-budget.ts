@@ -302,20 +302,24 @@ function concreteType(schema: GraphQLSchema, type: GraphQLAbstractType, value: o
 /**
  * The named types whose values may hold text through plain fields: a text scalar, or an object (or
  * any type of an interface or union) with a plain field to one. A field that runs code and returns
- * none of them has nothing to count.
+ * none of them has nothing to count. Grown to a fixed point, so types that refer to each other through
+ * plain fields reach what either reaches, in whatever order they are met.
  */
 function textReach(schema: GraphQLSchema): (type: GraphQLNamedType) => boolean {
-  const known = new Map<string, boolean>();
+  const types = Object.values(schema.getTypeMap()).filter((type) => !type.name.startsWith('__'));
+  const reaching = new Set<string>(types.filter((type) => isLeafType(type) && UNBOUNDED_SCALARS.has(type.name)).map((type) => type.name));
   const reaches = (type: GraphQLNamedType): boolean => {
-    const seen = known.get(type.name);
-    if (seen !== undefined) return seen;
-    known.set(type.name, false); // a cycle adds nothing
-    let result = false;
-    if (isLeafType(type)) result = UNBOUNDED_SCALARS.has(type.name);
-    else if (isAbstractType(type)) result = schema.getPossibleTypes(type).some(reaches);
-    else if (isObjectType(type)) result = Object.values(type.getFields()).some((field) => !field.resolve && reaches(getNamedType(field.type)));
-    known.set(type.name, result);
-    return result;
+    if (isAbstractType(type)) return schema.getPossibleTypes(type).some((possible) => reaching.has(possible.name));
+    if (isObjectType(type)) return Object.values(type.getFields()).some((field) => !field.resolve && reaching.has(getNamedType(field.type).name));
+    return false;
   };
-  return reaches;
+  for (let grown = true; grown;) {
+    grown = false;
+    for (const type of types) {
+      if (reaching.has(type.name) || !reaches(type)) continue;
+      reaching.add(type.name);
+      grown = true;
+    }
+  }
+  return (type) => reaching.has(type.name);
 }
