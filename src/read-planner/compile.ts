@@ -73,7 +73,7 @@ export function compileRelations(ctx: PlanContext, type: GraphQLObjectType, node
   const fields = fieldsOn(ctx.walk, type, nodes);
   const declaration = ctx.types.get(type.name);
   const computed = declaration?.computed ?? {};
-  const own = declaration ? [...keysRead(ctx.walk, declaration, fields)].filter((key) => key in computed).sort() : [];
+  const own = declaration ? [...keysRead(ctx.walk, declaration, fields, new Set())].filter((key) => key in computed).sort() : [];
   const ownRow = own.length ? { sql: `json_build_array(${own.map((key) => computed[key]('t', null)).join(', ')})`, decode: rowDecoder(own, []) } : undefined;
   const relations = relationsJson(builder, type, fields, 't', [], ownRow);
   return { relationsSql: relations?.sql, decode: relations?.decode ?? ((value) => value), params: builder.params, visits: builder.visits };
@@ -91,7 +91,8 @@ export function compileRow(
   nodes: readonly FieldNode[],
 ): { rowSql: string; decode: Decode; params: unknown[]; visits: Visit[] } {
   const builder: Builder = { ctx, params: [], aliases: 0, visits: [], joined: new Map() };
-  const row = rowJson(builder, declaration, type, nodes, 't', null, []);
+  // A root row found by a key carries its id whatever is selected (one row: the callers' row types keep it).
+  const row = rowJson(builder, declaration, type, nodes, 't', null, [], declaration.row.includes('id') ? ['id'] : []);
   return { rowSql: row.sql, decode: row.decode, params: builder.params, visits: builder.visits };
 }
 
@@ -370,25 +371,32 @@ function rowJson(
 ): Planned {
   builder.visits.push({ type: type.name, path });
   const fields = fieldsOn(builder.ctx.walk, type, nodes);
-  const keys = keysRead(builder.ctx.walk, declaration, fields);
+  const relations = builder.ctx.nested ? plannedRelations(builder, type, fields, alias, path) : [];
+  const keys = keysRead(builder.ctx.walk, declaration, fields, new Set(relations.map((relation) => relation.alias)));
   for (const key of extraKeys) keys.add(key);
   const sorted = [...keys].sort();
   const values = sorted.map((key) => {
     const computed = declaration.computed?.[key];
     return computed ? computed(alias, parentAlias) : valueSql(alias, column(shape(builder, declaration), key));
   });
-  const relations = builder.ctx.nested ? plannedRelations(builder, type, fields, alias, path) : [];
   return { sql: `json_build_array(${[...values, ...relations.map((relation) => relation.sql)].join(', ')})`, decode: rowDecoder(sorted, relations) };
 }
 
-/** The row keys a selection reads: declared reads, same-named keys, relation keys, and the whole row for any other field. */
-function keysRead(walk: Walk, declaration: ReadType, fields: Map<string, SelectedField>): Set<string> {
+/**
+ * The row keys a selection reads: declared reads, same-named keys, relation keys, and the whole row for
+ * any other field. A relation planned with the row (its response key in `planned`) reads nothing of the
+ * row: the resolver answers from the planned value. One that is not planned reads what its resolver
+ * loads by: the foreign key of a to-one relation, the row's id for the others. A to-one relation with
+ * `onlyWhen` reads its foreign key either way (its resolver loads the rows the condition left out).
+ */
+function keysRead(walk: Walk, declaration: ReadType, fields: Map<string, SelectedField>, planned: ReadonlySet<string>): Set<string> {
   const keys = new Set(declaration.always);
   for (const field of fields.values()) {
     if (field.name.startsWith('__')) continue;
     const relation = declaration.relations?.[field.name];
     if (relation) {
-      if (relation.kind === 'one') keys.add(`${relation.via}Id`);
+      if (relation.kind === 'one' && (relation.onlyWhen || !planned.has(field.alias))) keys.add(`${relation.via}Id`);
+      else if (relation.kind !== 'one' && !planned.has(field.alias)) keys.add('id');
       continue;
     }
     const narrow = declaration.narrowReads?.[field.name];

@@ -349,14 +349,17 @@ function plannedValue(parent: unknown, info: GraphQLResolveInfo): unknown {
 }
 
 /**
- * A planned to-one value: the row, or null for a null key. Undefined (resolve it yourself) when not
- * planned, or when the key is set but nothing was planned for it (a customer merged away, whose
- * survivor the resolver's loader finds through the merge chain).
+ * A planned to-one value: the row, or null for a null key. Undefined (resolve it yourself, by the foreign
+ * key, which the planner then read) when not planned. For a relation with `onlyWhen`, pass the foreign
+ * key (such a relation always reads it): undefined too when the key is set but the condition left the
+ * row out (a customer merged away, whose survivor the resolver's loader finds through the merge chain).
+ * A planned relation without `onlyWhen` reads no key of its row: its resolver looks at the key only
+ * when this returns undefined.
  */
 export function plannedOne<T, K extends keyof T = never>(
   parent: unknown,
   info: GraphQLResolveInfo,
-  key: string | null | undefined,
+  key?: string | null,
 ): Planned<T, K> | null | undefined {
   const value = plannedValue(parent, info);
   if (value === undefined || (value === null && key)) return undefined;

@@ -225,7 +225,8 @@ const DECLARED: ReadonlyMap<string, ReadType> = new Map<string, ReadType>([
     {
       entity: 'OrderLineEntity',
       row: ['id', 'orderId', 'lineNo', 'productId', 'sku', 'quantity', 'unitPriceCents', 'discountCents', 'totalCents', 'offerId', 'currency'],
-      always: ['id'],
+      // No id field, no loader by id: a line reads what its fields ask for (its product planned with it reads no key).
+      always: [],
       reads: { unitPrice: ['unitPriceCents', 'currency'], discount: ['discountCents', 'currency'], total: ['totalCents', 'currency'] },
       // A line has no currency of its own: its order's (the parent row of a planned line).
       computed: { currency: (_line, order) => `${order}.currency` },
@@ -238,7 +239,8 @@ const DECLARED: ReadonlyMap<string, ReadType> = new Map<string, ReadType>([
       entity: 'ProductEntity',
       lookups: { sku: (row: string, key: string) => `${row}.sku = ${key}` },
       row: ['id', 'sku', 'name', 'category', 'priceCents', 'currency', 'active', 'createdAt', 'updatedAt'],
-      always: ['id'],
+      // The id when asked for (or when availability is not planned): a list's product names alone read no id per line.
+      always: [],
       reads: { price: ['priceCents', 'currency'] },
       relations: {
         // The three totals in one aggregate over the product's levels (three scalar subqueries read them three times).

@@ -178,12 +178,14 @@ export function statsJsonSql(customer: string, of: 'all' | 'orders' = 'all'): st
      select 'c', null, null, count(*)::int, count(*)::int, '0', null, null, 0, null
        from conversation x where x.customer_id = ${customer} and x.status in ('OPEN', 'PENDING')
      having count(*) > 0`;
-  return `(select coalesce(json_agg(json_build_array(s.kind, s.channel, s.currency, s.total, s.counted, s.cents, s."firstAt", s."lastAt", s.recent, s."recentAt")), '[]'::json)
+  // Whether the customer has an order is asked of the order parts already read, not of the order index again.
+  return `(with o as materialized (${orderParts(customer)})
+   select coalesce(json_agg(json_build_array(s.kind, s.channel, s.currency, s.total, s.counted, s.cents, s."firstAt", s."lastAt", s.recent, s."recentAt")), '[]'::json)
    from (
-     select 'o' as kind, o.* from (${orderParts(customer)}) o${of === 'all' ? others : ''}
+     select 'o' as kind, o.* from o${of === 'all' ? others : ''}
      union all
      select 'p', null, ${CATALOGUE_CURRENCY}, 0, 0, '0', null, null, 0, null
-      where not exists (select 1 from "order" o where o.customer_id = ${customer})
+      where not exists (select 1 from o)
    ) s)`;
 }
 

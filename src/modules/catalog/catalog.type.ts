@@ -66,6 +66,6 @@ export class LocationObjectType {
 export const ProductConnection = ConnectionType(ProductType, 'Product');
 
 /** A product row the read planner read for a selection. */
-export type PlannedProductRow = Planned<ProductRow, 'id'>;
+export type PlannedProductRow = Planned<ProductRow>;
 /** A location row the read planner read for a selection. */
 export type PlannedLocationRow = Planned<LocationRow, 'id'>;

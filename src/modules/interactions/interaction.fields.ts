@@ -42,15 +42,16 @@ export class InteractionFields {
 
   @FieldResolver(() => ConversationType, { description: 'The conversation this contact belongs to.' })
   async conversation(@Root() interaction: PlannedInteractionRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedConversationRow> {
-    const { conversationId } = plannedKeys(interaction, 'conversationId');
-    return plannedOne<ConversationRow, 'id' | 'createdBy'>(interaction, info, conversationId) ?? (await ctx.loaders.get(ConversationByIdLoader).load(conversationId))!;
+    const planned = plannedOne<ConversationRow, 'id' | 'createdBy'>(interaction, info);
+    if (planned) return planned;
+    return (await ctx.loaders.get(ConversationByIdLoader).load(plannedKeys(interaction, 'conversationId').conversationId))!;
   }
 
   @FieldResolver(() => AgentType, { nullable: true, description: 'The agent who handled the contact, when known.' })
   agent(@Root() interaction: PlannedInteractionRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | PlannedAgentRow | null {
-    const { agentId } = plannedKeys(interaction, 'agentId');
-    const planned = plannedOne<AgentRow, 'id'>(interaction, info, agentId);
+    const planned = plannedOne<AgentRow, 'id'>(interaction, info);
     if (planned !== undefined) return planned;
+    const { agentId } = plannedKeys(interaction, 'agentId');
     return agentId ? ctx.loaders.get(AgentByIdLoader).load(agentId) : null;
   }
 }
@@ -65,9 +66,9 @@ export class ConversationFields {
 
   @FieldResolver(() => AgentType, { nullable: true, description: 'The agent the conversation is assigned to.' })
   assignee(@Root() conversation: PlannedConversationRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | PlannedAgentRow | null {
-    const { assigneeId } = plannedKeys(conversation, 'assigneeId');
-    const planned = plannedOne<AgentRow, 'id'>(conversation, info, assigneeId);
+    const planned = plannedOne<AgentRow, 'id'>(conversation, info);
     if (planned !== undefined) return planned;
+    const { assigneeId } = plannedKeys(conversation, 'assigneeId');
     return assigneeId ? ctx.loaders.get(AgentByIdLoader).load(assigneeId) : null;
   }
 
@@ -117,16 +118,17 @@ export class ConversationFields {
 export class HandoverFields {
   @FieldResolver(() => AgentType, { nullable: true, description: 'The previous assignee; null for the first assignment.' })
   from(@Root() handover: PlannedHandoverRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<AgentRow | null> | PlannedAgentRow | null {
-    const { fromAgentId } = plannedKeys(handover, 'fromAgentId');
-    const planned = plannedOne<AgentRow, 'id'>(handover, info, fromAgentId);
+    const planned = plannedOne<AgentRow, 'id'>(handover, info);
     if (planned !== undefined) return planned;
+    const { fromAgentId } = plannedKeys(handover, 'fromAgentId');
     return fromAgentId ? ctx.loaders.get(AgentByIdLoader).load(fromAgentId) : null;
   }
 
   @FieldResolver(() => AgentType, { description: 'The new assignee.' })
   async to(@Root() handover: PlannedHandoverRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedAgentRow> {
-    const { toAgentId } = plannedKeys(handover, 'toAgentId');
-    return plannedOne<AgentRow, 'id'>(handover, info, toAgentId) ?? (await ctx.loaders.get(AgentByIdLoader).load(toAgentId))!;
+    const planned = plannedOne<AgentRow, 'id'>(handover, info);
+    if (planned) return planned;
+    return (await ctx.loaders.get(AgentByIdLoader).load(plannedKeys(handover, 'toAgentId').toAgentId))!;
   }
 }
 

@@ -19,10 +19,11 @@ import {
 export class ProductAvailabilityFields {
   @FieldResolver(() => AvailabilityType, { description: 'Stock of this product: totals and per location.' })
   async availability(@Root() product: PlannedProductRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedAvailabilityRow> {
-    const planned = plannedOne<AvailabilityRow>(product, info, product.id);
+    const planned = plannedOne<AvailabilityRow>(product, info);
     if (planned) return planned;
     // Not planned: a product a service or a loader read whole (a planned product has its availability planned with it).
-    return toAvailability(plannedKeys(product, 'sku').sku, product.id, await ctx.loaders.get(StockLevelsByProductLoader).load(product.id));
+    const { id, sku } = plannedKeys(product, 'id', 'sku');
+    return toAvailability(sku, id, await ctx.loaders.get(StockLevelsByProductLoader).load(id));
   }
 }
 
@@ -44,6 +45,6 @@ export class StockLevelFields {
 
   @FieldResolver(() => ProductType, { description: 'The product counted.' })
   async product(@Root() level: PlannedStockLevelRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedProductRow> {
-    return plannedOne<ProductRow, 'id'>(level, info, level.productId) ?? (await ctx.loaders.get(ProductByIdLoader).load(level.productId))!;
+    return plannedOne<ProductRow>(level, info, level.productId) ?? (await ctx.loaders.get(ProductByIdLoader).load(level.productId))!;
   }
 }

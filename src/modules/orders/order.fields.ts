@@ -25,9 +25,9 @@ import type { GuestIdentity } from './order.entity';
 export class OrderFields {
   @FieldResolver(() => LocationObjectType, { nullable: true, description: 'The store (STORE orders) or the fulfilment location; null for imported history without one.' })
   async location(@Root() order: PlannedOrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedLocationRow | null> {
-    const { locationId } = plannedKeys(order, 'locationId');
-    const planned = plannedOne<LocationRow, 'id'>(order, info, locationId);
+    const planned = plannedOne<LocationRow, 'id'>(order, info);
     if (planned !== undefined) return planned;
+    const { locationId } = plannedKeys(order, 'locationId');
     return locationId ? ctx.loaders.get(LocationByIdLoader).load(locationId) : null;
   }
 
@@ -41,7 +41,7 @@ export class OrderFields {
   @FieldResolver(() => [OrderLineType], { description: 'Lines in the order they were given.' })
   lines(@Root() order: PlannedOrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): EmbeddedLineRow[] | Promise<PlannedOrderLineRow[]> {
     // placeOrder's answer: the write holds the lines (and their products) already.
-    return order.lines ?? relationList<OrderLineRow, 'id'>(ctx, order, info);
+    return order.lines ?? relationList<OrderLineRow>(ctx, order, info);
   }
 
   @FieldResolver(() => Money, { description: 'Sum of the line totals.' })
@@ -88,8 +88,9 @@ export class OrderLineFields {
   product(
     @Root() line: PlannedOrderLineRow & { product?: ProductRow }, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo,
   ): PlannedProductRow | Promise<ProductRow> {
-    const { productId } = plannedKeys(line, 'productId');
-    return line.product ?? plannedOne<ProductRow, 'id'>(line, info, productId) ?? ctx.loaders.get(ProductByIdLoader).load(productId).then((product) => product!);
+    const planned = line.product ?? plannedOne<ProductRow>(line, info);
+    if (planned) return planned;
+    return ctx.loaders.get(ProductByIdLoader).load(plannedKeys(line, 'productId').productId).then((product) => product!);
   }
 
   @FieldResolver(() => Money, { description: 'Catalogue price per unit when the order was placed (recorded price for imported history).' })

@@ -119,4 +119,4 @@ export const OrderConnection = ConnectionType(OrderType, 'Order');
 /** An order row the read planner read for a selection (Order's `always`). */
 export type PlannedOrderRow = Planned<OrderRow, 'id' | 'customerId' | 'placedAt' | 'createdBy'>;
 /** An order line the read planner read for a selection. */
-export type PlannedOrderLineRow = Planned<OrderLineRow, 'id'>;
+export type PlannedOrderLineRow = Planned<OrderLineRow>;
