@@ -29,7 +29,9 @@ beforeAll(async () => {
 afterAll(() => env.stop());
 
 interface Lines {
-  customers: { edges: { node: { orders: { edges: { node: { id: string; lines: { quantity: number; product: { id?: string; sku: string; name: string } }[] } }[] } } }[] };
+  customers: {
+    edges: { node: { orders: { edges: { node: { id: string; lines: { quantity: number; product: { id?: string; sku: string; name: string } }[] } }[] } } }[];
+  };
 }
 
 /** The answer and the text of what the one statement that read it returned. */

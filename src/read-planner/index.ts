@@ -356,11 +356,7 @@ function plannedValue(parent: unknown, info: GraphQLResolveInfo): unknown {
  * A planned relation without `onlyWhen` reads no key of its row: its resolver looks at the key only
  * when this returns undefined.
  */
-export function plannedOne<T, K extends keyof T = never>(
-  parent: unknown,
-  info: GraphQLResolveInfo,
-  key?: string | null,
-): Planned<T, K> | null | undefined {
+export function plannedOne<T, K extends keyof T = never>(parent: unknown, info: GraphQLResolveInfo, key?: string | null): Planned<T, K> | null | undefined {
   const value = plannedValue(parent, info);
   if (value === undefined || (value === null && key)) return undefined;
   return value as Planned<T, K> | null;
