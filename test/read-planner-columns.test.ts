@@ -4,13 +4,15 @@ import { startTestServer, unique, type TestServer } from './support/server';
 /**
  * A planned row reads what its selection asks for. A list of customers with their orders' lines and the
  * lines' product names reads no id of a line or a product (and no foreign key of a line: its product
- * comes planned with it), so the JSON the statement sends carries none; asked for, the product's id is
- * there. What the statement sends is read from the rows the one statement returned.
+ * comes planned with it), nor an order's customer id, so the JSON the statement sends carries none;
+ * asked for, the product's id is there. What the statement sends is read from the rows the one
+ * statement returned.
  */
 let env: TestServer;
 let tag: string;
 let sku: string;
 let productId: string;
+let buyers: string[];
 
 beforeAll(async () => {
   env = await startTestServer();
@@ -19,8 +21,10 @@ beforeAll(async () => {
   productId = (await createProduct(env, { sku, name: 'Columns' })).id;
   await receive(env, sku, warehouse.id, 100);
   tag = unique('columns').toLowerCase();
+  buyers = [];
   for (let i = 0; i < 2; i++) {
     const buyer = await customer(env, `${tag}-${i}@example.com`);
+    buyers.push(buyer.id);
     for (let j = 0; j < 2; j++) {
       await order(env, { channel: 'WEB', locationId: warehouse.id, customer: { id: buyer.id }, lines: [{ sku, quantity: 1 + j }] });
     }
@@ -68,6 +72,8 @@ describe('a planned row reads what its selection asks for', () => {
     expect(sent).toContain(sku);
     expect(sent).not.toMatch(/"orl_/);
     expect(sent).not.toMatch(/"prd_/);
+    // Each customer's id once, in its own row: not again in each of its orders.
+    for (const id of buyers) expect(sent.split(id)).toHaveLength(2);
   });
 
   it("reads the product's id when it is selected", async () => {

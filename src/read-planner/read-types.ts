@@ -211,7 +211,8 @@ const DECLARED: ReadonlyMap<string, ReadType> = new Map<string, ReadType>([
         'imported',
         'createdBy',
       ],
-      always: ['id', 'customerId', 'placedAt', 'createdBy'],
+      // The keyset (placedAt, id) and the writer (INGEST reads its own writes); the customer's id only when its field is asked for.
+      always: ['id', 'placedAt', 'createdBy'],
       reads: { total: ['totalCents', 'currency'], subtotal: ['subtotalCents', 'currency'], discountTotal: ['discountCents', 'currency'] },
       relations: {
         customer: { kind: 'one', target: 'Customer', via: 'customer', onlyWhen: unmerged },

@@ -33,9 +33,11 @@ export class OrderFields {
 
   @FieldResolver(() => CustomerType, { nullable: true, description: 'The customer (following merges); null for a guest order not claimed yet.' })
   async customer(@Root() order: PlannedOrderRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedCustomerRow | null> {
-    const planned = plannedOne<CustomerRow, 'id' | 'createdBy'>(order, info, order.customerId);
+    // Read whenever this field is asked for (the relation's onlyWhen): a guest order's is null.
+    const { customerId } = plannedKeys(order, 'customerId');
+    const planned = plannedOne<CustomerRow, 'id' | 'createdBy'>(order, info, customerId);
     if (planned !== undefined) return planned;
-    return order.customerId ? ctx.loaders.get(CustomerByIdLoader).load(order.customerId) : null;
+    return customerId ? ctx.loaders.get(CustomerByIdLoader).load(customerId) : null;
   }
 
   @FieldResolver(() => [OrderLineType], { description: 'Lines in the order they were given.' })
@@ -127,7 +129,7 @@ export class CustomerOrdersFields {
   ): Promise<Connection<PlannedOrderRow>> {
     const size = pageSize(args.first);
     const after = args.after ? decodeCursor(args.after, 2, ['timestamp', 'string']) : undefined;
-    const { page, total } = await relationPage<OrderRow, 'id' | 'customerId' | 'placedAt' | 'createdBy'>(ctx, customer, info, size);
+    const { page, total } = await relationPage<OrderRow, 'id' | 'placedAt' | 'createdBy'>(ctx, customer, info, size);
     return toConnection(page, Boolean(after), orderCursor, (row) => row, () =>
       total ?? ctx.loaders.get(OrderCountByCustomerLoader).load({ customerId: customer.id, channel: args.channel ?? null }));
   }

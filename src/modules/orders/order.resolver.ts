@@ -16,7 +16,7 @@ export class OrderResolver {
   @Allow(Roles.READ_INTERNAL)
   @Query(() => OrderType, { nullable: true, description: 'An order by id; null when unknown.' })
   async order(@Ctx() ctx: Context, @Arg('id', () => ID, { description: 'The order id.' }) id: string, @Info() info: GraphQLResolveInfo): Promise<PlannedOrderRow | null> {
-    return withPlannedRow(ctx, info, await getOrder(ctx, id, plannedFinder<OrderRow, 'id' | 'customerId' | 'placedAt' | 'createdBy'>(ctx, info, 'id')));
+    return withPlannedRow(ctx, info, await getOrder(ctx, id, plannedFinder<OrderRow, 'id' | 'placedAt' | 'createdBy'>(ctx, info, 'id')));
   }
 
   @Allow(Roles.READ_INTERNAL)

@@ -117,6 +117,6 @@ export class ImportOrderResultType {
 export const OrderConnection = ConnectionType(OrderType, 'Order');
 
 /** An order row the read planner read for a selection (Order's `always`). */
-export type PlannedOrderRow = Planned<OrderRow, 'id' | 'customerId' | 'placedAt' | 'createdBy'>;
+export type PlannedOrderRow = Planned<OrderRow, 'id' | 'placedAt' | 'createdBy'>;
 /** An order line the read planner read for a selection. */
 export type PlannedOrderLineRow = Planned<OrderLineRow>;
