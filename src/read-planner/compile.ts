@@ -386,7 +386,7 @@ function rowJson(
  * The row keys a selection reads: declared reads, same-named keys, relation keys, and the whole row for
  * any other field. A relation planned with the row (its response key in `planned`) reads nothing of the
  * row: the resolver answers from the planned value. One that is not planned reads what its resolver
- * loads by: the foreign key of a to-one relation, the row's id for the others. A to-one relation with
+ * loads by: the foreign key of a to-one relation, the row's id (when it has one) for the others. A to-one relation with
  * `onlyWhen` reads its foreign key either way (its resolver loads the rows the condition left out).
  */
 function keysRead(walk: Walk, declaration: ReadType, fields: Map<string, SelectedField>, planned: ReadonlySet<string>): Set<string> {
@@ -396,7 +396,7 @@ function keysRead(walk: Walk, declaration: ReadType, fields: Map<string, Selecte
     const relation = declaration.relations?.[field.name];
     if (relation) {
       if (relation.kind === 'one' && (relation.onlyWhen || !planned.has(field.alias))) keys.add(`${relation.via}Id`);
-      else if (relation.kind !== 'one' && !planned.has(field.alias)) keys.add('id');
+      else if (relation.kind !== 'one' && !planned.has(field.alias) && declaration.row.includes('id')) keys.add('id');
       continue;
     }
     const narrow = declaration.narrowReads?.[field.name];
