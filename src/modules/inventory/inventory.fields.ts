@@ -40,11 +40,11 @@ export class AvailabilityFields {
 export class StockLevelFields {
   @FieldResolver(() => LocationObjectType, { description: 'Where the stock is.' })
   async location(@Root() level: PlannedStockLevelRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedLocationRow> {
-    return plannedOne<LocationRow, 'id'>(level, info, level.locationId) ?? (await ctx.loaders.get(LocationByIdLoader).load(level.locationId))!;
+    return plannedOne<LocationRow, 'id'>(level, info) ?? (await ctx.loaders.get(LocationByIdLoader).load(level.locationId))!;
   }
 
   @FieldResolver(() => ProductType, { description: 'The product counted.' })
   async product(@Root() level: PlannedStockLevelRow, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<PlannedProductRow> {
-    return plannedOne<ProductRow>(level, info, level.productId) ?? (await ctx.loaders.get(ProductByIdLoader).load(level.productId))!;
+    return plannedOne<ProductRow>(level, info) ?? (await ctx.loaders.get(ProductByIdLoader).load(level.productId))!;
   }
 }
