@@ -28,9 +28,16 @@ export interface ReadType {
   /**
    * How a root field finds one row by a key (`customer(id)`, `product(sku)`): an SQL condition over the
    * row's alias and the key's placeholder, so that the row and everything selected below it come in one
-   * statement (plannedFinder). What a lookup means (a merged customer's survivor) is declared here too.
+   * statement (plannedFinder). What a lookup means beyond its condition is `standsFor`.
    */
   lookups?: Readonly<Record<string, (row: string, key: string) => string>>;
+  /**
+   * A row a lookup finds may stand for another: a customer merged away stands for its survivor. `when`
+   * tells such a row apart (an SQL condition over the row's alias), `key` gives the key of the row it
+   * stands for (null when there is none); the finder then reads that row by the same lookup. The common
+   * key costs one index probe and one statement, a merged one a statement more.
+   */
+  standsFor?: { when: (row: string) => string; key: (row: string) => string };
   /** Feeds a loader from a planned row (what its undeclared fields read), once per planned row. */
   prime?: (ctx: Context, row: PlannedValues) => void;
 }

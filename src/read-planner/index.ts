@@ -183,10 +183,21 @@ export function plannedFinder<R, K extends keyof R>(ctx: Context, info: GraphQLR
         info.fieldNodes,
       );
       const table = tableShape(ctx.em.getMetadata(), declaration.entity!).table;
-      return { sql: `select ${row.rowSql} as r from "${table}" t where ${condition('t', '?')}`, decode: row.decode, params: row.params, visits: row.visits };
+      const stands = declaration.standsFor;
+      // A row that stands for another reads nothing below it (CASE evaluates one branch), only that row's key.
+      const select = stands
+        ? `case when ${stands.when('t')} then null else ${row.rowSql} end as r, case when ${stands.when('t')} then ${stands.key('t')} end as "standsFor"`
+        : `${row.rowSql} as r`;
+      return { sql: `select ${select} from "${table}" t where ${condition('t', '?')}`, decode: row.decode, params: row.params, visits: row.visits };
     });
-    const [found] = await queryPrepared<{ r: unknown }>(ctx.em, plan.sql, [...plan.params, key]);
-    if (!found) return null;
+    let found: { r: unknown; standsFor?: string | null } | undefined;
+    // The row a key stands for is read by the same lookup; a merge committed in between moves it once more.
+    for (let next: string | null = key, hops = 0; next !== null && hops < 4; hops++) {
+      [found] = await queryPrepared<{ r: unknown; standsFor?: string | null }>(ctx.em, plan.sql, [...plan.params, next]);
+      if (found?.r != null) break;
+      next = found?.standsFor ?? null;
+    }
+    if (found?.r == null) return null;
     const row = plan.decode(found.r) as Planned<R, K> & CarriesPlanned;
     // Marks the row as planned even when nothing below it was (withPlannedRow then leaves it alone).
     row[PLANNED] ??= {};
