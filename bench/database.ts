@@ -8,6 +8,8 @@ export interface BenchDatabase {
   url: string;
   kind: 'configured' | 'local' | 'embedded';
   stop(): Promise<void>;
+  /** The configured database's URL when `url` is one scale's own run database: the templates live beside that one. */
+  base?: string;
 }
 
 const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/omni360_bench';
@@ -79,7 +81,8 @@ export async function resolveBenchDatabase(configured: string | undefined, bench
  */
 export function templateUrlFor(db: BenchDatabase, scale: number): string {
   const suffix = scale === 1 ? '' : `_s${String(scale).replace(/[^0-9]/g, '_')}`;
-  return withDatabaseName(db.url, `${databaseName(db.url)}_tpl${suffix}`);
+  const base = db.base ?? db.url;
+  return withDatabaseName(base, `${databaseName(base)}_tpl${suffix}`);
 }
 
 export async function databaseBytes(url: string): Promise<number> {
@@ -99,6 +102,12 @@ export async function databaseExists(url: string): Promise<boolean> {
   return withAdmin(url, async (admin) => {
     const result = await admin.query('select 1 from pg_database where datname = $1', [databaseName(url)]);
     return result.rowCount === 1;
+  });
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  await withAdmin(url, async (admin) => {
+    await admin.query(`drop database if exists ${quoteIdent(databaseName(url))} with (force)`);
   });
 }
 

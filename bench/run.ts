@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { GraphQLSchema } from 'graphql';
 import { Client } from 'pg';
 import { loadBenchConfig, SERVER_NODE_FLAGS, type BenchConfig } from './bench-config';
-import { databaseName, resolveBenchDatabase, type BenchDatabase } from './database';
+import { databaseName, dropDatabase, resolveBenchDatabase, withDatabaseName, type BenchDatabase } from './database';
 import { ANCHOR_MS, ensureDataset, type Dataset } from './generate';
 import { percentile, postJson, runReadLoad, runWriteLoad, type LoadResult } from './load';
 import { postmasterOf, UsageSampler, waitForQuiet } from './proc-stats';
@@ -124,6 +124,11 @@ class Bench {
 
   constructor(readonly config: BenchConfig, readonly db: BenchDatabase) {}
 
+  /** What a log line of this scale starts with when the run measures several, interleaved. */
+  get scaleTag(): string {
+    return this.config.scales.length > 1 ? `[scale ${this.config.scale}] ` : '';
+  }
+
   /**
    * `from`: where in `plan.bodies` the load starts (the rotation wraps round); returns where it stopped,
    * for the next round to go on from. `warmupSeconds`: the unmeasured seconds before the measurement.
@@ -136,7 +141,7 @@ class Bench {
     const problem = probe.status !== 200 ? `HTTP ${probe.status}: ${probe.text.slice(0, 300)}` : plan.check(probe.text);
     if (problem) {
       this.rows.push({ ...base, status: 'failed', note: problem });
-      log(`${plan.scenario} ${implementation.name} ×${connections}: FAILED ${problem.slice(0, 200)}`);
+      log(`${this.scaleTag}${plan.scenario} ${implementation.name} ×${connections}: FAILED ${problem.slice(0, 200)}`);
       return from;
     }
     let next = from;
@@ -180,7 +185,7 @@ class Bench {
       errors: failures,
       note: [note, failures > 0 ? `first error: ${(result.firstError ?? 'non-2xx').slice(0, 240)}` : undefined].filter(Boolean).join('; ') || undefined,
     };
-    log(`${row.scenario} ${row.implementation} ×${row.connections}: ${row.rps!.toFixed(0)} req/s, p50 ${row.p50!.toFixed(1)} ms, p99 ${row.p99!.toFixed(1)} ms, ` +
+    log(`${this.scaleTag}${row.scenario} ${row.implementation} ×${row.connections}: ${row.rps!.toFixed(0)} req/s, p50 ${row.p50!.toFixed(1)} ms, p99 ${row.p99!.toFixed(1)} ms, ` +
       `node ${row.nodeCpuMsPerRequest?.toFixed(2)} ms/req, pg ${row.pgCpuMsPerRequest?.toFixed(2)} ms/req, RSS ${row.peakRssMb!.toFixed(0)} MiB` +
       (failures ? `, ${failures} ERRORS: ${result.firstError?.slice(0, 200)}` : ''));
     return row;
@@ -199,6 +204,12 @@ interface QueuedRead {
   plan: ReadPlan;
 }
 
+/** One scale's reads, queued on its servers, and the Bench its rows go to. */
+interface ScaleReads {
+  bench: Bench;
+  reads: QueuedRead[];
+}
+
 /**
  * Measures the queued reads scenario by scenario (in the order they were first queued) and, within a
  * scenario, connection count by connection count with every implementation back to back: omni360,
@@ -209,23 +220,32 @@ interface QueuedRead {
  * rows the first had just brought into PostgreSQL's shared buffers (at scale 10, 3.8 GiB against 128 MB,
  * that was 0.2 ms of PostgreSQL per request on the timeline at one connection).
  *
+ * With several scales (`groups`, one per scale, each on its own database and servers), the scales take
+ * part in the same turns: scale 1's implementations, then scale 10's, the whole order reversed the next
+ * round. A ratio of scale 10 to scale 1 then divides figures measured a minute or two apart, where one
+ * scale after the other put 20 minutes between them, and this machine's speed drifts over that.
+ *
  * With BENCH_ROUNDS above 1, each connection count repeats that back-to-back measurement, the order
  * turning round every round and every implementation going on in its part of the rotation where its
  * last round stopped; each implementation's rounds become one row of medians (medianRow).
  */
-async function measureInterleaved(bench: Bench, reads: QueuedRead[]): Promise<void> {
-  const { rounds, warmupSeconds } = bench.config;
-  const scenarios = [...new Set(reads.map((read) => read.plan.scenario))];
+async function measureInterleaved(groups: ScaleReads[]): Promise<void> {
+  if (groups.length === 0) return;
+  const { rounds, warmupSeconds, connections: connectionCounts } = groups[0].bench.config;
+  const entries = groups.flatMap((group) => group.reads.map((read) => ({ bench: group.bench, read })));
+  const scenarios = [...new Set(entries.map((entry) => entry.read.plan.scenario))];
   for (const [index, scenario] of scenarios.entries()) {
-    const ofScenario = reads.filter((read) => read.plan.scenario === scenario);
-    for (const [turn, connections] of bench.config.connections.entries()) {
-      const measured = new Map<QueuedRead, ResultRow[]>(ofScenario.map((read) => [read, []]));
-      const position = new Map<QueuedRead, number>(ofScenario.map((read) => [
-        read, Math.floor((ofScenario.indexOf(read) / ofScenario.length) * read.plan.bodies.length),
-      ]));
+    const ofScenario = entries.filter((entry) => entry.read.plan.scenario === scenario);
+    for (const [turn, connections] of connectionCounts.entries()) {
+      const measured = new Map<QueuedRead, ResultRow[]>(ofScenario.map((entry) => [entry.read, []]));
+      const position = new Map<QueuedRead, number>();
+      for (const group of groups) {
+        const own = group.reads.filter((read) => read.plan.scenario === scenario);
+        for (const [at, read] of own.entries()) position.set(read, Math.floor((at / own.length) * read.plan.bodies.length));
+      }
       for (let round = 0; round < rounds; round++) {
         const order = (index + turn + round) % 2 === 0 ? ofScenario : [...ofScenario].reverse();
-        for (const read of order) {
+        for (const { bench, read } of order) {
           const before = bench.rows.length;
           try {
             const warmup = round === 0 ? warmupSeconds : Math.min(warmupSeconds, 2);
@@ -233,12 +253,12 @@ async function measureInterleaved(bench: Bench, reads: QueuedRead[]): Promise<vo
           } catch (error) {
             const note = (error as Error).message.slice(0, 300);
             bench.rows.push({ scenario, implementation: read.implementation.name, connections, status: 'failed', note });
-            log(`${scenario} ${read.implementation.name} ×${connections}: FAILED ${note}`);
+            log(`${bench.scaleTag}${scenario} ${read.implementation.name} ×${connections}: FAILED ${note}`);
           }
           measured.get(read)!.push(...bench.rows.splice(before));
         }
       }
-      for (const read of ofScenario) bench.rows.push(medianRow(measured.get(read)!, bench.latencies));
+      for (const { bench, read } of ofScenario) bench.rows.push(medianRow(measured.get(read)!, bench.latencies));
     }
   }
 }
@@ -289,13 +309,37 @@ interface ScaleRun {
   postgraphileVersion: string;
 }
 
+/** A scale whose reads are queued on its running servers; `finish` measures the rest and reports it. */
+interface PreparedScale extends ScaleReads {
+  servers: Server[];
+  finish(): Promise<ScaleRun>;
+}
+
+/**
+ * The database a scale's run reads: the configured one with one scale; with several, one per scale beside
+ * it (`<name>_s10`), since their servers run at the same time. Those are dropped again after the run.
+ */
+function scaleDatabase(db: BenchDatabase, scale: number, scales: number): BenchDatabase {
+  if (scales === 1) return db;
+  return { ...db, base: db.url, url: withDatabaseName(db.url, `${databaseName(db.url)}_s${String(scale).replace(/[^0-9]/g, '_')}`) };
+}
+
 async function main(): Promise<void> {
   const config = loadBenchConfig();
   const db = await resolveBenchDatabase(config.databaseUrl, config.benchDir, log, config.embedded);
+  const prepared: PreparedScale[] = [];
   try {
-    // Scales one after the other, each on its own dataset (its template cloned into the run database).
+    // Every scale is prepared first, each on its dataset (its template cloned into a database of its own)
+    // with servers of its own; the reads of all scales are then measured together, interleaved, and each
+    // scale's writes, statement counts and (d) follow, one scale after the other.
+    for (const scale of config.scales) prepared.push(await prepareScale({ ...config, scale }, scaleDatabase(db, scale, config.scales.length)));
+    try {
+      await measureInterleaved(prepared);
+    } finally {
+      for (const scale of prepared) for (const server of scale.servers) await server.stop();
+    }
     const runs: ScaleRun[] = [];
-    for (const scale of config.scales) runs.push(await measureScale({ ...config, scale }, db));
+    for (const scale of prepared) runs.push(await scale.finish());
     const report = runs.length === 1 ? renderReport(runs[0]) : renderScales(runs);
     const file = path.join(config.benchDir, 'results', `${new Date().toISOString().slice(0, 10)}.md`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -303,11 +347,13 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${report}\n`);
     log(`written ${path.relative(config.repoDir, file)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
+    for (const scale of prepared) for (const server of scale.servers) await server.stop();
+    for (const scale of prepared) if (scale.bench.db !== db) await dropDatabase(scale.bench.db.url).catch((error: Error) => log(`could not drop ${databaseName(scale.bench.db.url)}: ${error.message}`));
     await db.stop();
   }
 }
 
-async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<ScaleRun> {
+async function prepareScale(config: BenchConfig, db: BenchDatabase): Promise<PreparedScale> {
   const loadBefore = os.loadavg().map((value) => value.toFixed(2)).join(', ');
   log(`scale ${config.scale}, ${config.durationSeconds} s per run after ${config.warmupSeconds} s warm-up, ${config.rounds} round(s) of the reads, connections ${config.connections.join(' and ')}`);
   const bench = new Bench(config, db);
@@ -612,76 +658,82 @@ async function measureScale(config: BenchConfig, db: BenchDatabase): Promise<Sca
       }
     }
 
-    // ---- the reads, measured: every server is up, one load at a time -------------------------------
-    try {
-      await measureInterleaved(bench, reads);
-    } finally {
-      for (const server of servers) await server.stop();
-    }
+    // ---- the reads are measured by the caller, every server up, one load at a time (measureInterleaved);
+    // what follows runs after, when the read servers have stopped.
+    const finish = async (): Promise<ScaleRun> => {
+      try {
+        // ---- omni360: (w) unpaced writes, before the counting pass, which counts them too ---------------
+        if (config.scenarios.has('w') && config.implementations.has('omni360') && fitted) {
+          await measureWrites(bench, db.url, rotated, startOmni, countPlan(bench, 'omni360', startOmni, omniUrl, omni.headers), omni);
+        }
 
-    // ---- omni360: (w) unpaced writes, before the counting pass, which counts them too ---------------
-    if (config.scenarios.has('w') && config.implementations.has('omni360') && fitted) {
-      await measureWrites(bench, db.url, rotated, startOmni, countPlan(bench, 'omni360', startOmni, omniUrl, omni.headers), omni);
-    }
+        // ---- SQL statements per request of the pages: a separate pass, each server through a counting proxy ----
+        if (bench.countPlans.length) await countStatements(bench, db.url);
 
-    // ---- SQL statements per request of the pages: a separate pass, each server through a counting proxy ----
-    if (bench.countPlans.length) await countStatements(bench, db.url);
-
-    // ---- omni360: (d), last, because it writes -----------------------------------------------------
-    if (config.scenarios.has('d') && fitted && config.implementations.has('omni360')) {
-      const scenario = `(d) recordInteraction @${config.writeRate}/s + ${config.subscribers} subscribers`;
-      const missing = [...fitted.d.missing, ...fitted.dSub.missing];
-      if (missing.length || fitted.d.errors.length || fitted.dSub.errors.length) {
-        bench.notAvailable(scenario, 'omni360', missing.length ? missingNote(missing) : [...fitted.d.errors, ...fitted.dSub.errors].join('; '));
-      } else {
-        let server: Server | undefined;
-        try {
-          server = await startOmni();
-          for (const connections of config.connections) {
-            const sampler = new UsageSampler(server.pid, bench.postmaster, databaseName(db.url));
-            await waitForQuiet(server.pid);
-            sampler.watchMemory();
+        // ---- omni360: (d), last, because it writes -----------------------------------------------------
+        if (config.scenarios.has('d') && fitted && config.implementations.has('omni360')) {
+          const scenario = `(d) recordInteraction @${config.writeRate}/s + ${config.subscribers} subscribers`;
+          const missing = [...fitted.d.missing, ...fitted.dSub.missing];
+          if (missing.length || fitted.d.errors.length || fitted.dSub.errors.length) {
+            bench.notAvailable(scenario, 'omni360', missing.length ? missingNote(missing) : [...fitted.d.errors, ...fitted.dSub.errors].join('; '));
+          } else {
+            let server: Server | undefined;
             try {
-              const result = await runWriteLoad({
-                url: omniUrl, wsUrl: omniUrl.replace(/^http/, 'ws'), token, connections, seconds: config.durationSeconds, rate: config.writeRate,
-                subscribers: config.subscribers, customerIds: rotated, tag: `run${started}-c${connections}`, mutation: RECORD_INTERACTION,
-                subscription: INTERACTION_ADDED, onSendStart: () => sampler.start(),
-              });
-              const usage = sampler.stop();
-              const note = `writes ${result.requests}${result.notSent ? ` (${result.notSent} due writes never sent: below the ${config.writeRate}/s target)` : ''}; ` +
-                `deliveries ${result.deliveries}/${result.expectedDeliveries} to ${result.subscribersConnected} subscribers; ` +
-                `delivery p50 ${result.deliveryP50.toFixed(1)} ms, p99 ${result.deliveryP99.toFixed(1)} ms`;
-              bench.rows.push(bench.row({ scenario, implementation: 'omni360', connections, status: 'ok' }, result, usage, note));
-              log(note);
+              server = await startOmni();
+              for (const connections of config.connections) {
+                const sampler = new UsageSampler(server.pid, bench.postmaster, databaseName(db.url));
+                await waitForQuiet(server.pid);
+                sampler.watchMemory();
+                try {
+                  const result = await runWriteLoad({
+                    url: omniUrl, wsUrl: omniUrl.replace(/^http/, 'ws'), token, connections, seconds: config.durationSeconds, rate: config.writeRate,
+                    subscribers: config.subscribers, customerIds: rotated, tag: `run${started}-c${connections}`, mutation: RECORD_INTERACTION,
+                    subscription: INTERACTION_ADDED, onSendStart: () => sampler.start(),
+                  });
+                  const usage = sampler.stop();
+                  const note = `writes ${result.requests}${result.notSent ? ` (${result.notSent} due writes never sent: below the ${config.writeRate}/s target)` : ''}; ` +
+                    `deliveries ${result.deliveries}/${result.expectedDeliveries} to ${result.subscribersConnected} subscribers; ` +
+                    `delivery p50 ${result.deliveryP50.toFixed(1)} ms, p99 ${result.deliveryP99.toFixed(1)} ms`;
+                  bench.rows.push(bench.row({ scenario, implementation: 'omni360', connections, status: 'ok' }, result, usage, note));
+                  log(note);
+                } catch (error) {
+                  sampler.stop();
+                  bench.rows.push({ scenario, implementation: 'omni360', connections, status: 'failed', note: (error as Error).message.slice(0, 300) });
+                  log(`${scenario} ×${connections}: FAILED ${(error as Error).message.slice(0, 300)}`);
+                }
+              }
             } catch (error) {
-              sampler.stop();
-              bench.rows.push({ scenario, implementation: 'omni360', connections, status: 'failed', note: (error as Error).message.slice(0, 300) });
-              log(`${scenario} ×${connections}: FAILED ${(error as Error).message.slice(0, 300)}`);
+              bench.notAvailable(scenario, 'omni360', `server failed to start: ${(error as Error).message.split('\n')[0]}`);
+            } finally {
+              await server?.stop();
             }
           }
-        } catch (error) {
-          bench.notAvailable(scenario, 'omni360', `server failed to start: ${(error as Error).message.split('\n')[0]}`);
-        } finally {
-          await server?.stop();
         }
+
+        // The results table groups each scenario's rows (they were measured interleaved): omni360, then the references.
+        const scenarioRank = new Map<string, number>();
+        for (const row of bench.rows) if (!scenarioRank.has(row.scenario)) scenarioRank.set(row.scenario, scenarioRank.size);
+        const implementationRank = (name: string) => ['omni360', 'PostGraphile', 'floor'].indexOf(name);
+        bench.rows.sort((x, y) => scenarioRank.get(x.scenario)! - scenarioRank.get(y.scenario)! ||
+          implementationRank(x.implementation) - implementationRank(y.implementation) || (x.connections ?? 0) - (y.connections ?? 0));
+
+        machine.loadAfter = os.loadavg().map((value) => value.toFixed(2)).join(', ');
+        const postgraphileVersion = 'version' in graphile ? graphile.version : `unavailable: ${graphile.error.split('\n')[0]}`;
+        return { config, dataset, machine, bench, postgraphileVersion };
+      } catch (error) {
+        throw inScale(config, error);
       }
-    }
-
-    // The results table groups each scenario's rows (they were measured interleaved): omni360, then the references.
-    const scenarioRank = new Map<string, number>();
-    for (const row of bench.rows) if (!scenarioRank.has(row.scenario)) scenarioRank.set(row.scenario, scenarioRank.size);
-    const implementationRank = (name: string) => ['omni360', 'PostGraphile', 'floor'].indexOf(name);
-    bench.rows.sort((x, y) => scenarioRank.get(x.scenario)! - scenarioRank.get(y.scenario)! ||
-      implementationRank(x.implementation) - implementationRank(y.implementation) || (x.connections ?? 0) - (y.connections ?? 0));
-
-    machine.loadAfter = os.loadavg().map((value) => value.toFixed(2)).join(', ');
-    const postgraphileVersion = 'version' in graphile ? graphile.version : `unavailable: ${graphile.error.split('\n')[0]}`;
-    return { config, dataset, machine, bench, postgraphileVersion };
+    };
+    return { bench, reads, servers, finish };
   } catch (error) {
     for (const server of servers) await server.stop();
-    // With several scales, say which one failed.
-    throw config.scales.length > 1 ? new Error(`scale ${config.scale}: ${(error as Error).message}`, { cause: error }) : error;
+    throw inScale(config, error);
   }
+}
+
+/** With several scales, an error says which one failed. */
+function inScale(config: BenchConfig, error: unknown): unknown {
+  return config.scales.length > 1 ? new Error(`scale ${config.scale}: ${(error as Error).message}`, { cause: error }) : error;
 }
 
 /** Connection counts of the unpaced writes (w): one writer, and a handful at once contending for rows. */
@@ -980,7 +1032,7 @@ function renderScales(runs: ScaleRun[]): string {
   return [
     `# omni360 benchmark at scales ${scales.join(' and ')}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
-    `The scales ran one after the other in one run, each on its own dataset; the same documents, rotations and settings at each.`,
+    `The scales ran in one run, each on its own dataset and servers, their reads interleaved: every measurement at one scale back to back with the same at the other, the order turning round every round. The same documents, rotations and settings at each; the writes, statement counts and (d) ran per scale after the reads.`,
     '',
     '## Every scenario at each scale',
     '',
