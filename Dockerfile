@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build: compile TypeScript in a builder, run the compiled server as a non-root user.
-FROM node:20-bookworm-slim AS build
+# Node 24 (LTS): omni360 runs on 20, 22 and 24, and 20 is past its end of life (README, Supported Node versions).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # npm ci: exactly the lockfile's versions, or fail.
@@ -10,7 +11,7 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=4000
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
