@@ -309,7 +309,9 @@ describe('analytics rollups', () => {
     } finally {
       await held.release();
     }
-    expect(await compact()).toBeGreaterThan(0);
+    // Released, the server's own compaction may fold them before compact() does: what counts is that
+    // the pending rows are gone and the figures the same.
+    await compact();
     expect(await pendingRows()).toBe(0);
     await expectRawFigures();
   });
@@ -351,10 +353,12 @@ describe('analytics rollups', () => {
         await first.query('commit');
       }
       await expectRawFigures();
+      expect(await pendingRows()).toBeGreaterThan(0);
       await held.release();
       released = true;
-      // The second transaction is still open: the compaction folds everything but its changes ...
-      expect(await compact()).toBeGreaterThan(0);
+      // The second transaction is still open: the compaction (the server's own, or compact() if that has
+      // not run yet) folds everything but its changes ...
+      await compact();
       expect(await pendingRows()).toBe(0);
       await expectRawFigures();
       // ... which are read, pending, once it commits, and then compacted.
