@@ -105,15 +105,18 @@ export async function databaseExists(url: string): Promise<boolean> {
   });
 }
 
+/** Drops the database of `url`, connections and all (a run's own clone). */
+function dropSql(url: string): string {
+  return `drop database if exists ${quoteIdent(databaseName(url))} with (force)`;
+}
+
 export async function dropDatabase(url: string): Promise<void> {
-  await withAdmin(url, async (admin) => {
-    await admin.query(`drop database if exists ${quoteIdent(databaseName(url))} with (force)`);
-  });
+  await withAdmin(url, (admin) => admin.query(dropSql(url)));
 }
 
 export async function recreateDatabase(url: string, template?: string): Promise<void> {
   await withAdmin(url, async (admin) => {
-    await admin.query(`drop database if exists ${quoteIdent(databaseName(url))} with (force)`);
+    await admin.query(dropSql(url));
     let clause = '';
     if (template) {
       const facts = await admin.query<{ version: number; bytes: string }>(
